@@ -1,0 +1,260 @@
+"""The format table, sniffing, and :func:`read`.
+
+Each format is one row of :data:`FORMATS`: a name, what it yields, its extensions, optional magic
+bytes at offset 0, optional header text (a regular expression searched in the first 64 KiB,
+decoded as Latin-1), and the ``module:function`` that reads it. Reader modules are imported only
+when a file of theirs is read. Third-party packages add rows through the entry-point group
+``anodelab.formats`` (each entry point loads a :class:`Format`).
+
+Sniffing, when no format is named: formats whose magic bytes match come first; then formats that
+claim the extension and whose header pattern (if any) matches; then formats with a header pattern
+that matches whatever the extension. Candidates are tried in that order and the first that reads
+the file wins. If none does, :class:`UnknownFormatError` lists every reader tried and its reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import struct
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Union
+
+from anodelab._version import __version__
+from anodelab.core.cell import CellInfo
+from anodelab.core.errors import AnodelabError, ReadError, UnknownFormatError, ValidationError
+from anodelab.core.record import Record, sha256_of
+from anodelab.core.spectrum import SpectrumSeries
+
+Data = Union[Record, SpectrumSeries]
+HEAD_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class Format:
+    """One readable format: a row of the format table."""
+
+    name: str
+    description: str
+    kind: str  # "record", "spectra" or "record|spectra"
+    reader: str  # "package.module:function"; the function takes a Path and returns Record | SpectrumSeries
+    extensions: tuple[str, ...] = ()
+    magic: bytes | None = None
+    header: str | None = None  # regex searched in the decoded first 64 KiB
+
+    def matches_header(self, text: str) -> bool:
+        return self.header is not None and re.search(self.header, text, re.IGNORECASE | re.MULTILINE) is not None
+
+    def load(self) -> Callable[[Path], Data]:
+        module_name, function_name = self.reader.split(":")
+        return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
+
+
+FORMATS: tuple[Format, ...] = (
+    Format(
+        "biologic-mpr", "BioLogic EC-Lab binary (.mpr): GCPL, MB, CV, LSV, CA, CP, OCV, PEIS, GEIS",
+        "record|spectra", "anodelab.io.biologic:read_mpr", (".mpr",), magic=b"BIO-LOGIC MODULAR FILE",
+    ),
+    Format(
+        "biologic-mpt", "BioLogic EC-Lab text export (.mpt, CRLF or LF)",
+        "record|spectra", "anodelab.io.biologic:read_mpt", (".mpt", ".txt"), magic=b"EC-Lab ASCII FILE",
+    ),
+    Format(
+        "neware-nda", "Neware BTS binary (.nda, BTS 7.x / 9.x)",
+        "record", "anodelab.io.neware:read_nda", (".nda",), magic=b"NEWARE",
+    ),
+    Format(
+        "neware-ndax", "Neware BTS zipped binary (.ndax, BTS 8.x / 9.x)",
+        "record", "anodelab.io.neware:read_ndax", (".ndax",),
+    ),
+    Format(
+        "arbin-res", "Arbin MITS Pro result database (.res, MS Access), read without mdbtools",
+        "record", "anodelab.io.arbin:read_res", (".res",), magic=b"\x00\x01\x00\x00Standard Jet DB",
+    ),
+    Format(
+        "gamry-dta", "Gamry Framework text (.DTA): EIS and cycling curves",
+        "record|spectra", "anodelab.io.gamry:read_dta", (".dta",), header=r"\AEXPLAIN\s",
+    ),
+    Format(
+        "zplot", "Scribner ZPlot / ZView text (.z)",
+        "spectra", "anodelab.io.zplot:read_z", (".z",), header=r"\AZPlot|^End Comments",
+    ),
+    Format(
+        "chi-text", "CH Instruments text export (A.C. impedance, CV, LSV, CP, i-t)",
+        "record|spectra", "anodelab.io.chi:read_chi", (".txt", ".csv"),
+        header=r"^(A\.C\. Impedance|Cyclic Voltammetry|Linear Sweep Voltammetry|Chronopotentiometry|Amperometric i-t Curve)",
+    ),
+    Format(
+        "maccor-text", "Maccor raw text (.001, .022, ...) and Maccor text exports",
+        "record", "anodelab.io.maccor:read_maccor", (".txt",),
+        header=r"^Today''?s Date|^Rec#\tCyc#|^\s*Rec\s*[\t,]\s*Cycle",
+    ),
+    Format(
+        "land-xlsx", "LAND (Lanhe) CT2001A / CT3001A Excel export (.xlsx)",
+        "record", "anodelab.io.land:read_land", (".xlsx", ".xls"), magic=b"PK\x03\x04",
+    ),
+    Format(
+        "biologic-csv", "BioLogic EC-Lab ';'-separated or tab text export with EC-Lab column names",
+        "record|spectra", "anodelab.io.biologic:read_biologic_text", (".csv", ".txt"),
+        header=r"\A[^\n]*(Ewe/V|Ecell/V|<Ewe>/V|freq/Hz)",
+    ),
+    Format(
+        "neware-csv", "Neware BTS CSV export (record / step / cycle layers)",
+        "record", "anodelab.io.neware:read_neware_csv", (".csv",),
+        header=r"\A[^\n]*(Step Type|Step_Index.*Record_Index|Record ID|DataPoint)",
+    ),
+    Format(
+        "arbin-csv", "Arbin MITS Pro CSV export",
+        "record", "anodelab.io.arbin:read_arbin_csv", (".csv",),
+        header=r"\A[^\n]*Data_Point[^\n]*Test_Time",
+    ),
+    Format(
+        "bdf-csv", "Battery Data Format (BDF) CSV",
+        "record", "anodelab.io.tables:read_bdf", (".csv",),
+        header=r"\A[^\n]*Test Time / s",
+    ),
+    Format(
+        "batteryarchive-csv", "BatteryArchive.org time-series CSV",
+        "record", "anodelab.io.tables:read_batteryarchive", (".csv",),
+        header=r"\A[^\n]*Date_Time[^\n]*Test_Time \(s\)",
+    ),
+    Format(
+        "generic-table", "CSV/TSV/whitespace table mapped by header names and units "
+        "(cycling columns, or impedance f / Re(Z) / Im(Z), or headerless f Re Im)",
+        "record|spectra", "anodelab.io.tables:read_table", (".csv", ".tsv", ".txt", ".dat"),
+    ),
+)
+
+
+@cache
+def list_formats() -> tuple[Format, ...]:
+    """Every known format: the built-in table, then formats registered by other packages."""
+    plugins = []
+    for entry in entry_points(group="anodelab.formats"):
+        loaded = entry.load()
+        if isinstance(loaded, Format):
+            plugins.append(loaded)
+    return FORMATS + tuple(plugins)
+
+
+def get_format(name: str) -> Format:
+    for fmt in list_formats():
+        if fmt.name == name:
+            return fmt
+    raise ValidationError("format", f"unknown format {name!r}; known: {', '.join(f.name for f in list_formats())}")
+
+
+def candidates(path: Path, head: bytes) -> list[Format]:
+    """Formats to try for a file, most likely first (see the module docstring)."""
+    text = head.decode("latin-1")
+    suffix = path.suffix.lower()
+    ordered: list[Format] = []
+
+    def add(fmt: Format) -> None:
+        if fmt not in ordered:
+            ordered.append(fmt)
+
+    formats = list_formats()
+    for fmt in formats:
+        if fmt.magic is not None and head.startswith(fmt.magic) and (fmt.magic != b"PK\x03\x04" or suffix in fmt.extensions):
+            add(fmt)
+    if suffix == ".ndax" or (head.startswith(b"PK\x03\x04") and _zip_has(path, "data.ndc")):
+        add(get_format("neware-ndax"))
+    for fmt in formats:
+        if suffix in fmt.extensions and fmt.magic is None and (fmt.header is None or fmt.matches_header(text)):
+            add(fmt)
+    for fmt in formats:
+        if fmt.header is not None and fmt.matches_header(text):
+            add(fmt)
+    return ordered
+
+
+def _zip_has(path: Path, member: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return member in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def find_cell_toml(path: Path) -> Path | None:
+    """The cell description beside a data file: ``<name>.cell.toml``, ``<stem>.cell.toml`` or ``cell.toml``."""
+    for candidate in (
+        path.with_name(path.name + ".cell.toml"),
+        path.with_name(path.stem + ".cell.toml"),
+        path.with_name("cell.toml"),
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# Exceptions our own parsing code can raise on malformed bytes; they become ReadErrors naming the file.
+_PARSE_ERRORS = (ValueError, KeyError, IndexError, struct.error, UnicodeDecodeError, OverflowError, EOFError, zipfile.BadZipFile)
+
+
+def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Path | None = None) -> Data:
+    """Read an instrument file into a :class:`Record` or :class:`SpectrumSeries`.
+
+    ``format`` names a row of :func:`list_formats` (sniffed when None). ``cell`` is a
+    :class:`CellInfo` or the path of a ``cell.toml``; when None, a ``cell.toml`` beside the file
+    is used if there is one. The file is opened read-only and never modified.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(path, "file not found")
+    if not path.is_file():
+        raise ReadError(path, "not a regular file", expected="an instrument data file")
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    if not head:
+        raise ReadError(path, "file is empty", expected="an instrument data file")
+
+    if isinstance(cell, (str, Path)):
+        cell = CellInfo.from_toml(cell)
+    elif cell is None and (found := find_cell_toml(path)) is not None:
+        cell = CellInfo.from_toml(found)
+
+    tried: list[tuple[str, str]] = []
+    formats = [get_format(format)] if format else candidates(path, head)
+    for fmt in formats:
+        try:
+            data = fmt.load()(path)
+        except AnodelabError as error:
+            tried.append((fmt.name, _reason(error, path)))
+            continue
+        except _PARSE_ERRORS as error:
+            tried.append((fmt.name, f"malformed content ({type(error).__name__}: {error})"))
+            continue
+        return _finish(data, fmt, path, cell)
+    if format and tried:
+        raise ReadError(path, f"cannot be read as {format}: {tried[0][1]}")
+    raise UnknownFormatError(path, tried)
+
+
+def _reason(error: AnodelabError, path: Path) -> str:
+    message = str(error)
+    prefix = f"{path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None) -> Data:
+    provenance = replace(
+        data.provenance,
+        path=str(path),
+        sha256=sha256_of(path),
+        format=fmt.name,
+        reader=fmt.reader,
+        reader_version=data.provenance.reader_version or f"anodelab {__version__}",
+    )
+    if isinstance(data, Record):
+        if cell is not None:
+            data = data.with_cell(cell)
+        return replace(data, provenance=provenance)
+    spectra = tuple(replace(s, cell=cell or s.cell, provenance=provenance) for s in data.spectra)
+    return replace(data, spectra=spectra, cell=cell or data.cell, provenance=provenance)
