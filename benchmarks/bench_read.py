@@ -1,0 +1,127 @@
+"""Reader speed and memory, side by side with the established readers, printing ratios.
+
+    pip install ".[bench]" && python benchmarks/bench_read.py [--repeat 3] [--rows 5000000]
+
+CPU time (``time.process_time``, best of ``--repeat``) is used because the machines are shared;
+every competitor runs in the same process on the same bytes. Peak memory is measured in a fresh
+subprocess per reader as the growth of the peak resident set over the state after imports, and is
+compared with the size of the columns anodelab returns. Goals (issue 2): binary formats at least as
+fast as the fastest established reader (ratio >= 1); text exports >= 0.5x ``polars.read_csv``; peak
+memory <= 2x the columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+EXTERNAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "external" / "cycler"
+
+
+def cpu_seconds(function: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        function()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def make_text_export(path: Path, rows: int) -> None:
+    """A cycler-style CSV export (time, voltage, current, capacity) of ``rows`` rows."""
+    rng = np.random.default_rng(1)
+    time_s = np.arange(rows, dtype=float)
+    current = np.where((time_s // 3600) % 2 == 0, 1.0, -1.0)
+    voltage = 3.7 + 0.3 * np.sin(time_s / 3600.0) + rng.normal(0, 1e-4, rows)
+    capacity = np.abs(np.cumsum(current)) / 3600.0
+    table = np.column_stack([time_s, voltage, current, capacity])
+    with path.open("w") as handle:
+        handle.write("time_s,voltage_V,current_mA,capacity_mAh\n")
+        np.savetxt(handle, table, fmt=["%.1f", "%.6f", "%.4f", "%.6f"], delimiter=",")
+
+
+def competitors(path: Path) -> dict[str, Callable[[], object]]:
+    """The established readers for this file's format (only those installed)."""
+    suffix = path.suffix.lower()
+    out: dict[str, Callable[[], object]] = {}
+    if suffix == ".mpr":
+        from galvani import BioLogic
+
+        out["galvani"] = lambda: BioLogic.MPRfile(str(path))
+    elif suffix in (".nda", ".ndax"):
+        import fastnda
+        import NewareNDA
+
+        out["fastnda"] = lambda: fastnda.read(str(path))
+        out["NewareNDA"] = lambda: NewareNDA.read(str(path))
+    elif suffix == ".csv":
+        import pandas as pd
+        import polars as pl
+
+        out["polars.read_csv"] = lambda: pl.read_csv(path)
+        out["pandas.read_csv"] = lambda: pd.read_csv(path)
+    return out
+
+
+def peak_memory(path: Path) -> tuple[float, float]:
+    """(peak RSS growth during anodelab.read, bytes of the returned columns), in MiB, in a fresh process."""
+    code = (
+        "import json, resource, anodelab, anodelab.io.registry as r, numpy, pandas, polars\n"
+        f"fmt = r.candidates(__import__('pathlib').Path({str(path)!r}), open({str(path)!r}, 'rb').read(65536))[0]\n"
+        "fmt.load()\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"data = anodelab.read({str(path)!r})\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "size = sum(a.nbytes for a in data.columns.values()) if hasattr(data, 'columns') else 0\n"
+        "print(json.dumps([(peak - base) / 1024, size / 2**20]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    growth, size = json.loads(result.stdout)
+    return growth, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the generated text export")
+    args = parser.parse_args()
+
+    import anodelab
+
+    files = [
+        EXTERNAL / "biologic" / "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr",
+        EXTERNAL / "biologic" / "biol.mpr",
+        EXTERNAL / "neware" / "test.nda",
+        EXTERNAL / "neware" / "2-1-6_61[07005012].nda",
+        EXTERNAL / "neware" / "20260302_IFE_BTS85_2_9_8_1.ndax",
+        EXTERNAL / "neware" / "BTS85-36-6-5-110-20240424.ndax",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / f"export_{args.rows}.csv"
+        make_text_export(export, args.rows)
+        files.append(export)
+        print(f"{'file':<44} {'rows':>9} {'anodelab s':>10}  competitor s (ratio = competitor / anodelab)   peak MiB / columns MiB")
+        for path in files:
+            ours = cpu_seconds(lambda: anodelab.read(path), args.repeat)
+            rows = len(anodelab.read(path))
+            others = []
+            for name, function in competitors(path).items():
+                theirs = cpu_seconds(function, args.repeat)
+                others.append(f"{name} {theirs:.3f} ({theirs / ours:.2f}x)")
+            growth, size = peak_memory(path)
+            print(f"{path.name[:44]:<44} {rows:>9} {ours:>10.3f}  {'; '.join(others):<48} "
+                  f"{growth:.0f} / {size:.0f} = {growth / size if size else float('nan'):.2f}x")
+    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from anodelab.core.cell import CellInfo
+from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.record import Provenance, Record
+
+
+def _cycling(n_cycles=3, cell=None):
+    time, current = [], []
+    t = 0.0
+    for _ in range(n_cycles):
+        for value in (-1.0, 0.0, 1.0, 0.0):
+            for _ in range(10):
+                time.append(t)
+                current.append(value)
+                t += 36.0
+    time = np.array(time)
+    voltage = 0.5 + 0.01 * np.cumsum(current)
+    return Record.from_columns(
+        {"time_s": time, "voltage_V": voltage, "current_mA": np.array(current), "cycle": np.zeros(time.size)},
+        cell=cell,
+        provenance=Provenance(path="mem.csv"),
+    )
+
+
+def test_derived_columns_follow_the_conventions():
+    record = _cycling(cell=CellInfo("anode-half"))
+    assert record.column_names[:7] == ("time_s", "voltage_V", "current_mA", "step", "cycle", "capacity_mAh", "state")
+    assert record.n_steps == 12
+    assert record.cycles.tolist() == [1, 2, 3]
+    assert "cycle_instrument" in record
+    # 10 rows at 1 mA, 36 s apart -> 9 intervals of 0.01 mAh within the step
+    assert record.step(1).capacity_mAh[-1] == pytest.approx(0.09)
+    assert set(record.cycle(2).states) == {"discharge", "rest", "charge"}
+
+
+def test_renumbering_for_a_full_cell():
+    record = _cycling()
+    full = record.with_cell(CellInfo("full"))
+    # a full cell opens with charge: the leading discharge + rest become cycle 0
+    assert full.select(cycles=0).states.tolist() == ["discharge"] * 10 + ["rest"] * 10
+    assert full.cycles.tolist() == [0, 1, 2, 3]
+
+
+def test_columns_are_read_only_and_pandas_shares_memory():
+    record = _cycling()
+    with pytest.raises(ValueError):
+        record.voltage_V[0] = 1.0
+    frame = record.to_pandas()
+    assert np.shares_memory(frame["voltage_V"].to_numpy(), record.voltage_V)
+    assert list(frame["state"].cat.categories) == ["rest", "charge", "discharge", "unknown"]
+    assert frame.shape == (len(record), len(record.column_names))
+
+
+def test_missing_column_error_names_the_source():
+    record = Record.from_columns({"voltage_V": [1.0, 2.0]}, provenance=Provenance(path="export.txt"))
+    assert "time_s" not in record and record.duration_s is None
+    assert record.states.tolist() == ["unknown", "unknown"]
+    with pytest.raises(NotApplicableError, match=r"export.txt has no column 'current_mA'"):
+        record.current_mA  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"time_s": [0.0, 1.0]}, "voltage"),
+        ({"voltage_V": [1.0, 2.0], "time_s": [0.0]}, "has 1 rows"),
+        ({"voltage_V": [1.0, 2.0], "time_s": [0.0, np.nan]}, "NaN"),
+        ({"voltage_V": [1.0, 2.0, 3.0], "time_s": [0.0, 2.0, 1.0]}, "decreases at row 2"),
+        ({"voltage_V": [1.0], "state": ["charging"]}, "unknown state"),
+    ],
+)
+def test_invalid_columns_raise_validation_errors(columns, message):
+    with pytest.raises(ValidationError, match=message):
+        Record.from_columns(columns, provenance=Provenance(path="bad.csv"))
+
+
+def test_summary_counts_active_cycles_only():
+    summary = _cycling(cell=CellInfo("full")).summary()
+    assert summary["cycles"] == 3 and summary["rows"] == 120
+    assert summary["current_mA_min"] == -1.0 and summary["current_mA_max"] == 1.0

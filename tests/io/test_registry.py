@@ -1,0 +1,96 @@
+"""Sniffing, dispatch and the errors of anodelab.read, independent of any one instrument."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import anodelab
+from anodelab.core.errors import MetadataError, ReadError, UnknownFormatError, ValidationError
+from anodelab.io.registry import FORMATS, candidates, find_cell_toml, get_format
+
+EXAMPLES = Path(anodelab.__file__).parent / "examples"
+
+
+def test_format_table_is_consistent():
+    names = [fmt.name for fmt in FORMATS]
+    assert len(names) == len(set(names))
+    for fmt in FORMATS:
+        assert fmt.kind in {"record", "spectra", "record|spectra"}
+        assert all(ext.startswith(".") and ext == ext.lower() for ext in fmt.extensions)
+        assert callable(fmt.load()), fmt.name  # every row names a function that exists
+
+
+def test_sniffing_prefers_magic_bytes_over_extension(tmp_path):
+    path = tmp_path / "renamed.txt"
+    path.write_bytes(b"BIO-LOGIC MODULAR FILE\x1a" + b"\x00" * 64)
+    assert candidates(path, path.read_bytes())[0].name == "biologic-mpr"
+
+
+def test_header_text_finds_a_format_whatever_the_extension(tmp_path):
+    path = tmp_path / "export.dat"
+    path.write_text("EC-Lab ASCII FILE\nNb header lines : 3\n\n")
+    assert candidates(path, path.read_bytes())[0].name == "biologic-mpt"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\x03garbage\xff" * 50])
+def test_empty_or_garbage_file_names_the_file_and_the_readers_tried(tmp_path, content):
+    path = tmp_path / "mystery.bin"
+    path.write_bytes(content)
+    with pytest.raises(ReadError) as info:
+        anodelab.read(path)
+    assert str(path) in str(info.value)
+    if content:
+        assert isinstance(info.value, UnknownFormatError)
+        assert "anodelab formats" in str(info.value)
+
+
+def test_wrong_extension_lists_every_reader_tried_and_why(tmp_path):
+    path = tmp_path / "cell.mpr"
+    path.write_text("time_s,voltage_V\n0,1\n")  # a CSV named like a BioLogic binary
+    with pytest.raises(UnknownFormatError) as info:
+        anodelab.read(path)
+    tried = dict(info.value.tried)
+    assert "biologic-mpr" in tried and tried["biologic-mpr"]
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(ReadError, match="file not found"):
+        anodelab.read(tmp_path / "nope.mpr")
+    with pytest.raises(ReadError, match="not a regular file"):
+        anodelab.read(tmp_path)
+
+
+def test_unknown_format_name_lists_known_ones():
+    with pytest.raises(ValidationError, match="biologic-mpr"):
+        get_format("biologic")
+
+
+def test_cell_toml_beside_the_file_is_found_and_attached(tmp_path):
+    data = shutil.copy(EXAMPLES / "si_half_cell_gcpl.csv", tmp_path / "run1.csv")
+    assert find_cell_toml(Path(data)) is None
+    (tmp_path / "cell.toml").write_text('cell_type = "full"\n')
+    assert anodelab.read(data).cell.cell_type == "full"
+    (tmp_path / "run1.cell.toml").write_text('cell_type = "anode-half"\n[working_electrode]\nmass_mg = 2.0\n')
+    record = anodelab.read(data)
+    assert record.cell.cell_type == "anode-half" and record.cell.working_electrode.mass_mg == 2.0
+    (tmp_path / "run1.cell.toml").write_text('cell_type = "anode-half"\n[working_electrode]\nmass_mg = 0\n')
+    with pytest.raises(MetadataError, match="run1.cell.toml"):
+        anodelab.read(data)
+
+
+def test_bundled_examples_read_with_provenance():
+    record = anodelab.read(EXAMPLES / "si_half_cell_gcpl.csv")
+    assert record.provenance.format == "generic-table"
+    assert len(record.provenance.sha256) == 64
+    assert record.cell.cell_type == "anode-half"
+    # the example is 3 lithiation/delithiation cycles after an initial rest
+    assert record.cycles.tolist() == [0, 1, 2, 3]
+    lithiation = record.select(cycles=1)
+    assert np.all(lithiation.current_mA[lithiation.states == "discharge"] < 0)
+    spectra = anodelab.read(EXAMPLES / "llzo_symmetric_peis.csv")
+    assert len(spectra) == 1 and spectra.cell.cell_type == "symmetric"
+    assert np.all(spectra[0].Z_imag_ohm < 0)

@@ -1,0 +1,34 @@
+"""Package-level promises: a light import, the import contracts, and the version."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import anodelab
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "scipy", "polars", "pyarrow", "matplotlib", "fastnda", "galvani", "access_parser",
+         "python_calamine", "torch", "pybamm", "skfem", "ase", "dask", "duckdb", "jinja2", "plotly")
+
+
+def test_import_loads_no_heavy_stack():
+    code = "import sys, json, anodelab; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    heavy = sorted({name.split(".")[0] for name in loaded} & set(HEAVY))
+    assert heavy == [], f"import anodelab pulled in {heavy}"
+
+
+def test_import_contracts_hold():
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint_imports), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_public_names():
+    assert anodelab.__version__
+    assert {"read", "list_formats", "Record", "SpectrumSeries", "CellInfo", "AnodelabError"} <= set(anodelab.__all__)
