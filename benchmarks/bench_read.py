@@ -76,7 +76,7 @@ def peak_memory(path: Path) -> tuple[float, float]:
     """(peak RSS growth during anodelab.read, bytes of the returned columns), in MiB, in a fresh process."""
     code = (
         "import json, resource, anodelab, anodelab.io.registry as r, numpy, pandas, polars\n"
-        f"fmt = r.candidates(__import__('pathlib').Path({str(path)!r}), open({str(path)!r}, 'rb').read(65536))[0]\n"
+        f"fmt = next(r.candidates(__import__('pathlib').Path({str(path)!r}), open({str(path)!r}, 'rb').read(65536)))\n"
         "fmt.load()\n"
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         f"data = anodelab.read({str(path)!r})\n"

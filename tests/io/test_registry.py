@@ -27,13 +27,13 @@ def test_format_table_is_consistent():
 def test_sniffing_prefers_magic_bytes_over_extension(tmp_path):
     path = tmp_path / "renamed.txt"
     path.write_bytes(b"BIO-LOGIC MODULAR FILE\x1a" + b"\x00" * 64)
-    assert candidates(path, path.read_bytes())[0].name == "biologic-mpr"
+    assert next(candidates(path, path.read_bytes())).name == "biologic-mpr"
 
 
 def test_header_text_finds_a_format_whatever_the_extension(tmp_path):
     path = tmp_path / "export.dat"
     path.write_text("EC-Lab ASCII FILE\nNb header lines : 3\n\n")
-    assert candidates(path, path.read_bytes())[0].name == "biologic-mpt"
+    assert next(candidates(path, path.read_bytes())).name == "biologic-mpt"
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\x03garbage\xff" * 50])

@@ -89,16 +89,18 @@ def number_steps(step_id: NDArray) -> NDArray[np.int32]:
 def step_directions(step: NDArray, state: NDArray) -> NDArray[np.int8]:
     """Direction of each step (CHARGE, DISCHARGE or REST), by the state that dominates its rows.
 
-    Returns one code per step number (index 0 <-> step 1). A step is active in the direction that
-    holds most of its charge- or discharge-state rows; a step with none is a rest.
+    ``step`` holds global step numbers (1, 2, 3, ... in runs). Returns one code per step (index
+    0 <-> step 1). A step is active in the direction that holds most of its charge- or
+    discharge-state rows; a step with none is a rest.
     """
     step = np.asarray(step)
+    state = np.asarray(state)
     if step.size == 0:
         return np.zeros(0, dtype=np.int8)
-    n_steps = int(step.max())
-    charge_rows = np.bincount(step, weights=(state == CHARGE), minlength=n_steps + 1)[1:]
-    discharge_rows = np.bincount(step, weights=(state == DISCHARGE), minlength=n_steps + 1)[1:]
-    direction = np.full(n_steps, REST, dtype=np.int8)
+    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
+    charge_rows = np.add.reduceat((state == CHARGE).astype(np.int32), starts)
+    discharge_rows = np.add.reduceat((state == DISCHARGE).astype(np.int32), starts)
+    direction = np.full(starts.size, REST, dtype=np.int8)
     direction[charge_rows > discharge_rows] = CHARGE
     direction[(discharge_rows >= charge_rows) & (discharge_rows > 0)] = DISCHARGE
     return direction

@@ -75,21 +75,23 @@ def read_delimited(
     if not names:
         raise ReadError(path, "no column names in the header", expected=expected)
     names = _unique(names)
+    options = dict(
+        has_header=False,
+        skip_lines=skip_lines,  # raw lines: a quote in a header comment must not open a field
+        separator=separator,
+        decimal_comma=decimal_comma,
+        encoding="utf8-lossy",
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+        new_columns=names,
+        quote_char='"',
+    )
     try:
-        frame = pl.read_csv(
-            path,
-            has_header=False,
-            skip_rows=skip_lines,
-            separator=separator,
-            decimal_comma=decimal_comma,
-            encoding="utf8-lossy",
-            infer_schema_length=20000,
-            truncate_ragged_lines=True,
-            missing_columns="insert",
-            new_columns=names,
-            quote_char='"',
-            ignore_errors=False,
-        )
+        try:
+            frame = pl.read_csv(path, infer_schema_length=20000, **options)
+        except pl.exceptions.ComputeError:
+            # a column that looked like integers for 20k rows and then holds "1e+06": infer from all rows
+            frame = pl.read_csv(path, infer_schema_length=None, **options)
     except Exception as error:  # polars raises its own exception types; name the file instead
         raise ReadError(path, f"table could not be parsed ({type(error).__name__}: {str(error).splitlines()[0]})",
                         expected=expected) from None

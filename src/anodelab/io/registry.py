@@ -1,15 +1,16 @@
 """The format table, sniffing, and :func:`read`.
 
 Each format is one row of :data:`FORMATS`: a name, what it yields, its extensions, optional magic
-bytes at offset 0, optional header text (a regular expression searched in the first 64 KiB,
+bytes at offset 0, optional header text (a regular expression searched in the first 16 KiB,
 decoded as Latin-1), and the ``module:function`` that reads it. Reader modules are imported only
 when a file of theirs is read. Third-party packages add rows through the entry-point group
 ``anodelab.formats`` (each entry point loads a :class:`Format`).
 
 Sniffing, when no format is named: formats whose magic bytes match come first; then formats that
 claim the extension and whose header pattern (if any) matches; then formats with a header pattern
-that matches whatever the extension. Candidates are tried in that order and the first that reads
-the file wins. If none does, :class:`UnknownFormatError` lists every reader tried and its reason.
+that matches whatever the extension; last, formats that claim the extension although their magic
+or header did not match (so that the error for a mislabelled file says what each expected).
+Candidates are tried in that order and the first that reads the file wins. If none does, :class:`UnknownFormatError` lists every reader tried and its reason.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import importlib
 import re
 import struct
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import entry_points
@@ -33,6 +34,7 @@ from anodelab.core.spectrum import SpectrumSeries
 
 Data = Union[Record, SpectrumSeries]
 HEAD_BYTES = 65536
+HEADER_BYTES = 16384  # header patterns are searched in this much of the file
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class Format:
     kind: str  # "record", "spectra" or "record|spectra"
     reader: str  # "package.module:function"; the function takes a Path and returns Record | SpectrumSeries
     extensions: tuple[str, ...] = ()
-    magic: bytes | None = None
-    header: str | None = None  # regex searched in the decoded first 64 KiB
+    magic: tuple[bytes, ...] = ()  # any of these at offset 0 identifies the format
+    header: str | None = None  # regex searched in the decoded first 16 KiB
 
     def matches_header(self, text: str) -> bool:
         return self.header is not None and re.search(self.header, text, re.IGNORECASE | re.MULTILINE) is not None
@@ -58,15 +60,15 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format(
         "biologic-mpr", "BioLogic EC-Lab binary (.mpr): GCPL, MB, CV, LSV, CA, CP, OCV, PEIS, GEIS",
-        "record|spectra", "anodelab.io.biologic:read_mpr", (".mpr",), magic=b"BIO-LOGIC MODULAR FILE",
+        "record|spectra", "anodelab.io.biologic:read_mpr", (".mpr",), magic=(b"BIO-LOGIC MODULAR FILE",),
     ),
     Format(
         "biologic-mpt", "BioLogic EC-Lab text export (.mpt, CRLF or LF)",
-        "record|spectra", "anodelab.io.biologic:read_mpt", (".mpt", ".txt"), magic=b"EC-Lab ASCII FILE",
+        "record|spectra", "anodelab.io.biologic:read_mpt", (".mpt", ".txt"), magic=(b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE"),
     ),
     Format(
         "neware-nda", "Neware BTS binary (.nda, BTS 7.x / 9.x)",
-        "record", "anodelab.io.neware:read_nda", (".nda",), magic=b"NEWARE",
+        "record", "anodelab.io.neware:read_nda", (".nda",), magic=(b"NEWARE",),
     ),
     Format(
         "neware-ndax", "Neware BTS zipped binary (.ndax, BTS 8.x / 9.x)",
@@ -74,7 +76,7 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "arbin-res", "Arbin MITS Pro result database (.res, MS Access), read without mdbtools",
-        "record", "anodelab.io.arbin:read_res", (".res",), magic=b"\x00\x01\x00\x00Standard Jet DB",
+        "record", "anodelab.io.arbin:read_res", (".res",), magic=(b"\x00\x01\x00\x00Standard Jet DB",),
     ),
     Format(
         "gamry-dta", "Gamry Framework text (.DTA): EIS and cycling curves",
@@ -96,7 +98,7 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "land-xlsx", "LAND (Lanhe) CT2001A / CT3001A Excel export (.xlsx)",
-        "record", "anodelab.io.land:read_land", (".xlsx", ".xls"), magic=b"PK\x03\x04",
+        "record", "anodelab.io.land:read_land", (".xlsx", ".xls"),
     ),
     Format(
         "biologic-csv", "BioLogic EC-Lab ';'-separated or tab text export with EC-Lab column names",
@@ -106,7 +108,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "neware-csv", "Neware BTS CSV export (record / step / cycle layers)",
         "record", "anodelab.io.neware:read_neware_csv", (".csv",),
-        header=r"\A[^\n]*(Step Type|Step_Index.*Record_Index|Record ID|DataPoint)",
+        header=r"\A(?:\xef\xbb\xbf)?(?:[^\n]*\bDataPoint,[^\n]*,Step Type,|Cycle Index,Chg\. Cap\.\((?:m?Ah)\),DChg\. Cap\.)",
     ),
     Format(
         "arbin-csv", "Arbin MITS Pro CSV export",
@@ -116,7 +118,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "bdf-csv", "Battery Data Format (BDF) CSV",
         "record", "anodelab.io.tables:read_bdf", (".csv",),
-        header=r"\A[^\n]*Test Time / s",
+        header=r"\A[^\n]*\b(Test Time|Voltage|Current) / [A-Za-z]",
     ),
     Format(
         "batteryarchive-csv", "BatteryArchive.org time-series CSV",
@@ -149,37 +151,28 @@ def get_format(name: str) -> Format:
     raise ValidationError("format", f"unknown format {name!r}; known: {', '.join(f.name for f in list_formats())}")
 
 
-def candidates(path: Path, head: bytes) -> list[Format]:
-    """Formats to try for a file, most likely first (see the module docstring)."""
-    text = head.decode("latin-1")
+def candidates(path: Path, head: bytes) -> Iterator[Format]:
+    """Formats to try for a file, most likely first (see the module docstring), lazily."""
     suffix = path.suffix.lower()
-    ordered: list[Format] = []
-
-    def add(fmt: Format) -> None:
-        if fmt not in ordered:
-            ordered.append(fmt)
-
     formats = list_formats()
-    for fmt in formats:
-        if fmt.magic is not None and head.startswith(fmt.magic) and (fmt.magic != b"PK\x03\x04" or suffix in fmt.extensions):
-            add(fmt)
-    if suffix == ".ndax" or (head.startswith(b"PK\x03\x04") and _zip_has(path, "data.ndc")):
-        add(get_format("neware-ndax"))
-    for fmt in formats:
-        if suffix in fmt.extensions and fmt.magic is None and (fmt.header is None or fmt.matches_header(text)):
-            add(fmt)
-    for fmt in formats:
-        if fmt.header is not None and fmt.matches_header(text):
-            add(fmt)
-    return ordered
+    seen: set[str] = set()
 
+    def fresh(found: Iterable[Format]) -> Iterator[Format]:
+        for fmt in found:
+            if fmt.name not in seen:
+                seen.add(fmt.name)
+                yield fmt
 
-def _zip_has(path: Path, member: str) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return member in archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False
+    yield from fresh(f for f in formats if any(head.startswith(magic) for magic in f.magic))
+    text = head[:HEADER_BYTES].decode("latin-1")
+    yield from fresh(
+        f for f in formats
+        if suffix in f.extensions and not f.magic and (f.header is None or f.matches_header(text))
+    )
+    yield from fresh(f for f in formats if f.matches_header(text))
+    # formats that claim the extension but whose magic or header did not match: tried last, so that
+    # the error for a mislabelled file says what each of them expected
+    yield from fresh(f for f in formats if suffix in f.extensions)
 
 
 def find_cell_toml(path: Path) -> Path | None:

@@ -1,0 +1,771 @@
+"""BioLogic EC-Lab / BT-Lab readers: binary ``.mpr``, text ``.mpt``, and plain EC-Lab text exports.
+
+All three readers name the instrument's columns as EC-Lab's text export does (``Ewe/V``, ``I/mA``,
+``(Q-Qo)/mA.h``, ``Ns``, ...) and then share one conversion to the canonical columns:
+
+* ``voltage_V``: ``Ewe/V`` (or ``<Ewe>/V``; ``Ecell/V`` in BT-Lab full-cell exports). Ewe is the
+  working electrode against the reference, which is the cell voltage in two-electrode cells.
+* ``time_s``: ``time/s`` minus its first value; the absolute start is kept in the provenance notes.
+* ``current_mA``: ``I/mA`` or ``<I>/mA`` (BioLogic already signs current anodic-positive); files that
+  store only the charge increment ``dq/mA.h`` get ``dq / dt``; OCV files with no current get 0.
+* ``step``: a new step wherever the sequence ``Ns`` changes, the "Ns changes" flag is set, or a loop
+  counter (loop module, ``z cycle``, "counter inc." parity, ``Loop``) moves on, so that loop
+  repetitions of the same sequence are separate steps. Files without ``Ns`` get steps from the
+  sign of the current (the core rule).
+* ``capacity_mAh``: charge within the step from ``(Q-Qo)``, ``dQ``, ``Q charge/discharge`` or the
+  running sum of ``dq`` (in that order of preference).
+* impedance files (``freq/Hz`` with ``Re(Z)``/``-Im(Z)`` or ``|Z|``/``Phase(Z)`` on every row) become a
+  :class:`SpectrumSeries`, split wherever a loop, the cycle number or the sequence changes, or the
+  frequency sweep restarts.
+
+The ``.mpr`` parser is our own (layout learnt from galvani's ``BioLogic.py`` and yadg's ``eclab``
+extractor). galvani refuses files with column IDs it does not know (e.g. the PEIS harmonics
+473-503) and reads every ``.mpr`` into a record array we would convert anyway; here the column-ID
+table builds one numpy structured dtype and ``np.frombuffer`` views the data module in place.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab.core.conventions import CHARGE, DISCHARGE, REST, capacity_within_steps, state_from_current
+from anodelab.core.errors import ReadError, ValidationError
+from anodelab.core.record import Provenance, Record
+from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
+from anodelab.io.common import decode, read_delimited, require_text
+
+Columns = dict[str, NDArray[Any]]
+
+INSTRUMENT = "BioLogic"
+MPR_EXPECTED = "a BioLogic EC-Lab binary file (.mpr)"
+MPT_EXPECTED = "an EC-Lab/BT-Lab ASCII export (.mpt)"
+TEXT_EXPECTED = "an EC-Lab text export with EC-Lab column names (Ewe/V, Ecell/V, ...)"
+
+# --------------------------------------------------------------------------------------------
+# Column IDs of the .mpr data module -> (EC-Lab column name, numpy format).
+# From galvani's and yadg's tables; where they disagree the choice was checked on real files:
+#   441 is "<Ece>/V" (galvani: "<Ecv>/V"): cp.mpr's columns line up one-to-one with cp.mpt's export.
+#   473-503 are the PEIS harmonics / THD / NSD / NSR columns, all float32 (yadg): the PEIS file's
+#   module length (220 bytes per row for 53 columns) only fits these widths.
+# --------------------------------------------------------------------------------------------
+_FLAG_COLUMNS: dict[int, tuple[str, int]] = {
+    1: ("mode", 0x03),
+    2: ("ox/red", 0x04),
+    3: ("error", 0x08),
+    21: ("control changes", 0x10),
+    31: ("Ns changes", 0x20),
+    65: ("counter inc.", 0x80),
+}
+
+_DATA_COLUMNS: dict[int, tuple[str, str]] = {
+    4: ("time/s", "<f8"), 5: ("control/V/mA", "<f4"), 6: ("Ewe/V", "<f4"), 7: ("dq/mA.h", "<f8"),
+    8: ("I/mA", "<f4"), 9: ("Ece/V", "<f4"), 11: ("<I>/mA", "<f8"), 13: ("(Q-Qo)/mA.h", "<f8"),
+    16: ("Analog IN 1/V", "<f4"), 17: ("Analog IN 2/V", "<f4"), 19: ("control/V", "<f4"),
+    20: ("control/mA", "<f4"), 23: ("dQ/mA.h", "<f8"), 24: ("cycle number", "<f8"),
+    26: ("Rapp/Ohm", "<f4"), 27: ("Ewe-Ece/V", "<f4"), 32: ("freq/Hz", "<f4"), 33: ("|Ewe|/V", "<f4"),
+    34: ("|I|/A", "<f4"), 35: ("Phase(Z)/deg", "<f4"), 36: ("|Z|/Ohm", "<f4"), 37: ("Re(Z)/Ohm", "<f4"),
+    38: ("-Im(Z)/Ohm", "<f4"), 39: ("I Range", "<u2"), 69: ("R/Ohm", "<f4"), 70: ("P/W", "<f4"),
+    74: ("|Energy|/W.h", "<f8"), 75: ("Analog OUT/V", "<f4"), 76: ("<I>/mA", "<f4"),
+    77: ("<Ewe>/V", "<f4"), 78: ("Cs-2/µF-2", "<f4"), 96: ("|Ece|/V", "<f4"),
+    98: ("Phase(Zce)/deg", "<f4"), 99: ("|Zce|/Ohm", "<f4"), 100: ("Re(Zce)/Ohm", "<f4"),
+    101: ("-Im(Zce)/Ohm", "<f4"), 123: ("Energy charge/W.h", "<f8"), 124: ("Energy discharge/W.h", "<f8"),
+    125: ("Capacitance charge/µF", "<f8"), 126: ("Capacitance discharge/µF", "<f8"), 131: ("Ns", "<u2"),
+    163: ("|Estack|/V", "<f4"), 168: ("Rcmp/Ohm", "<f4"), 169: ("Cs/µF", "<f4"), 172: ("Cp/µF", "<f4"),
+    173: ("Cp-2/µF-2", "<f4"), 174: ("<Ewe>/V", "<f4"), 178: ("(Q-Qo)/C", "<f4"), 179: ("dQ/C", "<f4"),
+    182: ("step time/s", "<f8"), 211: ("Q charge/discharge/mA.h", "<f8"), 212: ("half cycle", "<u4"),
+    213: ("z cycle", "<u4"), 217: ("THD Ewe/%", "<f4"), 218: ("THD I/%", "<f4"), 220: ("NSD Ewe/%", "<f4"),
+    221: ("NSD I/%", "<f4"), 223: ("NSR Ewe/%", "<f4"), 224: ("NSR I/%", "<f4"), 242: ("|E2|/V", "<f4"),
+    249: ("Rdc/Ohm", "<f4"), 253: ("Acir/Dcir Control", "<u1"), 271: ("Phase(Z1)/deg", "<f4"),
+    272: ("Phase(Z2)/deg", "<f4"), 295: ("I Range", "<u2"), 301: ("|Z1|/Ohm", "<f4"), 302: ("|Z2|/Ohm", "<f4"),
+    326: ("P/W", "<f4"), 331: ("Re(Z1)/Ohm", "<f4"), 332: ("Re(Z2)/Ohm", "<f4"), 361: ("-Im(Z1)/Ohm", "<f4"),
+    362: ("-Im(Z2)/Ohm", "<f4"), 379: ("Energy charge/W.h", "<f8"), 391: ("<E1>/V", "<f4"),
+    392: ("<E2>/V", "<f4"), 422: ("Phase(Zstack)/deg", "<f4"), 423: ("|Zstack|/Ohm", "<f4"),
+    424: ("Re(Zstack)/Ohm", "<f4"), 425: ("-Im(Zstack)/Ohm", "<f4"), 426: ("<Estack>/V", "<f4"),
+    430: ("Phase(Zwe-ce)/deg", "<f4"), 431: ("|Zwe-ce|/Ohm", "<f4"), 432: ("Re(Zwe-ce)/Ohm", "<f4"),
+    433: ("-Im(Zwe-ce)/Ohm", "<f4"), 434: ("(Q-Qo)/C", "<f4"), 435: ("dQ/C", "<f4"),
+    438: ("step time/s", "<f8"), 441: ("<Ece>/V", "<f4"), 462: ("Temperature/°C", "<f4"),
+    467: ("Q charge/discharge/mA.h", "<f8"), 468: ("half cycle", "<u4"), 469: ("z cycle", "<u4"),
+    471: ("<Ece>/V", "<f4"), 505: ("Rdc/Ohm", "<f4"), 509: ("Acir/Dcir Control", "<u1"),
+}
+_DATA_COLUMNS.update({i: (f"{q} {s}/%", "<f4") for i, (q, s) in zip(
+    range(473, 482), [(q, s) for q in ("THD", "NSD", "NSR") for s in ("Ewe", "I", "Ece")])})
+_DATA_COLUMNS.update({486 + k: (f"|Ewe h{k + 2}|/V", "<f4") for k in range(6)})
+_DATA_COLUMNS.update({492 + k: (f"|I h{k + 2}|/A", "<f4") for k in range(6)})
+_DATA_COLUMNS.update({498 + k: (f"|Ece h{k + 2}|/V", "<f4") for k in range(6)})
+
+# galvani reads 498-502 as float64 cycling totals (from EC-Lab 11.50 GCPL/MB test files). Both
+# meanings are kept; the one whose row width matches the data module's length is used.
+_ALTERNATIVE_COLUMNS: dict[int, tuple[str, str]] = {
+    498: ("Q charge/mA.h", "<f8"), 499: ("Q discharge/mA.h", "<f8"), 500: ("step time/s", "<f8"),
+    501: ("Efficiency/%", "<f8"), 502: ("Capacity/mA.h", "<f8"),
+}
+
+# Technique byte at the start of the settings module (yadg's table).
+_MPR_TECHNIQUES = {
+    0x04: "GCPL", 0x06: "CV", 0x0B: "OCV", 0x16: "MP", 0x18: "CA", 0x19: "CP", 0x1C: "WAIT",
+    0x1D: "PEIS", 0x1E: "GEIS", 0x30: "CV", 0x32: "ZIR", 0x33: "CVA", 0x6C: "LSV", 0x75: "CstV",
+    0x76: "CstC", 0x77: "GCPL", 0x7F: "MB",
+}
+# Technique titles in .mpt headers -> the same short names.
+_TEXT_TECHNIQUES = {
+    "galvanostatic cycling with potential limitation": "GCPL", "cyclic voltammetry": "CV",
+    "open circuit voltage": "OCV", "chronoamperometry / chronocoulometry": "CA", "chronoamperometry": "CA",
+    "chronopotentiometry": "CP", "wait": "WAIT", "potentio electrochemical impedance spectroscopy": "PEIS",
+    "galvano electrochemical impedance spectroscopy": "GEIS", "ir compensation (peis)": "ZIR",
+    "linear sweep voltammetry": "LSV", "modulo bat": "MB", "loop": "LOOP",
+    "constant voltage": "CstV", "constant current": "CstC",
+}
+
+_MPR_MAGIC = b"BIO-LOGIC MODULAR FILE\x1a".ljust(48) + b"\x00" * 4
+_MODULE_MAGIC = b"MODULE"
+_HEADER_V1 = struct.Struct("<10s25sII8s")  # short name, long name, length, version, date
+_HEADER_V2 = struct.Struct("<10s25sIIII8s")  # ... max length (0xFFFFFFFF), length, version, ?, date
+_OLE_EPOCH = datetime(1899, 12, 30)
+
+_VOLTAGE = ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V")
+_CURRENT = ("I/mA", "<I>/mA")
+_TEMPERATURE = ("Temperature/°C", "T/°C")
+_FLAG_MASKS = {"mode": 0x03, "ox/red": 0x04, "ox": 0x04, "error": 0x08, "control changes": 0x10,
+               "Ns changes": 0x20, "counter inc.": 0x80}
+# Markers used to build steps; not kept as columns.
+_STEP_MARKERS = ("control changes", "Ns changes", "counter inc.")
+_EXTRA_NAMES = {
+    "mode": "control_mode", "ox/red": "ox_red", "ox": "ox_red", "error": "error_flag", "Ns": "sequence",
+    "I Range": "I_range", "half cycle": "half_cycle", "z cycle": "z_cycle", "Loop": "loop",
+    "control/V/mA": "control_V_or_mA", "Ewe-Ece/V": "Ewe_minus_Ece_V", "x": "x_intercalated",
+    "freq/Hz": "frequency_Hz", "Re(Z)/Ohm": "Z_real_ohm", "-Im(Z)/Ohm": "minus_Z_imag_ohm",
+    "|Z|/Ohm": "Z_mod_ohm", "Phase(Z)/deg": "Z_phase_deg", "P/W": "power_W",
+    "|Energy|/W.h": "energy_Wh", "Energy/W.h": "energy_Wh",
+    "Capacity/mA.h": "ec_lab_capacity_mAh", "cycle_index": "beep_cycle_index",
+}
+
+
+@dataclass
+class _Raw:
+    """Instrument columns under EC-Lab names, with what the file says about itself."""
+
+    columns: Columns
+    techniques: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+    loop: NDArray[np.int64] | None = None  # loop number per row (mpr loop module)
+    instrument: str = INSTRUMENT
+
+
+# ============================================================================================
+# .mpr
+# ============================================================================================
+
+
+def read_mpr(path: Path) -> Record | SpectrumSeries:
+    """Read a BioLogic EC-Lab binary file (``.mpr``): a Record, or a SpectrumSeries for PEIS/GEIS."""
+    path = Path(path)
+    return _convert(path, _mpr_raw(path), MPR_EXPECTED, drop_empty=False)
+
+
+def _mpr_raw(path: Path) -> _Raw:
+    """The instrument columns of an ``.mpr`` under EC-Lab names, with technique, loops and start time."""
+    raw = path.read_bytes()
+    if not raw.startswith(_MPR_MAGIC):
+        raise ReadError(path, "not a BioLogic .mpr file (wrong magic bytes)", expected=MPR_EXPECTED)
+    modules = _mpr_modules(path, memoryview(raw))
+    if "VMP data" not in modules:
+        raise ReadError(path, "no 'VMP data' module", expected=MPR_EXPECTED)
+    columns, n_points, notes = _mpr_data(path, modules["VMP data"])
+    data = _Raw(columns, notes=notes)
+    if "VMP Set" in modules and len(modules["VMP Set"].data):
+        code = modules["VMP Set"].data[0]
+        data.techniques = (_MPR_TECHNIQUES.get(code, f"technique 0x{code:02x}"),)
+    if "VMP loop" in modules:
+        data.loop = _mpr_loops(path, modules["VMP loop"], n_points)
+    if "VMP LOG" in modules:
+        start = _mpr_start(modules["VMP LOG"].data)
+        if start is not None:
+            data.notes.append(f"acquisition started {start.isoformat(sep=' ')} (instrument clock)")
+            if "time/s" in columns and n_points:
+                first = start + timedelta(seconds=float(columns["time/s"][0]))
+                data.notes.append(f"first row at {first.isoformat(sep=' ')} (instrument clock)")
+    return data
+
+
+@dataclass(frozen=True)
+class _Module:
+    version: int
+    data: memoryview
+
+
+def _mpr_modules(path: Path, raw: memoryview) -> dict[str, _Module]:
+    """Walk the ``MODULE`` chain after the file magic; each module once."""
+    modules: dict[str, _Module] = {}
+    position = len(_MPR_MAGIC)
+    while position < len(raw):
+        if raw[position:position + 6] != _MODULE_MAGIC:
+            raise ReadError(path, f"corrupt module chain: no 'MODULE' marker at byte {position}", expected=MPR_EXPECTED)
+        position += 6
+        header = _HEADER_V2 if raw[position + 35:position + 39] == b"\xff\xff\xff\xff" else _HEADER_V1
+        if position + header.size > len(raw):
+            raise ReadError(path, f"file is truncated inside a module header at byte {position}", expected=MPR_EXPECTED)
+        fields = header.unpack_from(raw, position)
+        name = fields[0].decode("latin-1").strip(" \x00")
+        length, version = (fields[3], fields[4]) if header is _HEADER_V2 else (fields[2], fields[3])
+        start = position + header.size
+        if start + length > len(raw):
+            raise ReadError(path, f"file is truncated: module {name!r} declares {length} bytes, "
+                            f"{len(raw) - start} remain", expected=MPR_EXPECTED)
+        if name in modules:
+            raise ReadError(path, f"module {name!r} appears twice", expected=MPR_EXPECTED)
+        modules[name] = _Module(version, raw[start:start + length])
+        position = start + length
+    return modules
+
+
+def _mpr_data(path: Path, module: _Module) -> tuple[Columns, int, list[str]]:
+    """Columns of the data module, viewed in place through one structured dtype."""
+    data, version = module.data, module.version
+    if len(data) < 6:
+        raise ReadError(path, "data module is too short for its header", expected=MPR_EXPECTED)
+    n_points = int.from_bytes(data[0:4], "little")
+    if version in (2, 3):
+        n_columns, id_format, id_offset, offset = data[4], "<u2", 5, 405 if version == 2 else 406
+    elif version == 0 and data[5] == 0:  # EC-Lab >= 11.50: u2 count, u2 IDs, data at 1007
+        n_columns, id_format, id_offset, offset = int.from_bytes(data[4:6], "little"), "<u2", 6, 1007
+    elif version == 0:  # oldest layout: u1 IDs, data at 100
+        n_columns, id_format, id_offset, offset = data[4], "u1", 5, 100
+    else:
+        raise ReadError(path, f"data module version {version} is not supported", expected="version 0, 2 or 3")
+    id_end = id_offset + n_columns * np.dtype(id_format).itemsize
+    if n_columns == 0 or id_end > min(offset, len(data)):
+        raise ReadError(path, f"data module declares {n_columns} columns, its header has no room for them",
+                        expected=MPR_EXPECTED)
+    ids = np.frombuffer(data, dtype=id_format, count=n_columns, offset=id_offset).astype(int).tolist()
+    dtype, flags, notes = _mpr_dtype(path, ids, n_points, len(data) - offset)
+    table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
+    columns: Columns = {name: table[name] for name in dtype.names if not name.startswith("unknown ")}
+    if flags:
+        byte = np.ascontiguousarray(columns.pop("flags"))
+        for name, mask in flags.items():
+            shift = (mask & -mask).bit_length() - 1
+            columns[name] = (byte & mask) >> shift
+    return columns, n_points, notes
+
+
+def _mpr_dtype(path: Path, ids: list[int], n_points: int, n_bytes: int) -> tuple[np.dtype, dict[str, int], list[str]]:
+    """The row dtype whose width matches the module (``n_bytes`` for ``n_points`` rows)."""
+    tables = [_DATA_COLUMNS]
+    if any(i in _ALTERNATIVE_COLUMNS for i in ids):
+        tables.append({**_DATA_COLUMNS, **_ALTERNATIVE_COLUMNS})
+    tried = []
+    for table in tables:
+        fields, flags, unknown = _mpr_fields(ids, table)
+        known = np.dtype([f for f in fields if f[1] is not None]).itemsize
+        if n_points and n_bytes % n_points == 0 and len(unknown) == 1 and n_bytes // n_points - known in (1, 2, 4, 8):
+            # One unknown ID: its width is what the module length leaves; skip it as raw bytes.
+            width = n_bytes // n_points - known
+            fields = [(name, fmt or f"V{width}") for name, fmt in fields]
+            note = f"column ID {unknown[0]} is unknown to anodelab ({width} bytes per row); it was skipped"
+            return np.dtype(fields), flags, [note]
+        if unknown:
+            tried.append(f"unknown column ID(s) {', '.join(map(str, unknown))} of unknown width")
+            continue
+        dtype = np.dtype(fields)
+        if dtype.itemsize * n_points == n_bytes:
+            return dtype, flags, []
+        tried.append(f"{n_points} rows of {dtype.itemsize} bytes need {dtype.itemsize * n_points} bytes, "
+                     f"the data module holds {n_bytes}")
+    raise ReadError(path, "data module does not match its column table: " + "; ".join(dict.fromkeys(tried)),
+                    expected=f"{MPR_EXPECTED} with column IDs known from EC-Lab (galvani/yadg tables)")
+
+
+Fields = list[tuple[str, str | None]]
+
+
+def _mpr_fields(ids: list[int], table: Mapping[int, tuple[str, str]]) -> tuple[Fields, dict[str, int], list[int]]:
+    """Structured-dtype fields for a column-ID list; flag IDs share one leading byte."""
+    fields: Fields = []
+    flags: dict[str, int] = {}
+    unknown: list[int] = []
+    seen: dict[str, int] = {}
+    for column_id in ids:
+        if column_id in _FLAG_COLUMNS:
+            if not flags:
+                fields.append(("flags", "u1"))
+            name, mask = _FLAG_COLUMNS[column_id]
+            flags[name] = mask
+        elif column_id in table:
+            name, fmt = table[column_id]
+            seen[name] = seen.get(name, 0) + 1
+            fields.append((name if seen[name] == 1 else f"{name} {seen[name]}", fmt))
+        else:
+            unknown.append(column_id)
+            fields.append((f"unknown {column_id}", None))
+    return fields, flags, unknown
+
+
+def _mpr_loops(path: Path, module: _Module, n_points: int) -> NDArray[np.int64]:
+    """Loop number (0-based) of every row from the loop module's table of start rows."""
+    data = module.data
+    count = int.from_bytes(data[0:4], "little") if len(data) >= 4 else -1
+    if count < 1 or 4 + 4 * count > len(data):
+        raise ReadError(path, "loop module is corrupt (bad index count)", expected=MPR_EXPECTED)
+    starts = np.frombuffer(data, dtype="<u4", count=count, offset=4).astype(np.int64)
+    if starts[0] != 0 or np.any(np.diff(starts) < 0) or starts[-1] > n_points:
+        raise ReadError(path, "loop module is corrupt (loop start rows out of order or beyond the data)",
+                        expected=MPR_EXPECTED)
+    return np.searchsorted(starts, np.arange(n_points), side="right") - 1
+
+
+def _mpr_start(log: memoryview) -> datetime | None:
+    """Acquisition start (OLE date) from the LOG module: at byte 0x249, or where galvani found it."""
+    for offset in (0x249, 465, 469, 473):
+        if offset + 8 <= len(log):
+            days = struct.unpack_from("<d", log, offset)[0]
+            if 32874.0 < days < 73051.0:  # 1990-01-01 .. 2100-01-01
+                return _OLE_EPOCH + timedelta(days=days)
+    return None
+
+
+# ============================================================================================
+# .mpt
+# ============================================================================================
+
+
+def read_mpt(path: Path) -> Record | SpectrumSeries:
+    """Read an EC-Lab / BT-Lab ASCII export (``.mpt``): CRLF or LF, decimal point or comma."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    require_text(path, head, MPT_EXPECTED)
+    lines = decode(head).splitlines()
+    if not lines or lines[0].strip() not in ("EC-Lab ASCII FILE", "BT-Lab ASCII FILE"):
+        raise ReadError(path, "first line is not 'EC-Lab ASCII FILE'", expected=MPT_EXPECTED)
+    match = re.match(r"Nb header lines\s*:\s*(\d+)", lines[1]) if len(lines) > 1 else None
+    if match is None:
+        raise ReadError(path, "second line does not give 'Nb header lines : N'", expected=MPT_EXPECTED)
+    n_header = int(match.group(1))
+    if n_header < 3:
+        raise ReadError(path, f"'Nb header lines : {n_header}' is too few", expected=MPT_EXPECTED)
+    if len(lines) <= n_header:
+        raise ReadError(path, f"no data rows after the {n_header} header lines", expected=MPT_EXPECTED)
+    header, names = lines[: n_header - 1], lines[n_header - 1].split("\t")
+    table = read_delimited(path, names, skip_lines=n_header, separator="\t",
+                           decimal_comma=_decimal_comma(lines[n_header]), expected=MPT_EXPECTED)
+    data = _Raw(dict(table.columns), techniques=_mpt_techniques(header), notes=_mpt_notes(header))
+    device = next((line.split(":", 1)[1].strip() for line in header if line.startswith("Device :")), "")
+    if device:
+        data.instrument = f"{INSTRUMENT} {device}"
+    if table.dropped_last_line:
+        data.notes.append("last line was cut short and was dropped")
+    return _convert(path, data, MPT_EXPECTED)
+
+
+def _decimal_comma(line: str) -> bool:
+    """True when numbers in a data line use ',' as the decimal mark (European-locale exports)."""
+    return re.search(r"\d,\d", line) is not None and re.search(r"\d\.\d", line) is None
+
+
+def _mpt_techniques(header: list[str]) -> tuple[str, ...]:
+    """Short technique names: the title on line 4, or each 'Technique : n' section of linked runs."""
+    titles = [header[i + 1] for i, line in enumerate(header[:-1]) if re.match(r"Technique\s*:\s*\d+\s*$", line)]
+    if not titles and len(header) > 3:
+        titles = [header[3]]
+    return tuple(_TEXT_TECHNIQUES.get(title.strip().lower(), title.strip()) for title in titles if title.strip())
+
+
+def _mpt_notes(header: list[str]) -> list[str]:
+    wanted = ("Acquisition started on", "Technique started on", "Run on channel", "Reference electrode",
+              "Electrode surface area", "Characteristic mass")
+    return [line.strip() for line in header if line.startswith(wanted)]
+
+
+# ============================================================================================
+# EC-Lab text exports without the ASCII-file header (';' or tab separated)
+# ============================================================================================
+
+
+def read_biologic_text(path: Path) -> Record | SpectrumSeries:
+    """Read an EC-Lab text export whose first line holds EC-Lab column names (';' or tab separated).
+
+    Covers BT-Lab "advanced" exports (absolute ``time/s`` as ``MM/DD/YYYY hh:mm:ss.fff`` and the raw
+    flag byte repeated in each flag column), reduced exports such as ``time/s, Ewe/V`` (no current:
+    state ``unknown``), and ``cycle number, Ecell/V, Capacity/mA.h`` (no time, no current: steps and
+    states from the capacity resets and the voltage trend).
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    require_text(path, head, TEXT_EXPECTED)
+    lines = decode(head).splitlines()
+    if len(lines) < 2:
+        raise ReadError(path, "no data rows after the header line", expected=TEXT_EXPECTED)
+    first = lines[0]
+    separator = ";" if first.count(";") > first.count("\t") else "\t"
+    if first.count(separator) == 0:
+        raise ReadError(path, "header line is not ';' or tab separated", expected=TEXT_EXPECTED)
+    names = first.split(separator)
+    if not any(name.strip() in _VOLTAGE for name in names):
+        raise ReadError(path, "no EC-Lab potential column (Ewe/V, <Ewe>/V, Ecell/V) in the header",
+                        expected=TEXT_EXPECTED)
+    table = read_delimited(path, names, skip_lines=1, separator=separator,
+                           decimal_comma=_decimal_comma(lines[1]), expected=TEXT_EXPECTED)
+    columns = {name: values for name, values in table.columns.items() if name}  # '' = row index
+    data = _Raw(_decode_flag_bytes(columns))
+    if table.dropped_last_line:
+        data.notes.append("last line was cut short and was dropped")
+    return _convert(path, data, TEXT_EXPECTED)
+
+
+def _decode_flag_bytes(columns: Columns) -> Columns:
+    """Some exports repeat the raw flag byte in every flag column; split it by bit mask."""
+    present = [name for name in _FLAG_MASKS if name in columns and columns[name].dtype.kind in "fiu"]
+    limits = {name: 3 if name == "mode" else 1 for name in present}
+    if not any(np.nanmax(columns[name], initial=0) > limits[name] for name in present):
+        return columns
+    out = dict(columns)
+    for name in present:
+        mask = _FLAG_MASKS[name]
+        byte = np.nan_to_num(columns[name]).astype(np.uint8)
+        out[name] = (byte & mask) >> ((mask & -mask).bit_length() - 1)
+    return out
+
+
+# ============================================================================================
+# shared conversion: EC-Lab columns -> Record or SpectrumSeries
+# ============================================================================================
+
+
+def _convert(path: Path, data: _Raw, expected: str, *, drop_empty: bool = True) -> Record | SpectrumSeries:
+    """The canonical Record or SpectrumSeries; ``drop_empty`` drops columns a text export left blank."""
+    columns = data.columns
+    if drop_empty:
+        columns = {name: values for name, values in columns.items() if _has_values(values)}
+        for name, values in columns.items():
+            if values.dtype.kind not in "fiub" and name != "time/s":
+                raise ReadError(path, f"column {name!r} holds a non-numeric value in data row "
+                                f"{_first_non_numeric(values)}", expected=expected)
+    if "time/s" in columns:
+        columns["time/s"] = _seconds(path, columns["time/s"], data.notes, expected)
+    if _is_impedance(columns):
+        return _spectra(path, columns, data, expected)
+    return _record(path, columns, data, expected)
+
+
+def _provenance(data: _Raw) -> Provenance:
+    return Provenance(instrument=data.instrument, techniques=data.techniques, notes=tuple(data.notes))
+
+
+def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
+    voltage_name = next((name for name in _VOLTAGE if name in columns), None)
+    if voltage_name is None:
+        raise ReadError(path, f"no potential column among {', '.join(columns) or 'no columns'}",
+                        expected=f"{expected} with Ewe/V, <Ewe>/V or Ecell/V")
+    out: dict[str, NDArray[Any]] = {"voltage_V": _numeric(path, voltage_name, columns[voltage_name], expected)}
+    time = columns.get("time/s")
+    if time is not None:
+        out["time_s"] = time - time[0] if time.size and time[0] != 0 else time
+    current, current_name = _current(path, columns, data, expected)
+    if current is not None:
+        out["current_mA"] = current
+    out.update(_steps_and_capacity(path, columns, data, out, expected))
+    cycle = columns.get("cycle number")
+    if cycle is not None and cycle.dtype.kind in "fiu" and np.all(np.isfinite(cycle)):
+        out["cycle"] = cycle.astype(np.int64)
+    temperature = next((columns[name] for name in _TEMPERATURE if name in columns), None)
+    if temperature is not None and temperature.dtype.kind == "f" and np.any(np.isfinite(temperature)):
+        out["temperature_C"] = temperature
+    _check_potentials(columns, out["voltage_V"], voltage_name, data.notes)
+    consumed = {voltage_name, current_name, "time/s", "cycle number", *_TEMPERATURE, *_STEP_MARKERS}
+    if "state" in out:
+        consumed.add("Capacity/mA.h")
+    _add_extras(out, columns, consumed)
+    try:
+        return Record.from_columns(out, provenance=_provenance(data))
+    except ValidationError as error:
+        raise ReadError(path, str(error), expected=expected) from None
+
+
+def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[str, NDArray[Any]],
+                        expected: str) -> dict[str, NDArray[Any]]:
+    """``step`` ids and ``capacity_mAh`` (and ``state`` for voltage/capacity-only exports)."""
+    current = out.get("current_mA")
+    step = _step_ids(columns, data.loop)
+    if step is None and current is not None:
+        step = state_from_current(current)  # the core's own rule, so capacity uses the same steps
+    if "time_s" not in out and current is None and "Capacity/mA.h" in columns:
+        capacity = _numeric(path, "Capacity/mA.h", columns["Capacity/mA.h"], expected)
+        state, step = _states_from_capacity(capacity, out["voltage_V"])
+        data.notes.append("no time or current in the file: steps from the capacity resets, state from the "
+                          "voltage trend of each step (rising = charge)")
+        return {"step": step, "state": state, "capacity_mAh": capacity}
+    if current is None:
+        data.notes.append("no current column: state unknown")
+    if step is None:
+        return {}
+    charge = _cumulative_charge(columns)
+    if charge is None:
+        return {"step": step}
+    return {"step": step, "capacity_mAh": capacity_within_steps(charge, step)}
+
+
+def _check_potentials(columns: Columns, voltage: NDArray[np.float64], name: str, notes: list[str]) -> None:
+    """Note rows where Ewe disagrees with the file's own (Ewe-Ece) + Ece (a defective export)."""
+    counter = next((columns[n] for n in ("<Ece>/V", "Ece/V") if n in columns), None)
+    difference = columns.get("Ewe-Ece/V")
+    if counter is None or difference is None or not name.startswith(("Ewe", "<Ewe")):
+        return
+    off = np.abs(voltage - (np.asarray(difference, dtype=np.float64) + counter)) > 1e-3
+    if off.any():
+        notes.append(f"{name} differs from (Ewe-Ece/V) + (Ece/V) by more than 1 mV on {int(off.sum())} of "
+                     f"{off.size} rows (first: data row {int(np.argmax(off)) + 1}); {name} is kept as the file has it")
+
+
+def _first_non_numeric(values: NDArray[Any]) -> int:
+    """1-based row of the first entry that is neither empty nor a number."""
+    for row, value in enumerate(values, start=1):
+        try:
+            float(str(value).replace(",", "."))
+        except ValueError:
+            if value not in (None, ""):
+                return row
+    return 0
+
+
+def _has_values(values: NDArray[Any]) -> bool:
+    """False for columns the export left empty (all missing)."""
+    if values.dtype.kind == "f":
+        return bool(values.size) and not np.all(np.isnan(values))
+    if values.dtype.kind in "OUS":
+        return any(value not in (None, "") for value in values[:1000])
+    return True
+
+
+def _numeric(path: Path, name: str, values: NDArray[Any], expected: str) -> NDArray[np.float64]:
+    if values.dtype.kind not in "fiub":
+        raise ReadError(path, f"column {name!r} is not numeric", expected=expected)
+    array = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        row = int(np.argmax(bad)) + 1
+        raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row}",
+                        expected=expected)
+    return array
+
+
+def _seconds(path: Path, values: NDArray[Any], notes: list[str], expected: str) -> NDArray[np.float64]:
+    """``time/s`` as float seconds: numbers as they are, absolute date-times (BT-Lab) as seconds."""
+    if values.dtype.kind not in "fiu":
+        values, start = _datetimes_to_seconds(path, values, expected)
+        notes.append(f"first row at {start} (instrument clock, absolute time export)")
+    time = _numeric(path, "time/s", np.ascontiguousarray(values), expected)
+    backwards = time[1:] < time[:-1]
+    if backwards.any():
+        row = int(np.argmax(backwards)) + 2
+        raise ReadError(path, f"time/s runs backwards at data row {row}", expected=expected)
+    return time
+
+
+def _datetimes_to_seconds(path: Path, values: NDArray[Any], expected: str) -> tuple[NDArray[np.float64], str]:
+    """Absolute ``MM/DD/YYYY hh:mm:ss.fff`` (EC-Lab "Absolute MMDDYYYY"; DD/MM when MM > 12)."""
+    import polars as pl
+
+    text = pl.Series(values.astype(str)).str.strip_chars()
+    month_first = not bool((text.str.slice(0, 2).cast(pl.Int32, strict=False) > 12).any())
+    fmt = "%m/%d/%Y %H:%M:%S%.f" if month_first else "%d/%m/%Y %H:%M:%S%.f"
+    parsed = text.str.to_datetime(fmt, strict=False, time_unit="us")
+    if parsed.null_count() or not len(parsed):
+        row = int(parsed.is_null().arg_true()[0]) + 1 if len(parsed) else 0
+        raise ReadError(path, f"time/s is neither a number nor a date-time {fmt!r} in data row {row}",
+                        expected=expected)
+    micros = parsed.dt.epoch("us").to_numpy()
+    return (micros - micros[0]) / 1e6, str(parsed[0])
+
+
+def _current(path: Path, columns: Columns, data: _Raw, expected: str) -> tuple[NDArray[np.float64] | None, str]:
+    """Signed current (mA) and the column it came from: measured, dq/dt, the setpoint, or 0 for OCV."""
+    for name in _CURRENT:
+        if name in columns:
+            return _numeric(path, name, columns[name], expected), name
+    time = columns.get("time/s")
+    if time is not None and "dq/mA.h" in columns:
+        dq = _numeric(path, "dq/mA.h", columns["dq/mA.h"], expected)
+        current = np.zeros(dq.size)  # first becomes dt, then dq/dt in place (few large temporaries)
+        np.subtract(time[1:], time[:-1], out=current[1:])
+        np.divide(dq, current, out=current, where=current > 0)
+        current *= 3600.0
+        data.notes.append("current_mA = dq/dt (mean current since the previous row): the file stores no current")
+        return current, ""
+    if "control/mA" in columns:
+        data.notes.append("current_mA is the control setpoint control/mA: the file stores no measured current")
+        return _numeric(path, "control/mA", columns["control/mA"], expected), "control/mA"
+    if data.techniques == ("OCV",):
+        data.notes.append("current_mA = 0: open-circuit (OCV) technique, the file stores no current")
+        return np.zeros(columns[next(n for n in _VOLTAGE if n in columns)].size), ""
+    return None, ""
+
+
+def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> NDArray[np.int32] | None:
+    """Instrument step identifiers: a new step at each sequence change or loop repetition."""
+    sequence = columns.get("Ns")
+    if sequence is None:
+        return None
+    sequence = np.ascontiguousarray(sequence)
+    changed = np.zeros(sequence.size, dtype=bool)
+    changed[1:] = sequence[1:] != sequence[:-1]
+    if "Ns changes" in columns:
+        changed |= np.asarray(columns["Ns changes"]) != 0
+    counters = [columns[name] for name in ("z cycle", "counter inc.", "Loop") if name in columns]
+    if loop is not None:
+        counters.append(loop)
+    for counter in counters:
+        changed[1:] |= counter[1:] != counter[:-1]
+    if changed.size:
+        changed[0] = False
+    return np.cumsum(changed, dtype=np.int32)
+
+
+def _cumulative_charge(columns: Columns) -> NDArray[np.float64] | None:
+    """A charge counter in mAh (cumulative or resetting), for :func:`capacity_within_steps`."""
+    for name, scale in (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6), ("dQ/mA.h", 1.0), ("dQ/C", 1 / 3.6),
+                        ("Q charge/discharge/mA.h", 1.0)):
+        values = columns.get(name)
+        if values is not None and values.dtype.kind in "fiu":
+            charge = np.asarray(values, dtype=np.float64)
+            if np.all(np.isfinite(charge)):
+                return charge * scale if scale != 1.0 else charge
+    increments = columns.get("dq/mA.h")
+    if increments is not None and increments.dtype.kind in "fiu" and np.all(np.isfinite(increments)):
+        return np.cumsum(increments, dtype=np.float64)
+    return None
+
+
+def _states_from_capacity(
+    capacity: NDArray[np.float64], voltage: NDArray[np.float64]
+) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
+    """States and step ids for exports holding only voltage and a per-step capacity.
+
+    A step starts where the capacity falls back (to zero, or by more than 1 % of the largest
+    capacity, so rounding noise near zero is not a reset). A step is a charge when its voltage ends
+    above where it started, else a discharge; leading rows with exactly zero capacity are a rest.
+    """
+    n = capacity.size
+    tolerance = 0.01 * float(np.max(capacity, initial=0.0))
+    drop = np.zeros(n, dtype=bool)
+    drop[1:] = (capacity[1:] < capacity[:-1]) & ((capacity[1:] == 0) | (capacity[:-1] - capacity[1:] > tolerance))
+    state = np.full(n, REST, dtype=np.int8)
+    step = np.cumsum(drop) * 2  # even ids: the leading rest of a segment; odd ids: its active part
+    starts = np.flatnonzero(np.r_[True, drop[1:]])
+    for begin, end in zip(starts, np.r_[starts[1:], n]):
+        nonzero = np.flatnonzero(capacity[begin:end] != 0)
+        if nonzero.size == 0:
+            continue
+        lead = int(nonzero[0])
+        active = begin + lead if lead > 1 else begin  # one zero row is just the reset itself
+        state[active:end] = CHARGE if voltage[end - 1] > voltage[active] else DISCHARGE
+        step[active:end] += 1
+    return state, step
+
+
+def _add_extras(out: dict[str, NDArray[Any]], columns: Columns, consumed: set[str]) -> None:
+    """Keep the other numeric instrument columns under snake_case names with units."""
+    for name, values in columns.items():
+        if name in consumed or values.dtype.kind not in "fiub":
+            continue
+        extra = _extra_name(name)
+        while extra in out:
+            extra += "_2"
+        out[extra] = values
+
+
+def _extra_name(name: str) -> str:
+    if name in _EXTRA_NAMES:
+        return _EXTRA_NAMES[name]
+    quantity, _, unit = name.rpartition("/") if "/" in name else (name, "", "")
+    quantity = re.sub(r"\|(.+?)\|", r"\1_mod", quantity)
+    quantity = re.sub(r"<(.+?)>", r"\1_mean", quantity).replace("-Im(", "minus_Im(").replace("(Q-Qo)", "Q_minus_Qo")
+    unit = {"C": "coulomb", "%": "pct"}.get(unit, unit)
+    unit = unit.replace("mA.h", "mAh").replace("W.h", "Wh").replace("Ohm-1", "S").replace("Ohm", "ohm")
+    unit = unit.replace("µ", "u").replace("°", "deg").replace("-2", "_inv2").replace("-1", "_inv")
+    unit = unit.replace("/", "_per_")
+    text = f"{quantity}_{unit}" if unit else quantity
+    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_") or "unnamed"
+
+
+# -- impedance --------------------------------------------------------------------------------
+
+
+def _is_impedance(columns: Columns) -> bool:
+    frequency = columns.get("freq/Hz")
+    has_z = {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys() or {"|Z|/Ohm", "Phase(Z)/deg"} <= columns.keys()
+    return (frequency is not None and has_z and frequency.dtype.kind in "fiu" and frequency.size > 0
+            and bool(np.all(frequency > 0)))
+
+
+def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> SpectrumSeries:
+    frequency = _numeric(path, "freq/Hz", columns["freq/Hz"], expected)
+    if {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys():
+        real = _numeric(path, "Re(Z)/Ohm", columns["Re(Z)/Ohm"], expected)
+        imag = -_numeric(path, "-Im(Z)/Ohm", columns["-Im(Z)/Ohm"], expected)  # files store -Im(Z)
+    else:
+        modulus = _numeric(path, "|Z|/Ohm", columns["|Z|/Ohm"], expected)
+        phase = np.radians(_numeric(path, "Phase(Z)/deg", columns["Phase(Z)/deg"], expected))
+        real, imag = modulus * np.cos(phase), modulus * np.sin(phase)
+    time = columns.get("time/s")
+    voltage = next((columns[name] for name in _VOLTAGE if name in columns), None)
+    current = next((columns[name] for name in _CURRENT if name in columns), None)
+    cycle = columns.get("cycle number")
+    temperature = next((columns[name] for name in _TEMPERATURE if name in columns), None)
+    provenance = _provenance(data)
+    spectra = []
+    starts = _spectrum_starts(frequency, columns, data.loop)
+    for begin, end in zip(starts, np.r_[starts[1:], frequency.size]):
+        rows = slice(int(begin), int(end))
+        extras = {"loop": int(data.loop[begin])} if data.loop is not None else {}
+        if "Ns" in columns:
+            extras["sequence"] = int(columns["Ns"][begin])
+        context = SpectrumContext(
+            time_s=float(time[begin] - time[0]) if time is not None else None,
+            voltage_V=_mean(voltage, rows), current_mA=_mean(current, rows),
+            cycle=int(cycle[begin]) if cycle is not None and np.isfinite(cycle[begin]) else None,
+            temperature_C=_mean(temperature, rows), extras=extras,
+        )
+        try:
+            spectra.append(Spectrum.from_arrays(frequency[rows], Z_real_ohm=real[rows], Z_imag_ohm=imag[rows],
+                                                context=context, provenance=provenance))
+        except ValidationError as error:
+            raise ReadError(path, f"spectrum {len(spectra) + 1} (data rows {begin + 1}-{end}): {error}",
+                            expected=expected) from None
+    return SpectrumSeries.of(spectra, provenance=provenance)
+
+
+def _spectrum_starts(
+    frequency: NDArray[np.float64], columns: Columns, loop: NDArray[np.int64] | None
+) -> NDArray[np.int64]:
+    """First row of each spectrum: loop, cycle or sequence changes, and sweep restarts.
+
+    A sweep runs in the direction most of its steps take (usually high to low frequency); a step
+    against that direction, or a repeated frequency, starts a new spectrum.
+    """
+    new = np.zeros(frequency.size, dtype=bool)
+    new[0] = True
+    step = np.diff(frequency)
+    direction = -1.0 if np.sum(step < 0) >= np.sum(step > 0) else 1.0
+    new[1:] |= step * direction <= 0
+    for counter in [columns.get(name) for name in ("cycle number", "Ns", "z cycle")] + [loop]:
+        if counter is not None:
+            new[1:] |= counter[1:] != counter[:-1]
+    return np.flatnonzero(new)
+
+
+def _mean(values: NDArray[Any] | None, rows: slice) -> float | None:
+    if values is None or values.dtype.kind not in "fiu":
+        return None
+    selected = np.asarray(values[rows], dtype=np.float64)
+    selected = selected[np.isfinite(selected)]
+    return float(selected.mean()) if selected.size else None

@@ -1,0 +1,229 @@
+"""Gamry Framework text files (``.DTA``, EXPLAIN format).
+
+Layout: ``EXPLAIN``, then header lines ``KEY<TAB>TYPE<TAB>VALUE<TAB>label`` (``TAG``, ``VDC``,
+``CONVENTION``, ``AREA`` ...), and tables::
+
+    ZCURVE<TAB>TABLE[<TAB>n]
+    <TAB>Pt<TAB>Time<TAB>Freq<TAB>Zreal<TAB>Zimag<TAB>...     <- names
+    <TAB>#<TAB>s<TAB>Hz<TAB>ohm<TAB>ohm<TAB>...               <- units
+    <TAB>0<TAB>1<TAB>200015.6<TAB>825.8<TAB>-1367.2<TAB>...   <- rows
+
+``ZCURVE`` tables (EIS) become a SpectrumSeries (Zimag is stored with the physical sign,
+negative for a capacitor, as impedance.py's ``readGamry`` also takes it). ``CURVE`` /
+``CURVE1..n`` tables (charge/discharge, CV cycles, chrono) become one Record, with the curve
+number as the step; a file with only an ``OCVCURVE`` gives the open-circuit record. European
+locales write decimal commas (``0,25``); they are detected from the data rows.
+
+Current sign: ``CONVENTION`` 1 is anodic current positive (anodelab's sign; a Gamry charge step
+with rising voltage stores positive Im), 0 is cathodic positive and is flipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab.core.errors import ReadError
+from anodelab.core.record import Record
+from anodelab.core.spectrum import SpectrumSeries
+from anodelab.io.common import decode, require_text
+from anodelab.io.tables import (
+    Column,
+    RecordParts,
+    add_extras,
+    converted,
+    finish_record,
+    require_complete_last_line,
+    spectra_from_arrays,
+    unit_scale,
+    voltage_reference,
+)
+
+EXPECTED = "a Gamry EXPLAIN file (.DTA) with a ZCURVE or CURVE table"
+_TECHNIQUES = {"EISPOT": "EIS", "EISGALV": "EIS", "CV": "CV", "CHRONOA": "CA", "CHRONOP": "CP", "CORPOT": "OCV",
+               "LSV": "LSV"}
+# Gamry column name -> anodelab role
+_ROLES = {"T": "time", "Time": "time", "Vf": "voltage", "Im": "current", "Temp": "temperature",
+          "Freq": "frequency", "Zreal": "z_real", "Zimag": "z_imag", "Vdc": "voltage", "Idc": "current"}
+
+
+@dataclass
+class _Table:
+    name: str
+    declared: int | None
+    names: list[str]
+    units: list[str]
+    rows: list[list[str]]
+
+
+def read_dta(path: Path) -> Record | SpectrumSeries:
+    """Read a Gamry .DTA file: ZCURVE tables into spectra, CURVE tables into a Record."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        raw = handle.read()
+    require_text(path, raw, EXPECTED)
+    require_complete_last_line(path, EXPECTED)
+    lines = [line.rstrip("\r") for line in decode(raw).split("\n")]
+    if not lines or lines[0].strip() != "EXPLAIN":
+        raise ReadError(path, "first line is not 'EXPLAIN'", expected=EXPECTED)
+    header, tables, aborted = _parse(path, lines)
+    tag = header.get("TAG", "")
+    technique = _TECHNIQUES.get(tag, tag or "unknown")
+    notes = [f"Gamry {tag or 'file'}"] + (["experiment aborted (EXPERIMENTABORTED)"] if aborted else [])
+    comma = _decimal_comma(tables)
+    if comma:
+        notes.append("decimal commas read as points")
+    zcurves = [t for t in tables if t.name == "ZCURVE"]
+    if zcurves:
+        return _spectra(path, zcurves, comma, notes)
+    curves = [t for t in tables if re.fullmatch(r"CURVE\d*", t.name)] or [t for t in tables if t.name == "OCVCURVE"]
+    if not curves:
+        found = ", ".join(t.name for t in tables) or "none"
+        raise ReadError(path, f"no ZCURVE or CURVE table (tables: {found}); CAPACITYCURVE is a per-cycle summary",
+                        expected=EXPECTED)
+    return _record(path, curves, header, comma, technique, notes)
+
+
+def _parse(path: Path, lines: list[str]) -> tuple[dict[str, str], list[_Table], bool]:
+    header: dict[str, str] = {}
+    tables: list[_Table] = []
+    table: _Table | None = None
+    for number, line in enumerate(lines[1:], start=2):
+        if line.startswith("EXPERIMENTABORTED"):
+            return header, tables, True
+        fields = line.split("\t")
+        if table is not None and line.startswith("\t"):
+            cells = fields[1:]
+            if not table.names:
+                table.names = [c.strip() for c in cells]
+            elif not table.units:
+                table.units = [c.strip() for c in cells]
+            elif line.strip():
+                if len(cells) < len(table.names):
+                    raise ReadError(path, f"line {number} of table {table.name} has {len(cells)} of "
+                                    f"{len(table.names)} fields", expected=EXPECTED)
+                table.rows.append([c.strip() for c in cells[: len(table.names)]])
+            continue
+        table = None
+        if len(fields) >= 2 and fields[1] == "TABLE":
+            declared = int(fields[2]) if len(fields) > 2 and fields[2].strip().isdigit() else None
+            table = _Table(fields[0].strip(), declared, [], [], [])
+            tables.append(table)
+        elif len(fields) >= 2 and fields[0].strip():
+            header[fields[0].strip()] = fields[2].strip() if len(fields) >= 3 else fields[1].strip()
+    for table in tables:
+        if table.declared is not None and len(table.rows) < table.declared:
+            raise ReadError(path, f"table {table.name} declares {table.declared} points but holds {len(table.rows)} "
+                            "(truncated file)", expected=EXPECTED)
+    return header, tables, False
+
+
+def _decimal_comma(tables: list[_Table]) -> bool:
+    for table in tables:
+        for row in table.rows[:5]:
+            if any(re.fullmatch(r"[-+]?\d+,\d+([eE][-+]?\d+)?", cell) for cell in row):
+                return True
+    return False
+
+
+def _arrays(path: Path, tables: list[_Table], comma: bool) -> tuple[dict[str, NDArray[Any]], list[Column], NDArray[np.int64]]:
+    """Concatenated columns of tables with the same names, their Columns, and the table index of each row."""
+    names, units = tables[0].names, tables[0].units
+    for table in tables[1:]:
+        if table.names != names:
+            raise ReadError(path, f"table {table.name} has other columns than {tables[0].name}", expected=EXPECTED)
+    rows = [row for table in tables for row in table.rows]
+    if not rows:
+        raise ReadError(path, f"table {tables[0].name} has no data rows", expected=EXPECTED)
+    origin = np.concatenate([np.full(len(t.rows), i, dtype=np.int64) for i, t in enumerate(tables)])
+    columns: dict[str, NDArray[Any]] = {}
+    described = []
+    for index, name in enumerate(names):
+        cells = [row[index] for row in rows]
+        if comma:
+            cells = [cell.replace(",", ".") for cell in cells]
+        try:
+            columns[name] = np.array(cells, dtype=np.float64)
+        except ValueError:
+            columns[name] = np.array(cells, dtype=object)
+        unit = units[index] if index < len(units) and units[index] not in ("", "#") else None
+        described.append(Column(name, name, unit, _ROLES.get(name)))
+    return columns, described, origin
+
+
+def _convention(header: dict[str, str], notes: list[str]) -> float:
+    value = header.get("CONVENTION")
+    if value is None:
+        notes.append("no CONVENTION line: Gamry's default (anodic current positive) assumed")
+        return 1.0
+    if value.strip() == "0":
+        notes.append("CONVENTION 0 (cathodic current positive): current flipped to anodic > 0")
+        return -1.0
+    return 1.0
+
+
+def _spectra(path: Path, tables: list[_Table], comma: bool, notes: list[str]) -> SpectrumSeries:
+    columns, described, _ = _arrays(path, tables, comma)
+    by_name = {c.key: c for c in described}
+    for name in ("Freq", "Zreal", "Zimag"):
+        if name not in by_name:
+            raise ReadError(path, f"ZCURVE has no {name} column", expected=EXPECTED)
+    expected = "ZCURVE columns Freq (Hz), Zreal, Zimag (ohm)"
+    context = {}
+    for name, key in (("Time", "time_s"), ("Vdc", "voltage_V"), ("Idc", "current_mA"), ("Temp", "temperature_C")):
+        if name in by_name and by_name[name].unit is not None:
+            context[key] = converted(path, columns, by_name[name], expected, finite=False)
+    return spectra_from_arrays(path, converted(path, columns, by_name["Freq"], expected),
+                               converted(path, columns, by_name["Zreal"], expected),
+                               converted(path, columns, by_name["Zimag"], expected),
+                               instrument="Gamry", notes=notes, context=context)
+
+
+def _record(path: Path, tables: list[_Table], header: dict[str, str], comma: bool, technique: str,
+            notes: list[str]) -> Record:
+    columns, described, origin = _arrays(path, tables, comma)
+    by_name = {c.key: c for c in described}
+    for name in ("T", "Vf"):
+        if name not in by_name:
+            raise ReadError(path, f"{tables[0].name} has no {name} column", expected=EXPECTED)
+    parts = RecordParts(notes=notes)
+    parts.columns["voltage_V"] = converted(path, columns, by_name["Vf"], EXPECTED)
+    if (reference := voltage_reference(by_name["Vf"].unit)):
+        parts.notes.append(f"voltage_V is Vf, vs. {reference}")
+    parts.columns["time_s"] = _continuous_time(converted(path, columns, by_name["T"], EXPECTED), origin, parts.notes)
+    used = {"T", "Vf", "Pt"}
+    if "Im" in by_name:
+        parts.columns["current_mA"] = converted(path, columns, by_name["Im"], EXPECTED) * _convention(header, parts.notes)
+        used.add("Im")
+    if len(tables) > 1:
+        parts.columns["step"] = origin
+        parts.notes.append(f"step: one per curve table ({tables[0].name} ... {tables[-1].name})")
+    if "Temp" in by_name and unit_scale(by_name["Temp"].unit, "temperature") is not None:
+        temperature = converted(path, columns, by_name["Temp"], EXPECTED, finite=False).copy()
+        unplugged = temperature < -273.15
+        if unplugged.any():
+            temperature[unplugged] = np.nan
+            parts.notes.append(f"Temp: {int(unplugged.sum())} values below absolute zero (no sensor) set to NaN")
+        parts.columns["temperature_C"] = temperature
+        used.add("Temp")
+    add_extras(parts, path, columns, described, used)
+    return finish_record(path, parts, instrument="Gamry", techniques=(technique,))
+
+
+def _continuous_time(time_s: NDArray[np.float64], origin: NDArray[np.int64], notes: list[str]) -> NDArray[np.float64]:
+    """Time since the first row; curves whose clock restarts are shifted to follow the previous curve."""
+    time_s = time_s.copy()
+    starts = np.flatnonzero(np.r_[False, origin[1:] != origin[:-1]])
+    shifted = 0
+    for start in starts:
+        if time_s[start] < time_s[start - 1]:
+            time_s[start:][origin[start:] == origin[start]] += time_s[start - 1] - time_s[start]
+            shifted += 1
+    if shifted:
+        notes.append(f"time_s: {shifted} curve(s) restart their clock; each shifted to start where the previous ended")
+    return time_s - time_s[0]

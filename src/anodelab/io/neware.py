@@ -1,0 +1,608 @@
+"""Neware BTS readers: binary ``.nda`` / ``.ndax`` (decoded by fastnda) and the BTS CSV exports.
+
+Units
+    fastnda returns current in mA, capacity in mAh and energy in mWh for every file version (it
+    applies the file's own current-range multipliers). The files themselves confirm it
+    (tests/io/test_neware.py): the current set points of the step program stored in an ``.ndax``
+    (``Step.xml``, in mA) match the recorded current; the 6000 mAh cell named in the header of
+    ``TestFile.nda`` passes 5,650-5,810 mAh per half-cycle; and every capacity counter equals the
+    time integral of the current (mA x h = mAh). cellpy reads these counters as Ah (1000x too large).
+    The CSV exports carry their units in the header (``Current(A)``, ``Capacity(Ah)``, ...).
+
+Time
+    Neware's step time restarts at every step. ``time_s`` is the instrument's total test time,
+    shifted to start at 0; it excludes pauses, so it can be shorter than the wall-clock span. The
+    absolute clock is kept as the extra ``unix_time_s``; where it jumps backwards (clock sync,
+    daylight saving) that is noted in the provenance. Should the test time itself ever run
+    backwards, each backward jump is given zero duration and noted, so ``time_s`` never decreases.
+
+Steps and capacity
+    ``step`` is Neware's global step counter (it changes at every step, loop repetitions
+    included); the program's step number is kept as ``step_index`` and the step type (CC_Chg,
+    CC_DChg, CCCV_Chg, Rest, ...) as ``step_type``. Neware capacity counters restart at every step,
+    so ``capacity_mAh`` is the counter's magnitude (checked by :func:`counters_restart`).
+    Current is signed as in :mod:`anodelab.core.conventions`: > 0 on charge steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import struct
+import warnings
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab._version import __version__
+from anodelab.core.conventions import capacity_within_steps, number_steps
+from anodelab.core.errors import ReadError
+from anodelab.core.record import Provenance, Record
+from anodelab.io.common import decode, head_text, read_delimited, require_text
+
+if TYPE_CHECKING:
+    import polars as pl
+
+NDA_EXPECTED = "a Neware BTS .nda file (starts with 'NEWARE')"
+NDAX_EXPECTED = "a Neware BTS .ndax file (a zip archive holding data.ndc)"
+CSV_EXPECTED = "a Neware BTS CSV export (DataPoint ... Step Type ... Voltage(V) columns)"
+_BTS9_VERSIONS = (129, 130)
+_NO_RESTART = "the capacity counter does not restart at every step; capacity_mAh counts from each step's first row"
+
+
+# -- helpers shared with the Arbin readers ------------------------------------------------------
+
+
+@contextmanager
+def library_messages(logger_name: str) -> Iterator[list[str]]:
+    """Collect the warnings and log records (WARNING and above) a third-party reader emits.
+
+    They end up in the provenance notes instead of on the console, and never turn into errors
+    under ``-W error``.
+    """
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collect(logging.WARNING)
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.WARNING:  # a quietened library still tells us
+        logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield messages
+        messages.extend(str(item.message) for item in caught)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: list[str]) -> NDArray[np.float64]:
+    """Time since the first row (s) that never decreases.
+
+    A backward jump of the instrument's clock is given zero duration (later intervals are kept)
+    and reported in ``notes``; missing or non-finite times raise :class:`ReadError`.
+    """
+    time = np.asarray(time_s, dtype=np.float64)
+    if time.size == 0:
+        return time
+    bad = ~np.isfinite(time)
+    if bad.any():
+        raise ReadError(path, f"{clock} is missing or not a number at data row {int(np.argmax(bad)) + 1}",
+                        expected="a time for every row")
+    if time[0] != 0.0:
+        notes.append(f"the first row is at {clock} = {time[0]:.6g} s; time_s counts from the first row")
+    time = time - time[0]
+    steps = np.diff(time)
+    backwards = steps < 0
+    if not backwards.any():
+        return time
+    notes.append(
+        f"{clock} runs backwards at {int(backwards.sum())} row(s) (first at data row "
+        f"{int(np.argmax(backwards)) + 2}, largest jump {-steps.min():.6g} s); each backward jump was "
+        "given zero duration, so later times are shifted and time_s never decreases"
+    )
+    steps[backwards] = 0.0
+    return np.concatenate(([0.0], np.cumsum(steps)))
+
+
+def counters_restart(
+    counter_mAh: NDArray[np.float64], step: NDArray[Any], current_mA: NDArray[np.float64],
+    step_time_s: NDArray[np.float64],
+) -> bool:
+    """Whether a capacity counter restarts at every step.
+
+    True when, at every step's first row, it holds no more than the charge that row's current can
+    have passed since the step began (10 % and 1 nAh of slack).
+    """
+    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
+    possible = np.abs(current_mA[starts]) * np.abs(step_time_s[starts]) / 3600.0
+    return bool(np.all(np.abs(counter_mAh[starts]) <= 1.1 * possible + 1e-6))
+
+
+def per_step(counter: NDArray[np.float64], step: NDArray[Any], restarts: bool) -> NDArray[np.float64]:
+    """A capacity or energy counter as the amount passed within each step (>= 0)."""
+    counter = np.asarray(counter, dtype=np.float64)
+    return np.abs(counter) if restarts else capacity_within_steps(counter, step)
+
+
+def reader_version(package: str) -> str:
+    """``anodelab X + package Y`` for the provenance."""
+    return f"anodelab {__version__} + {package} {version(package)}"
+
+
+# -- binary files (fastnda) ---------------------------------------------------------------------
+
+
+def read_nda(path: Path) -> Record:
+    """Read a Neware ``.nda`` file (BTS 7.x - 9.x) through fastnda."""
+    path = Path(path)
+    nda_version = _check_nda_layout(path)
+    frame, notes = _decode_with_fastnda(path, ".nda")
+    if nda_version in _BTS9_VERSIONS:
+        _check_declared_rows(path, frame.height)
+    aux = _aux_from_fastnda(frame)
+    return _binary_record(path, frame, aux, notes, f"Neware BTS (.nda version {nda_version})")
+
+
+def read_ndax(path: Path) -> Record:
+    """Read a Neware ``.ndax`` file (BTS 8.x / 9.x) through fastnda."""
+    path = Path(path)
+    test_info = _check_ndax_layout(path)
+    frame, notes = _decode_with_fastnda(path, ".ndax")
+    aux = _aux_from_ndax(path, test_info, frame["index"].to_numpy(), notes)
+    if aux is None:
+        aux = _aux_from_fastnda(frame)
+    return _binary_record(path, frame, aux, notes, "Neware BTS (.ndax)")
+
+
+def _check_nda_layout(path: Path) -> int:
+    """Magic, version, and the data blocks the header declares: all inside the file (else truncated)."""
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        size = handle.seek(0, 2)
+    if not head.startswith(b"NEWARE"):
+        raise ReadError(path, "no 'NEWARE' signature at the start", expected=NDA_EXPECTED)
+    if len(head) < 256:
+        raise ReadError(path, f"file is only {size} bytes, shorter than the .nda header", expected=NDA_EXPECTED)
+    nda_version = head[14]
+    if nda_version in _BTS9_VERSIONS:
+        # BTS 9: a table of (offset, length) uint64 pairs from byte 18 locates every section
+        blocks = [struct.unpack_from("<QQ", head, offset) for offset in range(18, 242, 16)]
+    else:
+        # BTS 7/8: (offset, length) uint32 of the record block at byte 64 (and of the aux block at 72)
+        blocks = [struct.unpack_from("<II", head, offset) for offset in (64, 72)]
+    for begin, length in blocks:
+        if begin and length and begin + length > size:
+            raise ReadError(
+                path, f"truncated: the header declares data up to byte {begin + length}, the file has {size} bytes",
+                expected="a complete .nda file",
+            )
+    return nda_version
+
+
+def _check_declared_rows(path: Path, rows: int) -> None:
+    """BTS 9 headers state how many records the file holds; fewer readable means damage."""
+    import fastnda
+
+    with library_messages("fastnda"):  # its caveats on BTS 9 metadata concern fields we do not use
+        try:
+            declared = fastnda.read_metadata(path).get("num_datapoints")
+        except Exception as error:  # fastnda raises assorted types on damaged headers
+            raise ReadError(path, f"fastnda could not read the header ({type(error).__name__}: {error})",
+                            expected=NDA_EXPECTED) from None
+    if isinstance(declared, int) and declared and rows != declared:
+        raise ReadError(path, f"the header declares {declared} records but {rows} could be decoded",
+                        expected="an undamaged .nda file")
+
+
+def _check_ndax_layout(path: Path) -> str:
+    """The archive opens, holds data.ndc, and its TestInfo.xml (returned, '' if absent) decodes."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in names else b""
+    except Exception as error:  # zipfile and the inflater fastnda installs (isal) raise assorted types
+        raise ReadError(path, f"not a readable zip archive ({type(error).__name__}: {error})",
+                        expected=NDAX_EXPECTED) from None
+    if "data.ndc" not in names:
+        raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
+    return test_info.decode("gb2312", errors="replace")
+
+
+def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[str]]:
+    """fastnda's frame (raw cycle counter, integer step types) and the notes it emitted."""
+    import fastnda
+
+    if path.suffix.lower() != suffix:
+        # fastnda picks its decoder by the file name's extension
+        raise ReadError(path, f"the content is a Neware {suffix} file but the name ends in {path.suffix!r}; "
+                        f"rename it to *{suffix}", expected=f"a file named *{suffix}")
+    with library_messages("fastnda") as messages:
+        try:
+            frame = fastnda.read(path, cycle_mode="raw", raw_categories=True)
+        except Exception as error:  # fastnda raises assorted types on damaged or unknown files
+            raise ReadError(path, f"fastnda could not decode it ({type(error).__name__}: {error})",
+                            expected=NDA_EXPECTED if suffix == ".nda" else NDAX_EXPECTED) from None
+    if frame.height == 0:
+        raise ReadError(path, "no data records", expected="at least one record")
+    return frame, [f"fastnda: {message}" for message in dict.fromkeys(messages)]
+
+
+def _binary_record(path: Path, frame: pl.DataFrame, aux: dict[str, NDArray[Any]], notes: list[str],
+                   instrument: str) -> Record:
+    """Canonical columns from fastnda's frame (see the module docstring)."""
+    time_s = monotonic_time(path, frame["total_time_s"].to_numpy(), "Neware total test time", notes)
+    if "unix_time_s" in frame.columns:
+        _note_wall_clock(frame["unix_time_s"].to_numpy(), time_s, notes)
+    step = frame["step_count"].to_numpy()
+    current = frame["current_mA"].to_numpy().astype(np.float64)
+    step_time = frame["step_time_s"].to_numpy() if "step_time_s" in frame.columns else _time_in_step(time_s, step)
+    capacity = frame["capacity_mAh"].to_numpy().astype(np.float64)
+    restarts = counters_restart(capacity, step, current, step_time)
+    if not restarts:
+        notes.append(_NO_RESTART)
+    columns: dict[str, NDArray[Any]] = {
+        "time_s": time_s,
+        "voltage_V": frame["voltage_V"].to_numpy(),
+        "current_mA": current,
+        "step": step,
+        "capacity_mAh": per_step(capacity, step, restarts),
+    }
+    # fastnda logs this when the file has no cycle counter and it derived one itself
+    if "raw cycle column missing" in " ".join(notes).lower():
+        notes.append("the file has no cycle counter of its own; cycle_instrument is absent")
+    else:
+        columns["cycle"] = frame["cycle_count"].to_numpy()
+    columns.update(_temperature_first(aux, notes))
+    columns["step_type"] = _step_type_names(frame["step_type"].to_numpy())
+    columns["step_index"] = frame["step_index"].to_numpy()
+    columns["step_time_s"] = step_time
+    columns["energy_mWh"] = per_step(frame["energy_mWh"].to_numpy(), step, restarts)
+    if "unix_time_s" in frame.columns:
+        columns["unix_time_s"] = frame["unix_time_s"].to_numpy()
+    return Record.from_columns(columns, provenance=Provenance(
+        instrument=instrument, techniques=("cycling",), notes=tuple(notes), reader_version=reader_version("fastnda"),
+    ))
+
+
+def _time_in_step(time_s: NDArray[np.float64], step: NDArray[Any]) -> NDArray[np.float64]:
+    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
+    return time_s - np.repeat(time_s[starts], np.diff(np.r_[starts, time_s.size]))
+
+
+def _note_wall_clock(unix_time_s: NDArray[np.float64], time_s: NDArray[np.float64], notes: list[str]) -> None:
+    jumps = np.diff(unix_time_s)
+    backwards = int((jumps < 0).sum())
+    if backwards:
+        notes.append(f"the absolute clock (unix_time_s) jumps backwards at {backwards} row(s), by up to "
+                     f"{-jumps.min():.6g} s; time_s uses the test time, which does not")
+    wall_span = float(unix_time_s[-1] - unix_time_s[0])
+    if wall_span - time_s[-1] > max(60.0, 0.001 * time_s[-1]):
+        notes.append(f"wall-clock span {wall_span:.0f} s exceeds the test time {time_s[-1]:.0f} s "
+                     "(pauses are not counted in time_s)")
+
+
+def _step_type_names(codes: NDArray[np.integer]) -> NDArray[np.str_]:
+    """Neware step-type codes -> names (CC_Chg, Rest, ...), vectorised over the codes present."""
+    from fastnda.dicts import STEP_TYPE_MAP
+
+    codes = np.asarray(codes, dtype=np.intp)
+    present = np.flatnonzero(np.bincount(codes))
+    lookup = np.zeros(int(present.max()) + 1, dtype=object)
+    lookup[present] = [STEP_TYPE_MAP.get(int(code), f"Type{int(code)}") for code in present]
+    return lookup.astype(str)[codes]
+
+
+def _temperature_first(aux: dict[str, NDArray[Any]], notes: list[str]) -> dict[str, NDArray[Any]]:
+    """Aux columns, with the first temperature channel renamed ``temperature_C``."""
+    columns = dict(aux)
+    first = next((name for name in aux if name.endswith("_temperature_C")), None)
+    if first is not None:
+        columns = {("temperature_C" if name == first else name): values for name, values in aux.items()}
+        notes.append(f"temperature_C is the auxiliary column {first}")
+    return columns
+
+
+def _aux_from_fastnda(frame: pl.DataFrame) -> dict[str, NDArray[Any]]:
+    """fastnda's aux columns (``aux1_temperature_degC`` ...) under our unit spelling."""
+    return {_aux_name(name): frame[name].to_numpy().astype(np.float64)
+            for name in frame.columns if name.startswith("aux")}
+
+
+def _aux_name(name: str) -> str:
+    name = name.replace("_degC", "_C").replace("?", "unknown")
+    return re.sub(r"[^0-9A-Za-z_%]+", "_", name)
+
+
+_AUX_MEMBER = re.compile(r"^data_AUX_(\d+)_(\d+)_(\d+)\.ndc$")
+_AUX_ENTRY = re.compile(r"<Aux\d+\s([^>]*)/?>")
+_AUX_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[str]) -> dict[str, NDArray[Any]] | None:
+    """Aux channels of an .ndax, each matched to its TestInfo.xml entry; None to use fastnda's.
+
+    fastnda pairs aux files with TestInfo entries by sorting file names, which mislabels
+    20260302_IFE_BTS85_2_9_8_1.ndax (its aux "voltage" is a temperature and its "temperature" the
+    unconnected voltage input). In every file seen, ``data_AUX_<RealChlID>_<ChlType - 100>_<n>.ndc``
+    names the entry it belongs to; we pair by that and fall back to fastnda when it does not hold.
+    """
+    from fastnda._ndc import read_ndc  # fastnda's documented entry point for single .ndc members
+    from fastnda.dicts import AUX_CHL_MAP, AUX_CHL_SCALE_MAP
+
+    entries = [dict(_AUX_ATTRIBUTE.findall(match)) for match in _AUX_ENTRY.findall(test_info)]
+    columns: dict[str, NDArray[Any]] = {}
+    with zipfile.ZipFile(path) as archive, library_messages("fastnda") as messages:
+        pairs = _match_aux_members([name for name in archive.namelist() if name.startswith("data_AUX_")], entries)
+        if pairs is None:
+            notes.append("auxiliary channels could not be matched to TestInfo.xml; names as assigned by fastnda")
+            return None
+        for member, entry in pairs:
+            try:
+                table = read_ndc(archive.read(member))
+            except Exception as error:  # fastnda/zipfile raise assorted types on damaged members
+                raise ReadError(path, f"auxiliary member {member} could not be decoded "
+                                      f"({type(error).__name__}: {error})", expected=NDAX_EXPECTED) from None
+            channel_type = int(entry["ChlType"])
+            for name in (name for name in table.columns if name != "index"):
+                unnamed = name == "?"  # the channel type says what an unnamed value is
+                kind = AUX_CHL_MAP.get(channel_type, f"type{channel_type}") if unnamed else name
+                scale = AUX_CHL_SCALE_MAP.get(channel_type, 1) if unnamed else 1
+                column = _aux_name(f"aux{entry.get('AuxID', '')}_{kind}")
+                while column in columns:
+                    column += "_"
+                columns[column] = _align(index, table["index"].to_numpy(), table[name].to_numpy() * scale)
+    notes.extend(f"fastnda: {message}" for message in dict.fromkeys(messages))
+    return columns
+
+
+def _match_aux_members(members: list[str], entries: list[dict[str, str]]) -> list[tuple[str, dict[str, str]]] | None:
+    """(member, TestInfo entry) in AuxID order, or None when a member has no unique entry."""
+    pairs = []
+    for member in members:
+        match = _AUX_MEMBER.match(member)
+        if match is None:
+            return None
+        channel, type_code = match.group(1), int(match.group(2))
+        found = [entry for entry in entries if entry.get("RealChlID") == channel
+                 and entry.get("ChlType", "").isdigit() and int(entry["ChlType"]) - 100 == type_code]
+        if len(found) != 1:
+            return None
+        pairs.append((member, found[0]))
+    return sorted(pairs, key=lambda pair: (int(pair[1].get("AuxID", "0") or 0), pair[0]))
+
+
+def _align(index: NDArray[Any], aux_index: NDArray[Any], values: NDArray[Any]) -> NDArray[np.float64]:
+    """Aux values placed on the main rows with the same record index (NaN where none)."""
+    out = np.full(index.size, np.nan)
+    position = np.searchsorted(index, aux_index)
+    inside = position < index.size
+    hit = np.zeros(aux_index.size, dtype=bool)
+    hit[inside] = index[position[inside]] == aux_index[inside]
+    out[position[hit]] = values[hit]
+    return out
+
+
+# -- CSV exports --------------------------------------------------------------------------------
+
+_UNIT_FACTORS = {
+    "current": {"a": 1000.0, "ma": 1.0, "ua": 0.001, "µa": 0.001},
+    "voltage": {"v": 1.0, "mv": 0.001},
+    "capacity": {"ah": 1000.0, "mah": 1.0, "uah": 0.001, "µah": 0.001},
+    "energy": {"wh": 1000.0, "mwh": 1.0, "uwh": 0.001, "µwh": 0.001},
+    "power": {"w": 1.0, "mw": 0.001},
+}
+_TEMPERATURE_UNITS = {"℃", "°c", "c", "?", "degc"}
+_HMS = r"^\s*(?:(\d+)[d-]\s*)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s*$"
+
+
+def read_neware_csv(path: Path) -> Record:
+    """Read a Neware BTS CSV export: the flat record layer or the nested cycle/step/record layout."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        require_text(path, handle.read(65536), CSV_EXPECTED)
+    head = head_text(path).splitlines()
+    if not head:
+        raise ReadError(path, "empty file", expected=CSV_EXPECTED)
+    if len(head) > 3 and head[0].startswith("Cycle Index,") and head[2].startswith(",,"):
+        table, step_id, notes = _nested_layers(path, decode(path.read_bytes()).splitlines())
+    else:
+        table, step_id, notes = _flat_layer(path, head[0])
+    if step_id.size == 0:
+        raise ReadError(path, "no data rows", expected=CSV_EXPECTED)
+    return _csv_record(path, table, step_id, notes)
+
+
+def _fields(line: str) -> list[str]:
+    return [field.strip() for field in line.split(",")]
+
+
+def _flat_layer(path: Path, header: str) -> tuple[dict[str, NDArray[Any]], NDArray[Any], list[str]]:
+    """One header row, one row per record.
+
+    A step ends where the cycle, step number or step type changes, or the step time restarts.
+    """
+    table = read_delimited(path, _fields(header), skip_lines=1, separator=",", expected=CSV_EXPECTED)
+    notes = ["the last line was cut short and dropped"] if table.dropped_last_line else []
+    columns = table.columns
+    rows = len(table)
+    step_time = _hms_seconds(path, columns, "Time")
+    keys = [columns[name] for name in ("Cycle Index", "Step Index", "Step Type") if name in columns]
+    if not keys:
+        raise ReadError(path, "no 'Step Index' or 'Step Type' column", expected=CSV_EXPECTED)
+    changed = np.zeros(rows, dtype=bool)
+    for key in keys:
+        changed[1:] |= key[1:] != key[:-1]
+    changed[1:] |= np.diff(step_time) < 0
+    return columns, np.cumsum(changed), notes
+
+
+def _nested_layers(path: Path, lines: list[str]) -> tuple[dict[str, NDArray[Any]], NDArray[Any], list[str]]:
+    """Cycle rows, ``,step`` rows and ``,,record`` rows (IFE-style export).
+
+    Each record takes the cycle and step of the rows above it; the first cycle row also carries
+    the first step after its own fields. The step rows' ``Step Number`` is the global step counter.
+    """
+    import polars as pl
+
+    n_cycle_fields = len(_fields(lines[0]))
+    step_names, record_names = _fields(lines[1])[1:], _fields(lines[2])[2:]
+    body = pl.Series([line for line in lines[3:] if line.strip()], dtype=pl.String)
+    is_record = body.str.starts_with(",,").to_numpy()
+    is_step = body.str.starts_with(",").to_numpy() & ~is_record
+    is_cycle = ~(is_record | is_step)
+    carries_step = is_cycle & (body.str.count_matches(",", literal=True).to_numpy() + 1 > n_cycle_fields)
+    opens_step = is_step | carries_step
+    step_rows = [_fields(line)[n_cycle_fields:] if cycle_row else _fields(line)[1:]
+                 for line, cycle_row in zip(body.filter(opens_step), carries_step[opens_step])]
+    step_of_line = np.cumsum(opens_step) - 1
+    cycle_of_line = np.cumsum(is_cycle) - 1
+    if step_of_line[is_record].min(initial=0) < 0 or cycle_of_line[is_record].min(initial=0) < 0:
+        raise ReadError(path, "data rows before the first cycle or step row", expected=CSV_EXPECTED)
+    record_step = step_of_line[is_record]
+    steps = {name: np.asarray([row[i] if i < len(row) else "" for row in step_rows])[record_step]
+             for i, name in enumerate(step_names) if name in ("Step Type", "Step Index", "Step Number")}
+    cycles = np.asarray([_fields(line)[0] for line in body.filter(is_cycle)])
+    text = "\n".join(body.filter(is_record).str.slice(2))
+    table = _parse_rows(path, record_names, text)
+    table.update({name: steps[name] for name in ("Step Type", "Step Index") if name in steps})
+    table["Cycle Index"] = cycles[cycle_of_line[is_record]]
+    global_step = steps.get("Step Number", record_step)
+    return table, global_step, []
+
+
+def _parse_rows(path: Path, names: list[str], text: str) -> dict[str, NDArray[Any]]:
+    """Comma-separated rows (no header) -> columns, numeric where every value parses (polars)."""
+    import io
+
+    import polars as pl
+
+    if not text:
+        return {name: np.zeros(0) for name in names}
+    try:
+        frame = pl.read_csv(io.StringIO(text), has_header=False, new_columns=names, infer_schema=False,
+                            truncate_ragged_lines=True, missing_columns="insert")
+    except Exception as error:  # polars raises its own exception types
+        raise ReadError(path, f"rows could not be parsed ({type(error).__name__}: {error})",
+                        expected=CSV_EXPECTED) from None
+    columns: dict[str, NDArray[Any]] = {}
+    for name, series in zip(frame.columns, frame.get_columns()):
+        series = series.str.strip_chars()
+        numeric = series.cast(pl.Float64, strict=False)
+        columns[name] = numeric.to_numpy() if numeric.null_count() == series.null_count() else series.to_numpy()
+    return columns
+
+
+def _csv_record(path: Path, table: dict[str, NDArray[Any]], step_id: NDArray[Any], notes: list[str]) -> Record:
+    units = {name: _unit_of(name) for name in table}
+    voltage = _scaled(path, table, units, "voltage", required=True)
+    current = _scaled(path, table, units, "current", required=True)
+    clock = next((name for name in ("Total Time", "Cumulative Time") if name in table), None)
+    if clock is None:
+        raise ReadError(path, "no 'Total Time' or 'Cumulative Time' column", expected=CSV_EXPECTED)
+    time_s = monotonic_time(path, _hms_seconds(path, table, clock), f"'{clock}'", notes)
+    step_time = _hms_seconds(path, table, "Time")
+    columns: dict[str, NDArray[Any]] = {"time_s": time_s, "voltage_V": voltage, "current_mA": current,
+                                        "step": step_id}
+    step = number_steps(step_id)
+    capacity = _scaled(path, table, units, "capacity")
+    restarts = capacity is None or counters_restart(capacity, step, current, step_time)
+    if capacity is not None:
+        columns["capacity_mAh"] = per_step(capacity, step, restarts)
+    if not restarts:
+        notes.append(_NO_RESTART)
+    if "Cycle Index" in table:
+        columns["cycle"] = _integers(path, table["Cycle Index"], "Cycle Index")
+    temperature = _temperature(table, notes)
+    if temperature is not None:
+        columns["temperature_C"] = temperature
+    if "Step Type" in table:
+        columns["step_type"] = np.char.replace(table["Step Type"].astype(str), " ", "_")
+    if "Step Index" in table:
+        columns["step_index"] = _integers(path, table["Step Index"], "Step Index")
+    columns["step_time_s"] = step_time
+    energy = _scaled(path, table, units, "energy")
+    if energy is not None:
+        columns["energy_mWh"] = per_step(energy, step, restarts)
+    power = _scaled(path, table, units, "power")
+    if power is not None:
+        columns["power_W"] = power
+    return Record.from_columns(columns, provenance=Provenance(
+        instrument="Neware BTS (CSV export)", techniques=("cycling",), notes=tuple(notes),
+    ))
+
+
+def _unit_of(name: str) -> tuple[str, str] | None:
+    """(quantity, unit) of a Neware header such as ``Current(mA)`` or ``Capacity(Ah)``."""
+    match = re.fullmatch(r"(Current|Voltage|Capacity|Energy|Power)\s*\(([^)]*)\)", name.strip(), re.IGNORECASE)
+    return (match.group(1).lower(), match.group(2).strip().lower()) if match else None
+
+
+def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[str, str] | None], kind: str,
+            *, required: bool = False) -> NDArray[np.float64] | None:
+    """The column of one quantity, converted by its header unit to mA / V / mAh / mWh / W."""
+    found = next(((name, unit[1]) for name, unit in units.items() if unit and unit[0] == kind), None)
+    if found is None:
+        if required:
+            raise ReadError(path, f"no {kind} column with a unit (such as '{kind.title()}(...)')",
+                            expected=CSV_EXPECTED)
+        return None
+    name, unit = found
+    factor = _UNIT_FACTORS[kind].get(unit)
+    if factor is None:
+        raise ReadError(path, f"column {name!r} has unit {unit!r}",
+                        expected=f"one of {', '.join(_UNIT_FACTORS[kind])} for {kind}")
+    values = table[name]
+    if values.dtype.kind != "f":
+        raise ReadError(path, f"column {name!r} holds text", expected="numbers")
+    return values * factor
+
+
+def _temperature(table: dict[str, NDArray[Any]], notes: list[str]) -> NDArray[np.float64] | None:
+    """The first ``T<n>(unit)`` aux column; Neware exports write ℃ (often mangled to '?') there."""
+    for name, values in table.items():
+        match = re.fullmatch(r"T(\d+)\s*\(([^)]*)\)", name)
+        if match and match.group(2).strip().lower() in _TEMPERATURE_UNITS and values.dtype.kind == "f":
+            if match.group(2).strip() == "?":
+                notes.append(f"column {name!r}: unit shown as '?' (℃ lost to the export's encoding), read as °C")
+            return values
+    return None
+
+
+def _hms_seconds(path: Path, table: dict[str, NDArray[Any]], name: str) -> NDArray[np.float64]:
+    """A Neware duration column (``h:mm:ss[.fff]``, hours may exceed 24, optional ``Nd`` prefix) in s."""
+    import polars as pl
+
+    if name not in table:
+        raise ReadError(path, f"no {name!r} column", expected=CSV_EXPECTED)
+    parts = pl.Series(table[name].astype(str)).str.extract_groups(_HMS)
+    days, hours, minutes, seconds = (parts.struct.field(field).cast(pl.Float64) for field in ("1", "2", "3", "4"))
+    bad = seconds.is_null().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ReadError(path, f"column {name!r} holds {table[name][row]!r} in data row {row + 1}",
+                        expected="durations as h:mm:ss")
+    total = days.fill_null(0) * 86400 + hours * 3600 + minutes * 60 + seconds
+    return total.to_numpy()
+
+
+def _integers(path: Path, values: NDArray[Any], name: str) -> NDArray[np.int64]:
+    try:
+        numbers = np.asarray(values, dtype=np.float64)
+    except ValueError:
+        raise ReadError(path, f"column {name!r} is not numeric", expected="integers") from None
+    if not np.all(np.isfinite(numbers)):
+        raise ReadError(path, f"column {name!r} has missing values", expected="integers")
+    return numbers.astype(np.int64)

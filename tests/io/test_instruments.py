@@ -1,0 +1,409 @@
+"""Maccor, LAND/Arbin Excel, CH Instruments, Gamry and ZPlot readers against the files' own numbers,
+the established readers (impedance.py, navani) and physical sense."""
+
+from __future__ import annotations
+
+import shutil
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import anodelab
+from anodelab.core.errors import ReadError
+from anodelab.core.record import Record
+from anodelab.core.spectrum import SpectrumSeries
+from anodelab.io.chi import read_chi
+from anodelab.io.gamry import read_dta
+from anodelab.io.land import read_land
+from anodelab.io.maccor import read_maccor
+from anodelab.io.zplot import read_z
+
+from shared_data import external_file
+
+MACCOR = {  # file -> rows stated in cycler/README.md or counted in the file
+    "cycler/maccor/PreDiag_000412_00008Fshort.022": 10344,
+    "cycler/maccor/maccor_001.txt": 6704,
+    "cycler/maccor/maccor_example.001": 8,
+    "cycler/maccor/maccor_test_file_4267-66-6519.041": 74,
+}
+LAND = "cycler/land/bs542_004_gr_li_50ua_50mv_1v_191020_Channel_11.xlsx"
+
+
+@cache
+def read(relative: str) -> Record | SpectrumSeries:
+    return anodelab.read(external_file(relative))
+
+
+def maccor_frame(relative: str) -> pd.DataFrame:
+    """The same file parsed independently with pandas (the way beep and battery-data-toolkit load it)."""
+    path = external_file(relative)
+    with path.open("rb") as handle:
+        skip = next(i for i, line in enumerate(handle) if line.startswith(b"Rec"))
+    return pd.read_csv(path, sep="\t", skiprows=skip, index_col=False, encoding="latin-1", float_precision="round_trip")
+
+
+# -- Maccor ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", MACCOR)
+def test_maccor_rows_voltage_and_format(relative):
+    record = read(relative)
+    frame = maccor_frame(relative)
+    assert record.provenance.format == "maccor-text"
+    assert record.provenance.instrument == "Maccor"
+    assert len(record) == MACCOR[relative] == len(frame)
+    np.testing.assert_array_equal(record.voltage_V, frame["Volts"].to_numpy(dtype=float))
+    assert np.all(np.diff(record.time_s) >= 0) and record.time_s[0] == 0
+
+
+@pytest.mark.parametrize("relative", MACCOR)
+def test_maccor_current_is_signed_by_state(relative):
+    # navani's maccor_reader and battery-data-toolkit sign the magnitude by State (D negative);
+    # beep keeps Amps as stored. PreDiag stores signed Amps already, the others magnitudes: taking
+    # |Amps| with the State's sign gives the same physical current for both kinds of export, where
+    # battery-data-toolkit's unconditional "negate D rows" would turn PreDiag's discharges positive.
+    record, frame = read(relative), maccor_frame(relative)
+    magnitude = frame["Amps"].abs().to_numpy() * 1000.0
+    expected = np.where(frame["State"].str.strip() == "D", -magnitude, magnitude)
+    np.testing.assert_allclose(record.current_mA, expected, rtol=0, atol=1e-9)
+    states = frame["State"].str.strip().to_numpy()
+    assert np.all(record.current_mA[states == "C"] >= 0) and np.all(record.current_mA[states == "D"] <= 0)
+
+
+def test_prediag_stores_signed_current_and_discharge_lowers_the_voltage():
+    frame = maccor_frame("cycler/maccor/PreDiag_000412_00008Fshort.022")
+    discharge = frame["State"].str.strip() == "D"
+    assert (frame.loc[discharge, "Amps"] < 0).all()  # this export is signed: beep reads it as is
+    record = read("cycler/maccor/PreDiag_000412_00008Fshort.022")
+    assert record.summary()["current_mA_min"] == pytest.approx(frame["Amps"].min() * 1000)
+
+
+def test_maccor_capacity_is_amp_hr_which_restarts_every_step():
+    # beep: "Input Maccor data resets to zero at each step"; the reader checks it and uses Amp-hr as is
+    for relative in ("cycler/maccor/PreDiag_000412_00008Fshort.022", "cycler/maccor/maccor_001.txt"):
+        record, frame = read(relative), maccor_frame(relative)
+        np.testing.assert_allclose(record.capacity_mAh, frame["Amp-hr"].abs().to_numpy() * 1000, rtol=1e-12)
+        assert any("restarts at zero with every step" in note for note in record.provenance.notes)
+
+
+def test_maccor_001_step_capacity_equals_the_integral_of_current():
+    record = read("cycler/maccor/maccor_001.txt")
+    checked = 0
+    for number in range(1, record.n_steps + 1):
+        step = record.step(number)
+        if len(step) < 50 or step.states[len(step) // 2] == "rest":
+            continue
+        charge = np.trapezoid(np.abs(step.current_mA), step.time_s) / 3600.0
+        assert step.capacity_mAh[-1] == pytest.approx(charge + step.capacity_mAh[0], rel=0.01)
+        checked += 1
+    assert checked >= 10  # the 5 charge (CC + CV) and 5 discharge steps of the rate test
+
+
+def test_maccor_001_testtime_strings_and_galvanostatic_sign():
+    record = read("cycler/maccor/maccor_001.txt")
+    # last TestTime in the file: "2d 02:52:51.5699996948242", first "0d 00:00:0"
+    assert record.time_s[-1] == pytest.approx(2 * 86400 + 2 * 3600 + 52 * 60 + 51.5699996948242)
+    charge = record.step(4)  # a 1.5 A constant-current charge
+    assert np.all(charge.current_mA > 1400) and charge.voltage_V[-1] > charge.voltage_V[0] + 0.3
+    discharge = record.step(2)  # 0.5 A discharge
+    assert np.all(discharge.current_mA < -400) and discharge.voltage_V[-1] < discharge.voltage_V[0] - 0.3
+    assert np.isnan(record["aux1_C"]).all()  # thermocouples read -2501 C: not connected
+
+
+def test_maccor_minutes_time_base_and_fra_rows():
+    example = read("cycler/maccor/maccor_example.001")
+    # "Test (Min)" column: 0.0000 ... 1.1667 min, as battery-data-toolkit multiplies by 60
+    assert example.time_s[-1] == pytest.approx(1.1667 * 60)
+    fra = read("cycler/maccor/maccor_test_file_4267-66-6519.041")
+    assert np.all(fra.current_mA == 0) and fra.time_s[-1] == pytest.approx(10.0)  # clock frozen during FRA
+
+
+def test_maccor_sniffed_for_any_numeric_extension(tmp_path):
+    copy = tmp_path / "cell.517"
+    shutil.copyfile(external_file("cycler/maccor/maccor_example.001"), copy)
+    assert anodelab.read(copy).provenance.format == "maccor-text"
+
+
+def test_maccor_bad_input(tmp_path):
+    raw = external_file("cycler/maccor/maccor_001.txt").read_bytes()
+    cases = {
+        "header_only.001": raw[:300],                       # cut inside the header block
+        "mid_row.001": raw[: raw.index(b"\n", 100_000) - 5],  # cut in the middle of a data row
+        "magic.001": b"Yesterday's Date\n" + raw[raw.index(b"\n") + 1:].replace(b"Rec#", b"Record", 1),
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            read_maccor(path)
+        assert str(path) in str(info.value)
+
+
+# -- LAND / Arbin Excel ---------------------------------------------------------------------------
+
+
+def test_land_xlsx_matches_the_sheet_and_navani():
+    record = read(LAND)
+    assert record.provenance.format == "land-xlsx"
+    sheet = pd.read_excel(external_file(LAND), sheet_name="Channel_11_1", engine="calamine")
+    assert len(record) == len(sheet) == 4526  # cycler/README.md
+    np.testing.assert_array_equal(record.voltage_V, sheet["Voltage(V)"].to_numpy())
+    np.testing.assert_allclose(record.current_mA, sheet["Current(A)"].to_numpy() * 1000, rtol=1e-12)
+    np.testing.assert_allclose(record.time_s, sheet["Test_Time(s)"].to_numpy() - sheet["Test_Time(s)"].iloc[0])
+    # navani 0.1.22 (echem_file_loader, run in /work/venv-navani since it pins an older numpy) reads the
+    # same 4,526 rows with half-cycle capacities 5.798033, 5.698108, 5.256826, 0.004593 mAh and the
+    # current in A (navani does not convert to mA; values -5.0e-5 A = -0.050 mA here).
+    per_step = [record.step(s).capacity_mAh.max() for s in range(2, record.n_steps + 1)]
+    np.testing.assert_allclose(per_step, [5.798033, 5.698108, 5.256826, 0.004593], atol=2e-6)
+    assert "Arbin" in record.provenance.instrument  # the "LAND" example is an Arbin MITS Pro export
+
+
+def test_land_graphite_half_cell_lithiates_first():
+    record = read(LAND)
+    first = record.step(2)
+    assert np.all(first.current_mA < 0) and first.voltage_V[-1] < 0.06  # 50 uA down to 50 mV
+    assert record.voltage_V.min() == pytest.approx(0.05, abs=0.001)
+    assert np.abs(record.current_mA).max() == pytest.approx(0.05, rel=0.06)
+
+
+def test_land_layout_with_record_sheet_and_units(tmp_path):
+    # a LAND-style workbook: title rows, then Index/TestTime/h/Current/uA/Capacity/uAh/Voltage/V
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Record"
+    sheet.append(["LAND test report"])
+    sheet.append(["Index", "Cycle", "Step", "TestTime/h", "Current/uA", "Capacity/uAh", "Voltage/V"])
+    rows = [(1, 1, 1, 0.0, -50.0, 0.0, 1.0), (2, 1, 1, 0.5, -50.0, 25.0, 0.5), (3, 1, 2, 1.0, 50.0, 0.0, 0.6),
+            (4, 1, 2, 1.5, 50.0, 25.0, 0.9)]
+    for row in rows:
+        sheet.append(list(row))
+    path = tmp_path / "land.xlsx"
+    book.save(path)
+    record = anodelab.read(path)
+    assert record.provenance.format == "land-xlsx" and record.provenance.instrument == "LAND"
+    np.testing.assert_allclose(record.time_s, [0, 1800, 3600, 5400])
+    np.testing.assert_allclose(record.current_mA, [-0.05, -0.05, 0.05, 0.05])
+    np.testing.assert_allclose(record.capacity_mAh, [0, 0.025, 0, 0.025])
+
+
+def test_land_bad_input(tmp_path):
+    raw = external_file(LAND).read_bytes()
+    for name, content in {"cut.xlsx": raw[: len(raw) // 2], "magic.xlsx": b"PK\x03\x04" + b"\x00" * 200}.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            read_land(path)
+        assert str(path) in str(info.value)
+
+
+# -- CH Instruments --------------------------------------------------------------------------------
+
+CHI_CV = """Mar. 02, 2024   09:41:07
+Cyclic Voltammetry
+File: c:\\data\\cv.bin
+Data Source:  Experiment
+Instrument Model:  CHI660E
+Header: 
+Note: 
+{polarity}
+Init E (V) = 0.1
+High E (V) = 0.3
+Low E (V) = 0.1
+Init P/N = P
+Scan Rate (V/s) = 0.1
+Segment = 2
+Sample Interval (V) = 0.05
+Quiet Time (sec) = 2
+Sensitivity (A/V) = 1e-5
+
+Potential/V, Current/A
+
+0.100, 1.0e-6
+0.150, 2.0e-6
+0.200, 3.0e-6
+0.250, 4.0e-6
+0.300, 5.0e-6
+0.250, -1.0e-6
+0.200, -2.0e-6
+0.150, -3.0e-6
+0.100, -4.0e-6
+"""
+
+
+def test_chi_impedance_equals_impedance_py(external):
+    from impedance.preprocessing import readCHInstruments
+
+    path = external("cycler/eis/exampleDataCHInstruments.txt")
+    series = anodelab.read(path)
+    assert series.provenance.format == "chi-text" and len(series) == 1
+    frequency, Z = readCHInstruments(str(path))
+    order = np.argsort(-frequency)
+    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
+    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
+    assert series[0].Z_imag_ohm[-1] < 0  # 0.1 Hz: capacitive, stored with the physical sign
+
+
+@pytest.mark.parametrize("polarity, sign", [("", 1.0), ("Anodic = negative", -1.0), ("Anodic = positive", 1.0)])
+def test_chi_cv_layout_sign_time_and_segments(tmp_path, polarity, sign):
+    # layout of a CHI660E "Convert to Text" CV export, as published CHI text files show it
+    path = tmp_path / "cv.txt"
+    path.write_text(CHI_CV.format(polarity=polarity))
+    record = anodelab.read(path)
+    assert record.provenance.format == "chi-text" and record.provenance.techniques == ("CV",)
+    stored = np.array([1, 2, 3, 4, 5, -1, -2, -3, -4]) * 1e-3
+    np.testing.assert_allclose(record.current_mA, sign * stored)
+    np.testing.assert_allclose(record.time_s, np.arange(9) * 0.5)  # 0.05 V per point at 0.1 V/s
+    assert record.n_steps == 2  # forward and reverse sweep
+    notes = " ".join(record.provenance.notes)
+    assert ("kept as exported" in notes) == (polarity == "")
+
+
+def test_chi_segment_blocks_and_amperometric_it(tmp_path):
+    text = CHI_CV.format(polarity="").replace("\n0.250, -1.0e-6", "\nSegment 2:\n0.250, -1.0e-6")
+    text = text.replace("Potential/V, Current/A\n\n", "Potential/V, Current/A\n\nSegment 1:\n")
+    path = tmp_path / "segments.txt"
+    path.write_text(text)
+    record = read_chi(path)
+    assert record.n_steps == 2 and len(record) == 9
+    it = tmp_path / "it.txt"
+    it.write_text("Jan. 01, 2024   10:00:00\nAmperometric i-t Curve\nInstrument Model:  CHI760E\n"
+                  "Init E (V) = 0.25\nSample Interval (s) = 0.1\n\nTime/sec, Current/A\n\n"
+                  "0.1, 2.0e-4\n0.2, 1.5e-4\n0.3, 1.2e-4\n")
+    record = anodelab.read(it)
+    np.testing.assert_allclose(record.voltage_V, 0.25)
+    np.testing.assert_allclose(record.time_s, [0, 0.1, 0.2])
+    np.testing.assert_allclose(record.current_mA, [0.2, 0.15, 0.12])
+    cp = tmp_path / "cp.txt"  # chronopotentiometry exports hold time and potential only
+    cp.write_text("Jan. 27, 2022   13:43:22\nChronopotentiometry\nInstrument Model:  CHI760E\n"
+                  "Cathodic Current (A) = 0.001\nAnodic Current (A) = 0.001\nInit P/N = N\n\n"
+                  "Time/sec, Potential/V\n\n0.0, 0.700\n2.0, 0.650\n4.0, 0.640\n")
+    record = anodelab.read(cp)
+    assert record.provenance.techniques == ("CP",) and "current_mA" not in record
+    np.testing.assert_allclose(record.voltage_V, [0.70, 0.65, 0.64])
+    assert any("no current column" in note for note in record.provenance.notes)
+
+
+def test_chi_bad_input(tmp_path, external):
+    raw = external("cycler/eis/exampleDataCHInstruments.txt").read_bytes()
+    cases = {"cut.txt": raw[: len(raw) - 20], "header.txt": raw[:200], "magic.txt": raw.replace(b"A.C. Impedance", b"Unknown thing"),
+             "text.txt": raw.replace(b"1.000e-1, 5.685e+3", b"1.000e-1, abc")}
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            read_chi(path)
+        assert str(path) in str(info.value)
+
+
+# -- Gamry ------------------------------------------------------------------------------------------
+
+GAMRY_EIS = ["cycler/eis/exampleDataGamry.DTA", "eis/impedancepy_exampleDataGamry.DTA", "eis/pyimpspec_tests_data.dta"]
+GAMRY_HEADER = """EXPLAIN
+TAG\t{tag}
+TITLE\tLABEL\tTest\tTest &Identifier
+DATE\tLABEL\t11/12/2015\tDate
+NOTES\tNOTES\t1\t&Notes...
+\t
+PSTAT\tPSTAT\tREF3000-21108\tPotentiostat
+CONVENTION\tIQUANT\t{convention}\tCurrent Convention
+"""
+CURVE = """{name}\tTABLE{count}
+\tPt\tT\tVf\tIm\tVu\tSig\tAch\tTemp\tIERange\tOver
+\t#\ts\tV vs. Ref.\tA\tV\tV\tV\tdeg C\t#\tbits
+"""
+
+
+def gamry_curve(name: str, times, volts, amps, count: str = "") -> str:
+    rows = "".join(f"\t{i}\t{t}\t{v:.5E}\t{a:.5E}\t0.0\t1.9\t0.003\t-3.27597E+002\t10\t..........a\n"
+                   for i, (t, v, a) in enumerate(zip(times, volts, amps)))
+    return CURVE.format(name=name, count=count) + rows
+
+
+@pytest.mark.parametrize("relative", GAMRY_EIS)
+def test_gamry_impedance_equals_impedance_py(relative):
+    from impedance.preprocessing import readGamry
+
+    series = read(relative)
+    assert series.provenance.format == "gamry-dta" and len(series) == 1
+    frequency, Z = readGamry(str(external_file(relative)))  # also replaces decimal commas
+    order = np.argsort(-frequency)
+    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
+    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
+    assert series[0].context.voltage_V is not None  # mean Vdc of the sweep
+
+
+def test_gamry_charge_curve_keeps_anodic_positive_and_temperature_sentinel(tmp_path):
+    # the layout of gamry-parser's ccd_charge_data.dta (PWR800_CHARGE, CONVENTION 1): charge at +20 mA
+    path = tmp_path / "charge.DTA"
+    volts = np.linspace(-0.29, 0.30, 6)
+    path.write_text(GAMRY_HEADER.format(tag="PWR800_CHARGE", convention=1)
+                    + gamry_curve("CURVE", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], volts, [0.02] * 6, count="\t6"))
+    record = anodelab.read(path)
+    assert record.provenance.format == "gamry-dta"
+    np.testing.assert_allclose(record.current_mA, 20.0)
+    np.testing.assert_allclose(record.voltage_V, volts, rtol=1e-5)
+    np.testing.assert_allclose(record.time_s, np.arange(6) * 0.1, atol=1e-12)
+    assert np.isnan(record.temperature_C).all()  # -327.6 deg C: no thermocouple
+    assert record.capacity_mAh[-1] == pytest.approx(20.0 * 0.5 / 3600)
+
+
+def test_gamry_cv_curves_become_steps_and_convention_zero_flips(tmp_path):
+    path = tmp_path / "cv.DTA"
+    body = (gamry_curve("CURVE1", [0.1, 0.2, 0.3], [0.1, 0.2, 0.3], [1e-6, 2e-6, 3e-6])
+            + gamry_curve("CURVE2", [0.1, 0.2, 0.3], [0.3, 0.2, 0.1], [-1e-6, -2e-6, -3e-6]))  # clock restarts
+    path.write_text(GAMRY_HEADER.format(tag="CV", convention=0) + body)
+    record = read_dta(path)
+    assert record.provenance.techniques == ("CV",) and record.n_steps == 2
+    np.testing.assert_allclose(record.current_mA, [-1e-3, -2e-3, -3e-3, 1e-3, 2e-3, 3e-3])
+    np.testing.assert_allclose(record.time_s, [0, 0.1, 0.2, 0.2, 0.3, 0.4], atol=1e-12)
+    assert any("restart their clock" in note for note in record.provenance.notes)
+
+
+def test_gamry_bad_input(tmp_path):
+    raw = external_file("cycler/eis/exampleDataGamry.DTA").read_bytes()
+    row = raw.index(b"\n", raw.index(b"ZCURVE") + 300)
+    summary = GAMRY_HEADER.format(tag="PWR800_CYCLICCHARGEDISCHARGE", convention=1) + (
+        "CAPACITYCURVE\tTABLE\n\tPt\tTime\tType\n\t#\ts\t#\n\t1\t3493\t0\n")
+    cases = {
+        "mid_row.DTA": raw[: row - 4],                                   # cut inside a ZCURVE row
+        "ocv_cut.DTA": raw[: raw.index(b"OCVCURVE") + 2000],             # OCVCURVE declares 387 points
+        "magic.DTA": b"EXPLAIM" + raw[7:],
+        "summary.DTA": summary.encode(),
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            read_dta(path)
+        assert str(path) in str(info.value)
+
+
+# -- ZPlot ------------------------------------------------------------------------------------------
+
+
+def test_zplot_equals_impedance_py(external):
+    from impedance.preprocessing import readZPlot
+
+    path = external("eis/impedancepy_Circuit1_EIS_1.z")
+    series = anodelab.read(path)
+    assert series.provenance.format == "zplot" and len(series) == 1 and len(series[0]) == 48  # "Data Points: 48"
+    frequency, Z = readZPlot(str(path))
+    order = np.argsort(-frequency)
+    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
+    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
+    assert series[0].context.time_s == pytest.approx(2.59)
+
+
+def test_zplot_bad_input(tmp_path, external):
+    raw = external("eis/impedancepy_Circuit1_EIS_1.z").read_bytes()
+    last_rows = raw.rindex(b"\n", 0, raw.rindex(b"\n", 0, len(raw) - 1))
+    cases = {"cut.z": raw[:-10], "rows_missing.z": raw[: last_rows + 1], "magic.z": raw.replace(b"Freq(Hz)", b"F(Hz)")}
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            read_z(path)
+        assert str(path) in str(info.value)

@@ -1,0 +1,280 @@
+"""BDF, BatteryArchive and the generic table reader: every shared EIS table and CV file, the cycler
+CSVs, unit handling, and refusals that name the file and the column."""
+
+from __future__ import annotations
+
+import shutil
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import anodelab
+from anodelab.core.errors import ReadError, UnknownFormatError
+from anodelab.core.record import Record
+from anodelab.core.spectrum import SpectrumSeries
+from anodelab.io.tables import read_batteryarchive, read_bdf, read_table, split_header, unit_scale
+
+from shared_data import external_file
+
+HEADERLESS_EIS = ["eis/impedancepy_exampleData.csv", "eis/pydrttools_LIB_data.txt", "eis/pydrttools_LIB_data_2.txt",
+                  "eis/pydrttools_zarc_data.txt"]
+ECHEMDB = "cv/echemdb_engstfeld2018_Cu100_KOH/engstfeld_2018_polycrystalline_17743_f4b_1.csv"
+HEUBACH = "cv/heubach2024_Au111_ionic_liquid/Fig_1_a_black.csv"
+CALCE = "cycler/other/CALCE_CX2-33_prism_LCO_25C_0-100_0.5-0.5C_d_"
+
+
+@cache
+def read(relative: str) -> Record | SpectrumSeries:
+    return anodelab.read(external_file(relative))
+
+
+def sorted_by_frequency(frequency, *columns):
+    order = np.argsort(-frequency, kind="stable")
+    return (frequency[order],) + tuple(c[order] for c in columns)
+
+
+# -- impedance tables --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", HEADERLESS_EIS)
+def test_headerless_eis_tables_equal_numpy_and_keep_the_measured_sign(relative):
+    series = read(relative)
+    assert series.provenance.format == "generic-table" and len(series) == 1
+    data = np.loadtxt(external_file(relative), delimiter="," if relative.endswith(".csv") else None)
+    frequency, real, imag = sorted_by_frequency(data[:, 0], data[:, 1], data[:, 2])
+    np.testing.assert_array_equal(series[0].frequency_Hz, frequency)
+    np.testing.assert_array_equal(series[0].Z_real_ohm, real)
+    # eis/README.md: these files store Im(Z) as measured (negative capacitive); the reader decides
+    # this from the data (most points <= 0) and says so in the notes
+    np.testing.assert_array_equal(series[0].Z_imag_ohm, imag)
+    assert any("as measured" in note for note in series.provenance.notes)
+    assert series[0].Z_imag_ohm[-1] < 0  # lowest frequency: capacitive
+
+
+def test_headerless_eis_equals_impedance_py_readcsv(external):
+    from impedance.preprocessing import readCSV
+
+    frequency, Z = readCSV(str(external("eis/impedancepy_exampleData.csv")))
+    spectrum = read("eis/impedancepy_exampleData.csv")[0]
+    np.testing.assert_array_equal(spectrum.Z_ohm, Z[np.argsort(-frequency)])
+
+
+def test_headerless_table_storing_minus_im_is_flipped(tmp_path):
+    data = np.loadtxt(external_file("eis/pydrttools_zarc_data.txt"))
+    path = tmp_path / "minus_im.txt"
+    np.savetxt(path, np.column_stack([data[:, 0], data[:, 1], -data[:, 2]]))
+    series = anodelab.read(path)
+    np.testing.assert_allclose(series[0].Z_imag_ohm, sorted_by_frequency(data[:, 0], data[:, 2])[1])
+    assert any("flipped" in note for note in series.provenance.notes)
+
+
+def test_freq_real_imag_csv_with_an_index_column(external):
+    series = read("eis/pydrttools_tutorial_2ZARC0.csv")
+    frame = pd.read_csv(external("eis/pydrttools_tutorial_2ZARC0.csv"), index_col=0, float_precision="round_trip")
+    frequency, real, imag = sorted_by_frequency(*(frame[c].to_numpy() for c in ("Freq", "Real", "Imag")))
+    np.testing.assert_array_equal(series[0].frequency_Hz, frequency)
+    np.testing.assert_array_equal(series[0].Z_ohm, real + 1j * imag)
+    assert any("no units" in note for note in series.provenance.notes)
+
+
+def test_eclab_style_minus_im_column_and_several_sweeps(tmp_path):
+    frequency = np.logspace(4, -1, 11)
+    Z = 10 + 50 / (1 + 1j * 2 * np.pi * frequency * 1e-3 * 50)
+    rows = np.column_stack([frequency, Z.real, -Z.imag])
+    path = tmp_path / "peis.csv"
+    text = "freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm\n" + "".join(f"{f},{r},{i}\n" for f, r, i in np.vstack([rows, rows]))
+    path.write_text(text)
+    series = anodelab.read(path, format="generic-table")  # biologic-csv also claims 'freq/Hz' headers
+    assert len(series) == 2  # the sweep restarts at 10 kHz: two spectra
+    for spectrum in series:
+        np.testing.assert_allclose(spectrum.Z_ohm, Z)
+    with_context = tmp_path / "peis_context.csv"  # EC-Lab PEIS exports carry time and <Ewe> per point
+    with_context.write_text("freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm,time/s,<Ewe>/V\n"
+                            + "".join(f"{f},{r},{i},{t},3.7\n" for t, (f, r, i) in enumerate(rows)))
+    spectrum = read_table(with_context)[0]
+    np.testing.assert_allclose(spectrum.Z_ohm, Z)
+    assert spectrum.context.voltage_V == pytest.approx(3.7) and spectrum.context.time_s == 0
+    ours = tmp_path / "ours.csv"
+    ours.write_text("frequency_Hz,Z_real_ohm,Z_imag_ohm\n" + "".join(f"{f},{z.real},{z.imag}\n" for f, z in zip(frequency, Z)))
+    np.testing.assert_allclose(anodelab.read(ours)[0].Z_ohm, Z)
+
+
+# -- CV files with units rows and sidecars -------------------------------------------------------------
+
+
+def test_echemdb_cv_units_row():
+    record = read(ECHEMDB)
+    assert record.provenance.format == "generic-table"
+    frame = pd.read_csv(external_file(ECHEMDB), skiprows=[1], float_precision="round_trip")
+    assert len(record) == len(frame) == 1403  # cv/echemdb README
+    np.testing.assert_array_equal(record.voltage_V, frame["E"].to_numpy())
+    np.testing.assert_array_equal(record.current_mA, frame["<I>"].to_numpy())  # '<I>' is in mA
+    # 'I (raw)' is the same current in \g(m)A = uA: an independent check of the units row
+    np.testing.assert_allclose(record["i_raw_uA"] / 1000, record.current_mA, rtol=1e-9)
+    assert any("RHE" in note for note in record.provenance.notes)
+
+
+def test_heubach_cv_units_from_the_sidecar(tmp_path):
+    record = read(HEUBACH)
+    frame = pd.read_csv(external_file(HEUBACH), float_precision="round_trip")
+    assert len(record) == len(frame) == 1000
+    np.testing.assert_array_equal(record.voltage_V, frame["E"].to_numpy())
+    np.testing.assert_allclose(record.current_mA, frame["I"].to_numpy() * 1000)  # sidecar: I in A
+    np.testing.assert_allclose(record.time_s, frame["t"].to_numpy() - frame["t"].iloc[0])
+    # 5 mV/s scan (meta.yaml): |dE/dt| of the sweep matches
+    rate = np.median(np.abs(np.diff(record.voltage_V)) / np.diff(record.time_s))
+    assert rate == pytest.approx(0.005, rel=0.02)
+    alone = tmp_path / "Fig_1_a_black.csv"
+    shutil.copyfile(external_file(HEUBACH), alone)  # without its .meta.yaml: no units anywhere
+    with pytest.raises(ReadError) as info:
+        read_table(alone)
+    assert str(alone) in str(info.value) and "has no unit" in str(info.value)
+
+
+def test_generic_reader_agrees_with_the_biologic_text_reader_on_an_lsv_export():
+    # Attia's LSV files (ox/red, time/s, Ecell/V, I/mA, tab separated) are claimed by biologic-csv;
+    # the generic reader maps the same names and units independently
+    path = external_file("cv/attia2021_carbon_black_lsv/cellI_CB_LSV_300mVpermin_CB5.txt")
+    generic, biologic = anodelab.read(path, format="generic-table"), anodelab.read(path)
+    assert biologic.provenance.format == "biologic-csv"
+    for name in ("time_s", "voltage_V", "current_mA"):
+        np.testing.assert_array_equal(generic[name], biologic[name])
+
+
+# -- cycler tables -----------------------------------------------------------------------------------------
+
+
+def test_pec_header_block_and_millivolts():
+    record = read("cycler/other/pec.csv")
+    frame = pd.read_csv(external_file("cycler/other/pec.csv"), skiprows=32, encoding="latin-1", index_col=False,
+                        float_precision="round_trip")
+    assert len(record) == len(frame) == 16255
+    np.testing.assert_allclose(record.voltage_V, frame["Voltage (mV)"].to_numpy() / 1000)
+    np.testing.assert_allclose(record.current_mA, frame["Current (mA)"].to_numpy())
+    charging = np.diff(frame["Charge Capacity (mAh)"].to_numpy()) > 0
+    assert np.all(record.current_mA[1:][charging] > 0)  # PEC already stores charge > 0: no flip
+    assert not any("flipped" in note for note in record.provenance.notes)
+    assert "charge_energy_mWh" in record  # 'Charge Capacity (mWh)' is an energy by its unit
+    assert np.nanmax(record.temperature_C) < 40  # 'Cell surface temperature (°C)'
+
+
+def test_batterydata_raw_csv_with_impedance_columns():
+    record = read("cycler/other/p492-13-raw.csv")
+    frame = pd.read_csv(external_file("cycler/other/p492-13-raw.csv"), float_precision="round_trip")
+    assert len(record) == len(frame) == 2021
+    np.testing.assert_allclose(record.current_mA, frame["Current_A"].to_numpy() * 1000)
+    np.testing.assert_allclose(record.time_s, frame["Time_s"].to_numpy())
+    eis = np.isfinite(record["frequency_Hz"]) & (record["frequency_Hz"] > 0)
+    assert eis.sum() == 78
+    assert np.mean(record["z_imag_ohm"][eis] < 0) > 0.8  # stored with the physical sign
+    np.testing.assert_allclose(np.hypot(record["z_real_ohm"][eis], record["z_imag_ohm"][eis]),
+                               record["z_mag_ohm"][eis], rtol=1e-3)
+
+
+def test_bdf_hours_and_charge_negative_file_is_flipped():
+    record = read("cycler/other/batmo_bdf.csv")
+    assert record.provenance.format == "bdf-csv"
+    frame = pd.read_csv(external_file("cycler/other/batmo_bdf.csv"), float_precision="round_trip")
+    assert len(record) == len(frame) == 21206  # cycler/README.md
+    hours = frame["Test Time / h"].to_numpy()
+    np.testing.assert_allclose(record.time_s, (hours - hours[0]) * 3600)
+    # this BDF file labels steps 'charge' while storing negative current: the reader flips to charge > 0
+    charge = frame["Step Type / 1"].to_numpy() == "charge"
+    assert np.all(record.current_mA[charge] > 0)
+    np.testing.assert_allclose(record.current_mA, -frame["Current / A"].to_numpy() * 1000)
+    step = record.step(3)  # the first charge: capacity equals the file's Charge Capacity counter
+    rows = np.flatnonzero(record["step"] == 3)
+    counter = frame["Charge Capacity / Ah"].to_numpy()[rows] * 1000
+    np.testing.assert_allclose(step.capacity_mAh, counter - counter[0], atol=1e-9)
+
+
+def test_batteryarchive_timeseries_and_cycle_summary():
+    record = read(CALCE + "timeseries.csv")
+    assert record.provenance.format == "batteryarchive-csv" and len(record) == 15
+    frame = pd.read_csv(external_file(CALCE + "timeseries.csv"), float_precision="round_trip")
+    np.testing.assert_allclose(record.current_mA, frame["Current (A)"].to_numpy() * 1000)
+    assert record.current_mA[-1] > 0 and record.voltage_V[-1] > record.voltage_V[4]  # charging at 0.675 A
+    summary = external_file(CALCE + "cycle_data.csv")
+    with pytest.raises(ReadError, match="per-cycle summary"):
+        read_batteryarchive(summary)
+    with pytest.raises(UnknownFormatError, match="per-cycle summary"):
+        anodelab.read(summary)
+
+
+# -- units and names ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header, name, unit", [
+    ("time/s", "time", "s"), ("Time (s)", "Time", "s"), ("Test Time / h", "Test Time", "h"), ("Ewe [V]", "Ewe", "V"),
+    ("Current_A", "Current", "A"), ("-Im(Z)/Ohm", "-Im(Z)", "Ohm"), ("Re(Z)", "Re(Z)", None), ("<I>/mA", "<I>", "mA"),
+    ("t", "t", None), ("dV/dt(V/s)", "dV/dt(V/s)", None), ("Cell_Temperature_C", "Cell_Temperature", "C"),
+])
+def test_split_header(header, name, unit):
+    assert split_header(header) == (name, unit)
+
+
+@pytest.mark.parametrize("unit, dimension, scale", [
+    ("mV", "voltage", 1e-3), ("V vs. Li/Li+", "voltage", 1.0), ("uA", "current", 1e-3), ("µA", "current", 1e-3),
+    ("\\g(m)A", "current", 1e-3), ("A", "current", 1e3), ("mA.h", "charge", 1.0), ("Ah", "charge", 1e3),
+    ("C", "charge", 1 / 3.6), ("min", "time", 60.0), ("Hr", "time", 3600.0), ("kOhm", "impedance", 1e3),
+])
+def test_unit_scales(unit, dimension, scale):
+    assert unit_scale(unit, dimension)[0] == pytest.approx(scale)
+
+
+def test_generic_cycling_spellings_are_converted(tmp_path):
+    path = tmp_path / "cycling.csv"
+    path.write_text("Time (min),Potential/V,I/mA,Capacity (uAh),Cycle\n"
+                    "0,3.0,0,0,1\n1,3.1,2.0,33.3,1\n2,3.2,2.0,66.6,1\n3,3.1,-2.0,33.3,1\n4,3.0,-2.0,66.6,1\n")
+    record = anodelab.read(path)
+    np.testing.assert_allclose(record.time_s, [0, 60, 120, 180, 240])
+    np.testing.assert_allclose(record.capacity_mAh, [0, 0, 0.0333, 0, 0.0333])
+    assert "cycle_instrument" in record and record.n_steps == 3
+    tsv = tmp_path / "cycling.tsv"
+    tsv.write_text("t/h\tVoltage(mV)\tCurrent (uA)\n0\t3000\t10\n0.5\t3100\t10\n1\t3200\t10\n")
+    record = anodelab.read(tsv)
+    np.testing.assert_allclose(record.voltage_V, [3.0, 3.1, 3.2])
+    np.testing.assert_allclose(record.current_mA, 0.01)
+    np.testing.assert_allclose(record.time_s, [0, 1800, 3600])
+
+
+@pytest.mark.parametrize("text, column", [
+    ("t,E,I\n0,1,2\n1,1,2\n2,1,2\n", "'E'"),                    # no units anywhere
+    ("time/s,Voltage (furlong),I/mA\n0,1,2\n1,1,2\n2,1,2\n", "Voltage (furlong)"),
+    ("time/s,E/V,I/kg\n0,1,2\n1,1,2\n2,1,2\n", "I/kg"),          # a unit of the wrong dimension
+])
+def test_missing_or_unknown_units_name_the_column(tmp_path, text, column):
+    path = tmp_path / "table.csv"
+    path.write_text(text)
+    with pytest.raises(ReadError) as info:
+        read_table(path)
+    assert str(path) in str(info.value) and column in str(info.value)
+
+
+def test_generic_bad_input(tmp_path):
+    raw = external_file("cycler/other/pec.csv").read_bytes()
+    cases = {
+        "header_only.csv": raw[: raw.index(b"Test,Cell,Rack")],               # cut inside the header block
+        "garbage.csv": b"\x00\x01binary\xff" * 100,
+        "words.csv": b"name,comment\nalpha,one\nbeta,two\ngamma,three\n",
+        "four_bare_columns.csv": b"1,2,3,4\n2,3,4,5\n3,4,5,6\n",
+        "text_in_numbers.csv": b"time/s,E/V,I/mA\n0,1,2\n1,1,2\n2,x,2\n3,1,2\n",
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            read_table(path)
+        assert str(path) in str(info.value)
+    cut = tmp_path / "cut_mid_row.csv"  # a table cut inside a row: the cut row is dropped, and said so
+    header = raw.index(b"\n", raw.index(b"Test,Cell,Rack"))
+    content = raw[: raw.index(b"\n", header + 2000) - 30]
+    cut.write_bytes(content)
+    record = read_table(cut)
+    assert len(record) == content.count(b"\n", header + 1) and any("cut short" in n for n in record.provenance.notes)
+    bdf = tmp_path / "not_bdf.csv"
+    bdf.write_text("time,voltage\n0,1\n1,1\n2,1\n")
+    with pytest.raises(ReadError, match="Name / unit"):
+        read_bdf(bdf)
