@@ -9,6 +9,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import external_file
 
 import anodelab
 from anodelab.core.errors import ReadError
@@ -19,8 +20,6 @@ from anodelab.io.gamry import read_dta
 from anodelab.io.land import read_land
 from anodelab.io.maccor import read_maccor
 from anodelab.io.zplot import read_z
-
-from shared_data import external_file
 
 MACCOR = {  # file -> rows stated in cycler/README.md or counted in the file
     "cycler/maccor/PreDiag_000412_00008Fshort.022": 10344,

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 import anodelab
-from anodelab.core.errors import MetadataError, ReadError, UnknownFormatError, ValidationError
+from anodelab.core.errors import (
+    MetadataError,
+    ReadError,
+    UnknownFormatError,
+    ValidationError,
+)
 from anodelab.io.registry import FORMATS, candidates, find_cell_toml, get_format
 
 EXAMPLES = Path(anodelab.__file__).parent / "examples"

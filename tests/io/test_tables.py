@@ -9,14 +9,15 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import external_file
 
 import anodelab
 from anodelab.core.errors import ReadError, UnknownFormatError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.tables import read_batteryarchive, read_bdf, read_table, split_header, unit_scale
-
-from shared_data import external_file
+from anodelab.io.columns import split_header
+from anodelab.io.tables import read_batteryarchive, read_bdf, read_table
+from anodelab.io.units import unit_scale
 
 HEADERLESS_EIS = ["eis/impedancepy_exampleData.csv", "eis/pydrttools_LIB_data.txt", "eis/pydrttools_LIB_data_2.txt",
                   "eis/pydrttools_zarc_data.txt"]

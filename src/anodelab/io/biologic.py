@@ -37,7 +37,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab.core.conventions import CHARGE, DISCHARGE, REST, capacity_within_steps, state_from_current
+from anodelab.core.conventions import (
+    CHARGE,
+    DISCHARGE,
+    REST,
+    capacity_within_steps,
+    state_from_current,
+)
 from anodelab.core.errors import ReadError, ValidationError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
@@ -549,7 +555,8 @@ def _has_values(values: NDArray[Any]) -> bool:
 def _numeric(path: Path, name: str, values: NDArray[Any], expected: str) -> NDArray[np.float64]:
     if values.dtype.kind not in "fiub":
         raise ReadError(path, f"column {name!r} is not numeric", expected=expected)
-    array = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are reported just below
+        array = np.asarray(values, dtype=np.float64)
     bad = ~np.isfinite(array)
     if bad.any():
         row = int(np.argmax(bad)) + 1

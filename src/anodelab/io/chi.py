@@ -35,8 +35,7 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.common import decode, require_text
-from anodelab.io.tables import (
+from anodelab.io.columns import (
     Column,
     RecordParts,
     converted,
@@ -45,9 +44,9 @@ from anodelab.io.tables import (
     finish_record,
     imaginary_sign_note,
     pick,
-    require_complete_last_line,
     spectra_from_arrays,
 )
+from anodelab.io.common import read_text_lines
 
 EXPECTED = "a CH Instruments text export (technique line, 'Name (unit) = value' parameters, 'Name/unit, ...' columns)"
 TECHNIQUES = {
@@ -62,11 +61,7 @@ _POLARITY = re.compile(r"\b(anodic|cathodic)\b(?:\s+current)?\s*(?:=|:|is)?\s*(p
 def read_chi(path: Path) -> Record | SpectrumSeries:
     """Read a CHI text export: impedance into a SpectrumSeries, anything else into a Record."""
     path = Path(path)
-    with path.open("rb") as handle:
-        raw = handle.read()
-    require_text(path, raw, EXPECTED)
-    require_complete_last_line(path, EXPECTED)
-    lines = [line.rstrip("\r") for line in decode(raw).split("\n")]
+    lines = read_text_lines(path, EXPECTED)
     technique = next((TECHNIQUES[line.strip().lower()] for line in lines[:5] if line.strip().lower() in TECHNIQUES), None)
     if technique is None:
         raise ReadError(path, "no CHI technique line (e.g. 'Cyclic Voltammetry') in the first 5 lines", expected=EXPECTED)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from anodelab._version import __version__
 from anodelab.core.errors import ReadError
+
+HEAD_BYTES = 65536
 
 
 def decode(raw: bytes) -> str:
@@ -74,7 +82,7 @@ def read_delimited(
         names = names[:-1]
     if not names:
         raise ReadError(path, "no column names in the header", expected=expected)
-    names = _unique(names)
+    names = unique_names(names)
     options = dict(
         has_header=False,
         skip_lines=skip_lines,  # raw lines: a quote in a header comment must not open a field
@@ -128,11 +136,13 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) in (b"\n", b"\r")
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Names as :func:`read_delimited` keys them: stripped, duplicates suffixed ``_1``, ``_2``;
+    empty names become ``column_<n>`` (a trailing separator makes an all-empty column, dropped later)."""
     seen: dict[str, int] = {}
     out = []
-    for name in names:
-        name = name.strip()
+    for index, name in enumerate(names):
+        name = name.strip() or f"column_{index + 1}"
         if name in seen:
             seen[name] += 1
             name = f"{name}_{seen[name]}"
@@ -140,6 +150,28 @@ def _unique(names: list[str]) -> list[str]:
             seen[name] = 0
         out.append(name)
     return out
+
+def read_lines_head(path: Path, expected: str) -> tuple[list[str], bool]:
+    """The first 64 KiB as lines (a cut last line dropped) and whether that is the whole file."""
+    with path.open("rb") as handle:
+        raw = handle.read(HEAD_BYTES + 1)
+    require_text(path, raw, expected)
+    whole = len(raw) <= HEAD_BYTES
+    raw = raw[:HEAD_BYTES]
+    lines = decode(raw).split("\n")
+    if not whole:
+        lines = lines[:-1]
+    return [line.rstrip("\r") for line in lines], whole
+
+def require_complete_last_line(path: Path, expected: str) -> None:
+    """Refuse a file that ends mid-line: instruments end every row with a newline, so it was cut."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        if handle.tell() == 0:
+            raise ReadError(path, "file is empty", expected=expected)
+        handle.seek(-1, 2)
+        if handle.read(1) not in (b"\n", b"\r"):
+            raise ReadError(path, "file ends in the middle of a line (truncated copy?)", expected=expected)
 
 
 def finite_or_error(path: Path, name: str, values: NDArray[np.float64], expected: str) -> NDArray[np.float64]:
@@ -154,3 +186,75 @@ def finite_or_error(path: Path, name: str, values: NDArray[np.float64], expected
         raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row + 1}",
                         expected=expected)
     return array
+
+
+def read_text_lines(path: Path, expected: str) -> list[str]:
+    """All lines of a complete text file (CR stripped); refuses binary content and a cut last line."""
+    with path.open("rb") as handle:
+        raw = handle.read()
+    require_text(path, raw, expected)
+    require_complete_last_line(path, expected)
+    return [line.rstrip("\r") for line in decode(raw).split("\n")]
+
+
+@contextmanager
+def library_messages(logger_name: str) -> Iterator[list[str]]:
+    """Collect the warnings and log records (WARNING and above) a third-party reader emits.
+
+    They end up in the provenance notes instead of on the console, and never turn into errors
+    under ``-W error``.
+    """
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collect(logging.WARNING)
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.WARNING:  # a quietened library still tells us
+        logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield messages
+        messages.extend(str(item.message) for item in caught)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: list[str]) -> NDArray[np.float64]:
+    """Time since the first row (s) that never decreases.
+
+    A backward jump of the instrument's clock is given zero duration (later intervals are kept)
+    and reported in ``notes``; missing or non-finite times raise :class:`ReadError`.
+    """
+    time = np.asarray(time_s, dtype=np.float64)
+    if time.size == 0:
+        return time
+    bad = ~np.isfinite(time)
+    if bad.any():
+        raise ReadError(path, f"{clock} is missing or not a number at data row {int(np.argmax(bad)) + 1}",
+                        expected="a time for every row")
+    if time[0] != 0.0:
+        notes.append(f"the first row is at {clock} = {time[0]:.6g} s; time_s counts from the first row")
+    time = time - time[0]
+    steps = np.diff(time)
+    backwards = steps < 0
+    if not backwards.any():
+        return time
+    notes.append(
+        f"{clock} runs backwards at {int(backwards.sum())} row(s) (first at data row "
+        f"{int(np.argmax(backwards)) + 2}, largest jump {-steps.min():.6g} s); each backward jump was "
+        "given zero duration, so later times are shifted and time_s never decreases"
+    )
+    steps[backwards] = 0.0
+    return np.concatenate(([0.0], np.cumsum(steps)))
+
+
+def reader_version(package: str) -> str:
+    """``anodelab X + package Y`` for the provenance."""
+    return f"anodelab {__version__} + {package} {version(package)}"

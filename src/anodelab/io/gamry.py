@@ -31,18 +31,16 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.common import decode, require_text
-from anodelab.io.tables import (
+from anodelab.io.columns import (
     Column,
     RecordParts,
     add_extras,
     converted,
     finish_record,
-    require_complete_last_line,
     spectra_from_arrays,
-    unit_scale,
-    voltage_reference,
 )
+from anodelab.io.common import read_text_lines
+from anodelab.io.units import unit_scale, voltage_reference
 
 EXPECTED = "a Gamry EXPLAIN file (.DTA) with a ZCURVE or CURVE table"
 _TECHNIQUES = {"EISPOT": "EIS", "EISGALV": "EIS", "CV": "CV", "CHRONOA": "CA", "CHRONOP": "CP", "CORPOT": "OCV",
@@ -64,11 +62,7 @@ class _Table:
 def read_dta(path: Path) -> Record | SpectrumSeries:
     """Read a Gamry .DTA file: ZCURVE tables into spectra, CURVE tables into a Record."""
     path = Path(path)
-    with path.open("rb") as handle:
-        raw = handle.read()
-    require_text(path, raw, EXPECTED)
-    require_complete_last_line(path, EXPECTED)
-    lines = [line.rstrip("\r") for line in decode(raw).split("\n")]
+    lines = read_text_lines(path, EXPECTED)
     if not lines or lines[0].strip() != "EXPLAIN":
         raise ReadError(path, "first line is not 'EXPLAIN'", expected=EXPECTED)
     header, tables, aborted = _parse(path, lines)

@@ -26,7 +26,8 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
-from anodelab.io.tables import describe_columns, record_from_columns, unique_names
+from anodelab.io.columns import describe_columns, record_from_columns
+from anodelab.io.common import unique_names
 
 EXPECTED = "a LAND or Arbin Excel export with a record sheet (voltage, current, time columns)"
 

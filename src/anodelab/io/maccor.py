@@ -25,9 +25,8 @@ from numpy.typing import NDArray
 from anodelab.core.conventions import capacity_within_steps
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
-from anodelab.io.tables import (
+from anodelab.io.columns import (
     Column,
-    Layout,
     RecordParts,
     add_extras,
     converted,
@@ -35,13 +34,11 @@ from anodelab.io.tables import (
     finish_record,
     numeric,
     parse_durations,
-    read_lines_head,
-    read_table_body,
     relative_time,
-    require_complete_last_line,
     step_ids,
-    unique_names,
 )
+from anodelab.io.common import read_lines_head, require_complete_last_line, unique_names
+from anodelab.io.layout import Layout, read_table_body
 
 EXPECTED = "a Maccor text file (tab-separated table with Rec#, Cyc#, Step, time, Amps, Volts, State)"
 _HEADER = re.compile(r"^\s*Rec(#|\s*[\t,])")

@@ -26,25 +26,27 @@ Steps and capacity
 
 from __future__ import annotations
 
-import logging
 import re
 import struct
-import warnings
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab._version import __version__
 from anodelab.core.conventions import capacity_within_steps, number_steps
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
-from anodelab.io.common import decode, head_text, read_delimited, require_text
+from anodelab.io.common import (
+    decode,
+    head_text,
+    library_messages,
+    monotonic_time,
+    read_delimited,
+    reader_version,
+    require_text,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -54,67 +56,6 @@ NDAX_EXPECTED = "a Neware BTS .ndax file (a zip archive holding data.ndc)"
 CSV_EXPECTED = "a Neware BTS CSV export (DataPoint ... Step Type ... Voltage(V) columns)"
 _BTS9_VERSIONS = (129, 130)
 _NO_RESTART = "the capacity counter does not restart at every step; capacity_mAh counts from each step's first row"
-
-
-# -- helpers shared with the Arbin readers ------------------------------------------------------
-
-
-@contextmanager
-def library_messages(logger_name: str) -> Iterator[list[str]]:
-    """Collect the warnings and log records (WARNING and above) a third-party reader emits.
-
-    They end up in the provenance notes instead of on the console, and never turn into errors
-    under ``-W error``.
-    """
-    messages: list[str] = []
-
-    class _Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    handler = _Collect(logging.WARNING)
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    if logger.getEffectiveLevel() > logging.WARNING:  # a quietened library still tells us
-        logger.setLevel(logging.WARNING)
-    logger.addHandler(handler)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield messages
-        messages.extend(str(item.message) for item in caught)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: list[str]) -> NDArray[np.float64]:
-    """Time since the first row (s) that never decreases.
-
-    A backward jump of the instrument's clock is given zero duration (later intervals are kept)
-    and reported in ``notes``; missing or non-finite times raise :class:`ReadError`.
-    """
-    time = np.asarray(time_s, dtype=np.float64)
-    if time.size == 0:
-        return time
-    bad = ~np.isfinite(time)
-    if bad.any():
-        raise ReadError(path, f"{clock} is missing or not a number at data row {int(np.argmax(bad)) + 1}",
-                        expected="a time for every row")
-    if time[0] != 0.0:
-        notes.append(f"the first row is at {clock} = {time[0]:.6g} s; time_s counts from the first row")
-    time = time - time[0]
-    steps = np.diff(time)
-    backwards = steps < 0
-    if not backwards.any():
-        return time
-    notes.append(
-        f"{clock} runs backwards at {int(backwards.sum())} row(s) (first at data row "
-        f"{int(np.argmax(backwards)) + 2}, largest jump {-steps.min():.6g} s); each backward jump was "
-        "given zero duration, so later times are shifted and time_s never decreases"
-    )
-    steps[backwards] = 0.0
-    return np.concatenate(([0.0], np.cumsum(steps)))
 
 
 def counters_restart(
@@ -135,11 +76,6 @@ def per_step(counter: NDArray[np.float64], step: NDArray[Any], restarts: bool) -
     """A capacity or energy counter as the amount passed within each step (>= 0)."""
     counter = np.asarray(counter, dtype=np.float64)
     return np.abs(counter) if restarts else capacity_within_steps(counter, step)
-
-
-def reader_version(package: str) -> str:
-    """``anodelab X + package Y`` for the provenance."""
-    return f"anodelab {__version__} + {package} {version(package)}"
 
 
 # -- binary files (fastnda) ---------------------------------------------------------------------
@@ -339,7 +275,8 @@ def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[
     unconnected voltage input). In every file seen, ``data_AUX_<RealChlID>_<ChlType - 100>_<n>.ndc``
     names the entry it belongs to; we pair by that and fall back to fastnda when it does not hold.
     """
-    from fastnda._ndc import read_ndc  # fastnda's documented entry point for single .ndc members
+    # read_ndc is fastnda's documented entry point for single .ndc members
+    from fastnda._ndc import read_ndc
     from fastnda.dicts import AUX_CHL_MAP, AUX_CHL_SCALE_MAP
 
     entries = [dict(_AUX_ATTRIBUTE.findall(match)) for match in _AUX_ENTRY.findall(test_info)]

@@ -28,7 +28,12 @@ from typing import Union
 
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo
-from anodelab.core.errors import AnodelabError, ReadError, UnknownFormatError, ValidationError
+from anodelab.core.errors import (
+    AnodelabError,
+    ReadError,
+    UnknownFormatError,
+    ValidationError,
+)
 from anodelab.core.record import Record, sha256_of
 from anodelab.core.spectrum import SpectrumSeries
 

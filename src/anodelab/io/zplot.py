@@ -16,8 +16,8 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import ReadError
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.common import decode, require_text
-from anodelab.io.tables import imaginary_sign_note, require_complete_last_line, spectra_from_arrays
+from anodelab.io.columns import imaginary_sign_note, spectra_from_arrays
+from anodelab.io.common import read_text_lines
 
 EXPECTED = "a ZPlot .z file (Freq(Hz) ... Z'(a) Z''(b) columns, 'End Comments', tab-separated rows)"
 
@@ -25,11 +25,7 @@ EXPECTED = "a ZPlot .z file (Freq(Hz) ... Z'(a) Z''(b) columns, 'End Comments', 
 def read_z(path: Path) -> SpectrumSeries:
     """Read a ZPlot .z file into a SpectrumSeries (one spectrum per frequency sweep)."""
     path = Path(path)
-    with path.open("rb") as handle:
-        raw = handle.read()
-    require_text(path, raw, EXPECTED)
-    require_complete_last_line(path, EXPECTED)
-    lines = [line.rstrip("\r") for line in decode(raw).split("\n")]
+    lines = read_text_lines(path, EXPECTED)
     names_index = next((i for i, line in enumerate(lines) if line.strip().startswith("Freq(Hz)")), None)
     if names_index is None:
         raise ReadError(path, "no 'Freq(Hz)' column line", expected=EXPECTED)

@@ -1,0 +1,153 @@
+"""Where a table sits in a text file: separator, header and units rows, first data line; and
+parsing its body."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab.core.errors import ReadError
+from anodelab.io.columns import normal_name, role_of, unquote
+from anodelab.io.common import Table, decode, read_delimited
+from anodelab.io.units import unit_dimension
+
+# -- text layout sniffing ----------------------------------------------------------------------------
+
+_SEPARATORS: tuple[str | None, ...] = ("\t", ";", ",", None)  # None: runs of whitespace
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(nan|inf)$", re.IGNORECASE)
+_COMMA_NUMBER = re.compile(r"^[-+]?\d+,\d*([eE][-+]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a delimited table sits in a text file."""
+
+    separator: str | None
+    data_line: int  # index of the first data line
+    names: tuple[str, ...] | None  # None: no header
+    units: tuple[str, ...] | None  # a units row under the names, when present
+    decimal_comma: bool
+    n_fields: int
+
+
+def _fields(line: str, separator: str | None) -> list[str]:
+    return [unquote(f) for f in (line.split(separator) if separator else line.split())]
+
+
+def _is_number(text: str, decimal_comma: bool) -> bool:
+    return bool(_NUMBER.match(text)) or (decimal_comma and bool(_COMMA_NUMBER.match(text)))
+
+
+def _numeric_line(fields: list[str], decimal_comma: bool) -> bool:
+    filled = [f for f in fields if f]
+    numbers = sum(_is_number(f, decimal_comma) for f in filled)
+    return len(fields) >= 2 and numbers >= 2 and numbers * 2 >= len(filled)
+
+
+def sniff_layout(lines: Sequence[str]) -> Layout | None:
+    """Find separator, header, units row and first data line (None when no table is found)."""
+    for separator in _SEPARATORS:
+        decimal_comma = separator != ","
+        start = _first_data_run(lines, separator, decimal_comma)
+        if start is None:
+            continue
+        n_fields = len(_fields(lines[start], separator))
+        names, units = _header_above(lines, start, separator)
+        comma = decimal_comma and any(_COMMA_NUMBER.match(f) for f in _fields(lines[start], separator))
+        return Layout(separator, start, names, units, comma, n_fields)
+    return None
+
+
+def _first_data_run(lines: Sequence[str], separator: str | None, decimal_comma: bool) -> int | None:
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for position, index in enumerate(filled):
+        fields = _fields(lines[index], separator)
+        if not _numeric_line(fields, decimal_comma):
+            continue
+        following = filled[position: position + 3]
+        if all(len(_fields(lines[i], separator)) == len(fields) and _numeric_line(_fields(lines[i], separator), decimal_comma)
+               for i in following):
+            return index
+    return None
+
+
+def _header_above(lines: Sequence[str], start: int, separator: str | None) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    above = [i for i in range(start - 1, -1, -1) if lines[i].strip()][:2]
+    if not above:
+        return None, None
+    first = _fields(lines[above[0]], separator)
+    if len(first) < 2:
+        return None, None
+    if len(above) == 2:
+        second = _fields(lines[above[1]], separator)
+        if len(second) == len(first) and _looks_like_units(first):
+            return tuple(second), tuple(first)
+    return tuple(first), None
+
+
+def _looks_like_units(fields: list[str]) -> bool:
+    filled = [f for f in fields if f]
+    known = sum(unit_dimension(f) is not None for f in filled)
+    return bool(filled) and known * 2 >= len(filled) and not any(role_of(normal_name(f))[0] for f in filled
+                                                                  if unit_dimension(f) is None)
+
+
+def fit_names(names: Sequence[str], n_fields: int) -> list[str]:
+    """Header names matched to the data rows' field count: trailing empty names (a separator at the
+    end of the header line only) are dropped, missing names are added as empty."""
+    names = list(names)
+    while len(names) > n_fields and not names[-1].strip():
+        names.pop()
+    return names + [""] * (n_fields - len(names))
+
+
+def read_table_body(path: Path, layout: Layout, names: list[str], expected: str,
+                    notes: list[str] | None = None) -> dict[str, NDArray[Any]]:
+    """Parse the data rows; blank lines are skipped. Whitespace tables are parsed here, others by polars.
+
+    A last row cut short (fewer fields, no final newline) is dropped and, when ``notes`` is
+    given, a note says so.
+    """
+    if layout.separator is None:
+        return _read_whitespace(path, layout, names, expected)
+    table = read_delimited(path, names, skip_lines=layout.data_line, separator=layout.separator,
+                           decimal_comma=layout.decimal_comma, expected=expected)
+    if table.dropped_last_line and notes is not None:
+        notes.append("the last row was cut short (file ends mid-row) and is dropped")
+    return _drop_blank_rows(table)
+
+
+def _drop_blank_rows(table: Table) -> dict[str, NDArray[Any]]:
+    """Rows without any number (blank lines, which polars reads as rows of nulls) are dropped."""
+    columns = dict(table.columns)
+    blank = None
+    for values in columns.values():
+        if values.dtype.kind == "f":
+            blank = np.isnan(values) if blank is None else blank & np.isnan(values)
+    if blank is not None and blank.any():
+        keep = ~blank
+        columns = {name: values[keep] for name, values in columns.items()}
+    return columns
+
+
+def _read_whitespace(path: Path, layout: Layout, names: list[str], expected: str) -> dict[str, NDArray[Any]]:
+    with path.open("rb") as handle:
+        text = decode(handle.read())
+    lines = [line for line in text.split("\n")[layout.data_line:] if line.strip()]
+    rows = [line.split() for line in lines]
+    counts = {len(row) for row in rows}
+    if counts != {layout.n_fields}:
+        bad = next(i for i, row in enumerate(rows) if len(row) != layout.n_fields)
+        raise ReadError(path, f"data row {bad + 1} has {len(rows[bad])} fields, the first has {layout.n_fields}",
+                        expected=expected)
+    try:
+        values = np.array(rows, dtype=np.float64).reshape(len(rows), layout.n_fields)
+    except ValueError:
+        raise ReadError(path, "a whitespace-separated data row holds a non-numeric field", expected=expected) from None
+    return {name: values[:, i].copy() for i, name in enumerate(names[: layout.n_fields])}
