@@ -17,7 +17,7 @@ from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.chi import read_chi
 from anodelab.io.gamry import read_dta
-from anodelab.io.land import read_land
+from anodelab.io.excel import read_excel
 from anodelab.io.maccor import read_maccor
 from anodelab.io.zplot import read_z
 
@@ -145,7 +145,7 @@ def test_maccor_bad_input(tmp_path):
 
 def test_land_xlsx_matches_the_sheet_and_navani():
     record = read(LAND)
-    assert record.provenance.format == "land-xlsx"
+    assert record.provenance.format == "excel"
     sheet = pd.read_excel(external_file(LAND), sheet_name="Channel_11_1", engine="calamine")
     assert len(record) == len(sheet) == 4526  # cycler/README.md
     np.testing.assert_array_equal(record.voltage_V, sheet["Voltage(V)"].to_numpy())
@@ -182,7 +182,7 @@ def test_land_layout_with_record_sheet_and_units(tmp_path):
     path = tmp_path / "land.xlsx"
     book.save(path)
     record = anodelab.read(path)
-    assert record.provenance.format == "land-xlsx" and record.provenance.instrument == "LAND"
+    assert record.provenance.format == "excel" and record.provenance.instrument == "LAND"
     np.testing.assert_allclose(record.time_s, [0, 1800, 3600, 5400])
     np.testing.assert_allclose(record.current_mA, [-0.05, -0.05, 0.05, 0.05])
     np.testing.assert_allclose(record.capacity_mAh, [0, 0.025, 0, 0.025])
@@ -194,7 +194,7 @@ def test_land_bad_input(tmp_path):
         path = tmp_path / name
         path.write_bytes(content)
         with pytest.raises(ReadError) as info:
-            read_land(path)
+            read_excel(path)
         assert str(path) in str(info.value)
 
 

@@ -102,8 +102,8 @@ FORMATS: tuple[Format, ...] = (
         header=r"^Today''?s Date|^Rec#\tCyc#|^\s*Rec\s*[\t,]\s*Cycle",
     ),
     Format(
-        "land-xlsx", "LAND (Lanhe) CT2001A / CT3001A Excel export (.xlsx)",
-        "record", "anodelab.io.land:read_land", (".xlsx", ".xls"),
+        "excel", "Cycler Excel exports (.xlsx, .xls): LAND CT2001A / CT3001A and Arbin MITS Pro layouts",
+        "record", "anodelab.io.excel:read_excel", (".xlsx", ".xls"),
     ),
     Format(
         "biologic-csv", "BioLogic EC-Lab ';'-separated or tab text export with EC-Lab column names",

@@ -32,7 +32,7 @@ from anodelab.io.common import unique_names
 EXPECTED = "a LAND or Arbin Excel export with a record sheet (voltage, current, time columns)"
 
 
-def read_land(path: Path) -> Record:
+def read_excel(path: Path) -> Record:
     """Read the record sheet(s) of a LAND (or Arbin) Excel export into a :class:`Record`."""
     path = Path(path)
     try:
