@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,7 +58,10 @@ def competitors(path: Path) -> dict[str, Callable[[], object]]:
     if suffix == ".mpr":
         from galvani import BioLogic
 
+        import pandas as pd
+
         out["galvani"] = lambda: BioLogic.MPRfile(str(path))
+        out["galvani+DataFrame"] = lambda: pd.DataFrame(BioLogic.MPRfile(str(path)).data)
     elif suffix in (".nda", ".ndax"):
         import fastnda
         import NewareNDA
@@ -94,8 +99,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the generated text export")
     args = parser.parse_args()
+    warnings.simplefilter("ignore")  # the competitors' warnings about the files are not the subject here
+    logging.disable(logging.WARNING)
 
     import anodelab
+    from anodelab.core.record import sha256_of
+    from anodelab.io.registry import candidates
 
     files = [
         EXTERNAL / "biologic" / "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr",
@@ -109,17 +118,23 @@ def main() -> None:
         export = Path(folder) / f"export_{args.rows}.csv"
         make_text_export(export, args.rows)
         files.append(export)
-        print(f"{'file':<44} {'rows':>9} {'anodelab s':>10}  competitor s (ratio = competitor / anodelab)   peak MiB / columns MiB")
+        print("CPU s, best of", args.repeat, "| read = anodelab.read (sniff + parse + sha256 + cell); parse = the "
+              "format's reader alone | ratio = competitor / anodelab (>= 1: anodelab is faster)")
+        print(f"{'file':<40} {'rows':>8} {'read':>7} {'parse':>7} {'sha256':>7}  competitors: s (ratio to read, to parse)"
+              f"  | peak RSS growth / columns MiB")
         for path in files:
+            reader = next(candidates(path, path.read_bytes()[:65536])).load()
             ours = cpu_seconds(lambda: anodelab.read(path), args.repeat)
+            parse = cpu_seconds(lambda: reader(path), args.repeat)
+            checksum = cpu_seconds(lambda: sha256_of(path), args.repeat)
             rows = len(anodelab.read(path))
             others = []
             for name, function in competitors(path).items():
                 theirs = cpu_seconds(function, args.repeat)
-                others.append(f"{name} {theirs:.3f} ({theirs / ours:.2f}x)")
+                others.append(f"{name} {theirs:.3f} ({theirs / ours:.2f}x, {theirs / parse:.2f}x)")
             growth, size = peak_memory(path)
-            print(f"{path.name[:44]:<44} {rows:>9} {ours:>10.3f}  {'; '.join(others):<48} "
-                  f"{growth:.0f} / {size:.0f} = {growth / size if size else float('nan'):.2f}x")
+            print(f"{path.name[:40]:<40} {rows:>8} {ours:>7.3f} {parse:>7.3f} {checksum:>7.3f}  {'; '.join(others)}"
+                  f"  | {growth:.0f} / {size:.0f} = {growth / size if size else float('nan'):.2f}x")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -40,7 +40,7 @@ def maccor_frame(relative: str) -> pd.DataFrame:
     path = external_file(relative)
     with path.open("rb") as handle:
         skip = next(i for i, line in enumerate(handle) if line.startswith(b"Rec"))
-    return pd.read_csv(path, sep="\t", skiprows=skip, index_col=False, encoding="latin-1", float_precision="round_trip")
+    return pd.read_csv(path, sep="\t", skiprows=skip, index_col=False, encoding="latin-1")
 
 
 # -- Maccor ---------------------------------------------------------------------------------------

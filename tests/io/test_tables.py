@@ -73,7 +73,7 @@ def test_headerless_table_storing_minus_im_is_flipped(tmp_path):
 
 def test_freq_real_imag_csv_with_an_index_column(external):
     series = read("eis/pydrttools_tutorial_2ZARC0.csv")
-    frame = pd.read_csv(external("eis/pydrttools_tutorial_2ZARC0.csv"), index_col=0, float_precision="round_trip")
+    frame = pd.read_csv(external("eis/pydrttools_tutorial_2ZARC0.csv"), index_col=0)
     frequency, real, imag = sorted_by_frequency(*(frame[c].to_numpy() for c in ("Freq", "Real", "Imag")))
     np.testing.assert_array_equal(series[0].frequency_Hz, frequency)
     np.testing.assert_array_equal(series[0].Z_ohm, real + 1j * imag)
@@ -108,7 +108,7 @@ def test_eclab_style_minus_im_column_and_several_sweeps(tmp_path):
 def test_echemdb_cv_units_row():
     record = read(ECHEMDB)
     assert record.provenance.format == "generic-table"
-    frame = pd.read_csv(external_file(ECHEMDB), skiprows=[1], float_precision="round_trip")
+    frame = pd.read_csv(external_file(ECHEMDB), skiprows=[1])
     assert len(record) == len(frame) == 1403  # cv/echemdb README
     np.testing.assert_array_equal(record.voltage_V, frame["E"].to_numpy())
     np.testing.assert_array_equal(record.current_mA, frame["<I>"].to_numpy())  # '<I>' is in mA
@@ -119,7 +119,7 @@ def test_echemdb_cv_units_row():
 
 def test_heubach_cv_units_from_the_sidecar(tmp_path):
     record = read(HEUBACH)
-    frame = pd.read_csv(external_file(HEUBACH), float_precision="round_trip")
+    frame = pd.read_csv(external_file(HEUBACH))
     assert len(record) == len(frame) == 1000
     np.testing.assert_array_equal(record.voltage_V, frame["E"].to_numpy())
     np.testing.assert_allclose(record.current_mA, frame["I"].to_numpy() * 1000)  # sidecar: I in A
@@ -149,8 +149,7 @@ def test_generic_reader_agrees_with_the_biologic_text_reader_on_an_lsv_export():
 
 def test_pec_header_block_and_millivolts():
     record = read("cycler/other/pec.csv")
-    frame = pd.read_csv(external_file("cycler/other/pec.csv"), skiprows=32, encoding="latin-1", index_col=False,
-                        float_precision="round_trip")
+    frame = pd.read_csv(external_file("cycler/other/pec.csv"), skiprows=32, encoding="latin-1", index_col=False)
     assert len(record) == len(frame) == 16255
     np.testing.assert_allclose(record.voltage_V, frame["Voltage (mV)"].to_numpy() / 1000)
     np.testing.assert_allclose(record.current_mA, frame["Current (mA)"].to_numpy())
@@ -163,7 +162,7 @@ def test_pec_header_block_and_millivolts():
 
 def test_batterydata_raw_csv_with_impedance_columns():
     record = read("cycler/other/p492-13-raw.csv")
-    frame = pd.read_csv(external_file("cycler/other/p492-13-raw.csv"), float_precision="round_trip")
+    frame = pd.read_csv(external_file("cycler/other/p492-13-raw.csv"))
     assert len(record) == len(frame) == 2021
     np.testing.assert_allclose(record.current_mA, frame["Current_A"].to_numpy() * 1000)
     np.testing.assert_allclose(record.time_s, frame["Time_s"].to_numpy())
@@ -177,7 +176,7 @@ def test_batterydata_raw_csv_with_impedance_columns():
 def test_bdf_hours_and_charge_negative_file_is_flipped():
     record = read("cycler/other/batmo_bdf.csv")
     assert record.provenance.format == "bdf-csv"
-    frame = pd.read_csv(external_file("cycler/other/batmo_bdf.csv"), float_precision="round_trip")
+    frame = pd.read_csv(external_file("cycler/other/batmo_bdf.csv"))
     assert len(record) == len(frame) == 21206  # cycler/README.md
     hours = frame["Test Time / h"].to_numpy()
     np.testing.assert_allclose(record.time_s, (hours - hours[0]) * 3600)
@@ -194,7 +193,7 @@ def test_bdf_hours_and_charge_negative_file_is_flipped():
 def test_batteryarchive_timeseries_and_cycle_summary():
     record = read(CALCE + "timeseries.csv")
     assert record.provenance.format == "batteryarchive-csv" and len(record) == 15
-    frame = pd.read_csv(external_file(CALCE + "timeseries.csv"), float_precision="round_trip")
+    frame = pd.read_csv(external_file(CALCE + "timeseries.csv"))
     np.testing.assert_allclose(record.current_mA, frame["Current (A)"].to_numpy() * 1000)
     assert record.current_mA[-1] > 0 and record.voltage_V[-1] > record.voltage_V[4]  # charging at 0.675 A
     summary = external_file(CALCE + "cycle_data.csv")
