@@ -78,16 +78,24 @@ def competitors(path: Path) -> dict[str, Callable[[], object]]:
 
 
 def peak_memory(path: Path) -> tuple[float, float]:
-    """(peak RSS growth during anodelab.read, bytes of the returned columns), in MiB, in a fresh process."""
+    """(peak RSS growth during anodelab.read, bytes of the returned columns), in MiB, in a fresh process.
+
+    Uses the kernel's high-water mark (VmHWM), reset after the imports through /proc/self/clear_refs;
+    ``ru_maxrss`` would not do, as a child inherits its parent's peak across fork and exec.
+    """
     code = (
-        "import json, resource, anodelab, anodelab.io.registry as r, numpy, pandas, polars\n"
-        f"fmt = next(r.candidates(__import__('pathlib').Path({str(path)!r}), open({str(path)!r}, 'rb').read(65536)))\n"
-        "fmt.load()\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        f"data = anodelab.read({str(path)!r})\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "size = sum(a.nbytes for a in data.columns.values()) if hasattr(data, 'columns') else 0\n"
-        "print(json.dumps([(peak - base) / 1024, size / 2**20]))\n"
+        "import json, pathlib, anodelab, anodelab.io.registry as r, numpy, pandas, polars\n"
+        f"path = pathlib.Path({str(path)!r})\n"
+        "next(r.candidates(path, path.read_bytes()[:65536])).load()\n"
+        "def status(key):\n"
+        "    line = next(l for l in open('/proc/self/status') if l.startswith(key))\n"
+        "    return int(line.split()[1]) / 1024\n"
+        "base = status('VmRSS')\n"
+        "open('/proc/self/clear_refs', 'w').write('5')\n"
+        "data = anodelab.read(path)\n"
+        "peak = status('VmHWM')\n"
+        "columns = data.columns.values() if hasattr(data, 'columns') else []\n"
+        "print(json.dumps([peak - base, sum(a.nbytes for a in columns) / 2**20]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     growth, size = json.loads(result.stdout)
