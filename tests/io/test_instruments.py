@@ -16,8 +16,8 @@ from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.chi import read_chi
-from anodelab.io.gamry import read_dta
 from anodelab.io.excel import read_excel
+from anodelab.io.gamry import read_dta
 from anodelab.io.maccor import read_maccor
 from anodelab.io.zplot import read_z
 

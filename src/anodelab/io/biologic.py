@@ -47,7 +47,7 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import ReadError, ValidationError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
-from anodelab.io.common import decode, read_delimited, require_text
+from anodelab.io.common import decode, finite_column, read_delimited, require_text
 
 Columns = dict[str, NDArray[Any]]
 
@@ -472,7 +472,7 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
     if voltage_name is None:
         raise ReadError(path, f"no potential column among {', '.join(columns) or 'no columns'}",
                         expected=f"{expected} with Ewe/V, <Ewe>/V or Ecell/V")
-    out: dict[str, NDArray[Any]] = {"voltage_V": _numeric(path, voltage_name, columns[voltage_name], expected)}
+    out: dict[str, NDArray[Any]] = {"voltage_V": finite_column(path, voltage_name, columns[voltage_name], expected)}
     time = columns.get("time/s")
     if time is not None:
         out["time_s"] = time - time[0] if time.size and time[0] != 0 else time
@@ -505,7 +505,7 @@ def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[s
     if step is None and current is not None:
         step = state_from_current(current)  # the core's own rule, so capacity uses the same steps
     if "time_s" not in out and current is None and "Capacity/mA.h" in columns:
-        capacity = _numeric(path, "Capacity/mA.h", columns["Capacity/mA.h"], expected)
+        capacity = finite_column(path, "Capacity/mA.h", columns["Capacity/mA.h"], expected)
         state, step = _states_from_capacity(capacity, out["voltage_V"])
         data.notes.append("no time or current in the file: steps from the capacity resets, state from the "
                           "voltage trend of each step (rising = charge)")
@@ -552,25 +552,12 @@ def _has_values(values: NDArray[Any]) -> bool:
     return True
 
 
-def _numeric(path: Path, name: str, values: NDArray[Any], expected: str) -> NDArray[np.float64]:
-    if values.dtype.kind not in "fiub":
-        raise ReadError(path, f"column {name!r} is not numeric", expected=expected)
-    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are reported just below
-        array = np.asarray(values, dtype=np.float64)
-    bad = ~np.isfinite(array)
-    if bad.any():
-        row = int(np.argmax(bad)) + 1
-        raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row}",
-                        expected=expected)
-    return array
-
-
 def _seconds(path: Path, values: NDArray[Any], notes: list[str], expected: str) -> NDArray[np.float64]:
     """``time/s`` as float seconds: numbers as they are, absolute date-times (BT-Lab) as seconds."""
     if values.dtype.kind not in "fiu":
         values, start = _datetimes_to_seconds(path, values, expected)
         notes.append(f"first row at {start} (instrument clock, absolute time export)")
-    time = _numeric(path, "time/s", np.ascontiguousarray(values), expected)
+    time = finite_column(path, "time/s", np.ascontiguousarray(values), expected)
     backwards = time[1:] < time[:-1]
     if backwards.any():
         row = int(np.argmax(backwards)) + 2
@@ -598,10 +585,10 @@ def _current(path: Path, columns: Columns, data: _Raw, expected: str) -> tuple[N
     """Signed current (mA) and the column it came from: measured, dq/dt, the setpoint, or 0 for OCV."""
     for name in _CURRENT:
         if name in columns:
-            return _numeric(path, name, columns[name], expected), name
+            return finite_column(path, name, columns[name], expected), name
     time = columns.get("time/s")
     if time is not None and "dq/mA.h" in columns:
-        dq = _numeric(path, "dq/mA.h", columns["dq/mA.h"], expected)
+        dq = finite_column(path, "dq/mA.h", columns["dq/mA.h"], expected)
         current = np.zeros(dq.size)  # first becomes dt, then dq/dt in place (few large temporaries)
         np.subtract(time[1:], time[:-1], out=current[1:])
         np.divide(dq, current, out=current, where=current > 0)
@@ -610,7 +597,7 @@ def _current(path: Path, columns: Columns, data: _Raw, expected: str) -> tuple[N
         return current, ""
     if "control/mA" in columns:
         data.notes.append("current_mA is the control setpoint control/mA: the file stores no measured current")
-        return _numeric(path, "control/mA", columns["control/mA"], expected), "control/mA"
+        return finite_column(path, "control/mA", columns["control/mA"], expected), "control/mA"
     if data.techniques == ("OCV",):
         data.notes.append("current_mA = 0: open-circuit (OCV) technique, the file stores no current")
         return np.zeros(columns[next(n for n in _VOLTAGE if n in columns)].size), ""
@@ -715,13 +702,13 @@ def _is_impedance(columns: Columns) -> bool:
 
 
 def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> SpectrumSeries:
-    frequency = _numeric(path, "freq/Hz", columns["freq/Hz"], expected)
+    frequency = finite_column(path, "freq/Hz", columns["freq/Hz"], expected)
     if {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys():
-        real = _numeric(path, "Re(Z)/Ohm", columns["Re(Z)/Ohm"], expected)
-        imag = -_numeric(path, "-Im(Z)/Ohm", columns["-Im(Z)/Ohm"], expected)  # files store -Im(Z)
+        real = finite_column(path, "Re(Z)/Ohm", columns["Re(Z)/Ohm"], expected)
+        imag = -finite_column(path, "-Im(Z)/Ohm", columns["-Im(Z)/Ohm"], expected)  # files store -Im(Z)
     else:
-        modulus = _numeric(path, "|Z|/Ohm", columns["|Z|/Ohm"], expected)
-        phase = np.radians(_numeric(path, "Phase(Z)/deg", columns["Phase(Z)/deg"], expected))
+        modulus = finite_column(path, "|Z|/Ohm", columns["|Z|/Ohm"], expected)
+        phase = np.radians(finite_column(path, "Phase(Z)/deg", columns["Phase(Z)/deg"], expected))
         real, imag = modulus * np.cos(phase), modulus * np.sin(phase)
     time = columns.get("time/s")
     voltage = next((columns[name] for name in _VOLTAGE if name in columns), None)

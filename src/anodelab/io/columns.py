@@ -23,6 +23,7 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import AnodelabError, ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
+from anodelab.io.common import finite_column
 from anodelab.io.units import (
     CANONICAL_UNIT,
     clean_unit,
@@ -251,13 +252,7 @@ def converted(path: Path, table: Mapping[str, NDArray[Any]], column: Column, exp
             values = values * scale[0] + scale[1]
     if column.negated:
         values = -values
-    if finite:
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise ReadError(path, f"column {column.key!r} has a missing or non-numeric value in data row {row + 1}",
-                            expected=expected)
-    return values
+    return finite_column(path, column.key, values, expected) if finite else values
 
 
 def relative_time(time_s: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -174,16 +174,17 @@ def require_complete_last_line(path: Path, expected: str) -> None:
             raise ReadError(path, "file ends in the middle of a line (truncated copy?)", expected=expected)
 
 
-def finite_or_error(path: Path, name: str, values: NDArray[np.float64], expected: str) -> NDArray[np.float64]:
-    """Return ``values`` as float64, or raise naming the column if any is missing or not a number."""
-    array = np.asarray(values)
-    if array.dtype.kind not in "fiu":
+def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) -> NDArray[np.float64]:
+    """``values`` as float64, or a :class:`ReadError` naming the column and the first row that is
+    missing or not a number."""
+    if values.dtype.kind not in "fiub":
         raise ReadError(path, f"column {name!r} is not numeric", expected=expected)
-    array = array.astype(np.float64, copy=False)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are reported just below
+        array = np.asarray(values, dtype=np.float64)
     bad = ~np.isfinite(array)
     if bad.any():
-        row = int(np.argmax(bad))
-        raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row + 1}",
+        row = int(np.argmax(bad)) + 1
+        raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row}",
                         expected=expected)
     return array
 
