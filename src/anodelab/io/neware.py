@@ -47,6 +47,7 @@ from anodelab.io.common import (
     reader_version,
     require_text,
 )
+from anodelab.io.units import unit_scale
 
 if TYPE_CHECKING:
     import polars as pl
@@ -334,13 +335,8 @@ def _align(index: NDArray[Any], aux_index: NDArray[Any], values: NDArray[Any]) -
 
 # -- CSV exports --------------------------------------------------------------------------------
 
-_UNIT_FACTORS = {
-    "current": {"a": 1000.0, "ma": 1.0, "ua": 0.001, "µa": 0.001},
-    "voltage": {"v": 1.0, "mv": 0.001},
-    "capacity": {"ah": 1000.0, "mah": 1.0, "uah": 0.001, "µah": 0.001},
-    "energy": {"wh": 1000.0, "mwh": 1.0, "uwh": 0.001, "µwh": 0.001},
-    "power": {"w": 1.0, "mw": 0.001},
-}
+#: dimension (io.units) of each Neware quantity column
+_DIMENSIONS = {"current": "current", "voltage": "voltage", "capacity": "charge", "energy": "energy", "power": "power"}
 _TEMPERATURE_UNITS = {"℃", "°c", "c", "?", "degc"}
 _HMS = r"^\s*(?:(\d+)[d-]\s*)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s*$"
 
@@ -484,12 +480,12 @@ def _csv_record(path: Path, table: dict[str, NDArray[Any]], step_id: NDArray[Any
 def _unit_of(name: str) -> tuple[str, str] | None:
     """(quantity, unit) of a Neware header such as ``Current(mA)`` or ``Capacity(Ah)``."""
     match = re.fullmatch(r"(Current|Voltage|Capacity|Energy|Power)\s*\(([^)]*)\)", name.strip(), re.IGNORECASE)
-    return (match.group(1).lower(), match.group(2).strip().lower()) if match else None
+    return (match.group(1).lower(), match.group(2).strip()) if match else None
 
 
 def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[str, str] | None], kind: str,
             *, required: bool = False) -> NDArray[np.float64] | None:
-    """The column of one quantity, converted by its header unit to mA / V / mAh / mWh / W."""
+    """The column of one quantity, converted by its header unit (io.units) to mA / V / mAh / mWh / W."""
     found = next(((name, unit[1]) for name, unit in units.items() if unit and unit[0] == kind), None)
     if found is None:
         if required:
@@ -497,14 +493,13 @@ def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[s
                             expected=CSV_EXPECTED)
         return None
     name, unit = found
-    factor = _UNIT_FACTORS[kind].get(unit)
-    if factor is None:
-        raise ReadError(path, f"column {name!r} has unit {unit!r}",
-                        expected=f"one of {', '.join(_UNIT_FACTORS[kind])} for {kind}")
+    scale = unit_scale(unit, _DIMENSIONS[kind])
+    if scale is None:
+        raise ReadError(path, f"column {name!r} has unit {unit!r}", expected=f"a {kind} unit")
     values = table[name]
     if values.dtype.kind != "f":
         raise ReadError(path, f"column {name!r} holds text", expected="numbers")
-    return values * factor
+    return values * scale[0]
 
 
 def _temperature(table: dict[str, NDArray[Any]], notes: list[str]) -> NDArray[np.float64] | None:
