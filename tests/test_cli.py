@@ -10,17 +10,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from example_files import half_cell_csv, symmetric_peis_csv
 
 import anodelab
 from anodelab.cli import main
 
-EXAMPLES = Path(anodelab.__file__).parent / "examples"
 JSON_KEYS = {"kind", "format", "rows", "duration_s", "voltage_V_min", "voltage_V_max", "current_mA_min",
              "current_mA_max", "cycles", "spectra", "sha256"}
 
 
-def test_read_json_has_the_promised_keys(capsys):
-    assert main(["read", str(EXAMPLES / "si_half_cell_gcpl.csv"), "--json"]) == 0
+@pytest.fixture
+def half_cell(tmp_path):
+    return half_cell_csv(tmp_path)
+
+
+def test_read_json_has_the_promised_keys(capsys, half_cell):
+    assert main(["read", str(half_cell), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert JSON_KEYS <= set(summary)
     assert summary["kind"] == "record" and summary["cycles"] == 3 and summary["spectra"] == 0
@@ -28,15 +33,15 @@ def test_read_json_has_the_promised_keys(capsys):
     assert summary["voltage_V_min"] < summary["voltage_V_max"]
 
 
-def test_read_spectra_json(capsys):
-    assert main(["read", str(EXAMPLES / "llzo_symmetric_peis.csv"), "--json"]) == 0
+def test_read_spectra_json(capsys, tmp_path):
+    assert main(["read", str(symmetric_peis_csv(tmp_path)), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert JSON_KEYS <= set(summary)
     assert summary["kind"] == "spectra" and summary["spectra"] == 1 and summary["rows"] == 61
 
 
-def test_human_summary_and_formats(capsys):
-    assert main(["read", str(EXAMPLES / "si_half_cell_gcpl.csv")]) == 0
+def test_human_summary_and_formats(capsys, half_cell):
+    assert main(["read", str(half_cell)]) == 0
     out = capsys.readouterr().out
     assert "si_half_cell_gcpl.csv" in out and "3 cycles" in out and "anode-half" in out
     assert main(["formats"]) == 0
@@ -45,27 +50,27 @@ def test_human_summary_and_formats(capsys):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_export_round_trips_columns(tmp_path, capsys, suffix):
+def test_export_round_trips_columns(tmp_path, capsys, suffix, half_cell):
     out = tmp_path / f"out{suffix}"
-    assert main(["read", str(EXAMPLES / "si_half_cell_gcpl.csv"), "--to", str(out)]) == 0
+    assert main(["read", str(half_cell), "--to", str(out)]) == 0
     frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
-    record = anodelab.read(EXAMPLES / "si_half_cell_gcpl.csv")
+    record = anodelab.read(half_cell)
     assert list(frame.columns) == list(record.column_names)
     assert frame["voltage_V"].to_numpy() == pytest.approx(record.voltage_V)
 
 
-def test_user_errors_print_one_line_and_exit_2(tmp_path, capsys):
+def test_user_errors_print_one_line_and_exit_2(tmp_path, capsys, half_cell):
     assert main(["read", str(tmp_path / "missing.mpr")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.mpr" in err[0] and "file not found" in err[0]
-    assert main(["read", str(EXAMPLES / "si_half_cell_gcpl.csv"), "--to", str(tmp_path / "x.xlsx")]) == 2
+    assert main(["read", str(half_cell), "--to", str(tmp_path / "x.xlsx")]) == 2
     assert "expected a .csv or .parquet" in capsys.readouterr().err
 
 
-def test_console_script_has_no_traceback(tmp_path):
+def test_console_script_has_no_traceback(tmp_path, half_cell):
     bad = tmp_path / "garbage.nda"
     bad.write_bytes(b"\x00garbage" * 10)
-    source = shutil.copy(EXAMPLES / "si_half_cell_gcpl.csv", tmp_path / "ok.csv")
+    source = shutil.copy(half_cell, tmp_path / "ok.csv")
     before = Path(source).read_bytes()
     result = subprocess.run([sys.executable, "-m", "anodelab.cli", "read", str(bad)], capture_output=True, text=True)
     assert result.returncode == 2
@@ -74,9 +79,3 @@ def test_console_script_has_no_traceback(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0 and json.loads(result.stdout)["rows"] > 0
     assert Path(source).read_bytes() == before
-
-
-def test_demo_reads_every_bundled_example(capsys):
-    assert main(["demo", "--json"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert sorted(json.loads(line)["kind"] for line in lines) == ["record", "spectra"]

@@ -50,8 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     formats.add_argument("--json", action="store_true", help="print a JSON list")
     formats.set_defaults(run=_formats)
 
-    demo = commands.add_parser("demo", help="read the bundled example files and summarise them")
-    demo.add_argument("--json", action="store_true", help="print one JSON object per file")
+    demo = commands.add_parser(
+        "demo", help="generate a small virtual study of the five papers' experiments, read it back, summarise it"
+    )
+    demo.add_argument("--out", type=Path, metavar="DIR", help="folder to write (default: ./anodelab-demo)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
+    demo.add_argument("--json", action="store_true", help="print one JSON object")
     demo.set_defaults(run=_demo)
     return parser
 
@@ -85,12 +89,20 @@ def _formats(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from anodelab.io import read
+    from anodelab.study.demo import run_demo
 
-    examples = sorted((Path(__file__).parent / "examples").glob("*.*"))
-    for path in (p for p in examples if not p.name.endswith(".toml")):
-        summary = read(path).summary()
-        print(json.dumps(summary) if args.json else _describe(summary) + "\n")
+    result = run_demo(args.out, seed=args.seed)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    print(f"anodelab demo: wrote {len(result.files)} files (each with .cell.toml and .truth.json) to "
+          f"{result.folder} and read them back")
+    names = [path.relative_to(result.folder).as_posix() for path in result.files]
+    width = max(map(len, names))
+    for name, kind, summary in zip(names, result.kinds, result.summaries):
+        size = (f"{summary['spectra']} spectra, {summary['rows']} points" if summary["kind"] == "spectra"
+                else f"{summary['rows']} rows, {summary['steps']} steps")
+        print(f"  {name:<{width}}  {kind:<16} {size}")
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from example_files import half_cell_csv, symmetric_peis_csv
 
 import anodelab
 from anodelab.core.errors import (
@@ -16,8 +17,6 @@ from anodelab.core.errors import (
     ValidationError,
 )
 from anodelab.io.registry import FORMATS, candidates, find_cell_toml, get_format
-
-EXAMPLES = Path(anodelab.__file__).parent / "examples"
 
 
 def test_format_table_is_consistent():
@@ -75,7 +74,7 @@ def test_unknown_format_name_lists_known_ones():
 
 
 def test_cell_toml_beside_the_file_is_found_and_attached(tmp_path):
-    data = shutil.copy(EXAMPLES / "si_half_cell_gcpl.csv", tmp_path / "run1.csv")
+    data = shutil.copy(half_cell_csv(tmp_path / "made"), tmp_path / "run1.csv")
     assert find_cell_toml(Path(data)) is None
     (tmp_path / "cell.toml").write_text('cell_type = "full"\n')
     assert anodelab.read(data).cell.cell_type == "full"
@@ -87,8 +86,8 @@ def test_cell_toml_beside_the_file_is_found_and_attached(tmp_path):
         anodelab.read(data)
 
 
-def test_bundled_examples_read_with_provenance():
-    record = anodelab.read(EXAMPLES / "si_half_cell_gcpl.csv")
+def test_example_files_read_with_provenance(tmp_path):
+    record = anodelab.read(half_cell_csv(tmp_path))
     assert record.provenance.format == "generic-table"
     assert len(record.provenance.sha256) == 64
     assert record.cell.cell_type == "anode-half"
@@ -96,6 +95,6 @@ def test_bundled_examples_read_with_provenance():
     assert record.cycles.tolist() == [0, 1, 2, 3]
     lithiation = record.select(cycles=1)
     assert np.all(lithiation.current_mA[lithiation.states == "discharge"] < 0)
-    spectra = anodelab.read(EXAMPLES / "llzo_symmetric_peis.csv")
+    spectra = anodelab.read(symmetric_peis_csv(tmp_path))
     assert len(spectra) == 1 and spectra.cell.cell_type == "symmetric"
     assert np.all(spectra[0].Z_imag_ohm < 0)

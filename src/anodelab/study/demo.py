@@ -1,0 +1,202 @@
+"""The demo study: the five papers' experiments made by the virtual lab, written as a folder a user
+could have produced, then read back through :func:`anodelab.read` and summarised.
+
+Output layout (one subfolder per paper; a ``cell.toml`` and the ground truth beside every file)::
+
+    anodelab-demo/
+      .anodelab-demo                    marker: the folder is the demo's; lists the files it wrote
+      000_si_zno_solid_state/
+        si_zno_half_cell.mpt            BioLogic EC-Lab text export (or a generic .csv)
+        si_zno_half_cell.cell.toml      the cell, picked up by anodelab.read
+        si_zno_half_cell.truth.json     the parameters that made the data and the answers they imply
+      ...
+
+Every file carries its experiment kind (:data:`anodelab.sim.virtual.KINDS`: cycling, rate, ccd,
+eis-series, ...). Analyses plug in by experiment kind as they are added: each reads the file back
+exactly as a user's file is read, and its results can be set against the truth beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from anodelab._version import __version__
+from anodelab.core.cell import CellInfo, Electrode, Electrolyte
+from anodelab.core.errors import ValidationError
+from anodelab.io import read
+from anodelab.sim.virtual import (
+    alloy_half_cell,
+    blocking_cell_spectrum,
+    ccd_staircase,
+    cyclic_voltammogram,
+    eis_spectrum,
+    first_plating,
+    full_cell,
+    gitt,
+    insitu_eis_series,
+    linear_sweep,
+    plating_ce,
+    polarization_curve,
+    rate_test,
+    symmetric_cycling,
+    temperature_eis_series,
+)
+from anodelab.sim.virtual.experiment import VirtualExperiment
+from anodelab.sim.virtual.writers import write_experiment
+
+MARKER = ".anodelab-demo"
+DEFAULT_FOLDER = "anodelab-demo"
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One experiment of the demo: where it goes, how it is made and in which format; ``cell``
+    replaces the preset cell of a generator that takes none when that preset belongs to another paper."""
+
+    paper: str
+    name: str
+    make: Callable[..., VirtualExperiment]
+    format: str = "mpt"
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    cell: CellInfo | None = None
+
+
+#: paper 000: Si-ZnO composite anode in sulfide all-solid-state cells
+_SI_ZNO = "000_si_zno_solid_state"
+#: paper 001: LiI/ZnLi_x buffer layer on garnet LLZTO, Li metal
+_LLZTO = "001_llzto_li_metal"
+#: paper 002: carbon-interconnected micro-Si (MSi/C) film, PVDF-HFP/LATP polymer electrolyte
+_SI_FILM = "002_msi_c_polymer_electrolyte"
+#: paper 003: pulse electrochemical activation of a multilayer SEI on Si/C
+_SI_C = "003_si_c_pulse_sei"
+#: paper 004: Ag-coated Zn foil for Na metal plating
+_NA = "004_na_on_zn_ag"
+
+_MSI_C_CELL = CellInfo(
+    "anode-half", working_electrode=Electrode(material="MSi/C film", area_cm2=1.13),
+    counter_electrode=Electrode(material="Li"), electrolyte=Electrolyte(kind="PVDF-HFP/LATP", area_cm2=1.13),
+    temperature_C=25.0, notes="virtual MSi/C | PVDF-HFP/LATP | Li half-cell",
+)
+_SI_C_CELL = CellInfo(
+    "anode-half", working_electrode=Electrode(material="Si/C", mass_mg=3.39, area_cm2=1.13),
+    counter_electrode=Electrode(material="Li"), electrolyte=Electrolyte(kind="LHCE"),
+    temperature_C=25.0, notes="virtual Si/C | LHCE | Li half-cell",
+)
+
+PLAN: tuple[_Planned, ...] = (
+    _Planned(_SI_ZNO, "si_zno_half_cell", alloy_half_cell),
+    _Planned(_SI_ZNO, "si_zno_ncm811_full_cell", full_cell, "csv"),
+    _Planned(_SI_ZNO, "si_zno_rate_test", rate_test),
+    _Planned(_SI_ZNO, "si_zno_insitu_eis", insitu_eis_series),
+    _Planned(_LLZTO, "li_llzto_eis", eis_spectrum, "mpt", {"system": "li-llzto"}),
+    _Planned(_LLZTO, "li_llzto_eis_temperature", temperature_eis_series, "mpt",
+             {"system": "li-llzto", "temperatures_C": (25.0, 40.0, 55.0, 70.0), "Ea_kJ_mol": 40.0}),
+    _Planned(_LLZTO, "li_llzto_ccd", ccd_staircase, "csv"),
+    _Planned(_LLZTO, "li_llzto_symmetric", symmetric_cycling),
+    _Planned(_SI_FILM, "polymer_electrolyte_conductivity", blocking_cell_spectrum, "mpt",
+             {"temperatures_C": (25.0, 35.0, 45.0, 55.0, 65.0)}),
+    _Planned(_SI_FILM, "msi_c_cv", cyclic_voltammogram, "mpt", {"cell": _MSI_C_CELL}),
+    _Planned(_SI_FILM, "msi_c_insitu_eis", insitu_eis_series, "csv", cell=_MSI_C_CELL),
+    _Planned(_SI_C, "si_c_lsv", linear_sweep, "csv", cell=_SI_C_CELL),
+    _Planned(_SI_C, "si_c_gitt", gitt),
+    _Planned(_SI_C, "si_c_eis", eis_spectrum, "csv", {"cell": _SI_C_CELL}),
+    _Planned(_NA, "na_nucleation_cu", first_plating, "mpt",
+             {"substrate": "Cu", "tip_overpotential_V": 0.045, "plateau_overpotential_V": 0.015}),
+    _Planned(_NA, "na_nucleation_zn", first_plating),
+    _Planned(_NA, "na_nucleation_zn_ag", first_plating, "mpt",
+             {"substrate": "Zn@Ag", "tip_overpotential_V": 0.015, "plateau_overpotential_V": 0.010}),
+    _Planned(_NA, "na_plating_ce", plating_ce, "csv"),
+    _Planned(_NA, "na_tafel", polarization_curve),
+    _Planned(_NA, "na_symmetric", symmetric_cycling, "csv",
+             {"metal": "Na", "electrolyte": "1.0 M NaPF6 in diglyme", "current_density_mA_cm2": 1.0,
+              "areal_capacity_mAh_cm2": 1.0, "overpotential_V": 0.010, "short_time_s": None}),
+)
+
+
+@dataclass(frozen=True, repr=False)
+class DemoResult:
+    """What the demo wrote: the folder, the data files, each file's experiment kind and summary.
+
+    ``summaries[i]`` is ``anodelab.read(files[i]).summary()``.
+    """
+
+    folder: Path
+    files: tuple[Path, ...]
+    kinds: tuple[str, ...]
+    summaries: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "files": [{"path": str(path), "experiment": kind, **summary}
+                      for path, kind, summary in zip(self.files, self.kinds, self.summaries)],
+        }
+
+    def __repr__(self) -> str:
+        return f"<DemoResult {self.folder}: {len(self.files)} files>"
+
+
+def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
+    """Generate the demo study into ``out`` (default ``./anodelab-demo``), read it back, summarise.
+
+    The same ``seed`` gives byte-identical files. ``out`` must be new, empty, or a previous demo
+    folder (recognised by its marker file; the files that demo wrote are replaced). Any other
+    non-empty folder is refused with a :class:`ValidationError` naming it.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError("seed", f"must be an integer >= 0, got {seed!r}")
+    folder = Path(out) if out is not None else Path.cwd() / DEFAULT_FOLDER
+    _prepare(folder)
+    written = [Path(p.paper) / f"{p.name}.{suffix}" for p in PLAN for suffix in (p.format, "cell.toml", "truth.json")]
+    marker = {"made_by": "anodelab demo", "anodelab_version": __version__, "seed": int(seed),
+              "files": [path.as_posix() for path in written]}
+    (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    files, kinds = [], []
+    for planned, experiment in zip(PLAN, experiments(seed)):
+        files.append(write_experiment(experiment, folder / planned.paper, format=planned.format))
+        kinds.append(experiment.kind)
+    summaries = tuple(read(path).summary() for path in files)
+    return DemoResult(folder, tuple(files), tuple(kinds), summaries)
+
+
+def experiments(seed: int = 0) -> Iterator[VirtualExperiment]:
+    """The experiments of :data:`PLAN`, in order, each with its own reproducible seed drawn from ``seed``."""
+    for index, planned in enumerate(PLAN):
+        child = int(np.random.SeedSequence([int(seed), index]).generate_state(1)[0])
+        experiment = planned.make(**planned.parameters, seed=child, name=planned.name)
+        yield experiment if planned.cell is None else replace(experiment, cell=planned.cell)
+
+
+def _prepare(folder: Path) -> None:
+    """Make ``folder``, or clear what a previous demo wrote there; refuse anyone else's folder."""
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError("out", f"{folder} exists and is not a folder")
+    marker = folder / MARKER
+    if marker.is_file():
+        _remove_previous(folder, marker)
+    elif folder.is_dir() and any(folder.iterdir()):
+        raise ValidationError("out", f"{folder} is not empty and was not made by `anodelab demo` (no {MARKER} "
+                              "file in it); give a new or empty folder")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _remove_previous(folder: Path, marker: Path) -> None:
+    """Delete the files a previous demo listed in its marker (never anything outside ``folder``)."""
+    try:
+        listed = json.loads(marker.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValidationError("out", f"{marker} is not a demo marker ({error}); remove it or give another "
+                              "folder") from None
+    root = folder.resolve()
+    for relative in listed:
+        path = (folder / str(relative)).resolve()
+        if path.parent.parent == root and path.is_file():
+            path.unlink()
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()

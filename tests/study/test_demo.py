@@ -1,0 +1,112 @@
+"""The demo study: every experiment kind written, read back unchanged, reproducible, and polite
+about folders it did not make."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import anodelab
+from anodelab.cli import main
+from anodelab.core import CellInfo, Record
+from anodelab.core.errors import ValidationError
+from anodelab.sim.virtual import KINDS
+from anodelab.study.demo import MARKER, PLAN, experiments, run_demo
+
+SPECTRA_KINDS = {"eis", "eis-series", "eis-temperature", "conductivity"}
+SNIFFED = {".mpt": "biologic-mpt", ".csv": "generic-table"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return run_demo(tmp_path_factory.mktemp("demo") / "out", seed=0)
+
+
+def _contents(folder):
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_every_experiment_kind_of_the_five_papers_is_written(demo):
+    assert set(demo.kinds) == set(KINDS)
+    papers = sorted({path.parent.name for path in demo.files})
+    assert [name[:3] for name in papers] == ["000", "001", "002", "003", "004"]
+    assert {path.suffix for path in demo.files} == {".mpt", ".csv"}
+    for path in demo.files:
+        assert path.with_name(path.stem + ".cell.toml").is_file()
+        assert json.loads(path.with_name(path.stem + ".truth.json").read_text())
+
+
+def test_every_file_reads_back_with_its_kind_and_cell(demo):
+    assert len(demo.summaries) == len(demo.files) == len(PLAN)
+    for path, kind, summary in zip(demo.files, demo.kinds, demo.summaries):
+        assert summary["kind"] == ("spectra" if kind in SPECTRA_KINDS else "record"), path.name
+        assert summary["format"] == SNIFFED[path.suffix]
+        assert summary["rows"] > 0 and summary["provenance"]["path"] == str(path)
+        cell = CellInfo.from_toml(path.with_name(path.stem + ".cell.toml"))
+        assert summary["cell_type"] == cell.cell_type
+
+
+def test_files_hold_exactly_the_generated_data(demo):
+    """The round trip through the writers and anodelab.read, for every generator in the demo."""
+    for path, experiment in zip(demo.files, experiments(seed=0)):
+        back = anodelab.read(path)
+        assert replace(back.cell, source=None) == experiment.cell
+        if isinstance(experiment.data, Record):
+            for name in ("voltage_V", "current_mA", "step", "cycle", "state"):
+                np.testing.assert_array_equal(back[name], experiment.data[name], err_msg=f"{path.name}: {name}")
+            np.testing.assert_array_equal(back.time_s, experiment.data.time_s - experiment.data.time_s[0])
+            # .mpt: per-step differences of the running (Q-Qo) counter, exact to its rounding
+            scale = max(float(np.abs(experiment.data.capacity_mAh).max()), 1e-300)
+            np.testing.assert_allclose(back.capacity_mAh, experiment.data.capacity_mAh, rtol=0, atol=1e-12 * scale)
+        else:
+            assert len(back) == len(experiment.data)
+            for read, made in zip(back, experiment.data):
+                np.testing.assert_array_equal(read.frequency_Hz, made.frequency_Hz)
+                np.testing.assert_array_equal(read.Z_ohm, made.Z_ohm)
+
+
+def test_same_seed_same_bytes_other_seed_other_data(demo, tmp_path):
+    again = run_demo(tmp_path / "again", seed=0)
+    assert _contents(again.folder) == _contents(demo.folder)
+    first = next(experiments(seed=0)).data
+    other = next(experiments(seed=1)).data
+    assert not np.array_equal(first.voltage_V, other.voltage_V)
+
+
+def test_cli_default_folder_replaces_a_previous_demo(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "anodelab-demo"
+    (folder / "000_old").mkdir(parents=True)
+    (folder / "000_old" / "gone.mpt").write_text("old demo file\n")
+    (folder / "notes.txt").write_text("mine\n")
+    (folder / MARKER).write_text(json.dumps({"files": ["000_old/gone.mpt", "../outside.txt"]}))
+    (tmp_path / "outside.txt").write_text("never touched\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert str(folder) in out[0] and len(out) == 1 + len(PLAN)
+    assert any("si_zno_half_cell.mpt" in line and "cycling" in line for line in out)
+    assert not (folder / "000_old").exists()  # listed by the previous demo: removed
+    assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").exists()
+    assert len(json.loads((folder / MARKER).read_text())["files"]) == 3 * len(PLAN)
+
+
+def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "chapter1.tex").write_text("\\chapter{}\n")
+    with pytest.raises(ValidationError, match="thesis") as error:
+        run_demo(foreign)
+    assert error.value.field == "out"
+    assert main(["demo", "--out", str(foreign)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(foreign) in err[0] and "not made by `anodelab demo`" in err[0]
+    assert sorted(p.name for p in foreign.iterdir()) == ["chapter1.tex"]
+    with pytest.raises(ValidationError, match="not a folder"):
+        run_demo(foreign / "chapter1.tex")
+    with pytest.raises(ValidationError) as error:
+        run_demo(tmp_path / "new", seed=-1)
+    assert error.value.field == "seed"
