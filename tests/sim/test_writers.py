@@ -21,6 +21,7 @@ from anodelab.core import (
 )
 from anodelab.core.errors import ValidationError
 from anodelab.sim.virtual.experiment import VirtualExperiment
+from anodelab.sim.virtual.impedance import temperature_eis_series
 from anodelab.sim.virtual.writers import write_csv, write_experiment, write_mpt
 
 CELL = CellInfo(
@@ -194,3 +195,10 @@ def test_bad_input_names_the_field(tmp_path, record, series):
         write_csv(SpectrumSeries.of(split), tmp_path / "x.csv")
     with pytest.raises(ValidationError, match="Record or SpectrumSeries"):
         write_csv(series[0], tmp_path / "x.csv")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", ["mpt", "csv"])
+def test_temperature_of_each_spectrum_survives_the_round_trip(tmp_path, fmt):
+    experiment = temperature_eis_series(temperatures_C=(-10.0, 25.0, 60.0))
+    back = anodelab.read(write_experiment(experiment, tmp_path, format=fmt))
+    assert [c.temperature_C for c in back.contexts] == [-10.0, 25.0, 60.0]

@@ -213,7 +213,8 @@ def _spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: 
         real, imag = modulus * np.cos(radians), modulus * np.sin(radians)
         notes.append("Re(Z), Im(Z) computed from |Z| and phase")
     context: dict[str, NDArray[np.float64]] = {}
-    for role, name in (("time", "time_s"), ("voltage", "voltage_V"), ("current", "current_mA"), ("cycle", "cycle")):
+    for role, name in (("time", "time_s"), ("voltage", "voltage_V"), ("current", "current_mA"), ("cycle", "cycle"),
+                       ("temperature", "temperature_C")):
         column = pick(columns, role)
         if column is not None and (column.unit is not None or role == "cycle"):
             context[name] = converted(path, table, column, expected, finite=False)
