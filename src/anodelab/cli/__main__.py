@@ -1,0 +1,5 @@
+import sys
+
+from anodelab.cli import main
+
+sys.exit(main())
