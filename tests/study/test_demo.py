@@ -91,7 +91,8 @@ def test_cli_default_folder_replaces_a_previous_demo(tmp_path, monkeypatch, caps
     assert any("si_zno_half_cell.mpt" in line and "cycling" in line for line in out)
     assert not (folder / "000_old").exists()  # listed by the previous demo: removed
     assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").exists()
-    assert len(json.loads((folder / MARKER).read_text())["files"]) == 3 * len(PLAN)
+    results = list(folder.rglob("*.results.json"))  # one per file whose kind has analyses
+    assert len(json.loads((folder / MARKER).read_text())["files"]) == 3 * len(PLAN) + len(results)
 
 
 def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):

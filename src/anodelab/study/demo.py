@@ -49,6 +49,7 @@ from anodelab.sim.virtual import (
 )
 from anodelab.sim.virtual.experiment import VirtualExperiment
 from anodelab.sim.virtual.writers import write_experiment
+from anodelab.study.analyses import analyse
 
 MARKER = ".anodelab-demo"
 DEFAULT_FOLDER = "anodelab-demo"
@@ -123,19 +124,22 @@ PLAN: tuple[_Planned, ...] = (
 class DemoResult:
     """What the demo wrote: the folder, the data files, each file's experiment kind and summary.
 
-    ``summaries[i]`` is ``anodelab.read(files[i]).summary()``.
+    ``summaries[i]`` is ``anodelab.read(files[i]).summary()``; ``analyses[i]`` the results of the
+    analyses registered for its kind in :mod:`anodelab.study.analyses`, also written beside the file
+    as ``<name>.results.json``.
     """
 
     folder: Path
     files: tuple[Path, ...]
     kinds: tuple[str, ...]
     summaries: tuple[dict[str, Any], ...]
+    analyses: tuple[dict[str, Any], ...]  # per file: analysis name -> result (see study.analyses)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "folder": str(self.folder),
-            "files": [{"path": str(path), "experiment": kind, **summary}
-                      for path, kind, summary in zip(self.files, self.kinds, self.summaries)],
+            "files": [{"path": str(path), "experiment": kind, **summary, "analyses": results}
+                      for path, kind, summary, results in zip(self.files, self.kinds, self.summaries, self.analyses)],
         }
 
     def __repr__(self) -> str:
@@ -154,15 +158,29 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
     folder = Path(out) if out is not None else Path.cwd() / DEFAULT_FOLDER
     _prepare(folder)
     written = [Path(p.paper) / f"{p.name}.{suffix}" for p in PLAN for suffix in (p.format, "cell.toml", "truth.json")]
-    marker = {"made_by": "anodelab demo", "anodelab_version": __version__, "seed": int(seed),
-              "files": [path.as_posix() for path in written]}
-    (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    _write_marker(folder, seed, written)
     files, kinds = [], []
     for planned, experiment in zip(PLAN, experiments(seed)):
         files.append(write_experiment(experiment, folder / planned.paper, format=planned.format))
         kinds.append(experiment.kind)
-    summaries = tuple(read(path).summary() for path in files)
-    return DemoResult(folder, tuple(files), tuple(kinds), summaries)
+    summaries, analyses = [], []
+    for path, kind in zip(files, kinds):
+        data = read(path)
+        summaries.append(data.summary())
+        results = analyse(kind, data)
+        if results:
+            path.with_suffix(".results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n",
+                                                         encoding="utf-8")
+            written.append(path.with_suffix(".results.json").relative_to(folder))
+        analyses.append(results)
+    _write_marker(folder, seed, written)
+    return DemoResult(folder, tuple(files), tuple(kinds), tuple(summaries), tuple(analyses))
+
+
+def _write_marker(folder: Path, seed: int, written: list[Path]) -> None:
+    marker = {"made_by": "anodelab demo", "anodelab_version": __version__, "seed": int(seed),
+              "files": [path.as_posix() for path in written]}
+    (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
 
 
 def experiments(seed: int = 0) -> Iterator[VirtualExperiment]:
