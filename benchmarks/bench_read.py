@@ -56,9 +56,8 @@ def competitors(path: Path) -> dict[str, Callable[[], object]]:
     suffix = path.suffix.lower()
     out: dict[str, Callable[[], object]] = {}
     if suffix == ".mpr":
-        from galvani import BioLogic
-
         import pandas as pd
+        from galvani import BioLogic
 
         out["galvani"] = lambda: BioLogic.MPRfile(str(path))
         out["galvani+DataFrame"] = lambda: pd.DataFrame(BioLogic.MPRfile(str(path)).data)

@@ -25,6 +25,9 @@ COMMANDS = (
     ("read", "anodelab.cli.read"),
     ("formats", "anodelab.cli.formats"),
     ("demo", "anodelab.cli.demo"),
+    ("drt", "anodelab.cli.drt"),
+    ("cycling", "anodelab.cli.cycling"),
+    ("eis", "anodelab.cli.eis"),
 )
 
 

@@ -14,7 +14,28 @@ from typing import Any
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
 
-ANALYSES: dict[str, tuple[tuple[str, str], ...]] = {}
+ANALYSES: dict[str, tuple[tuple[str, str], ...]] = {
+    "cycling": (("cycle_summary", "anodelab.cycling:cycle_summary"),),
+    "rate": (("cycle_summary", "anodelab.cycling:cycle_summary"), ("rate_table", "anodelab.cycling:rate_table")),
+    "eis": (
+        ("drt", "anodelab.drt.series:drt_analysis"),
+        ("kk", "anodelab.impedance.analyses:kk"),
+        ("circuit_fit", "anodelab.impedance.analyses:fit_default"),
+    ),
+    "eis-series": (
+        ("drt", "anodelab.drt.series:drt_analysis"),
+        ("kk", "anodelab.impedance.analyses:kk"),
+        ("circuit_fit", "anodelab.impedance.analyses:fit_default"),
+    ),
+    "eis-temperature": (
+        ("kk", "anodelab.impedance.analyses:kk"),
+        ("arrhenius", "anodelab.impedance.analyses:interfacial_arrhenius"),
+    ),
+    "conductivity": (
+        ("kk", "anodelab.impedance.analyses:kk"),
+        ("conductivity", "anodelab.impedance.analyses:conductivity_arrhenius"),
+    ),
+}
 
 
 def analyse(kind: str, data: Record | SpectrumSeries) -> dict[str, Any]:

@@ -1,0 +1,63 @@
+"""``anodelab drt FILE``: distribution of relaxation times of each spectrum in an impedance file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from anodelab.core.errors import NotApplicableError
+
+HELP = "distribution of relaxation times (DRT) of an impedance file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--format", help="format name (see `anodelab formats`); sniffed when omitted")
+    parser.add_argument("--lambda", dest="lambda_", default="auto", metavar="auto|VALUE",
+                        help="regularisation parameter (for Z normalised by max |Z|), or auto (default)")
+    parser.add_argument("--criterion", default="mgcv", choices=("gcv", "mgcv", "lcurve", "rescv"),
+                        help="how auto chooses lambda (default mgcv)")
+    parser.add_argument("--windows", metavar="PRESET|JSON",
+                        help='tau windows naming processes: si_zno, si_c_pulse, or JSON {"name": [low_s, high_s]}')
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    out = result.to_dict(curves=False)
+    return {key: out[key] for key in ("lambda", "criterion", "R_inf", "peaks", "R_pol", "lambda_at_edge", "process_R_ohm")}
+
+
+def run(args: argparse.Namespace) -> int:
+    from anodelab.core.spectrum import SpectrumSeries
+    from anodelab.drt import drt, drt_series
+    from anodelab.io import read
+
+    data = read(args.file, format=args.format)
+    if not isinstance(data, SpectrumSeries):
+        raise NotApplicableError(f"{args.file}: holds no impedance spectra (a DRT needs EIS data)")
+    options = {"lambda_": args.lambda_, "criterion": args.criterion, "windows": args.windows}
+    if len(data) == 1:
+        payload = _summary(drt(data[0], **options))
+    else:
+        result = drt_series(data, **options)
+        payload = {"series": [_summary(r) for r in result.results],
+                   "coordinate_name": result.coordinate_name,
+                   "coordinate": result.to_dict()["coordinate"]}
+    print(json.dumps(payload) if args.json else _describe(payload))
+    return 0
+
+
+def _describe(payload: dict[str, Any]) -> str:
+    items = payload.get("series", [payload])
+    lines = []
+    for index, item in enumerate(items):
+        head = f"[{index}] " if len(items) > 1 else ""
+        lines.append(f"{head}R_inf {item['R_inf']:.4g} ohm, R_pol {item['R_pol']:.4g} ohm, "
+                     f"lambda {item['lambda']:.3g} ({item['criterion']}{', at grid edge' if item['lambda_at_edge'] else ''})")
+        for peak in item["peaks"]:
+            stderr = f" ± {peak['R_ohm_stderr']:.2g}" if peak["R_ohm_stderr"] is not None else ""
+            name = f"  {peak['process']}" if peak["process"] else ""
+            lines.append(f"    tau {peak['tau_s']:.3g} s  R {peak['R_ohm']:.4g}{stderr} ohm{name}")
+    return "\n".join(lines)

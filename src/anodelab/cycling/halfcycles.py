@@ -1,0 +1,143 @@
+"""Steps and half-cycles of a record, vectorised (one pass over the columns per reduction).
+
+Definitions (the ones every cycling result records):
+
+* A *step* is a run of rows with the same ``step`` number (see :mod:`anodelab.core.conventions`).
+  Its direction is the dominant state of its rows (charge, discharge, or rest).
+* A *half-cycle* is the set of active steps of one direction inside one cycle (the record's ``cycle``
+  column, cycle 0 = preamble). A CC-CV half-cycle is therefore the CC step plus the CV step that
+  follows it in the same direction.
+* The charge of a step is its final ``capacity_mAh`` (charge passed within the step); the charge of a
+  half-cycle is the sum over its steps.
+* The energy of a step is the trapezoid integral of V dQ over its rows (mWh).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab.core.conventions import CHARGE, DISCHARGE, REST
+from anodelab.core.errors import NotApplicableError
+from anodelab.core.record import Record
+
+#: a later step of a half-cycle that passes charge while its voltage spans less than this (V)
+#: is counted as a constant-voltage (CV) step
+CV_SPAN_V = 0.005
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Per-step reductions of a record (index i <-> the i-th step in row order)."""
+
+    start: NDArray[np.intp]         # first row
+    end: NDArray[np.intp]           # last row
+    cycle: NDArray[np.int32]
+    direction: NDArray[np.int8]     # CHARGE, DISCHARGE or REST
+    capacity_mAh: NDArray[np.float64]
+    energy_mWh: NDArray[np.float64]
+    end_V: NDArray[np.float64]
+    span_V: NDArray[np.float64]     # largest |V - V_first| over the step's middle and last rows
+    reversal: NDArray[np.bool_]     # both charge- and discharge-state rows inside the step
+    current_mA: NDArray[np.float64] | None     # |I| at the step's middle row
+    time_start_s: NDArray[np.float64] | None
+    time_end_s: NDArray[np.float64] | None
+
+
+def reduce_steps(record: Record) -> Steps:
+    """Per-step quantities: three ``np.add.reduceat`` passes (state counts, energy), the rest O(steps)."""
+    if "capacity_mAh" not in record:
+        raise NotApplicableError(
+            f"{record.provenance.path or 'record'}: cycling needs a capacity column or time and current "
+            "to integrate one; it has " + ", ".join(record.column_names))
+    n = len(record)
+    if n == 0:
+        raise NotApplicableError("cycling: the record has no rows")
+    step = record["step"]
+    state = record["state"]
+    voltage = record["voltage_V"]
+    capacity = record["capacity_mAh"]
+    if np.isnan(capacity).any():
+        capacity = np.nan_to_num(capacity)
+    # Record guarantees global step numbers that never decrease (anodelab.core.conventions), so the
+    # step starts come from a binary search, not from a pass over the rows
+    start = np.unique(np.searchsorted(step, np.arange(step[0], step[-1] + 1), side="left"))
+    end = np.r_[start[1:] - 1, n - 1]
+    charge_rows = np.add.reduceat(state == CHARGE, start, dtype=np.int64)
+    discharge_rows = np.add.reduceat(state == DISCHARGE, start, dtype=np.int64)
+    # direction: the dominant state, as anodelab.core.conventions.step_directions decides it
+    direction = np.full(start.size, REST, dtype=np.int8)
+    direction[charge_rows > discharge_rows] = CHARGE
+    direction[(discharge_rows >= charge_rows) & (discharge_rows > 0)] = DISCHARGE
+    if np.all(direction == REST):
+        raise NotApplicableError(
+            f"{record.provenance.path or 'record'}: no charge or discharge step (state is rest/unknown "
+            "everywhere); the direction of the half-cycles cannot be told")
+    reversal = (charge_rows > 0) & (discharge_rows > 0)
+    # energy: trapezoid of V dQ inside each step (increments across a step boundary are dropped);
+    # the increment between rows i-1 and i is stored at i - 1, so each step sums start .. end - 1
+    increment = voltage[1:] + voltage[:-1]
+    increment *= np.diff(capacity)
+    increment = np.append(increment, 0.0)
+    increment[end] = 0.0
+    energy = 0.5 * np.add.reduceat(increment, start)
+    # voltage span from the first, middle and last rows (a CV step holds all three within CV_SPAN_V)
+    middle = (start + end) // 2
+    span = np.maximum(np.abs(voltage[end] - voltage[start]), np.abs(voltage[middle] - voltage[start]))
+    current = None
+    if "current_mA" in record:
+        current = np.abs(record["current_mA"][middle])  # |I| at the step's middle row (the CC current)
+    time_start = time_end = None
+    if "time_s" in record:
+        time = record["time_s"]
+        time_start, time_end = time[start], time[end]
+    return Steps(start, end, record["cycle"][start], direction, capacity[end], energy, voltage[end],
+                 span, reversal, current, time_start, time_end)
+
+
+@dataclass(frozen=True)
+class HalfCycles:
+    """Per-cycle sums of the half-cycles of one direction (index k <-> cycle ``cycles[k]``)."""
+
+    present: NDArray[np.bool_]
+    capacity_mAh: NDArray[np.float64]
+    energy_mWh: NDArray[np.float64]
+    end_V: NDArray[np.float64]          # voltage at the end of the half-cycle's last charge-passing step
+    current_mA: NDArray[np.float64]     # |I| at the middle row of the half-cycle's first step (NaN without current)
+    cv: NDArray[np.bool_]               # a CV step joined the half-cycle
+    reversal: NDArray[np.bool_]
+    n_steps: NDArray[np.int64]
+
+
+def half_cycles(steps: Steps, direction: int, cycles: NDArray[np.int32]) -> HalfCycles:
+    """Sum the ``direction`` steps of each cycle in ``cycles`` (sorted, > 0)."""
+    chosen = np.flatnonzero((steps.direction == direction) & (steps.cycle > 0))
+    position = np.searchsorted(cycles, steps.cycle[chosen])
+    size = cycles.size
+    count = np.bincount(position, minlength=size)
+    present = count > 0
+    capacity = np.bincount(position, weights=steps.capacity_mAh[chosen], minlength=size)
+    energy = np.bincount(position, weights=steps.energy_mWh[chosen], minlength=size)
+    # first and last step of each half-cycle: steps are in row order, so positions are non-decreasing
+    first = np.full(size, -1)
+    last = np.full(size, -1)
+    first[position[::-1]] = chosen[::-1]
+    last[position] = chosen
+    # the end voltage is that of the last step that passed charge (a zero-charge step of one row at
+    # the end of a half-cycle, as Arbin schedules write, is the relaxed voltage, not the cutoff)
+    passing = steps.capacity_mAh[chosen] > 0
+    last[position[passing]] = chosen[passing]
+    end_V = np.where(present, steps.end_V[last], np.nan)
+    if steps.current_mA is not None:
+        current = np.where(present, steps.current_mA[first], np.nan)
+    else:
+        current = np.full(size, np.nan)
+    # a later step of the same half-cycle that holds the voltage (span < CV_SPAN_V) is a CV step
+    later = chosen[chosen != first[position]]
+    cv = np.zeros(size, dtype=bool)
+    is_cv = (steps.span_V[later] < CV_SPAN_V) & (steps.capacity_mAh[later] > 0)
+    cv[np.searchsorted(cycles, steps.cycle[later][is_cv])] = True
+    reversal = np.bincount(position, weights=steps.reversal[chosen].astype(float), minlength=size) > 0
+    return HalfCycles(present, capacity, energy, end_V, current, cv, reversal, count)

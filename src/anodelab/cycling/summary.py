@@ -1,0 +1,324 @@
+"""Per-cycle capacities, CE, energies and voltages, and the headline metrics papers quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab.core.cell import CellInfo
+from anodelab.core.conventions import (
+    CHARGE,
+    DISCHARGE,
+    HALF_CYCLE_ROLES,
+    OPENING_STATE,
+    REST,
+)
+from anodelab.core.errors import MetadataError, NotApplicableError, ValidationError
+from anodelab.core.record import Record
+from anodelab.cycling.halfcycles import CV_SPAN_V, half_cycles, reduce_steps
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: per-cycle columns that need the active mass / the electrode area
+SPECIFIC_SUFFIXES = ("_mAh_g", "_A_g")
+AREAL_SUFFIXES = ("_mAh_cm2", "_mA_cm2")
+
+
+@dataclass(frozen=True, repr=False)
+class CycleSummary:
+    """Per-cycle table (``columns``, one entry per cycle >= 1) and the headline metrics.
+
+    Column names carry their unit. The capacity columns are named by the half-cycle roles of the
+    cell type (``insertion_mAh``/``extraction_mAh`` for an anode half-cell, ``charge_mAh``/
+    ``discharge_mAh`` for a full cell, ``plating_mAh``/``stripping_mAh`` for plating cells);
+    ``opening``/``closing`` name them. Specific (``*_mAh_g``) and areal (``*_mAh_cm2``) columns exist
+    only when the active mass / area is known; asking for them otherwise raises MetadataError.
+    """
+
+    columns: Any  # Mapping[str, NDArray]
+    opening: str
+    closing: str
+    cell_type: str | None
+    active_mass_mg: float | None
+    area_cm2: float | None
+    ice: float | None
+    reference_cycle: int | None
+    retention: float | None
+    decay_pct_per_cycle: float | None
+    cycle_at_80pct: int | None
+    average_ce: float | None
+    average_ce_cycles: tuple[int, int] | None
+    preamble: dict[str, Any]
+    definitions: dict[str, str] = field(default_factory=dict)
+    source: str | None = None  # the file name (not its folder: results must not depend on where it lies)
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        if name in self.columns:
+            return self.columns[name]
+        if name.endswith(SPECIFIC_SUFFIXES) and self.active_mass_mg is None:
+            raise MetadataError(
+                "working_electrode.mass_mg",
+                f"{name} needs the active mass; give working_electrode.mass_mg (and active_fraction) in cell.toml "
+                "or --mass-mg; no default mass is assumed")
+        if name.endswith(AREAL_SUFFIXES) and self.area_cm2 is None:
+            raise MetadataError("working_electrode.area_cm2",
+                                f"{name} needs the electrode area; give working_electrode.area_cm2 or --area-cm2")
+        raise NotApplicableError(f"cycle summary has no column {name!r}; it has {', '.join(self.columns)}")
+
+    @property
+    def cycles(self) -> NDArray[np.int32]:
+        return self.columns["cycle"]
+
+    def to_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(dict(self.columns))
+
+    def to_dict(self) -> dict[str, Any]:
+        names = list(self.columns)
+        rows = [{name: _plain(self.columns[name][k]) for name in names} for k in range(self.cycles.size)]
+        for row in rows:  # role-neutral keys: insertion = opening half-cycle (Li/Na into the negative electrode)
+            for role, alias in ((self.opening, "insertion"), (self.closing, "extraction")):
+                for suffix in ("_mAh", "_mAh_g", "_mAh_cm2"):
+                    if role + suffix in row:
+                        row.setdefault(alias + suffix, row[role + suffix])
+        return {
+            "kind": "cycle_summary",
+            "cell_type": self.cell_type,
+            "opening": self.opening,
+            "closing": self.closing,
+            "active_mass_mg": self.active_mass_mg,
+            "area_cm2": self.area_cm2,
+            "cycles": rows,
+            "ice": self.ice,
+            "reference_cycle": self.reference_cycle,
+            "retention": self.retention,
+            "decay_pct_per_cycle": self.decay_pct_per_cycle,
+            "cycle_at_80pct": self.cycle_at_80pct,
+            "average_ce": self.average_ce,
+            "average_ce_cycles": list(self.average_ce_cycles) if self.average_ce_cycles else None,
+            "preamble": self.preamble,
+            "definitions": dict(self.definitions),
+            "source": self.source,
+        }
+
+    def __repr__(self) -> str:
+        ice = "n/a" if self.ice is None else f"{self.ice:.4f}"
+        ret = "n/a" if self.retention is None else f"{self.retention:.4f}"
+        return (f"<CycleSummary {self.cycles.size} cycles ({self.cell_type or 'cell type unknown'}), "
+                f"ICE {ice}, retention {ret} vs cycle {self.reference_cycle}>")
+
+
+def cycle_summary(
+    record: Record,
+    cell: CellInfo | None = None,
+    *,
+    formation_cycles: int | str = "auto",
+    current_rtol: float = 0.05,
+    cutoff_tolerance_V: float | None = None,
+    ce_cycles: tuple[int, int] | None = None,
+) -> CycleSummary:
+    """Summarise every cycle of ``record`` by the conventions of :mod:`anodelab.core.conventions`.
+
+    ``cell`` (default: the record's own) fixes the cell type, hence which half-cycle opens a cycle
+    and the CE direction (closing/opening: extraction/insertion for an anode half-cell,
+    discharge/charge for a full or cathode half-cell, stripped/plated for plating cells); the record
+    is renumbered for it. Without a cell type the first active step opens (roles forward/reverse).
+
+    ``formation_cycles``: cycles before the retention reference (reference = formation_cycles + 1).
+    ``"auto"``: the leading cycles whose closing current differs by more than ``current_rtol`` from
+    the current of the last complete cycle (0 when no current is recorded, or all match).
+    ``cutoff_tolerance_V`` (default max(0.02 V, 2 % of the span of the active steps' end voltages)): a half-cycle is
+    *incomplete* when it ends farther than this inside the cutoff reached by the other half-cycles
+    of its direction (the lowest end voltage for discharges, the highest for charges); a cycle with
+    no closing half-cycle is incomplete too. ``ce_cycles`` (first, last): the range for the average
+    CE (default: reference cycle + 1 .. last complete cycle).
+    """
+    cell = cell if cell is not None else record.cell
+    if cell is not None and (record.cell is None or record.cell.cell_type != cell.cell_type):
+        record = record.with_cell(cell)
+    cell_type = cell.cell_type if cell is not None else None
+    opening_name, closing_name = HALF_CYCLE_ROLES[cell_type] if cell_type else ("forward", "reverse")
+    steps = reduce_steps(record)
+    opening_state = OPENING_STATE.get(cell_type) if cell_type else None
+    if opening_state is None:
+        opening_state = int(steps.direction[steps.direction != REST][0])
+    closing_state = CHARGE if opening_state == DISCHARGE else DISCHARGE
+
+    cycles = np.unique(steps.cycle[steps.cycle > 0]).astype(np.int32)
+    if cycles.size == 0:
+        raise NotApplicableError("cycling: no complete opening half-cycle in the record (everything is cycle 0)")
+    op = half_cycles(steps, opening_state, cycles)
+    cl = half_cycles(steps, closing_state, cycles)
+
+    active_ends = steps.end_V[(steps.direction != REST) & np.isfinite(steps.end_V)]
+    window = float(active_ends.max() - active_ends.min()) if active_ends.size else 0.0
+    tol = cutoff_tolerance_V if cutoff_tolerance_V is not None else max(0.02, 0.02 * window)
+    if not tol >= 0:
+        raise ValidationError("cutoff_tolerance_V", f"must be >= 0, got {cutoff_tolerance_V!r}")
+    op_incomplete = _short_of_cutoff(op.end_V, op.present, opening_state, tol)
+    cl_incomplete = _short_of_cutoff(cl.end_V, cl.present, closing_state, tol) | ~cl.present
+    incomplete = op_incomplete | cl_incomplete
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ce = np.where(cl.present & (op.capacity_mAh > 0), cl.capacity_mAh / op.capacity_mAh, np.nan)
+        v_op = op.energy_mWh / op.capacity_mAh
+        v_cl = np.where(cl.present, cl.energy_mWh / cl.capacity_mAh, np.nan)
+        e_charge, e_discharge = (op.energy_mWh, cl.energy_mWh) if opening_state == CHARGE else (cl.energy_mWh, op.energy_mWh)
+        energy_eff = np.where(cl.present, e_discharge / e_charge, np.nan)
+    cols: dict[str, NDArray[Any]] = {
+        "cycle": cycles,
+        f"{opening_name}_mAh": op.capacity_mAh,
+        f"{closing_name}_mAh": np.where(cl.present, cl.capacity_mAh, np.nan),
+        "ce": ce,
+        f"{opening_name}_energy_mWh": op.energy_mWh,
+        f"{closing_name}_energy_mWh": np.where(cl.present, cl.energy_mWh, np.nan),
+        "energy_efficiency": energy_eff,
+        f"{opening_name}_mean_V": v_op,
+        f"{closing_name}_mean_V": v_cl,
+        "hysteresis_V": np.abs(v_cl - v_op),
+        f"{opening_name}_end_V": op.end_V,
+        f"{closing_name}_end_V": cl.end_V,
+    }
+    mass = cell.working_electrode.active_mass_mg if cell is not None else None
+    area = cell.working_electrode.area_cm2 if cell is not None else None
+    if mass is not None:
+        cols[f"{opening_name}_mAh_g"] = op.capacity_mAh * 1000.0 / mass
+        cols[f"{closing_name}_mAh_g"] = cols[f"{closing_name}_mAh"] * 1000.0 / mass
+    if area is not None:
+        cols[f"{opening_name}_mAh_cm2"] = op.capacity_mAh / area
+        cols[f"{closing_name}_mAh_cm2"] = cols[f"{closing_name}_mAh"] / area
+    if steps.current_mA is not None:
+        cols[f"{opening_name}_current_mA"] = op.current_mA
+        cols[f"{closing_name}_current_mA"] = cl.current_mA
+        if mass is not None:  # mA / mg = A / g
+            cols[f"{opening_name}_current_A_g"] = op.current_mA / mass
+            cols[f"{closing_name}_current_A_g"] = cl.current_mA / mass
+        if area is not None:
+            cols[f"{opening_name}_current_mA_cm2"] = op.current_mA / area
+            cols[f"{closing_name}_current_mA_cm2"] = cl.current_mA / area
+    if steps.time_start_s is not None and steps.time_end_s is not None:
+        active = steps.cycle > 0
+        position = np.searchsorted(cycles, steps.cycle[active])
+        start = np.full(cycles.size, np.nan)
+        end = np.full(cycles.size, np.nan)
+        start[position[::-1]] = steps.time_start_s[active][::-1]
+        end[position] = steps.time_end_s[active]
+        cols["start_time_s"], cols["end_time_s"] = start, end
+    cols["incomplete"] = incomplete
+    cols[f"{opening_name}_incomplete"] = op_incomplete
+    cols[f"{closing_name}_incomplete"] = cl_incomplete
+    cols["cv_step"] = op.cv | cl.cv
+    cols["current_reversal"] = op.reversal | cl.reversal
+    for array in cols.values():
+        array.flags.writeable = False
+
+    reference = _reference_cycle(formation_cycles, cycles, cl.current_mA, incomplete, current_rtol)
+    closing = cols[f"{closing_name}_mAh"]
+    ice = float(ce[0]) if cycles[0] == 1 and np.isfinite(ce[0]) else None
+    retention = decay = at80 = None
+    complete = np.flatnonzero(~incomplete)
+    if reference is not None and complete.size:
+        ref_index = int(np.searchsorted(cycles, reference))
+        ratio = closing / closing[ref_index]
+        last = int(complete[-1])
+        if last > ref_index:
+            retention = float(ratio[last])
+            decay = float((1.0 - retention) / (cycles[last] - reference) * 100.0)
+        below = np.flatnonzero((ratio <= 0.8) & ~incomplete & (cycles > reference))
+        at80 = int(cycles[below[0]]) if below.size else None
+    if ce_cycles is None and reference is not None and complete.size and cycles[complete[-1]] > reference:
+        ce_cycles = (reference + 1, int(cycles[complete[-1]]))
+    average_ce = None
+    if ce_cycles is not None:
+        first, last_cycle = ce_cycles
+        chosen = (cycles >= first) & (cycles <= last_cycle) & ~incomplete & np.isfinite(ce)
+        if not chosen.any():
+            raise ValidationError("ce_cycles", f"no complete cycle in {first}..{last_cycle}")
+        average_ce = float(np.mean(ce[chosen]))
+
+    preamble_steps = steps.cycle == 0
+    preamble = {
+        "steps": int(preamble_steps.sum()),
+        "rests_only": bool(np.all(steps.direction[preamble_steps] == REST)),
+        f"{opening_name}_mAh": float(steps.capacity_mAh[preamble_steps & (steps.direction == opening_state)].sum()),
+        f"{closing_name}_mAh": float(steps.capacity_mAh[preamble_steps & (steps.direction == closing_state)].sum()),
+    }
+    definitions = {
+        "cycle": "anodelab.core.conventions: cycle 1 = first opening half-cycle + its closing partner; "
+                 "cycle 0 (preamble: rests, OCV, wrong-direction half-cycle) is not a cycle",
+        "opening": f"{opening_name} ({'charge' if opening_state == CHARGE else 'discharge'} current)",
+        "closing": f"{closing_name} ({'charge' if closing_state == CHARGE else 'discharge'} current)",
+        "capacity": "sum over the half-cycle's steps of each step's final capacity_mAh (charge passed within the step)",
+        "ce": f"{closing_name}/{opening_name} of the same cycle",
+        "ice": f"ce of cycle 1 (first {closing_name} / first {opening_name})",
+        "energy": "trapezoid integral of V dQ over the half-cycle's rows (mWh)",
+        "energy_efficiency": "discharge energy / charge energy of the same cycle",
+        "mean_V": "energy / capacity of the half-cycle; hysteresis_V = |closing mean V - opening mean V|",
+        "current_mA": "|I| at the middle row of the half-cycle's first step (the CC current for CC-CV)",
+        "specific": "per g of active material = working electrode mass_mg x active_fraction; areal per working_electrode.area_cm2",
+        "incomplete": f"half-cycle ending more than {tol:.4g} V inside the cutoff reached by the other half-cycles of its "
+                      "direction (lowest end V of discharges, highest of charges), or a missing closing half-cycle",
+        "cv_step": f"a later step of the half-cycle whose voltage spans < {CV_SPAN_V} V (a CV hold), included in its capacity",
+        "current_reversal": "a step holding both charge- and discharge-state rows",
+        "reference_cycle": f"formation_cycles + 1 (formation_cycles={formation_cycles!r}; 'auto': leading cycles whose "
+                           f"closing current differs by > {current_rtol:.0%} from the last complete cycle's)",
+        "retention": f"{closing_name} of the last complete cycle / {closing_name} of the reference cycle",
+        "decay_pct_per_cycle": "(1 - retention) / (last complete cycle - reference cycle) x 100",
+        "cycle_at_80pct": "first complete cycle after the reference whose retention is <= 0.8 (None: never)",
+        "average_ce": "mean ce of the complete cycles in average_ce_cycles (default: reference + 1 .. last complete)",
+    }
+    return CycleSummary(
+        MappingProxyType(cols), opening_name, closing_name, cell_type, mass, area, ice, reference, retention,
+        decay, at80, average_ce, ce_cycles, preamble, definitions,
+        Path(record.provenance.path).name if record.provenance.path else None,
+    )
+
+
+def _short_of_cutoff(end_V: NDArray[np.float64], present: NDArray[np.bool_], state: int, tol: float) -> NDArray[np.bool_]:
+    """Half-cycles that stopped more than ``tol`` before the cutoff the others of their direction reach."""
+    if present.sum() < 2:
+        return np.zeros(present.shape, dtype=bool)
+    ends = end_V[present]
+    if state == DISCHARGE:
+        short = end_V > np.min(ends) + tol
+    else:
+        short = end_V < np.max(ends) - tol
+    return short & present
+
+
+def _reference_cycle(
+    formation: int | str, cycles: NDArray[np.int32], current: NDArray[np.float64],
+    incomplete: NDArray[np.bool_], rtol: float,
+) -> int | None:
+    if isinstance(formation, str):
+        if formation != "auto":
+            raise ValidationError("formation_cycles", f"must be a whole number >= 0 or 'auto', got {formation!r}")
+        complete = np.flatnonzero(~incomplete & np.isfinite(current))
+        if complete.size == 0:
+            return int(cycles[0])
+        target = current[complete[-1]]
+        matches = np.flatnonzero(np.isclose(current, target, rtol=rtol, atol=0.0) & ~incomplete)
+        return int(cycles[matches[0]]) if matches.size else int(cycles[0])
+    if isinstance(formation, bool) or not isinstance(formation, (int, np.integer)) or formation < 0:
+        raise ValidationError("formation_cycles", f"must be a whole number >= 0 or 'auto', got {formation!r}")
+    reference = int(formation) + 1
+    if reference not in cycles:
+        raise ValidationError("formation_cycles", f"reference cycle {reference} is not in the record "
+                                                  f"(cycles {int(cycles[0])}..{int(cycles[-1])})")
+    return reference
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    number = float(value)
+    return number if np.isfinite(number) else None

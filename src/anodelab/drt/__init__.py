@@ -1,0 +1,15 @@
+"""Distribution of relaxation times (DRT): Tikhonov-regularised, non-negative, on Gaussian RBFs.
+
+``drt(spectrum)`` -> :class:`DRTResult`; ``drt_series(series)`` -> :class:`DRTSeriesResult` (a map and
+per-process resistance traces). Kernels are cached per frequency grid; lambda is chosen for Z
+normalised by its largest modulus (unit-independent). See :mod:`anodelab.drt.fit` for the method.
+"""
+
+from __future__ import annotations
+
+from anodelab.drt.fit import drt
+from anodelab.drt.peaks import WINDOW_PRESETS, Peak
+from anodelab.drt.result import DRTResult, DRTSeriesResult
+from anodelab.drt.series import drt_series
+
+__all__ = ["WINDOW_PRESETS", "DRTResult", "DRTSeriesResult", "Peak", "drt", "drt_series"]

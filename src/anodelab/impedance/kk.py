@@ -1,0 +1,236 @@
+"""Linear Kramers-Kronig test (Boukamp 1995; Schönleber et al. 2014, "lin-KK").
+
+The spectrum is fitted, by weighted *linear* least squares, with a KK-compliant model
+``Z = R_0 + sum_k R_k / (1 + j w tau_k) [+ j w L] [+ 1 / (j w C)]`` whose ``M`` time constants
+``tau_k`` are log-spaced from ``1 / w_max`` to ``1 / w_min``; residuals are weighted by ``1 / |Z|``
+(real and imaginary parts together). ``M`` is chosen automatically: starting from one element per decade of frequency (fewer elements
+under-fit, and their compensating negative R_k would fool the criterion), it grows until
+``mu = 1 - sum |R_k < 0| / sum |R_k >= 0|`` falls below ``c`` (default 0.85, Schönleber's value) at
+two consecutive M (one dip is ignored), the sign that the fit starts to follow noise; the first of the
+two is used; when that never happens, ``M_max`` (about N / 2) is used. The series capacitance is
+included by default so that KK-compliant low-frequency tails (Warburg, blocking electrodes) are
+represented; the inductance likewise for cable inductance.
+
+Per-point residuals are ``100 (Z' - Z'_fit) / |Z|`` and ``100 (Z'' - Z''_fit) / |Z|`` (percent).
+The spectrum **passes** when every residual of the points used lies within ``threshold_pct``
+(default 1 %); choose a threshold above the noise level of the instrument. Points can be left out of the
+fit (``exclude``, or ``exclude_inductive`` for ``Im Z > 0``); they still get residuals, reported apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from anodelab.core.errors import FitError, ValidationError
+from anodelab.core.spectrum import Spectrum, SpectrumSeries
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: the tau range spans 1 / (TAU_EXTENSION w_max) .. TAU_EXTENSION / w_min
+TAU_EXTENSION = 1.0
+
+
+@dataclass(frozen=True, repr=False)
+class KKResult:
+    """Result of :func:`kramers_kronig_test`."""
+
+    passed: bool
+    n_rc: int
+    mu: float
+    mu_threshold: float
+    threshold_pct: float
+    frequency_Hz: NDArray[np.float64]
+    residuals_real_pct: NDArray[np.float64]
+    residuals_imag_pct: NDArray[np.float64]
+    used: NDArray[np.bool_]
+    Z_fit_ohm: NDArray[np.complex128]
+    R0_ohm: float
+    L_H: float | None
+    C_F: float | None
+    pseudo_chi2: float
+
+    @property
+    def max_residual_pct(self) -> float:
+        """Largest |residual| over the points used, percent of |Z|."""
+        return float(
+            max(np.abs(self.residuals_real_pct[self.used]).max(), np.abs(self.residuals_imag_pct[self.used]).max())
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "n_rc": self.n_rc,
+            "max_residual_pct": self.max_residual_pct,
+            "threshold_pct": self.threshold_pct,
+            "mu": self.mu,
+            "mu_threshold": self.mu_threshold,
+            "pseudo_chi2": self.pseudo_chi2,
+            "n_points": int(self.frequency_Hz.size),
+            "n_excluded": int((~self.used).sum()),
+            "R0_ohm": self.R0_ohm,
+            "L_H": self.L_H,
+            "C_F": self.C_F,
+            "definition": (
+                "lin-KK (Schönleber 2014): RC elements with tau log-spaced over 1/w_max..1/w_min, weights 1/|Z|; "
+                "n_rc: smallest M with mu < mu_threshold; residuals 100 (Z - Z_fit)/|Z| per part; "
+                "passed: every residual of the points used within threshold_pct"
+            ),
+        }
+
+    def to_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "frequency_Hz": self.frequency_Hz,
+                "residual_real_pct": self.residuals_real_pct,
+                "residual_imag_pct": self.residuals_imag_pct,
+                "used": self.used,
+            }
+        )
+
+    def __repr__(self) -> str:
+        verdict = "passed" if self.passed else "failed"
+        return f"<KKResult {verdict}: {self.n_rc} RC, max residual {self.max_residual_pct:.3g} % (threshold {self.threshold_pct:g} %)>"
+
+
+def kramers_kronig_test(
+    spectrum: Spectrum,
+    *,
+    mu_threshold: float = 0.85,
+    threshold_pct: float = 1.0,
+    inductance: bool = True,
+    capacitance: bool = True,
+    n_rc: int | None = None,
+    max_rc: int | None = None,
+    exclude: ArrayLike | None = None,
+    exclude_inductive: bool = False,
+) -> KKResult:
+    """Linear KK test of ``spectrum`` (see the module docstring). ``n_rc`` fixes M instead of choosing it."""
+    if not isinstance(spectrum, Spectrum):
+        raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
+    if not (0 < mu_threshold < 1):
+        raise ValidationError("mu_threshold", f"must be between 0 and 1, got {mu_threshold!r}")
+    if not (math.isfinite(threshold_pct) and threshold_pct > 0):
+        raise ValidationError("threshold_pct", f"must be > 0, got {threshold_pct!r}")
+    frequency, Z = spectrum.frequency_Hz, spectrum.Z_ohm
+    used = np.ones(Z.size, dtype=bool)
+    if exclude is not None:
+        mask = np.asarray(exclude, dtype=bool)
+        if mask.shape != used.shape:
+            raise ValidationError("exclude", f"needs one boolean per point ({used.size}), got shape {mask.shape}")
+        used &= ~mask
+    if exclude_inductive:
+        used &= Z.imag <= 0
+    extra = 1 + int(inductance) + int(capacitance)
+    N = int(used.sum())
+    limit = max_rc if max_rc is not None else max(1, min(N - extra - 1, N // 2 + 1))
+    if N < extra + 2 or limit < 1:
+        raise FitError(f"{N} points are too few for a KK test")
+    omega = 2.0 * np.pi * frequency
+    weight = 1.0 / np.abs(Z)
+    if n_rc is not None:
+        if isinstance(n_rc, bool) or not isinstance(n_rc, int) or not 1 <= n_rc <= N - extra:
+            raise ValidationError("n_rc", f"must be an integer in 1..{N - extra}, got {n_rc!r}")
+        M = n_rc
+        coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
+        mu = _mu(coef[1 : 1 + M])
+    else:
+        below = 0
+        first = min(limit, max(1, round(math.log10(frequency[used].max() / frequency[used].min()))))
+        for M in range(first, limit + 1):
+            coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
+            mu = _mu(coef[1 : 1 + M])
+            below = below + 1 if mu < mu_threshold else 0
+            if below == 2:  # two consecutive M below c: take the first of them
+                M -= 1
+                coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
+                mu = _mu(coef[1 : 1 + M])
+                break
+    Z_fit = columns @ coef
+    residual_re = 100.0 * (Z.real - Z_fit.real) * weight
+    residual_im = 100.0 * (Z.imag - Z_fit.imag) * weight
+    L = float(coef[1 + M]) if inductance else None
+    C = float(1.0 / coef[-1]) if capacitance and coef[-1] != 0 else None
+    pseudo = float(np.sum(((residual_re / 100) ** 2 + (residual_im / 100) ** 2)[used]))
+    result = KKResult(
+        passed=False,
+        n_rc=M,
+        mu=float(mu),
+        mu_threshold=mu_threshold,
+        threshold_pct=threshold_pct,
+        frequency_Hz=frequency,
+        residuals_real_pct=residual_re,
+        residuals_imag_pct=residual_im,
+        used=used,
+        Z_fit_ohm=Z_fit,
+        R0_ohm=float(coef[0]),
+        L_H=L,
+        C_F=C,
+        pseudo_chi2=pseudo,
+    )
+    object.__setattr__(result, "passed", bool(result.max_residual_pct <= threshold_pct))
+    return result
+
+
+def _mu(R: NDArray[np.float64]) -> float:
+    positive = float(np.abs(R[R >= 0]).sum())
+    negative = float(np.abs(R[R < 0]).sum())
+    return 1.0 - negative / positive if positive > 0 else -math.inf
+
+
+def _solve(
+    omega: NDArray[np.float64],
+    Z: NDArray[np.complex128],
+    weight: NDArray[np.float64],
+    used: NDArray[np.bool_],
+    M: int,
+    inductance: bool,
+    capacitance: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.complex128]]:
+    w_max, w_min = omega[used].max(), omega[used].min()
+    low, high = 1.0 / (TAU_EXTENSION * w_max), TAU_EXTENSION / w_min
+    tau = np.geomspace(low, high, M) if M > 1 else np.array([1.0 / math.sqrt(w_max * w_min)])
+    columns = [np.ones_like(omega, dtype=np.complex128)]
+    columns += [1.0 / (1.0 + 1j * omega * t) for t in tau]
+    if inductance:
+        columns.append(1j * omega)
+    if capacitance:
+        columns.append(1.0 / (1j * omega))  # coefficient = 1 / C
+    A = np.column_stack(columns)
+    Aw = A[used] * weight[used, None]
+    b = Z[used] * weight[used]
+    design = np.vstack([Aw.real, Aw.imag])
+    target = np.concatenate([b.real, b.imag])
+    scale = np.linalg.norm(design, axis=0)
+    scale[scale == 0] = 1.0
+    coef, *_ = np.linalg.lstsq(design / scale, target, rcond=None)
+    return coef / scale, A
+
+
+@dataclass(frozen=True, repr=False)
+class SeriesKK:
+    """KK tests of every spectrum of a series."""
+
+    results: tuple[KKResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": all(r.passed for r in self.results),
+            "n_passed": sum(r.passed for r in self.results),
+            "spectra": [r.to_dict() for r in self.results],
+        }
+
+    def __repr__(self) -> str:
+        return f"<SeriesKK {sum(r.passed for r in self.results)}/{len(self.results)} passed>"
+
+
+def kk_series(series: SpectrumSeries, **options: Any) -> SeriesKK:
+    """:func:`kramers_kronig_test` on every spectrum of ``series`` (the analysis registered for EIS kinds)."""
+    return SeriesKK(tuple(kramers_kronig_test(spectrum, **options) for spectrum in series))

@@ -1,0 +1,61 @@
+"""``anodelab eis`` subcommands and the study registration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anodelab.cli import main
+from anodelab.sim.virtual.impedance import blocking_cell_spectrum, eis_spectrum
+from anodelab.sim.virtual.writers import write_mpt
+
+
+def test_eis_fit_and_kk_json(tmp_path, capsys):
+    experiment = eis_spectrum(system="li-llzto", noise_pct=0.2, seed=1)
+    path = write_mpt(experiment.data, tmp_path / "llzto.mpt")
+    assert main(["eis", "fit", str(path), "--circuit", "R(RQ)", "--json"]) == 0
+    fit = json.loads(capsys.readouterr().out)
+    assert fit["circuit"] == "R0-p(R1,CPE2)" and set(fit["parameters"]["R1"]) == {"value", "stderr", "unit"}
+    assert fit["parameters"]["R1"]["value"] == pytest.approx(48.0, rel=0.02)
+    assert fit["parameters"]["R0"]["value"] == pytest.approx(250.0, rel=0.01)
+    assert main(["eis", "kk", str(path), "--json"]) == 0
+    kk = json.loads(capsys.readouterr().out)
+    assert kk["passed"] is True and kk["n_rc"] >= 1 and kk["max_residual_pct"] < 1.0
+
+
+def test_eis_arrhenius_on_a_blocking_cell(tmp_path, capsys):
+    temperatures = [0.0, 20.0, 40.0, 60.0]
+    experiment = blocking_cell_spectrum(temperatures_C=temperatures, noise_pct=0.0, Ea_kJ_mol=30.0)
+    paths = [write_mpt(experiment.data[i : i + 1], tmp_path / f"t{i}.mpt") for i in range(len(temperatures))]
+    argv = ["eis", "arrhenius", *map(str, paths), "--form", "sigma", "--temperatures-C", "0,20,40,60",
+            "--resistance", "R0", "--circuit", "p(R0,C1)-CPE2", "--thickness-um", "100", "--area-cm2", "2", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    # noiseless data, but written to text with limited digits: Ea to 1e-4
+    assert out["Ea_kJ_mol"] == pytest.approx(30.0, rel=1e-4)
+    assert out["Ea_ci95_kJ_mol"][0] <= out["Ea_kJ_mol"] <= out["Ea_ci95_kJ_mol"][1] and out["r2"] > 0.9999
+    assert main([*argv[:-1], "--window-C", "0,45", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_points"] == 3
+
+
+def test_user_errors_are_one_line(tmp_path, capsys):
+    path = write_mpt(eis_spectrum(noise_pct=0.0).data, tmp_path / "a.mpt")
+    assert main(["eis", "fit", str(path), "--circuit", "R0-X1"]) == 2
+    assert "expected an element" in capsys.readouterr().err
+    assert main(["eis", "arrhenius", str(path), "--form", "T/R", "--resistance", "R9", "--circuit", "R0-p(R1,C1)",
+                 "--temperatures-C", "25"]) == 2
+    assert "R9" in capsys.readouterr().err
+
+
+def test_registered_analyses_run_on_virtual_data():
+    from anodelab.sim.virtual.impedance import temperature_eis_series
+    from anodelab.study.analyses import ANALYSES, analyse
+
+    assert ("kk", "anodelab.impedance.analyses:kk") in ANALYSES["eis"]
+    experiment = temperature_eis_series(noise_pct=0.0, form="T/R")
+    out = analyse("eis-temperature", experiment.data)
+    assert out["kk"]["passed"]
+    assert out["arrhenius"]["arrhenius"]["Ea_kJ_mol"] == pytest.approx(experiment.truth["Ea_kJ_mol"], rel=1e-5)
+    conductivity = analyse("conductivity", blocking_cell_spectrum(noise_pct=0.0).data)["conductivity"]
+    assert conductivity["sigma_S_cm"][0] == pytest.approx(3e-4, rel=1e-6)
