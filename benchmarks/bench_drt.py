@@ -85,6 +85,172 @@ def anchors(spectrum) -> dict[str, object] | None:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+PYDRTTOOLS_SCRIPT = r"""
+import contextlib, importlib.util, io, json, sys, time, types, warnings
+warnings.filterwarnings("ignore")
+# pyDRTtools/__init__.py imports its Qt GUI and click CLI; load the package without it (runs.py only).
+spec = importlib.util.find_spec("pyDRTtools")
+package = types.ModuleType("pyDRTtools")
+package.__path__ = list(spec.submodule_search_locations)
+sys.modules["pyDRTtools"] = package
+try:
+    import sklearn.model_selection  # only its k-fold CV uses it; not used here
+except ImportError:
+    stub, selection = types.ModuleType("sklearn"), types.ModuleType("sklearn.model_selection")
+    class KFold:
+        def __init__(self, *args, **kwargs):
+            raise RuntimeError("k-fold CV needs scikit-learn")
+    selection.KFold, stub.model_selection = KFold, selection
+    sys.modules.update({"sklearn": stub, "sklearn.model_selection": selection})
+import numpy as np
+with contextlib.redirect_stdout(io.StringIO()):
+    from pyDRTtools import runs, parameter_selection
+from cvxopt import solvers
+solvers.options["show_progress"] = False
+job = json.load(sys.stdin)
+out = []
+for item in job["spectra"]:
+    f, re, im = (np.asarray(item[k], dtype=float) for k in ("f", "re", "im"))
+    rows = {}
+    for cv in ("GCV", "mGCV", "custom"):
+        times = []
+        for _ in range(job["repeat"]):
+            entry = runs.EIS_object(f, re, im)
+            start = time.process_time()
+            with contextlib.redirect_stdout(io.StringIO()):
+                runs.simple_run(entry, rbf_type="Gaussian", data_used="Combined Re-Im Data", induct_used=1,
+                                der_used="2nd order", cv_type=cv, reg_param=job["lambda"],
+                                shape_control="FWHM Coefficient", coeff=job["coeff"])
+            times.append(time.process_time() - start)
+        rows[cv] = {"cpu_s": float(np.median(times)), "lambda": float(np.ravel(entry.lambda_value)[0]),
+                    "tau_s": entry.out_tau_vec.tolist(), "gamma_ohm": entry.gamma.tolist(),
+                    "R_inf_ohm": float(entry.R), "L_H": float(entry.L),
+                    "R_pol_ohm": float(np.sum(entry.x) * np.sqrt(np.pi) / entry.epsilon)}
+    grid = np.logspace(-7, 0, 57)  # pyDRTtools' own GCV score on a grid over its search bounds (untimed)
+    scores = [parameter_selection.compute_GCV(np.log(g), entry.A_re, entry.A_im, entry.b_re, entry.b_im,
+                                              entry.M, "Combined Re-Im Data", 1) for g in grid]
+    rows["GCV_grid_argmin"] = float(grid[int(np.argmin(scores))])
+    out.append(rows)
+print(json.dumps(out))
+"""
+
+
+def curve_peaks(tau, gamma, measured):
+    """Peaks of a gamma curve by our detection rule (prominence >= 2 % of the largest gamma in the
+    measured range), each with R = integral of gamma over its basin (between the minima separating it
+    from its neighbours; outermost basins run to the ends of the curve), trapezoid in ln tau."""
+    from scipy.signal import find_peaks
+
+    y = np.log(tau)
+    top = gamma[(tau >= measured[0]) & (tau <= measured[1])].max()
+    index, _ = find_peaks(np.concatenate([[0.0], gamma, [0.0]]), prominence=0.02 * top)
+    index = index - 1
+    edges = [0] + [a + int(np.argmin(gamma[a:b + 1])) for a, b in zip(index[:-1], index[1:])] + [gamma.size - 1]
+    return [(float(tau[i]), float(np.trapezoid(gamma[lo:hi + 1], y[lo:hi + 1])))
+            for i, lo, hi in zip(index, edges[:-1], edges[1:])]
+
+
+def comparison_spectra():
+    import anodelab
+
+    spectra = [("virtual 2-ZARC, 1 % noise", eis_spectrum(TWO_ZARC, noise_pct=1.0, points_per_decade=10, seed=0).data[0])]
+    folder = Path("/work/shared/data/external/eis")
+    for name in ("pydrttools_LIB_data.txt", "impedancepy_exampleData.csv"):
+        if (folder / name).exists():
+            spectra.append((name, anodelab.read(folder / name)[0]))
+    return spectra
+
+
+def compare_pydrttools(lambda_fixed=1e-3, coeff=0.5, repeat=3) -> list[dict[str, object]] | None:
+    """Run both tools on the same spectra; None when the pyDRTtools interpreter is missing."""
+    if not Path(ANCHOR).exists():
+        return None
+    from anodelab.drt import fit as drt_fit, kernels, solve
+
+    spectra = comparison_spectra()
+    job = {"lambda": lambda_fixed, "coeff": coeff, "repeat": repeat, "spectra": [
+        {"f": s.frequency_Hz.tolist(), "re": s.Z_ohm.real.tolist(), "im": s.Z_ohm.imag.tolist()} for _, s in spectra]}
+    done = subprocess.run([ANCHOR, "-c", PYDRTTOOLS_SCRIPT], input=json.dumps(job), capture_output=True, text=True,
+                          timeout=1200, check=False, env={**os.environ, "MPLBACKEND": "Agg", "QT_QPA_PLATFORM": "offscreen"})
+    if done.returncode != 0:
+        print("pyDRTtools failed:", done.stderr.strip().splitlines()[-1:])
+        return None
+    theirs_all = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = []
+    for (name, spectrum), theirs in zip(spectra, theirs_all, strict=True):
+        f = spectrum.frequency_Hz
+        # same RBF width: pyDRTtools puts one RBF per frequency, so use the data's points per decade
+        per_decade = round((f.size - 1) / np.log10(f.max() / f.min()), 3)
+        options = {"shape_factor": coeff, "fit": "combined", "derivative_order": 2, "rbf_per_decade": per_decade}
+
+        def clear():
+            kernels._basis.cache_clear(), solve._problem.cache_clear(), drt_fit._output_grid.cache_clear()
+
+        times = {}
+        for criterion in ("gcv", "mgcv"):
+            cold = []
+            for _ in range(repeat):
+                clear()
+                cold.append(cpu(lambda c=criterion: drt(spectrum, criterion=c, **options)))
+            times[criterion] = (float(np.median(cold)), cpu(lambda c=criterion: drt(spectrum, criterion=c, **options), repeat=10))
+        auto = {c: drt(spectrum, criterion=c, **options) for c in ("gcv", "mgcv")}
+        fixed = drt(spectrum, lambda_=lambda_fixed, **options)
+        # gamma difference at the fixed lambda, on pyDRTtools' tau grid inside both tau ranges
+        t_tau, t_gamma = np.array(theirs["custom"]["tau_s"]), np.array(theirs["custom"]["gamma_ohm"])
+        common = (t_tau >= fixed.tau_s.min()) & (t_tau <= fixed.tau_s.max())
+        ours_on_theirs = np.interp(np.log(t_tau[common]), np.log(fixed.tau_s), fixed.gamma_ohm)
+        difference = float(np.max(np.abs(ours_on_theirs - t_gamma[common])) / np.max(t_gamma[common]))
+        measured = (1.0 / (2 * np.pi * f.max()), 1.0 / (2 * np.pi * f.min()))
+        rows.append({
+            "spectrum": name, "frequencies": int(f.size), "rbf_per_decade": per_decade,
+            "ours_cpu_s": {c: {"cold": v[0], "cached": v[1]} for c, v in times.items()},
+            "pydrttools_cpu_s": {c: theirs[c]["cpu_s"] for c in ("GCV", "mGCV", "custom")},
+            "ours_lambda": {c: r.lambda_ for c, r in auto.items()},
+            "ours_lambda_at_edge": {c: r.lambda_at_edge for c, r in auto.items()},
+            "pydrttools_lambda": {c: theirs[c]["lambda"] for c in ("GCV", "mGCV")},
+            "pydrttools_GCV_grid_argmin": theirs["GCV_grid_argmin"],
+            "ours_peaks_mgcv": [(p.tau_s, p.R.value) for p in auto["mgcv"].peaks],
+            "ours_R_pol_mgcv": auto["mgcv"].R_pol.value,
+            "pydrttools_peaks_GCV": curve_peaks(np.array(theirs["GCV"]["tau_s"]), np.array(theirs["GCV"]["gamma_ohm"]), measured),
+            "pydrttools_R_pol_GCV": theirs["GCV"]["R_pol_ohm"],
+            "fixed_lambda": lambda_fixed,
+            "fixed_ours_R_pol": fixed.R_pol.value, "fixed_pydrttools_R_pol": theirs["custom"]["R_pol_ohm"],
+            "fixed_ours_R_inf": fixed.R_inf.value, "fixed_pydrttools_R_inf": theirs["custom"]["R_inf_ohm"],
+            "fixed_ours_peaks": [(p.tau_s, p.R.value) for p in fixed.peaks],
+            "fixed_pydrttools_peaks": curve_peaks(t_tau, t_gamma, measured),
+            "fixed_max_gamma_difference_of_max": difference,
+        })
+    return rows
+
+
+def _peaks(peaks) -> str:
+    return ", ".join(f"{tau:.3g} s: {r:.4g}" for tau, r in peaks)
+
+
+def report_comparison(rows) -> None:
+    print("\nanodelab vs pyDRTtools 0.2 simple_run (Gaussian RBF, FWHM coeff = shape_factor = 0.5, 2nd-derivative "
+          "penalty, combined Re-Im, L and R_inf fitted, x >= 0; CPU s per spectrum, 1 thread, median):")
+    for row in rows:
+        o, t = row["ours_cpu_s"], row["pydrttools_cpu_s"]
+        print(f"- {row['spectrum']} ({row['frequencies']} frequencies, {row['rbf_per_decade']} RBF/decade)")
+        print(f"    CPU auto: ours mgcv {o['mgcv']['cold']*1e3:.1f} ms cold / {o['mgcv']['cached']*1e3:.2f} ms cached, "
+              f"gcv {o['gcv']['cold']*1e3:.1f} / {o['gcv']['cached']*1e3:.2f} ms; pyDRTtools GCV {t['GCV']*1e3:.0f} ms, "
+              f"mGCV {t['mGCV']*1e3:.0f} ms, fixed {t['custom']*1e3:.0f} ms")
+        print(f"    ratio pyDRTtools GCV / ours mgcv: {t['GCV'] / o['mgcv']['cold']:.0f}x (cold), "
+              f"{t['GCV'] / o['mgcv']['cached']:.0f}x (cached); 200-spectrum series estimated as 200 x per-spectrum: "
+              f"pyDRTtools {200 * t['GCV']:.0f} s")
+        print(f"    lambda: ours mgcv {row['ours_lambda']['mgcv']:.3g}, gcv {row['ours_lambda']['gcv']:.3g} "
+              f"(at edge: {row['ours_lambda_at_edge']}); pyDRTtools GCV {row['pydrttools_lambda']['GCV']:.3g}, "
+              f"mGCV {row['pydrttools_lambda']['mGCV']:.3g} (start {row['fixed_lambda']:g}); argmin of its GCV score "
+              f"on a grid 1e-7..1: {row['pydrttools_GCV_grid_argmin']:.3g}")
+        print(f"    auto peaks (tau: R ohm): ours [{_peaks(row['ours_peaks_mgcv'])}], R_pol {row['ours_R_pol_mgcv']:.4g}; "
+              f"pyDRTtools [{_peaks(row['pydrttools_peaks_GCV'])}], R_pol {row['pydrttools_R_pol_GCV']:.4g}")
+        print(f"    fixed lambda {row['fixed_lambda']:g}: R_pol ours {row['fixed_ours_R_pol']:.4g} / pyDRTtools "
+              f"{row['fixed_pydrttools_R_pol']:.4g}; R_inf {row['fixed_ours_R_inf']:.4g} / {row['fixed_pydrttools_R_inf']:.4g}; "
+              f"peaks ours [{_peaks(row['fixed_ours_peaks'])}], pyDRTtools [{_peaks(row['fixed_pydrttools_peaks'])}]; "
+              f"max |gamma difference| / max gamma = {row['fixed_max_gamma_difference_of_max']:.3f}")
+
+
 def main() -> int:
     numbers = ours()
     print("anodelab DRT (CPU s, 1 thread; 2-ZARC, 1 % noise, 71 frequencies, auto lambda by mGCV):")
@@ -94,14 +260,19 @@ def main() -> int:
     spectrum = eis_spectrum(TWO_ZARC, noise_pct=1.0, points_per_decade=10, seed=0).data[0]
     reference = anchors(spectrum)
     if reference is None:
-        print(f"anchors: {ANCHOR} not found; our numbers alone (issue 6 measured the anchors at 0.2-0.6 s per "
-              "spectrum and ~55 s per 200-spectrum series)")
+        print(f"anchors: {ANCHOR} not found; our numbers alone")
         return 0
-    print("anchors:", json.dumps(reference))
+    print("pyimpspec:", json.dumps(reference))
     value = reference.get("pyimpspec_tr_rbf_auto_s")
     if isinstance(value, float):
         print(f"  ratio pyimpspec / anodelab (single, cached kernels): {value / numbers['single_cached_s']:.0f}x")
         print(f"  ratio 200 x pyimpspec / anodelab series: {200 * value / numbers['series200_s']:.0f}x")
+    rows = compare_pydrttools()
+    if rows is not None:
+        report_comparison(rows)
+        print(f"  anodelab series200: {numbers['series200_s']:.2f} s")
+        if "--json" in sys.argv:
+            print(json.dumps(rows))
     return 0
 
 

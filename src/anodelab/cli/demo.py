@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 HELP = "generate a small virtual study of the five papers' experiments, read it back, summarise it"
 
@@ -22,12 +23,30 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict()))
         return 0
-    print(f"anodelab demo: wrote {len(result.files)} files (each with .cell.toml and .truth.json) to "
-          f"{result.folder} and read them back")
+    print(f"anodelab demo: wrote {len(result.files)} files (each with .cell.toml, .truth.json and, where an "
+          f"analysis applies, .results.json) to {result.folder} and read them back")
     names = [path.relative_to(result.folder).as_posix() for path in result.files]
     width = max(map(len, names))
-    for name, kind, summary in zip(names, result.kinds, result.summaries):
+    for name, kind, summary, results in zip(names, result.kinds, result.summaries, result.analyses):
         size = (f"{summary['spectra']} spectra, {summary['rows']} points" if summary["kind"] == "spectra"
                 else f"{summary['rows']} rows, {summary['steps']} steps")
-        print(f"  {name:<{width}}  {kind:<16} {size}")
+        print(f"  {name:<{width}}  {kind:<16} {size:<22} {headline(results)}".rstrip())
     return 0
+
+
+def headline(results: dict[str, Any]) -> str:
+    """The one or two numbers a researcher looks at first, from a file's analysis results."""
+    parts = []
+    summary = results.get("cycle_summary")
+    if summary and summary.get("ice") is not None:
+        parts.append(f"ICE {summary['ice']:.3f}")
+    if summary and summary.get("retention") is not None:
+        parts.append(f"retention {summary['retention']:.3f}")
+    for name in ("arrhenius", "conductivity"):
+        fit = (results.get(name) or {}).get("arrhenius")
+        if fit:
+            parts.append(f"Ea {fit['Ea_kJ_mol']:.1f} ± {fit['Ea_kJ_mol_stderr']:.1f} kJ/mol ({fit['form']})")
+    kk = results.get("kk")
+    if kk:
+        parts.append(f"KK {kk['n_passed']}/{len(kk['spectra'])} pass")
+    return "; ".join(parts)
