@@ -285,8 +285,9 @@ def main() -> None:
             py_c, py_t = _score(py[index], spectrum.Z_ohm) if py is not None else (float("nan"), float("nan"))
             ours_c, ours_t = ours[index]
             best_other = np.nanmin([ref_c, py_c, np.inf])
-            flag = "" if ours_c <= best_other * (1 + 1e-3) else "  <- ours worse"
-            skipped = "  (impedance.py skipped: > {:.0f} s)".format(args.reference_timeout) if np.isnan(ref_c) and (ref is None or index >= len(ref)) else ""
+            # 1e-10 absolute: below the text files' own rounding (~1e-7 relative per point), i.e. exact-data ties
+            flag = "" if ours_c <= best_other * (1 + 1e-3) + 1e-10 else "  <- ours worse"
+            skipped = f"  (impedance.py skipped: > {args.reference_timeout:.0f} s)" if np.isnan(ref_c) and (ref is None or index >= len(ref)) else ""
             failed = [f"{tool} failed: {r['error'][:60]}" for tool, rs in (("impedance.py", ref), ("pyimpspec", py)) if rs is not None and index < len(rs) for r in [rs[index]] if r.get("error")]
             print(
                 f"  {name[:36]:36s} {index:2d} {circuit:32s} {ours_c:9.3e} {ref_c:9.3e} {py_c:9.3e}   {ours_t:11.2f} {ref_t:7.2f} {py_t:7.2f}"
