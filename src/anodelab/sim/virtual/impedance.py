@@ -33,6 +33,7 @@ from anodelab.models.circuits import CPE, ZARC, C, Circuit, Parallel, R, Series,
 from anodelab.models.kinetics import (
     GAS_CONSTANT_J_MOL_K,
     ZERO_CELSIUS_K,
+    arrhenius,
     check_positive,
     kJ_mol_to_eV,
 )
@@ -411,8 +412,9 @@ def arrhenius_resistance_ohm(
     if form not in ARRHENIUS_FORMS:
         raise ValidationError("form", f"expected one of {', '.join(ARRHENIUS_FORMS)}, got {form!r}")
     T = np.asarray(T_K, dtype=np.float64)
-    boltzmann = np.exp(Ea_kJ_mol * 1e3 / GAS_CONSTANT_J_MOL_K * (1.0 / T - 1.0 / T_ref_K))
-    return R_ref_ohm * boltzmann * (T / T_ref_K if form == "T/R" else 1.0)
+    prefactor = _arrhenius_prefactor(Ea_kJ_mol, R_ref_ohm, T_ref_K, form)
+    conductance = arrhenius(T, Ea_kJ_mol=Ea_kJ_mol, prefactor=prefactor)  # T/R or 1/R
+    return (T if form == "T/R" else 1.0) / conductance
 
 
 def _arrhenius_prefactor(Ea_kJ_mol: float, R_ref_ohm: float, T_ref_K: float, form: str) -> float:
