@@ -12,6 +12,7 @@ import anodelab
 from anodelab.core.errors import ValidationError
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
 from anodelab.drt import WINDOW_PRESETS, drt, drt_series
+from anodelab.drt.series import drt_analysis
 from anodelab.models.circuits import ZARC, R, Series, zarc_drt
 from anodelab.sim.virtual import eis_spectrum, insitu_eis_series
 
@@ -142,24 +143,67 @@ def test_series_traces_follow_truth():
         assert np.all(np.abs(result.process_R_ohm[name] - truth) < 3.0 * stderr + 0.02 * truth)
     # batched solve == one-by-one solve
     single = drt(spectra[3], windows=windows)
-    np.testing.assert_allclose(result.results[3].gamma_ohm, single.gamma_ohm, rtol=1e-10, atol=1e-12)
-    assert result.results[3].lambda_ == pytest.approx(single.lambda_, rel=1e-12)
+    np.testing.assert_allclose(result.results[3].gamma_ohm, single.gamma_ohm, rtol=1e-8, atol=1e-9 * single.gamma_ohm.max())
+    assert result.results[3].lambda_ == pytest.approx(single.lambda_, rel=1e-9)
     shared = drt_series(SpectrumSeries.of(spectra), shared_lambda=True)
     assert len({r.lambda_ for r in shared.results}) == 1
     json.dumps(result.to_dict())
-    assert list(result.to_dataframe().columns)[-2:] == ["fast_ohm", "slow_ohm"]
+    assert list(result.to_dataframe().columns)[-4:] == ["fast_ohm", "fast_ohm_stderr", "slow_ohm", "slow_ohm_stderr"]
 
 
-def test_insitu_series_runs_and_finds_the_bulk_resistance():
-    # The virtual in-situ GEIS (3 arcs + a Warburg tail, paper 000) is solved and R_inf follows R_bulk;
-    # its per-process traces are NOT yet accurate (unweighted rows: mGCV picks lambda ~1e-6 and the
-    # SEI/ct arcs merge when R_ct is small), so they are not asserted here.
-    experiment = insitu_eis_series(noise_pct=0.5)
-    result = drt_series(experiment.data, windows="si_zno")
+def test_insitu_series_traces_follow_truth():
+    # The virtual in-situ GEIS of paper 000 (SSE, SEI, ct arcs + a semi-infinite Warburg tail, 0.2 %
+    # noise, 8 points per decade) through lithiation and delithiation, as the study runs it (one shared
+    # lambda, paper 000's windows): every process trace within 15 % of the truth (measured over seeds
+    # 0-2: SSE <= 3 %, SEI <= 7 %, ct <= 11 %; the ct-SEI pair is one decade apart when R_ct is smallest).
+    experiment = insitu_eis_series()
+    result = drt_analysis(experiment.data)
+    for name in ("R_SSE", "R_SEI", "R_ct"):
+        truth = np.asarray(experiment.truth[f"{name}_ohm"], dtype=float)
+        np.testing.assert_allclose(result.process_R_ohm[name], truth, rtol=0.15, err_msg=name)
+    assert all(r.peak_R_method == "zarc-deconvolution" for r in result.results)
     R_inf = np.array([r.R_inf.value for r in result.results])
-    np.testing.assert_allclose(R_inf, experiment.truth["R_bulk_ohm"], atol=2.5)
+    np.testing.assert_allclose(R_inf, experiment.truth["R_bulk_ohm"], atol=1.0)
     assert result.coordinate_name == "time_s"
     np.testing.assert_allclose(result.coordinate, experiment.truth["time_s"])
+    # the tail beyond the slowest measured time constant is a peak of its own, named by no window
+    assert all(r.peaks[-1].process is None and r.peaks[-1].tau_s > 0.5 for r in result.results)
+
+
+def test_deconvolution_model_and_jacobian():
+    from anodelab.drt.deconvolution import _model
+
+    rng = np.random.default_rng(1)
+    omega = 2 * np.pi * np.logspace(5, -1, 40)
+    linear = np.stack([np.ones(40), 1j * omega / omega.max()], axis=1).astype(complex)
+    theta = np.array([0.2, 0.01, np.log(0.3), np.log(0.5), np.log(1e-4), np.log(2e-2), 0.85, 0.7, np.log(0.2), 0.5])
+    Z, J = _model(theta, omega, linear, 2, True)
+    expected = (0.2 + 0.01j * omega / omega.max() + ZARC(0.3, 1e-4, 0.85).impedance(omega / (2 * np.pi))
+                + ZARC(0.5, 2e-2, 0.7).impedance(omega / (2 * np.pi)) + 0.2 * (1j * omega / omega.min()) ** -0.5)
+    np.testing.assert_allclose(Z, expected, rtol=1e-12)
+    for i in range(theta.size):
+        step = 1e-6 * rng.choice([-1, 1])
+        shifted = theta.copy()
+        shifted[i] += step
+        numeric = (_model(shifted, omega, linear, 2, True)[0] - Z) / step
+        np.testing.assert_allclose(J[:, i], numeric, rtol=1e-4, atol=1e-7 * np.abs(Z).max())
+
+
+def test_diffusion_tail_and_series_capacitance():
+    from anodelab.models.circuits import C, W
+
+    # two arcs and a semi-infinite Warburg tail: the arcs' R come back from the deconvolution
+    tail = Series(R(10.0), ZARC(30.0, 1e-5, 0.85), ZARC(60.0, 1e-2, 0.8), W(40.0))
+    result = drt(_spectrum(tail, noise=0.2))
+    arcs = [p for p in result.peaks if p.tau_s < 1.0]
+    assert [p.R.value for p in arcs] == pytest.approx([30.0, 60.0], rel=0.05)
+    assert result.peak_R_method == "zarc-deconvolution"
+    # a blocking electrode: the series capacitance is fitted, the arc is unharmed
+    blocking = Series(R(10.0), ZARC(50.0, 1e-3, 0.9), C(1e-3))
+    result = drt(_spectrum(blocking, noise=0.2))
+    assert result.C.value == pytest.approx(1e-3, rel=0.05)
+    assert [p.R.value for p in result.peaks] == pytest.approx([50.0], rel=0.03)
+    assert drt(_spectrum(ONE_ZARC)).C is None or drt(_spectrum(ONE_ZARC)).C.value > 1.0
 
 
 def test_series_groups_different_grids():
@@ -190,3 +234,46 @@ def test_cli_json(tmp_path, capsys):
     assert "R_pol" in capsys.readouterr().out
     assert main(["drt", str(one), "--lambda", "oops"]) == 2
     assert main(["drt", str(one), "--windows", "{bad"]) == 2
+
+
+@pytest.mark.parametrize("mean", [0.5, -1.0])
+def test_truncated_sampler_matches_the_truncated_normal(mean):
+    from scipy.stats import truncnorm
+
+    from anodelab.drt.sampling import truncated_gaussian_samples
+
+    draws = truncated_gaussian_samples(np.array([mean]), np.array([[1.0]]), np.array([1.0]), 8000, np.random.default_rng(0))
+    reference = truncnorm(-mean, np.inf, loc=mean, scale=1.0)
+    assert draws.min() >= 0.0
+    assert draws.mean() == pytest.approx(reference.mean(), abs=0.03)
+    assert draws.std() == pytest.approx(reference.std(), abs=0.03)
+
+
+def test_truncated_sampler_correlated_against_rejection():
+    from anodelab.drt.sampling import truncated_gaussian_samples
+
+    rng = np.random.default_rng(1)
+    mean, covariance = np.array([0.3, -0.2]), np.array([[1.0, 0.8], [0.8, 1.0]])
+    draws = truncated_gaussian_samples(mean, covariance, np.ones(2), 8000, rng)
+    accepted = rng.multivariate_normal(mean, covariance, 200_000)
+    accepted = accepted[(accepted >= 0).all(axis=1)]
+    np.testing.assert_allclose(draws.mean(axis=0), accepted.mean(axis=0), atol=0.04)
+    np.testing.assert_allclose(np.cov(draws.T), np.cov(accepted.T), atol=0.04)
+
+
+def test_sampled_band_is_non_negative_and_holds_the_truth():
+    spectrum = _spectrum(ONE_ZARC)
+    result = drt(spectrum, credible=0.95, band="sampled", samples=200)
+    assert result.settings["credible_band"].startswith("percentiles")
+    assert np.all(result.gamma_lower_ohm >= 0) and np.all(result.gamma_upper_ohm >= result.gamma_lower_ohm)
+    true = _true_gamma(ONE_ZARC, result.tau_s)
+    support = true > 0.01 * true.max()
+    inside = (true >= result.gamma_lower_ohm) & (true <= result.gamma_upper_ohm)
+    assert inside[support].mean() > 0.5  # measured 0.50-0.76 (seeds 0-3, 1000 samples): the same bias limit
+    # at the peak top no constraint is active: the truncated posterior's band ~ the Gaussian one
+    gaussian = drt(spectrum, credible=0.95)
+    top = int(np.argmax(result.gamma_ohm))
+    width = result.gamma_upper_ohm[top] - result.gamma_lower_ohm[top]
+    assert width == pytest.approx(gaussian.gamma_upper_ohm[top] - gaussian.gamma_lower_ohm[top], rel=0.3)
+    with pytest.raises(ValidationError, match="band"):
+        drt(spectrum, credible=0.95, band="mcmc")

@@ -92,7 +92,10 @@ def test_cli_default_folder_replaces_a_previous_demo(tmp_path, monkeypatch, caps
     assert not (folder / "000_old").exists()  # listed by the previous demo: removed
     assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").exists()
     results = list(folder.rglob("*.results.json"))  # one per file whose kind has analyses
-    assert len(json.loads((folder / MARKER).read_text())["files"]) == 3 * len(PLAN) + len(results)
+    figures = list(folder.rglob("*.png"))  # the DRT curves of every EIS file, the map of every in-situ series
+    assert {f.name for f in figures} >= {"si_zno_insitu_eis.drt.png", "si_zno_insitu_eis.drt-map.png"}
+    assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
+    assert len(json.loads((folder / MARKER).read_text())["files"]) == 3 * len(PLAN) + len(results) + len(figures)
 
 
 def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):

@@ -21,12 +21,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how auto chooses lambda (default mgcv)")
     parser.add_argument("--windows", metavar="PRESET|JSON",
                         help='tau windows naming processes: si_zno, si_c_pulse, or JSON {"name": [low_s, high_s]}')
+    parser.add_argument("--shared-lambda", action="store_true",
+                        help="one lambda for all spectra of a series (geometric mean of the per-spectrum choices)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _summary(result: Any) -> dict[str, Any]:
     out = result.to_dict(curves=False)
-    return {key: out[key] for key in ("lambda", "criterion", "R_inf", "peaks", "R_pol", "lambda_at_edge", "process_R_ohm")}
+    keys = ("lambda", "criterion", "R_inf", "peaks", "R_pol", "lambda_at_edge", "L_H", "C_F", "peak_R_method",
+            "process_R_ohm", "process_R_ohm_stderr")
+    return {key: out[key] for key in keys}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if len(data) == 1:
         payload = _summary(drt(data[0], **options))
     else:
-        result = drt_series(data, **options)
+        result = drt_series(data, shared_lambda=args.shared_lambda, **options)
         payload = {"series": [_summary(r) for r in result.results],
                    "coordinate_name": result.coordinate_name,
                    "coordinate": result.to_dict()["coordinate"]}

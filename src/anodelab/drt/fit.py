@@ -10,7 +10,8 @@ on the unit of Z. Lambda: :mod:`anodelab.drt.lambda_choice`. Peaks: :mod:`anodel
 Credible band: the Gaussian posterior of the *unconstrained* regularised problem, covariance
 ``sigma^2 (A'A + lambda R'R)^-1`` with ``sigma^2 = |residual|^2 / (rows - tr H)`` from the final fit,
 centred on the (non-negative) solution, the lower bound clipped at 0. It is computed from the cached
-decomposition in well under a millisecond. Sampling of the truncated posterior is not implemented.
+decomposition in well under a millisecond. On request (``band="sampled"``) the band is instead the
+percentiles of samples of that posterior truncated to non-negative unknowns (:mod:`anodelab.drt.sampling`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ValidationError
 from anodelab.core.result import Quantity
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
+from anodelab.drt.deconvolution import deconvolve
 from anodelab.drt.kernels import Basis, basis_for, centres_for
 from anodelab.drt.lambda_choice import CRITERIA, choose_lambda
 from anodelab.drt.peaks import (
@@ -37,9 +39,13 @@ from anodelab.drt.peaks import (
     resolve_windows,
 )
 from anodelab.drt.result import DRTResult
-from anodelab.drt.solve import FITS, problem_for, solve_nnls
+from anodelab.drt.solve import FITS, Problem, problem_for, solve_nnls
 
 OUTPUT_POINTS_PER_DECADE = 50
+BANDS = {
+    "gaussian": "Gaussian posterior of the unconstrained problem, lower clipped at 0",
+    "sampled": "percentiles of the posterior truncated to non-negative unknowns (exact HMC samples)",
+}
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,16 @@ class Settings:
     fit: str = "combined"
     criterion: str = "mgcv"
     inductance: bool = True
+    capacitance: bool = True
     nonnegative: bool = True
+    deconvolve: bool = True
     derivative_order: int = 2
     points_per_decade: float = 10.0
     extend_decades: float = 0.5
     credible: float | None = None
+    band: str = "gaussian"
+    samples: int = 1000
+    seed: int | None = 0
     min_prominence: float = DEFAULT_MIN_PROMINENCE
     min_significance: float = DEFAULT_MIN_SIGNIFICANCE
 
@@ -76,6 +87,10 @@ class Settings:
             isinstance(self.credible, float) and 0.0 < self.credible < 1.0
         ):
             raise ValidationError("credible", f"must be a probability in (0, 1), got {self.credible!r}")
+        if self.band not in BANDS:
+            raise ValidationError("band", f"expected one of {', '.join(BANDS)}, got {self.band!r}")
+        if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 10:
+            raise ValidationError("samples", f"must be an integer >= 10, got {self.samples!r}")
         if not self.min_significance >= 0.0:
             raise ValidationError("min_significance", f"must be >= 0, got {self.min_significance!r}")
         if not 0.0 < self.min_prominence < 1.0:
@@ -87,6 +102,8 @@ class Settings:
             "shape_factor": self.shape_factor,
             "fit": self.fit,
             "inductance": self.inductance,
+            "series_capacitance": self.capacitance,
+            "deconvolve": self.deconvolve,
             "nonnegative": self.nonnegative,
             "derivative_order": self.derivative_order,
             "rbf_per_decade": self.points_per_decade,
@@ -94,7 +111,8 @@ class Settings:
             "weighting": "none (Z normalised by max |Z|)",
             "min_prominence_of_max_gamma": self.min_prominence,
             "min_prominence_in_posterior_sd": self.min_significance,
-            "credible_band": "Gaussian posterior of the unconstrained problem, lower clipped at 0",
+            "credible_band": BANDS[self.band if self.nonnegative else "gaussian"],
+            **({"samples": self.samples, "seed": self.seed} if self.band == "sampled" and self.nonnegative else {}),
         }
 
 
@@ -127,6 +145,36 @@ def _basis(frequency_Hz: NDArray[np.float64], settings: Settings) -> Basis:
     return basis_for(frequency_Hz, centres, settings.shape_factor, settings.derivative_order)
 
 
+def _series_elements(
+    problem: Problem,
+    p: NDArray[np.float64],
+    covariance: NDArray[np.float64],
+    Z: NDArray[np.complex128],
+    Z_drt: NDArray[np.complex128],
+    scale: float,
+) -> tuple[Quantity, Quantity | None, Quantity | None, NDArray[np.complex128]]:
+    """R_inf, L, series C (ohm, H, F; None where not fitted) and the fitted impedance (ohm)."""
+    omega = problem.basis.omega_rad_s
+    if problem.has_R_inf:
+        R_inf = Quantity(float(p[0] * scale), float(np.sqrt(covariance[0, 0]) * scale), "ohm")
+    else:  # imaginary-only fit: R_inf from the real part the DRT leaves
+        leftover = Z.real - Z_drt.real
+        R_inf = Quantity(float(np.mean(leftover)), float(np.std(leftover) / math.sqrt(leftover.size)), "ohm")
+    L = C = None
+    Z_fit = Z_drt + R_inf.value
+    i = int(problem.has_R_inf)
+    if problem.has_L:
+        factor = scale / omega.max()
+        L = Quantity(float(p[i] * factor), float(np.sqrt(covariance[i, i]) * factor), "H")
+        Z_fit = Z_fit + 1j * omega * L.value
+        i += 1
+    if problem.has_C and p[i] > 0:  # p[i] = 1 / (w_min C s); 0 means no series capacitance
+        value = 1.0 / (omega.min() * scale * p[i])
+        C = Quantity(float(value), float(value * np.sqrt(covariance[i, i]) / p[i]), "F")
+        Z_fit = Z_fit - 1j / (omega * value)
+    return R_inf, L, C, Z_fit
+
+
 def solve_group(
     frequency_Hz: NDArray[np.float64],
     Z: NDArray[np.complex128],
@@ -138,13 +186,13 @@ def solve_group(
 ) -> list[DRTResult]:
     """DRTs of the columns of ``Z`` (N, S), all on ``frequency_Hz`` (sorted high to low)."""
     basis = _basis(frequency_Hz, settings)
-    problem = problem_for(basis, settings.fit, settings.inductance)
+    problem = problem_for(basis, settings.fit, settings.inductance, settings.capacitance)
     scale = np.max(np.abs(Z), axis=0)
     if np.any(scale <= 0):
         raise ValidationError("Z_ohm", "a spectrum is identically zero")
     Zn = Z / scale
     if lambda_ is None:
-        choice = choose_lambda(basis, settings.fit, settings.inductance, Zn, settings.criterion)
+        choice = choose_lambda(basis, settings.fit, settings.inductance, settings.capacitance, Zn, settings.criterion)
         lambdas, at_edge = choice.lambdas, choice.at_edge
         if shared_lambda:
             lambdas = np.full_like(lambdas, float(np.exp(np.mean(np.log(lambdas)))))
@@ -167,6 +215,7 @@ def solve_group(
     measured = (tau >= 1.0 / (2.0 * np.pi * frequency_Hz.max()) * (1 - 1e-9)) & (
         tau <= 1.0 / (2.0 * np.pi * frequency_Hz.min()) * (1 + 1e-9)
     )
+    rng = np.random.default_rng(settings.seed)
     results = []
     for s in range(Z.shape[1]):
         lam = float(lambdas[s])
@@ -176,40 +225,54 @@ def solve_group(
         residual_rows = b - problem.A @ p
         d = problem.nu + lam * (1.0 - problem.nu)
         dof = max(rows - float(np.sum(problem.nu / d)), 1.0)
-        sigma2 = float(residual_rows @ residual_rows) / dof
-        covariance = sigma2 * problem.covariance(lam)
+        covariance = float(residual_rows @ residual_rows) / dof * problem.covariance(lam)
         cov_x = covariance[k:, k:]
         gamma_n = phi @ x
-        sd = np.sqrt(np.maximum(np.sum((phi @ cov_x) * phi, axis=1), 0.0))
         lower = upper = None
-        if z_value is not None:
+        if settings.credible is not None and settings.band == "sampled" and settings.nonnegative:
+            from anodelab.drt.sampling import truncated_gaussian_samples
+
+            draws = truncated_gaussian_samples(problem.unconstrained(b, lam), covariance, p, settings.samples, rng)
+            curves = phi @ draws[:, k:].T
+            tail = 50.0 * (1.0 - settings.credible)
+            lower, upper = (np.percentile(curves, q, axis=1) * scale[s] for q in (tail, 100.0 - tail))
+        elif z_value is not None:
+            sd = np.sqrt(np.maximum(np.sum((phi @ cov_x) * phi, axis=1), 0.0))
             lower = gamma_n - z_value * sd
             if settings.nonnegative:
                 lower = np.maximum(lower, 0.0)
             upper = (gamma_n + z_value * sd) * scale[s]
             lower = lower * scale[s]
         Z_drt = (basis.A_re @ x + 1j * (basis.A_im @ x)) * scale[s]
-        if problem.has_R_inf:
-            R_inf = Quantity(float(p[0] * scale[s]), float(np.sqrt(covariance[0, 0]) * scale[s]), "ohm")
-        else:  # imaginary-only fit: R_inf from the real part the DRT leaves
-            leftover = Z[:, s].real - Z_drt.real
-            R_inf = Quantity(float(np.mean(leftover)), float(np.std(leftover) / math.sqrt(leftover.size)), "ohm")
-        L = None
-        Z_fit = Z_drt + R_inf.value
-        if problem.has_L:
-            i = int(problem.has_R_inf)
-            factor = scale[s] / omega.max()
-            L = Quantity(float(p[i] * factor), float(np.sqrt(covariance[i, i]) * factor), "H")
-            Z_fit = Z_fit + 1j * omega * L.value
+        R_inf, L, C, Z_fit = _series_elements(problem, p, covariance, Z[:, s], Z_drt, float(scale[s]))
         areas = basis.areas
         R_pol = Quantity(
             float(areas @ x * scale[s]), float(np.sqrt(max(areas @ cov_x @ areas, 0.0)) * scale[s]), "ohm"
         )
         gamma = gamma_n * scale[s]
-        peaks = find_peaks(
+        peaks, W = find_peaks(
             basis, ln_tau, gamma, x, cov_x, float(scale[s]), windows, settings.min_prominence,
-            gamma_sd=sd * scale[s], min_significance=settings.min_significance, reference=measured,
+            min_significance=settings.min_significance, reference=measured,
         )
+        R_covariance = (W @ cov_x @ W.T) * scale[s] ** 2
+        method = "basin"
+        if settings.deconvolve and peaks:
+            drt_rms = math.sqrt(float(residual_rows @ residual_rows) / Zn.shape[0])
+            found = deconvolve(
+                omega, Zn[:, s], settings.fit, problem.nuisance_columns(), p[:k],
+                np.array([peak.tau_s for peak in peaks]), np.array([peak.R.value for peak in peaks]) / scale[s],
+                drt_rms,
+            )
+            if found is not None:  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated
+                method = "zarc-deconvolution"
+                K = found.R.size
+                R_covariance[:K, :] = R_covariance[:, :K] = 0.0
+                R_covariance[:K, :K] = found.R_covariance * scale[s] ** 2
+                peaks = tuple(
+                    replace(peak, R=Quantity(float(value * scale[s]), float(math.sqrt(max(R_covariance[i, i], 0.0))), "ohm"),
+                            n=float(n))
+                    for i, (peak, value, n) in enumerate(zip(peaks, found.R, found.n, strict=False))
+                ) + peaks[K:]
         results.append(
             DRTResult(
                 tau_s=tau,
@@ -219,6 +282,7 @@ def solve_group(
                 credible=settings.credible,
                 R_inf=R_inf,
                 L=L,
+                C=C,
                 R_pol=R_pol,
                 lambda_=lam,
                 lambda_at_edge=bool(at_edge[s]),
@@ -227,8 +291,9 @@ def solve_group(
                 Z_fit_ohm=Z_fit,
                 residuals_ohm=Z[:, s] - Z_fit,
                 peaks=peaks,
+                peak_R_method=method,
                 windows=windows,
-                process_R_ohm=process_resistances(peaks, windows),
+                process_R=process_resistances(peaks, windows, R_covariance),
                 settings={**settings.to_dict(), "scale_ohm": float(scale[s])},
             )
         )
@@ -244,11 +309,16 @@ def drt(
     lambda_: str | float = "auto",
     criterion: str = "mgcv",
     inductance: bool = True,
+    capacitance: bool = True,
     nonnegative: bool = True,
+    deconvolve: bool = True,
     derivative_order: int = 2,
     rbf_per_decade: float = 10.0,
     extend_decades: float = 0.5,
     credible: float | None = None,
+    band: str = "gaussian",
+    samples: int = 1000,
+    seed: int | None = 0,
     windows: str | Mapping[str, Sequence[float]] | None = None,
     min_prominence: float = DEFAULT_MIN_PROMINENCE,
     min_significance: float = DEFAULT_MIN_SIGNIFICANCE,
@@ -257,7 +327,8 @@ def drt(
 
     ``lambda_``: "auto" (chosen by ``criterion``: gcv, mgcv, lcurve, rescv) or a value (for Z normalised
     by its largest modulus, so a value means the same for any unit of Z). ``credible``: e.g. 0.95 for a
-    95 % band. ``windows``: a preset (``si_zno``, ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
+    95 % band; ``band``: "gaussian" (closed form, sub-millisecond) or "sampled" (``samples`` draws of the
+    posterior truncated to non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a preset (``si_zno``, ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
     """
     if isinstance(spectrum, SpectrumSeries):
         if len(spectrum) != 1:
@@ -266,9 +337,12 @@ def drt(
     if not isinstance(spectrum, Spectrum):
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
     settings = Settings(
-        basis, shape_factor, fit, criterion, bool(inductance), bool(nonnegative), derivative_order,
-        rbf_per_decade, extend_decades, None if credible is None else float(credible), min_prominence,
-        float(min_significance),
+        basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, inductance=bool(inductance),
+        capacitance=bool(capacitance), nonnegative=bool(nonnegative), deconvolve=bool(deconvolve), derivative_order=derivative_order,
+        points_per_decade=rbf_per_decade, extend_decades=extend_decades,
+        credible=None if credible is None else float(credible), band=band, samples=samples, seed=seed,
+        min_prominence=min_prominence,
+        min_significance=float(min_significance),
     )
     settings.check()
     if len(spectrum) < 5:

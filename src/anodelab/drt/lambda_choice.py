@@ -2,7 +2,7 @@
 
 Every criterion is evaluated on the *unconstrained* Tikhonov problem (closed form from the cached
 generalised eigendecomposition, see :mod:`anodelab.drt.solve`) for the impedance normalised by its
-largest ``|Z|``, at every lambda of a log grid (default 1e-10..1e1, 20 per decade) and for all spectra
+largest ``|Z|``, at every lambda of a log grid (default 1e-7..1, 20 per decade: the interval DRTtools searches) and for all spectra
 at once; the chosen value is the grid point that minimises (or, for the L-curve, maximises the
 curvature of) the criterion, refined by a parabola through it and its two neighbours in log lambda.
 A choice on the edge of the grid is reported (``at_edge``), never returned silently.
@@ -12,8 +12,8 @@ A choice on the edge of the grid is reported (``at_edge``), never returned silen
   DRTtools (Kim & Gu 2004; Maradesa et al. 2023).
 - ``lcurve``: maximum curvature of ``(log |residual|, log |R x|)`` (Hansen).
 - ``rescv``: real-imaginary cross-validation (Saccoccio et al. 2014): fit the real part, predict the
-  imaginary part and vice versa; the nuisance parameter the other part cannot see (L, R_inf) is
-  re-fitted by least squares to the residual it predicts.
+  imaginary part and vice versa; the nuisance parameters the other part cannot see (L and series C;
+  R_inf) are re-fitted by least squares to the residual it predicts.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from anodelab.drt.kernels import Basis
 from anodelab.drt.solve import Problem, problem_for
 
 CRITERIA = ("gcv", "mgcv", "lcurve", "rescv")
-DEFAULT_GRID = np.logspace(-10.0, 1.0, 221)
+DEFAULT_GRID = np.logspace(-7.0, 0.0, 141)
 
 
 @dataclass(frozen=True)
@@ -39,23 +39,28 @@ class LambdaChoice:
 
 
 def _residual_and_trace(problem: Problem, b: NDArray[np.float64], grid: NDArray[np.float64]):
-    """``|(I - H) b|^2`` (K, S), ``tr H`` (K,), ``|R x|^2`` (K, S) for every lambda of the grid."""
+    """``|(I - H) b|^2`` (K, S), ``tr H`` (K,), ``|R x|^2`` (K, S) for every lambda of the grid.
+
+    With ``c = U'b`` and ``y = c / d`` the coefficients in the V basis (``U'U = diag(nu)``):
+    ``|b - U y|^2 = |b|^2 - 2 c'y + nu'y^2`` and ``|R x|^2 = (1 - nu)'y^2``, so no fitted vector is formed."""
     d = problem.denominators(grid)  # (K, P)
     c = problem.U.T @ b  # (P, S)
-    residual = np.empty((grid.size, b.shape[1]))
-    penalty = np.empty((grid.size, b.shape[1]))
-    one_minus_nu = (1.0 - problem.nu)[:, None]
-    for k in range(grid.size):
-        coefficients = c / d[k][:, None]
-        fitted = problem.U @ coefficients
-        residual[k] = np.sum((b - fitted) ** 2, axis=0)
-        penalty[k] = np.sum(one_minus_nu * coefficients**2, axis=0)
-    trace = np.sum(problem.nu[None, :] / d, axis=1)
-    return residual, trace, penalty
+    inverse = 1.0 / d
+    c2 = c * c
+    residual = np.sum(b * b, axis=0)[None, :] - 2.0 * (inverse @ c2) + (problem.nu * inverse**2) @ c2
+    penalty = ((1.0 - problem.nu) * inverse**2) @ c2
+    trace = np.sum(problem.nu[None, :] * inverse, axis=1)
+    return np.maximum(residual, 0.0), trace, penalty
 
 
 def _scores(
-    problem: Problem, basis: Basis, inductance: bool, Zn: NDArray[np.complex128], criterion: str, grid: NDArray[np.float64]
+    problem: Problem,
+    basis: Basis,
+    inductance: bool,
+    capacitance: bool,
+    Zn: NDArray[np.complex128],
+    criterion: str,
+    grid: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     b = problem.rhs(Zn)
     rows = b.shape[0]
@@ -73,10 +78,11 @@ def _scores(
         curvature = (dx * ddy - ddx * dy) / np.maximum((dx**2 + dy**2) ** 1.5, 1e-300)
         return -curvature
     # rescv
-    real = problem_for(basis, "real", inductance)
-    imag = problem_for(basis, "imag", inductance)
+    real = problem_for(basis, "real", inductance, capacitance)
+    imag = problem_for(basis, "imag", inductance, capacitance)
     b_re, b_im = Zn.real, Zn.imag
-    omega = basis.omega_rad_s / basis.omega_rad_s.max()
+    hidden = imag.A[:, : imag.n_nuisance]  # the L and C columns of the imaginary part
+    project = hidden @ np.linalg.pinv(hidden) if hidden.shape[1] else None
     d_re, d_im = real.denominators(grid), imag.denominators(grid)
     c_re, c_im = real.U.T @ b_re, imag.U.T @ b_im
     scores = np.empty((grid.size, Zn.shape[1]))
@@ -86,8 +92,8 @@ def _scores(
         x_re = p_re[real.n_nuisance :]
         x_im = p_im[imag.n_nuisance :]
         err_im = b_im - basis.A_im @ x_re
-        if inductance:  # least-squares L' for the imaginary part the real fit cannot see
-            err_im = err_im - omega[:, None] * ((omega @ err_im) / (omega @ omega))
+        if project is not None:  # least-squares L', C' for the imaginary part the real fit cannot see
+            err_im = err_im - project @ err_im
         err_re = b_re - basis.A_re @ x_im
         err_re = err_re - err_re.mean(axis=0)  # least-squares R_inf
         scores[k] = np.sum(err_im**2, axis=0) + np.sum(err_re**2, axis=0)
@@ -98,14 +104,15 @@ def choose_lambda(
     basis: Basis,
     fit: str,
     inductance: bool,
+    capacitance: bool,
     Z_normalised: NDArray[np.complex128],
     criterion: str,
     grid: NDArray[np.float64] | None = None,
 ) -> LambdaChoice:
     """Lambda for each column of ``Z_normalised`` (N, S) by ``criterion`` over ``grid``."""
     grid = DEFAULT_GRID if grid is None else np.asarray(grid, dtype=np.float64)
-    problem = problem_for(basis, fit, inductance)
-    scores = _scores(problem, basis, inductance, Z_normalised, criterion, grid)
+    problem = problem_for(basis, fit, inductance, capacitance)
+    scores = _scores(problem, basis, inductance, capacitance, Z_normalised, criterion, grid)
     scores = np.where(np.isfinite(scores), scores, np.inf)
     best = np.argmin(scores, axis=0)
     log_grid = np.log10(grid)

@@ -8,10 +8,11 @@ least ``min_significance`` (default 3) posterior standard deviations of gamma at
 wiggle the noise can make is not a peak (on 2-ZARC spectra with 1 % noise the real peaks stand 10-30
 sd above their valleys, the wiggles in the tails at most 1.6 sd). The peak's tau is refined by a parabola through the maximum and its two neighbours in log tau.
 
-Resistance: each peak owns the basin between the minima of gamma that separate it from its
-neighbouring peaks (the outermost basins extend to +-infinity), and ``R = integral_basin gamma d ln tau``,
-which is linear in the RBF weights (``R = w . x``, ``w`` exact through erf), so the peaks' resistances
-add up to R_pol and the standard error is ``sqrt(w' Sigma w)`` with Sigma the posterior covariance.
+Basin resistance: each peak owns the basin between the minima of gamma that separate it from its
+neighbouring peaks (the outermost basins extend to +-infinity), and ``R_basin = integral_basin gamma d ln
+tau``, which is linear in the RBF weights (``R = w . x``, ``w`` exact through erf), so the basins add up to
+R_pol and the standard error is ``sqrt(w' Sigma w)`` with Sigma the posterior covariance. Overlapping
+peaks are then deconvolved (:mod:`anodelab.drt.deconvolution`) and ``Peak.R`` is the deconvolved value.
 
 Process windows: ``{name: (tau_low_s, tau_high_s)}``, half-open ``[low, high)``; a peak takes the name of
 the first window that holds its tau, or None. :data:`WINDOW_PRESETS` holds the papers' windows.
@@ -49,9 +50,14 @@ DEFAULT_MIN_SIGNIFICANCE = 3.0
 
 @dataclass(frozen=True)
 class Peak:
+    """One DRT peak. ``R``: its resistance (deconvolved when the ZARC fit was accepted, else = ``R_basin``);
+    ``R_basin``: gamma integrated over the peak's basin; ``n``: the fitted ZARC's dispersion (or None)."""
+
     tau_s: float
     gamma_ohm: float
     R: Quantity
+    R_basin: Quantity
+    n: float | None
     basin_tau_s: tuple[float | None, float | None]  # None: the basin runs to the end of the tau axis
     process: str | None
 
@@ -61,6 +67,9 @@ class Peak:
             "gamma_ohm": self.gamma_ohm,
             "R_ohm": self.R.value,
             "R_ohm_stderr": self.R.stderr,
+            "R_basin_ohm": self.R_basin.value,
+            "R_basin_ohm_stderr": self.R_basin.stderr,
+            "n": self.n,
             "basin_tau_s": list(self.basin_tau_s),
             "process": self.process,
         }
@@ -114,31 +123,34 @@ def find_peaks(
     scale: float,
     windows: Mapping[str, tuple[float, float]] | None,
     min_prominence: float = DEFAULT_MIN_PROMINENCE,
-    gamma_sd: NDArray[np.float64] | None = None,
     min_significance: float = DEFAULT_MIN_SIGNIFICANCE,
     reference: NDArray[np.bool_] | None = None,
-) -> tuple[Peak, ...]:
-    """Peaks of ``gamma`` (ohm, on ``ln_tau``); ``x`` and ``covariance_x`` are the normalised RBF weights
-    and their covariance, ``scale`` the normalisation (ohm), ``gamma_sd`` the posterior sd of gamma (ohm)."""
+) -> tuple[tuple[Peak, ...], NDArray[np.float64]]:
+    """Peaks of ``gamma`` (ohm, on ``ln_tau``) and the matrix ``W`` (peaks x RBFs) of their basin integrals
+    (``R_basin = scale W x``); ``x`` and ``covariance_x`` are the normalised RBF weights and their
+    covariance (None: no significance test), ``scale`` the normalisation (ohm)."""
     from scipy.signal import find_peaks as scipy_find_peaks
 
+    none = ((), np.zeros((0, x.size)))
     top = float(np.max(gamma[reference])) if reference is not None and np.any(reference) else float(np.max(gamma))
     if top <= 0:
-        return ()
+        return none
     padded = np.concatenate([[0.0], gamma, [0.0]])  # a maximum on the grid edge still counts
     indices, properties = scipy_find_peaks(padded, prominence=min_prominence * top)
     indices = indices - 1
-    if gamma_sd is not None and indices.size:
-        keep = properties["prominences"] >= min_significance * gamma_sd[indices]
+    if covariance_x is not None and indices.size:  # posterior sd of gamma at the maxima (ohm)
+        phi = basis.evaluate(ln_tau[indices])
+        gamma_sd = scale * np.sqrt(np.maximum(np.sum((phi @ covariance_x) * phi, axis=1), 0.0))
+        keep = properties["prominences"] >= min_significance * gamma_sd
         indices = indices[keep]
     if indices.size == 0:
-        return ()
+        return none
     # basin boundaries: the minimum of gamma between neighbouring peaks
     edges = [-np.inf]
     for left, right in itertools.pairwise(indices):
         edges.append(float(ln_tau[left + int(np.argmin(gamma[left : right + 1]))]))
     edges.append(np.inf)
-    peaks = []
+    peaks, rows = [], []
     for i, index in enumerate(indices):
         y = float(ln_tau[index])
         if 0 < index < gamma.size - 1:
@@ -149,31 +161,38 @@ def find_peaks(
         low, high = edges[i], edges[i + 1]
         w = basis.basin_weights(max(low, -700.0), min(high, 700.0))
         w_full = np.concatenate([np.zeros(x.size - w.size), w])
+        rows.append(w_full)
         value = float(w_full @ x) * scale
         stderr = None
         if covariance_x is not None:
             stderr = float(np.sqrt(max(w_full @ covariance_x @ w_full, 0.0))) * scale
         tau = math.exp(y)
+        R = Quantity(value, stderr, "ohm")
         peaks.append(
             Peak(
                 tau_s=tau,
                 gamma_ohm=float(gamma[index]),
-                R=Quantity(value, stderr, "ohm"),
+                R=R,
+                R_basin=R,
+                n=None,
                 basin_tau_s=(math.exp(low) if math.isfinite(low) else None, math.exp(high) if math.isfinite(high) else None),
                 process=assign(tau, windows),
             )
         )
-    return tuple(peaks)
+    return tuple(peaks), np.array(rows)
 
 
 def process_resistances(
-    peaks: tuple[Peak, ...], windows: Mapping[str, tuple[float, float]] | None
-) -> dict[str, float]:
-    """Sum of the peak resistances per named process (0 where a window holds no peak)."""
+    peaks: tuple[Peak, ...], windows: Mapping[str, tuple[float, float]] | None, R_covariance: NDArray[np.float64]
+) -> dict[str, Quantity]:
+    """Sum of the peak resistances per named process (0 where a window holds no peak), its standard error
+    from ``R_covariance`` (the covariance of the peaks' ``R``, ohm^2)."""
     if not windows:
         return {}
-    out = {name: 0.0 for name in windows}
-    for peak in peaks:
-        if peak.process is not None:
-            out[peak.process] += peak.R.value
+    out = {}
+    for name in windows:
+        member = np.array([peak.process == name for peak in peaks], dtype=np.float64)
+        value = float(member @ np.array([peak.R.value for peak in peaks])) if peaks else 0.0
+        stderr = float(np.sqrt(max(member @ R_covariance @ member, 0.0))) if peaks else 0.0
+        out[name] = Quantity(value, stderr, "ohm")
     return out

@@ -31,6 +31,7 @@ class DRTResult:
     credible: float | None
     R_inf: Quantity
     L: Quantity | None
+    C: Quantity | None  # series capacitance (a blocking or unclosed low-frequency tail); None: none fitted
     R_pol: Quantity
     lambda_: float
     lambda_at_edge: bool
@@ -39,9 +40,14 @@ class DRTResult:
     Z_fit_ohm: NDArray[np.complex128]
     residuals_ohm: NDArray[np.complex128]
     peaks: tuple[Peak, ...]
+    peak_R_method: str  # "zarc-deconvolution" or "basin" (see anodelab.drt.deconvolution)
     windows: Mapping[str, tuple[float, float]] | None
-    process_R_ohm: Mapping[str, float]
+    process_R: Mapping[str, Quantity]  # per named window: the sum of its peaks' R
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def process_R_ohm(self) -> dict[str, float]:
+        return {name: q.value for name, q in self.process_R.items()}
 
     @property
     def rms_residual_ohm(self) -> float:
@@ -55,10 +61,13 @@ class DRTResult:
             "R_inf": self.R_inf.value,
             "R_inf_ohm": self.R_inf.to_dict(),
             "L_H": self.L.to_dict() if self.L is not None else None,
+            "C_F": self.C.to_dict() if self.C is not None else None,
             "R_pol": self.R_pol.value,
             "R_pol_ohm": self.R_pol.to_dict(),
             "peaks": [p.to_dict() for p in self.peaks],
-            "process_R_ohm": dict(self.process_R_ohm),
+            "peak_R_method": self.peak_R_method,
+            "process_R_ohm": self.process_R_ohm,
+            "process_R_ohm_stderr": {name: q.stderr for name, q in self.process_R.items()},
             "windows_tau_s": {k: list(v) for k, v in self.windows.items()} if self.windows else None,
             "rms_residual_ohm": self.rms_residual_ohm,
             "settings": dict(self.settings),
@@ -99,6 +108,7 @@ class DRTSeriesResult:
     coordinate: NDArray[np.float64]
     coordinate_name: str
     process_R_ohm: Mapping[str, NDArray[np.float64]]
+    process_R_ohm_stderr: Mapping[str, NDArray[np.float64]]
 
     def __len__(self) -> int:
         return len(self.results)
@@ -108,6 +118,7 @@ class DRTSeriesResult:
             "coordinate_name": self.coordinate_name,
             "coordinate": [_finite(v) for v in self.coordinate],
             "process_R_ohm": {k: v.tolist() for k, v in self.process_R_ohm.items()},
+            "process_R_ohm_stderr": {k: v.tolist() for k, v in self.process_R_ohm_stderr.items()},
             "series": [r.to_dict(curves=curves) for r in self.results],
             **({"tau_s": self.tau_s.tolist(), "gamma_map_ohm": self.gamma_map_ohm.tolist()} if curves else {}),
         }
@@ -124,6 +135,7 @@ class DRTSeriesResult:
         }
         for name, values in self.process_R_ohm.items():
             table[f"{name}_ohm"] = values
+            table[f"{name}_ohm_stderr"] = self.process_R_ohm_stderr[name]
         return pd.DataFrame(table)
 
     def __repr__(self) -> str:

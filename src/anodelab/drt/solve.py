@@ -1,7 +1,8 @@
 """The regularised least-squares problem of the DRT and its solution (NNLS or unconstrained).
 
-Unknowns ``p = [R_inf, L', x_1..x_M]`` (``R_inf`` only when the real part is fitted, ``L' = L w_max / s``
-only with ``inductance`` and the imaginary part fitted, ``x`` the RBF weights), all for the impedance
+Unknowns ``p = [R_inf, L', C', x_1..x_M]`` (``R_inf`` only when the real part is fitted; ``L' = L w_max / s``
+only with ``inductance`` and ``C' = 1 / (w_min C s)`` of a series capacitance only with ``capacitance``, both
+only when the imaginary part is fitted; ``x`` the RBF weights), all for the impedance
 normalised by a scale ``s`` (the largest ``|Z|``), so every choice below is independent of the units of
 Z and the results are rescaled by ``s`` afterwards. Rows: the real and/or imaginary parts, unweighted.
 
@@ -34,6 +35,7 @@ class Problem:
     fit: str
     has_R_inf: bool
     has_L: bool
+    has_C: bool
     A: NDArray[np.float64]  # (rows, P)
     R: NDArray[np.float64]  # (M, P)
     V: NDArray[np.float64]  # (P, P)
@@ -42,11 +44,17 @@ class Problem:
 
     @property
     def n_nuisance(self) -> int:
-        return int(self.has_R_inf) + int(self.has_L)
+        return int(self.has_R_inf) + int(self.has_L) + int(self.has_C)
 
-    @property
-    def omega_max(self) -> float:
-        return float(self.basis.omega_rad_s.max())
+    def nuisance_columns(self) -> NDArray[np.complex128]:
+        """The complex impedance columns of ``R_inf``, ``L'``, ``C'`` (those fitted), shape (N, n_nuisance)."""
+        omega = self.basis.omega_rad_s
+        columns = [np.ones_like(omega, dtype=np.complex128)] if self.has_R_inf else []
+        if self.has_L:
+            columns.append(1j * omega / omega.max())
+        if self.has_C:
+            columns.append(-1j * omega.min() / omega)
+        return np.stack(columns, axis=1) if columns else np.zeros((omega.size, 0), dtype=np.complex128)
 
     def rhs(self, Z_normalised: NDArray[np.complex128]) -> NDArray[np.float64]:
         """Right-hand side(s) for normalised impedance of shape (N,) or (N, S)."""
@@ -71,31 +79,35 @@ class Problem:
         return (self.V / d) @ self.V.T
 
 
-def problem_for(basis: Basis, fit: str, inductance: bool) -> Problem:
-    return _problem(basis, fit, bool(inductance))
+def problem_for(basis: Basis, fit: str, inductance: bool, capacitance: bool) -> Problem:
+    return _problem(basis, fit, bool(inductance), bool(capacitance))
 
 
 @functools.lru_cache(maxsize=64)
-def _problem(basis: Basis, fit: str, inductance: bool) -> Problem:
+def _problem(basis: Basis, fit: str, inductance: bool, capacitance: bool) -> Problem:
     from scipy.linalg import eigh
 
     n = basis.omega_rad_s.size
     m = basis.centres_ln_tau.size
     has_R_inf = fit in ("combined", "real")
     has_L = inductance and fit in ("combined", "imag")
+    has_C = capacitance and fit in ("combined", "imag")
+    omega = basis.omega_rad_s
+    zero = np.zeros((n, 1))
     blocks = []
     if fit in ("combined", "real"):
-        nuisance = [np.ones((n, 1))] if has_R_inf else []
-        if has_L:
-            nuisance.append(np.zeros((n, 1)))
-        blocks.append(np.hstack([*nuisance, basis.A_re]))
+        columns = [np.ones((n, 1))] if has_R_inf else []
+        columns += [zero] * (int(has_L) + int(has_C))
+        blocks.append(np.hstack([*columns, basis.A_re]))
     if fit in ("combined", "imag"):
-        nuisance = [np.zeros((n, 1))] if has_R_inf else []
+        columns = [zero] if has_R_inf else []
         if has_L:
-            nuisance.append((basis.omega_rad_s / basis.omega_rad_s.max())[:, None])
-        blocks.append(np.hstack([*nuisance, basis.A_im]))
+            columns.append((omega / omega.max())[:, None])
+        if has_C:
+            columns.append(-(omega.min() / omega)[:, None])
+        blocks.append(np.hstack([*columns, basis.A_im]))
     A = np.vstack(blocks)
-    k = int(has_R_inf) + int(has_L)
+    k = int(has_R_inf) + int(has_L) + int(has_C)
     R = np.hstack([np.zeros((m, k)), basis.penalty_root])
     gram = A.T @ A
     total = gram + R.T @ R
@@ -107,7 +119,7 @@ def _problem(basis: Basis, fit: str, inductance: bool) -> Problem:
     U = A @ V
     for array in (A, R, V, nu, U):
         array.flags.writeable = False
-    return Problem(basis, fit, has_R_inf, has_L, A, R, V, nu, U)
+    return Problem(basis, fit, has_R_inf, has_L, has_C, A, R, V, nu, U)
 
 
 def solve_nnls(problem: Problem, b: NDArray[np.float64], lam: float) -> NDArray[np.float64]:

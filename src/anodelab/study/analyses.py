@@ -9,6 +9,7 @@ cell) and returns a result with ``to_dict()``. Modules are imported only when th
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from anodelab.core.record import Record
@@ -38,11 +39,37 @@ ANALYSES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: figures drawn from an analysis result: experiment kind -> ((analysis name, file suffix, "module:function"), ...);
+#: the function takes the result object and a path and returns the path it wrote.
+FIGURES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "eis": (("drt", "drt.png", "anodelab.report.drt_figures:plot_drt_curves"),),
+    "eis-series": (
+        ("drt", "drt.png", "anodelab.report.drt_figures:plot_drt_curves"),
+        ("drt", "drt-map.png", "anodelab.report.drt_figures:plot_drt_map"),
+    ),
+}
+
+
+def _function(target: str) -> Any:
+    module_name, function_name = target.split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
 def analyse(kind: str, data: Record | SpectrumSeries) -> dict[str, Any]:
     """Run every analysis registered for ``kind`` on ``data``: name -> the result's ``to_dict()``."""
-    results: dict[str, Any] = {}
-    for name, target in ANALYSES.get(kind, ()):
-        module_name, function_name = target.split(":")
-        function = getattr(importlib.import_module(module_name), function_name)
-        results[name] = function(data).to_dict()
-    return results
+    return {name: result.to_dict() for name, result in run_analyses(kind, data).items()}
+
+
+def run_analyses(kind: str, data: Record | SpectrumSeries) -> dict[str, Any]:
+    """Run every analysis registered for ``kind`` on ``data``: name -> the result object."""
+    return {name: _function(target)(data) for name, target in ANALYSES.get(kind, ())}
+
+
+def draw_figures(kind: str, results: dict[str, Any], stem: Path) -> list[Path]:
+    """Draw the figures registered for ``kind`` from ``results`` (of :func:`run_analyses`) as
+    ``<stem>.<suffix>``; returns the paths written."""
+    return [
+        _function(target)(results[name], stem.with_name(f"{stem.name}.{suffix}"))
+        for name, suffix, target in FIGURES.get(kind, ())
+        if name in results
+    ]

@@ -9,6 +9,9 @@ Output layout (one subfolder per paper; a ``cell.toml`` and the ground truth bes
         si_zno_half_cell.mpt            BioLogic EC-Lab text export (or a generic .csv)
         si_zno_half_cell.cell.toml      the cell, picked up by anodelab.read
         si_zno_half_cell.truth.json     the parameters that made the data and the answers they imply
+        si_zno_half_cell.results.json   the analyses registered for its kind (anodelab.study.analyses)
+        si_zno_insitu_eis.drt.png       figures of those results: DRT curves, the in-situ DRT map
+        si_zno_insitu_eis.drt-map.png
       ...
 
 Every file carries its experiment kind (:data:`anodelab.sim.virtual.KINDS`: cycling, rate, ccd,
@@ -49,7 +52,7 @@ from anodelab.sim.virtual import (
 )
 from anodelab.sim.virtual.experiment import VirtualExperiment
 from anodelab.sim.virtual.writers import write_experiment
-from anodelab.study.analyses import analyse
+from anodelab.study.analyses import draw_figures, run_analyses
 
 MARKER = ".anodelab-demo"
 DEFAULT_FOLDER = "anodelab-demo"
@@ -167,11 +170,13 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
     for path, kind in zip(files, kinds):
         data = read(path)
         summaries.append(data.summary())
-        results = analyse(kind, data)
+        objects = run_analyses(kind, data)
+        results = {name: result.to_dict() for name, result in objects.items()}
         if results:
             path.with_suffix(".results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n",
                                                          encoding="utf-8")
             written.append(path.with_suffix(".results.json").relative_to(folder))
+        written += [figure.relative_to(folder) for figure in draw_figures(kind, objects, path.with_suffix(""))]
         analyses.append(results)
     _write_marker(folder, seed, written)
     return DemoResult(folder, tuple(files), tuple(kinds), tuple(summaries), tuple(analyses))

@@ -1,0 +1,1 @@
+"""Figures of analysis results (matplotlib, imported only when a figure is drawn)."""
