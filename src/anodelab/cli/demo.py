@@ -46,6 +46,11 @@ def headline(results: dict[str, Any]) -> str:
         fit = (results.get(name) or {}).get("arrhenius")
         if fit:
             parts.append(f"Ea {fit['Ea_kJ_mol']:.1f} ± {fit['Ea_kJ_mol_stderr']:.1f} kJ/mol ({fit['form']})")
+    drt = results.get("drt")
+    if drt and drt["series"]:
+        first = drt["series"][0]
+        named = ", ".join(f"{name} {value:.3g}" for name, value in first["process_R_ohm"].items() if value > 0)
+        parts.append(f"DRT[0] {named} ohm" if named else f"DRT[0] {len(first['peaks'])} peaks")
     kk = results.get("kk")
     if kk:
         parts.append(f"KK {kk['n_passed']}/{len(kk['spectra'])} pass")

@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", help="format name (see `anodelab formats`); sniffed when omitted")
     parser.add_argument("--lambda", dest="lambda_", default="auto", metavar="auto|VALUE",
                         help="regularisation parameter (for Z normalised by max |Z|), or auto (default)")
-    parser.add_argument("--criterion", default="mgcv", choices=("gcv", "mgcv", "lcurve", "rescv"),
+    parser.add_argument("--criterion", default="mgcv", choices=("gcv", "mgcv", "lcurve", "rescv", "evidence"),
                         help="how auto chooses lambda (default mgcv)")
     parser.add_argument("--windows", metavar="PRESET|JSON",
                         help='tau windows naming processes: si_zno, si_c_pulse, or JSON {"name": [low_s, high_s]}')

@@ -15,12 +15,17 @@ the data (diffusion, blocking): it is modelled by a series CPE ``1 / (Q (j w)^al
 <= 1, in place of the series C (alpha = 0.5 is a semi-infinite Warburg, 1 a capacitor), and keeps its
 basin resistance (a tail has no finite resistance of its own inside the data).
 
-Rows are the real and imaginary parts of Z normalised as in the DRT, unweighted;
-``scipy.optimize.least_squares`` (Levenberg-Marquardt, analytic Jacobian) in ``ln R_k`` and bounded
+Rows are the real and imaginary parts of Z normalised as in the DRT, weighted by ``1 / |Z|`` (the
+usual EIS noise is proportional to |Z|: unweighted, the large low-frequency residuals would let an extra
+ZARC pass the F-test below by fitting noise);
+``scipy.optimize.leastsq`` (MINPACK Levenberg-Marquardt, analytic Jacobian) in ``ln R_k`` and bounded
 coordinates mapped through tanh.
 Standard errors: ``s^2 (J'J)^-1`` with ``s^2 = RSS / (rows - parameters)``. The fit is accepted only
-when its rms residual is at most ``ACCEPT_RMS_RATIO`` times the DRT's own (the model then describes
+when its rms residual is at most ``ACCEPT_RMS_RATIO`` times the DRT's own (same weights) (the model then describes
 the spectrum as well as the DRT does); otherwise the basin integrals are kept and the result says so.
+When the model fits worse than ``MATCH_RMS_RATIO`` x the DRT's residual (or is refused), a weak DRT
+maximum inside the measured range (prominent but below the significance rule) is offered and joins the
+model when its extra ZARC passes an F-test on the residual sums of squares at ``F_TEST_P`` (1e-3).
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ from numpy.typing import NDArray
 TAU_BOUND_DECADES = 0.5
 TAIL_DECADES = 0.3
 ACCEPT_RMS_RATIO = 1.5
+MATCH_RMS_RATIO = 1.05
 N_START, N_MIN = 0.9, 0.3
 ALPHA_START, ALPHA_MIN = 0.5, 0.3
+F_TEST_P = 1e-3
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,26 @@ class Deconvolution:
     tau_s: NDArray[np.float64]
     n: NDArray[np.float64]
     rms: float
+    rss: float
+    dof: int
+    drt_rms: float  # the DRT's own rms residual, same weights
+
+    @property
+    def as_good_as_the_drt(self) -> bool:
+        """Whether the ZARC model fits within ``MATCH_RMS_RATIO`` of the DRT's residual (no extra process
+        is then looked for: the DRT itself has nothing left to explain)."""
+        return self.rms <= MATCH_RMS_RATIO * self.drt_rms
+
+
+def improves(simpler: Deconvolution, richer: Deconvolution) -> bool:
+    """Whether the extra ZARC of ``richer`` lowers the residual more than noise would (F-test, p < F_TEST_P)."""
+    from scipy.stats import f
+
+    extra = simpler.dof - richer.dof
+    if extra <= 0 or richer.rss <= 0 or richer.rss >= simpler.rss:
+        return False
+    statistic = (simpler.rss - richer.rss) / extra / (richer.rss / richer.dof)
+    return bool(f.sf(statistic, extra, richer.dof) < F_TEST_P)
 
 
 def _model(theta, omega, linear, K, tail):
@@ -76,11 +103,11 @@ def deconvolve(
     linear_start: NDArray[np.float64],
     peak_tau_s: NDArray[np.float64],
     peak_R: NDArray[np.float64],
-    drt_rms: float,
+    drt_residual: NDArray[np.complex128],
 ) -> Deconvolution | None:
     """Fit one ZARC per peak (normalised units), the slowest as a series CPE when it is a tail. ``linear_columns`` (N, k) are the R_inf / L / C columns of the complex impedance (C
     last, when fitted), ``linear_start`` their DRT values. None when the fit is refused."""
-    from scipy.optimize import least_squares
+    from scipy.optimize import leastsq
 
     tail = bool(peak_tau_s.size) and math.log10(peak_tau_s[-1] * omega_rad_s.min()) > -TAIL_DECADES
     K = peak_tau_s.size - int(tail)
@@ -120,13 +147,15 @@ def deconvolve(
     start = np.concatenate(start)
     parts = [np.real] if fit == "real" else [np.imag] if fit == "imag" else [np.real, np.imag]
 
+    weight = 1.0 / np.maximum(np.abs(Z_normalised), 1e-12)
+    drt_rms = math.sqrt(sum(float(np.sum(part(weight * drt_residual) ** 2)) for part in parts) / Z_normalised.size)
     last: list = [None, None, None]  # z, residuals, Jacobian: MINPACK asks for both at the same point
 
     def evaluate(z):
         if last[0] is None or not np.array_equal(z, last[0]):
             Z, J = _model(physical(z), omega_rad_s, linear_columns, K, tail)
-            last[:] = [z.copy(), np.concatenate([part(Z - Z_normalised) for part in parts]),
-                       np.vstack([part(J) for part in parts]) * chain(z)[None, :]]
+            last[:] = [z.copy(), np.concatenate([part(weight * (Z - Z_normalised)) for part in parts]),
+                       np.vstack([part(weight[:, None] * J) for part in parts]) * chain(z)[None, :]]
         return last
 
     def residuals(z):
@@ -137,13 +166,15 @@ def deconvolve(
 
     if sum(part(Z_normalised).size for part in parts) <= start.size:
         return None
-    solution = least_squares(residuals, start, jac=jacobian, method="lm")
-    rms = float(np.sqrt(np.sum(solution.fun**2) / Z_normalised.size))
-    dof = solution.fun.size - start.size
-    if not solution.success or rms > ACCEPT_RMS_RATIO * drt_rms:
+    z, _, _, _, status = leastsq(residuals, start, Dfun=jacobian, full_output=True)
+    fun, jac = residuals(z), jacobian(z)
+    rss = float(fun @ fun)
+    rms = math.sqrt(rss / Z_normalised.size)
+    dof = fun.size - start.size
+    if status not in (1, 2, 3, 4) or not math.isfinite(rms) or rms > ACCEPT_RMS_RATIO * drt_rms:
         return None
-    covariance = float(solution.fun @ solution.fun) / dof * np.linalg.pinv(solution.jac.T @ solution.jac)
-    theta = physical(solution.x)
+    covariance = rss / dof * np.linalg.pinv(jac.T @ jac)
+    theta = physical(z)
     R = np.exp(theta[k : k + K])
     return Deconvolution(
         R=R,
@@ -151,4 +182,7 @@ def deconvolve(
         tau_s=np.exp(theta[k + K : k + 2 * K]),
         n=theta[k + 2 * K : k + 3 * K],
         rms=rms,
+        rss=rss,
+        dof=int(dof),
+        drt_rms=drt_rms,
     )

@@ -28,13 +28,15 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ValidationError
 from anodelab.core.result import Quantity
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
-from anodelab.drt.deconvolution import deconvolve
+from anodelab.drt.deconvolution import deconvolve, improves
 from anodelab.drt.kernels import Basis, basis_for, centres_for
 from anodelab.drt.lambda_choice import CRITERIA, choose_lambda
 from anodelab.drt.peaks import (
     DEFAULT_MIN_PROMINENCE,
     DEFAULT_MIN_SIGNIFICANCE,
-    find_peaks,
+    Peak,
+    basin_peaks,
+    peak_candidates,
     process_resistances,
     resolve_windows,
 )
@@ -42,6 +44,7 @@ from anodelab.drt.result import DRTResult
 from anodelab.drt.solve import FITS, Problem, problem_for, solve_nnls
 
 OUTPUT_POINTS_PER_DECADE = 50
+MAX_WEAK_TRIED = 2  # weak maxima offered to the deconvolution, most significant first
 BANDS = {
     "gaussian": "Gaussian posterior of the unconstrained problem, lower clipped at 0",
     "sampled": "percentiles of the posterior truncated to non-negative unknowns (exact HMC samples)",
@@ -175,6 +178,60 @@ def _series_elements(
     return R_inf, L, C, Z_fit
 
 
+def _peaks(
+    problem: Problem,
+    settings: Settings,
+    Zn: NDArray[np.complex128],
+    p: NDArray[np.float64],
+    cov_x: NDArray[np.float64],
+    scale: float,
+    ln_tau: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+    measured: NDArray[np.bool_],
+    windows: Mapping[str, tuple[float, float]] | None,
+) -> tuple[tuple[Peak, ...], NDArray[np.float64], str]:
+    """Peaks, the covariance of their R (ohm^2) and how R was found ("zarc-deconvolution" or "basin")."""
+    basis, k = problem.basis, problem.n_nuisance
+    x = p[k:]
+    strong, weak = peak_candidates(
+        basis, ln_tau, gamma, cov_x, scale, settings.min_prominence, settings.min_significance, measured
+    )
+
+    def attempt(indices):
+        peaks, W = basin_peaks(basis, ln_tau, gamma, x, cov_x, scale, indices, windows)
+        if not (settings.deconvolve and peaks):
+            return peaks, W, None
+        found = deconvolve(
+            basis.omega_rad_s, Zn, settings.fit, problem.nuisance_columns(), p[:k],
+            np.array([peak.tau_s for peak in peaks]), np.array([peak.R.value for peak in peaks]) / scale,
+            Zn - (problem.nuisance_columns() @ p[:k] + basis.A_re @ x + 1j * (basis.A_im @ x)),
+        )
+        return peaks, W, found
+
+    indices = np.sort(strong)
+    peaks, W, found = attempt(indices)
+    for candidate in weak[:MAX_WEAK_TRIED] if settings.deconvolve else ():
+        if found is not None and found.as_good_as_the_drt:
+            break
+        trial = np.sort(np.append(indices, candidate))
+        trial_peaks, trial_W, trial_found = attempt(trial)
+        # a richer model is taken when it is the first the data accept, or fits significantly better
+        if trial_found is not None and (found is None or improves(found, trial_found)):
+            indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
+    R_covariance = (W @ cov_x @ W.T) * scale**2
+    if found is None:
+        return peaks, R_covariance, "basin"
+    K = found.R.size  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated with the rest
+    R_covariance[:K, :] = R_covariance[:, :K] = 0.0
+    R_covariance[:K, :K] = found.R_covariance * scale**2
+    deconvolved = tuple(
+        replace(peak, R=Quantity(float(value * scale), float(math.sqrt(max(R_covariance[i, i], 0.0))), "ohm"),
+                n=float(n))
+        for i, (peak, value, n) in enumerate(zip(peaks, found.R, found.n, strict=False))
+    )
+    return deconvolved + peaks[K:], R_covariance, "zarc-deconvolution"
+
+
 def solve_group(
     frequency_Hz: NDArray[np.float64],
     Z: NDArray[np.complex128],
@@ -203,7 +260,6 @@ def solve_group(
         criterion = "fixed"
     ln_tau, phi = _output_grid(basis)
     tau = np.exp(ln_tau)
-    omega = basis.omega_rad_s
     B = problem.rhs(Zn)
     rows = B.shape[0]
     z_value = None
@@ -250,29 +306,9 @@ def solve_group(
             float(areas @ x * scale[s]), float(np.sqrt(max(areas @ cov_x @ areas, 0.0)) * scale[s]), "ohm"
         )
         gamma = gamma_n * scale[s]
-        peaks, W = find_peaks(
-            basis, ln_tau, gamma, x, cov_x, float(scale[s]), windows, settings.min_prominence,
-            min_significance=settings.min_significance, reference=measured,
+        peaks, R_covariance, method = _peaks(
+            problem, settings, Zn[:, s], p, cov_x, float(scale[s]), ln_tau, gamma, measured, windows
         )
-        R_covariance = (W @ cov_x @ W.T) * scale[s] ** 2
-        method = "basin"
-        if settings.deconvolve and peaks:
-            drt_rms = math.sqrt(float(residual_rows @ residual_rows) / Zn.shape[0])
-            found = deconvolve(
-                omega, Zn[:, s], settings.fit, problem.nuisance_columns(), p[:k],
-                np.array([peak.tau_s for peak in peaks]), np.array([peak.R.value for peak in peaks]) / scale[s],
-                drt_rms,
-            )
-            if found is not None:  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated
-                method = "zarc-deconvolution"
-                K = found.R.size
-                R_covariance[:K, :] = R_covariance[:, :K] = 0.0
-                R_covariance[:K, :K] = found.R_covariance * scale[s] ** 2
-                peaks = tuple(
-                    replace(peak, R=Quantity(float(value * scale[s]), float(math.sqrt(max(R_covariance[i, i], 0.0))), "ohm"),
-                            n=float(n))
-                    for i, (peak, value, n) in enumerate(zip(peaks, found.R, found.n, strict=False))
-                ) + peaks[K:]
         results.append(
             DRTResult(
                 tau_s=tau,

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from anodelab.drt.kernels import Basis
 from anodelab.drt.solve import Problem, problem_for
 
-CRITERIA = ("gcv", "mgcv", "lcurve", "rescv")
+CRITERIA = ("gcv", "mgcv", "lcurve", "rescv", "evidence")
 DEFAULT_GRID = np.logspace(-7.0, 0.0, 141)
 
 
@@ -68,6 +68,12 @@ def _scores(
         residual, trace, _ = _residual_and_trace(problem, b, grid)
         rho = 1.0 if criterion == "gcv" else (2.0 if Zn.shape[0] >= 50 else 1.3)
         return rows * residual / (rows - rho * trace)[:, None] ** 2
+    if criterion == "evidence":  # -2 log marginal likelihood, noise variance profiled out (up to a constant)
+        residual, _, penalty = _residual_and_trace(problem, b, grid)
+        penalised = (1.0 - problem.nu) > 1e-10
+        free = rows - int(np.sum(~penalised))
+        log_det = np.sum(np.log(problem.denominators(grid)), axis=1) - np.sum(penalised) * np.log(grid)
+        return free * np.log(np.maximum(residual + grid[:, None] * penalty, 1e-300)) + log_det[:, None]
     if criterion == "lcurve":
         residual, _, penalty = _residual_and_trace(problem, b, grid)
         x = 0.5 * np.log(np.maximum(residual, 1e-300))

@@ -3,9 +3,10 @@
 Detection rule: local maxima of gamma on the output grid (50 points per decade) whose prominence
 (``scipy.signal.find_peaks``) is at least ``min_prominence`` (default 2 %) of the largest gamma inside
 the measured range 1/(2 pi f_max) <= tau <= 1/(2 pi f_min) (a diffusion tail rising beyond it does not
-set the scale) AND at
-least ``min_significance`` (default 3) posterior standard deviations of gamma at the maximum, so a
-wiggle the noise can make is not a peak (on 2-ZARC spectra with 1 % noise the real peaks stand 10-30
+set the scale) AND at least ``min_significance`` (default 3) posterior standard deviations of gamma at
+the maximum, so a wiggle the noise can make is not a peak. A prominent maximum below that significance
+is a peak only if adding a process there improves the deconvolution's fit of the impedance
+significantly (F-test, :mod:`anodelab.drt.deconvolution`) (on 2-ZARC spectra with 1 % noise the real peaks stand 10-30
 sd above their valleys, the wiggles in the tails at most 1.6 sd). The peak's tau is refined by a parabola through the maximum and its two neighbours in log tau.
 
 Basin resistance: each peak owns the basin between the minima of gamma that separate it from its
@@ -114,37 +115,54 @@ def assign(tau_s: float, windows: Mapping[str, tuple[float, float]] | None) -> s
     return None
 
 
-def find_peaks(
+def peak_candidates(
+    basis: Basis,
+    ln_tau: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+    covariance_x: NDArray[np.float64] | None,
+    scale: float,
+    min_prominence: float = DEFAULT_MIN_PROMINENCE,
+    min_significance: float = DEFAULT_MIN_SIGNIFICANCE,
+    reference: NDArray[np.bool_] | None = None,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of the maxima of ``gamma`` (ohm, on ``ln_tau``) that pass the prominence rule: those that
+    also pass the significance rule, and the rest inside ``reference`` (weak maxima, most significant first), which become
+    peaks only if the deconvolution finds them (see :mod:`anodelab.drt.deconvolution`). ``covariance_x``:
+    the covariance of the normalised RBF weights (None: every prominent maximum is significant)."""
+    from scipy.signal import find_peaks as scipy_find_peaks
+
+    empty = np.zeros(0, dtype=np.intp)
+    top = float(np.max(gamma[reference])) if reference is not None and np.any(reference) else float(np.max(gamma))
+    if top <= 0:
+        return empty, empty
+    padded = np.concatenate([[0.0], gamma, [0.0]])  # a maximum on the grid edge still counts
+    indices, properties = scipy_find_peaks(padded, prominence=min_prominence * top)
+    indices = indices - 1
+    if covariance_x is None or indices.size == 0:
+        return indices, empty
+    phi = basis.evaluate(ln_tau[indices])  # posterior sd of gamma at the maxima (ohm)
+    gamma_sd = scale * np.sqrt(np.maximum(np.sum((phi @ covariance_x) * phi, axis=1), 0.0))
+    significance = properties["prominences"] / np.maximum(gamma_sd, 1e-300)
+    strong = significance >= min_significance
+    inside = reference[indices] if reference is not None else np.ones(indices.size, dtype=bool)
+    weak = np.flatnonzero(~strong & inside)  # weak maxima outside the measured range are not offered
+    return indices[strong], indices[weak[np.argsort(-significance[weak])]]
+
+
+def basin_peaks(
     basis: Basis,
     ln_tau: NDArray[np.float64],
     gamma: NDArray[np.float64],
     x: NDArray[np.float64],
     covariance_x: NDArray[np.float64] | None,
     scale: float,
+    indices: NDArray[np.intp],
     windows: Mapping[str, tuple[float, float]] | None,
-    min_prominence: float = DEFAULT_MIN_PROMINENCE,
-    min_significance: float = DEFAULT_MIN_SIGNIFICANCE,
-    reference: NDArray[np.bool_] | None = None,
 ) -> tuple[tuple[Peak, ...], NDArray[np.float64]]:
-    """Peaks of ``gamma`` (ohm, on ``ln_tau``) and the matrix ``W`` (peaks x RBFs) of their basin integrals
-    (``R_basin = scale W x``); ``x`` and ``covariance_x`` are the normalised RBF weights and their
-    covariance (None: no significance test), ``scale`` the normalisation (ohm)."""
-    from scipy.signal import find_peaks as scipy_find_peaks
-
-    none = ((), np.zeros((0, x.size)))
-    top = float(np.max(gamma[reference])) if reference is not None and np.any(reference) else float(np.max(gamma))
-    if top <= 0:
-        return none
-    padded = np.concatenate([[0.0], gamma, [0.0]])  # a maximum on the grid edge still counts
-    indices, properties = scipy_find_peaks(padded, prominence=min_prominence * top)
-    indices = indices - 1
-    if covariance_x is not None and indices.size:  # posterior sd of gamma at the maxima (ohm)
-        phi = basis.evaluate(ln_tau[indices])
-        gamma_sd = scale * np.sqrt(np.maximum(np.sum((phi @ covariance_x) * phi, axis=1), 0.0))
-        keep = properties["prominences"] >= min_significance * gamma_sd
-        indices = indices[keep]
+    """The peaks at ``indices`` (sorted) of ``gamma`` and the matrix ``W`` (peaks x unknowns after the
+    nuisance ones) of their basin integrals (``R_basin = scale W x``)."""
     if indices.size == 0:
-        return none
+        return (), np.zeros((0, x.size))
     # basin boundaries: the minimum of gamma between neighbouring peaks
     edges = [-np.inf]
     for left, right in itertools.pairwise(indices):

@@ -10,7 +10,7 @@ The minimiser of ``|A p - b|^2 + lambda |R x|^2`` is found from one generalised 
 per design matrix, cached: ``A'A v = nu (A'A + R'R) v`` with ``V'(A'A + R'R)V = I`` gives, for every lambda,
 ``(A'A + lambda R'R)^-1 = V diag(1 / (nu + lambda (1 - nu))) V'``. Lambda searches, hat-matrix traces,
 and the Gaussian posterior covariance all reuse it. With ``nonnegative`` the final solve is
-``scipy.optimize.nnls`` on the stacked system ``[A; sqrt(lambda) R] p = [b; 0]`` (all unknowns >= 0).
+``scipy.optimize.nnls`` on the square system with the same normal equations (all unknowns >= 0).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Problem:
     V: NDArray[np.float64]  # (P, P)
     nu: NDArray[np.float64]  # (P,)
     U: NDArray[np.float64]  # A V, (rows, P)
+    V_inverse: NDArray[np.float64]  # V' (A'A + R'R), (P, P)
 
     @property
     def n_nuisance(self) -> int:
@@ -117,19 +118,23 @@ def _problem(basis: Basis, fit: str, inductance: bool, capacitance: bool) -> Pro
         raise FitError(f"DRT design matrix is singular for fit={fit!r}: {error}") from None
     nu = np.clip(nu, 0.0, 1.0)
     U = A @ V
-    for array in (A, R, V, nu, U):
+    V_inverse = V.T @ total
+    for array in (A, R, V, nu, U, V_inverse):
         array.flags.writeable = False
-    return Problem(basis, fit, has_R_inf, has_L, has_C, A, R, V, nu, U)
+    return Problem(basis, fit, has_R_inf, has_L, has_C, A, R, V, nu, U, V_inverse)
 
 
 def solve_nnls(problem: Problem, b: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
-    """Non-negative minimiser of ``|A p - b|^2 + lambda |R p|^2``."""
+    """Non-negative minimiser of ``|A p - b|^2 + lambda |R p|^2``, solved as the square problem
+    ``|M p - c|^2`` with ``M = diag(sqrt(d)) V^-1`` (so ``M'M = A'A + lambda R'R``) and ``c = U'b / sqrt(d)``,
+    which differs from the original by a constant only."""
     from scipy.optimize import nnls
 
-    stacked = np.vstack([problem.A, np.sqrt(lam) * problem.R])
-    rhs = np.concatenate([b, np.zeros(problem.R.shape[0])])
+    root = np.sqrt(problem.denominators(np.array([lam]))[0])
+    square = root[:, None] * problem.V_inverse
+    rhs = (problem.U.T @ b) / root
     try:
-        solution, _ = nnls(stacked, rhs, maxiter=50 * stacked.shape[1])
+        solution, _ = nnls(square, rhs, maxiter=50 * square.shape[1])
     except RuntimeError as error:
         from anodelab.core.errors import ConvergenceError
 
