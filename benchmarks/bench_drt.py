@@ -98,13 +98,15 @@ def ours() -> dict[str, float]:
     first = cpu(lambda: drt(spectrum))  # builds and caches the kernels
     warm = cpu(lambda: drt(spectrum), repeat=20)
     bands = cpu(lambda: drt(spectrum, credible=0.95), repeat=20)
+    sampled = cpu(lambda: drt(spectrum, credible=0.95, band="sampled"))  # 1000 truncated-posterior samples
     spectra = [
         eis_spectrum(Series(R(10.0), ZARC(30.0, 1e-5, 0.85), ZARC(r, 1e-2, 0.8)), noise_pct=1.0, seed=i).data[0]
         for i, r in enumerate(np.linspace(80.0, 20.0, 200))
     ]
     series = SpectrumSeries.of(spectra)
     batch = cpu(lambda: drt_series(series))
-    return {"single_first_s": first, "single_cached_s": warm, "single_with_band_s": bands, "series200_s": batch}
+    return {"single_first_s": first, "single_cached_s": warm, "single_with_band_s": bands,
+            "single_sampled_band_s": sampled, "series200_s": batch}
 
 
 ANCHOR_SCRIPT = r"""
@@ -252,6 +254,7 @@ def compare_pydrttools(lambda_fixed=1e-3, coeff=0.5, repeat=3) -> list[dict[str,
                 cold.append(cpu(lambda c=criterion: drt(spectrum, criterion=c, **options)))
             times[criterion] = (float(np.median(cold)), cpu(lambda c=criterion: drt(spectrum, criterion=c, **options), repeat=10))
         auto = {c: drt(spectrum, criterion=c, **options) for c in ("gcv", "mgcv")}
+        default = drt(spectrum)  # our defaults: series C fitted, 10 RBF per decade
         fixed = drt(spectrum, lambda_=lambda_fixed, **options)
         # gamma difference at the fixed lambda, on pyDRTtools' tau grid inside both tau ranges
         t_tau, t_gamma = np.array(theirs["custom"]["tau_s"]), np.array(theirs["custom"]["gamma_ohm"])
@@ -279,6 +282,8 @@ def compare_pydrttools(lambda_fixed=1e-3, coeff=0.5, repeat=3) -> list[dict[str,
             "pydrttools_GCV_grid_argmin": theirs["GCV_grid_argmin"],
             "ours_peaks_mgcv": [(p.tau_s, p.R.value) for p in auto["mgcv"].peaks],
             "ours_R_pol_mgcv": auto["mgcv"].R_pol.value,
+            "ours_default": {"lambda": default.lambda_, "peaks": [(p.tau_s, p.R.value) for p in default.peaks],
+                             "R_pol": default.R_pol.value, "C_F": default.C.value if default.C else None},
             "pydrttools_peaks_GCV": curve_peaks(np.array(theirs["GCV"]["tau_s"]), np.array(theirs["GCV"]["gamma_ohm"]), measured),
             "pydrttools_R_pol_GCV": theirs["GCV"]["R_pol_ohm"],
             "fixed_lambda": lambda_fixed,
@@ -315,6 +320,9 @@ def report_comparison(rows) -> None:
               f"on a grid 1e-7..1: {row['pydrttools_GCV_grid_argmin']:.3g}")
         print(f"    auto peaks (tau: R ohm): ours [{_peaks(row['ours_peaks_mgcv'])}], R_pol {row['ours_R_pol_mgcv']:.4g}; "
               f"pyDRTtools [{_peaks(row['pydrttools_peaks_GCV'])}], R_pol {row['pydrttools_R_pol_GCV']:.4g}")
+        d = row["ours_default"]
+        print(f"    ours with defaults (series C fitted, 10 RBF/decade): lambda {d['lambda']:.3g}, peaks [{_peaks(d['peaks'])}], "
+              f"R_pol {d['R_pol']:.4g}, C {d['C_F']}")
         print(f"    fixed lambda {row['fixed_lambda']:g}: R_pol ours {row['fixed_ours_R_pol']:.4g} / pyDRTtools "
               f"{row['fixed_pydrttools_R_pol']:.4g}; R_inf {row['fixed_ours_R_inf']:.4g} / {row['fixed_pydrttools_R_inf']:.4g}; "
               f"peaks ours [{_peaks(row['fixed_ours_peaks'])}], pyDRTtools [{_peaks(row['fixed_pydrttools_peaks'])}]; "
