@@ -21,35 +21,40 @@ and ``gcv`` on a log grid; pyDRTtools ``cv_type="GCV"``/``"mGCV"``: SLSQP from `
 basins). Gamma difference at the fixed lambda (1e-3): ``max |gamma_ours - gamma_pyDRTtools| / max
 gamma_pyDRTtools`` on pyDRTtools' tau grid where both curves exist (ours interpolated in ln tau).
 
-Measured 2026-11 on the shared 2-core dev box (timings vary +-30 % between runs there; one run shown):
+Measured 2026-11-22 on the shared 2-core dev box (timings vary by up to 2x between runs there; one run
+shown; "cold" rebuilds the kernels, "cached" reuses them for the grid). The comparison rows use
+``capacitance=False`` (pyDRTtools has no series C) and our peak deconvolution on (it costs us time):
 
 =============================  ==============  ==============  =============
 quantity                       virtual 2-ZARC  LIB (pyDRTt.)   impedance.py
 =============================  ==============  ==============  =============
 frequencies / RBF per decade   71 / 10         107 / 20        66 / 10
-CPU auto, ours mgcv cold       57 ms           126 ms          50 ms
-CPU auto, ours mgcv cached     7.6 ms          11.7 ms         7.6 ms
-CPU auto, pyDRTtools GCV       367 ms          738 ms          280 ms
-ratio (cold / cached kernels)  6x / 49x        6x / 63x        6x / 37x
-200 x pyDRTtools per spectrum  73 s            148 s           56 s
-lambda ours mgcv / gcv         7.0e-3 / 3.5e-3 5e-9 / 9e-10    1e-10 (edge)
+CPU auto, ours mgcv cold       17 ms           64 ms           22 ms
+CPU auto, ours mgcv cached     5.7 ms          36 ms           11.6 ms
+CPU auto, pyDRTtools GCV       336 ms          1039 ms         480 ms
+ratio (cold / cached kernels)  20x / 59x       16x / 29x       22x / 41x
+lambda ours mgcv / gcv         7.0e-3 / 3.5e-3 1e-7 (edge)     1e-7 (edge)
 lambda pyDRTtools GCV / mGCV   3.1e-3 / 6.7e-3 1e-3 / 1e-3 *   1e-3 / 1e-3 *
-R_pol auto ours / pyDRTtools   89.68 / 89.11   0.0695 / 0.0594 0.0950 / 0.0813
+ours with defaults (series C)  lambda 6.7e-3   lambda 2.3e-5   lambda 3.6e-5
 fixed 1e-3: R_pol ours / pyD.  89.55 / 89.15   0.0582 / 0.0594 0.0684 / 0.0813
 fixed 1e-3: max gamma diff     4.3 %           49 % (37 % **)  45 % (59 % **)
 same, on pyDRTtools' centres   0.20 %          22 % ***        0.16 %
 =============================  ==============  ==============  =============
 
-Our series of 200 2-ZARC spectra (one grid, batched): 0.63 s, against ~73 s estimated for pyDRTtools.
-Peaks (tau s: R ohm), virtual 2-ZARC (truth 1e-5: 30, 1e-2: 60), auto: ours [9.85e-6: 29.75, 9.58e-3:
-59.94]; pyDRTtools GCV [1.0e-5: 28.96, 3.2e-4: 2.79, 9.3e-3: 57.37] (a 2.8-ohm valley bump between the
-arcs passes the 2 % prominence rule on its curve; ours reports no peak there). On the two real files the peak lists differ (see the printed output); their automatic lambdas do
-not agree, so those peaks are not comparable.
+Series of 200 2-ZARC spectra (one grid, batched, defaults): 1.08 s in that run (0.63 s in a quieter one),
+against 67 s estimated for pyDRTtools (200 x its per-spectrum time) and 120 s for pyimpspec's TR-RBF:
+62x and 111x. Gaussian band: +1 ms; truncated-posterior band (1000 exact-HMC samples): 2.8-4.3 s.
+Peaks (tau s: R ohm), virtual 2-ZARC (truth 1e-5: 30, 1e-2: 60), auto: ours [9.85e-6: 29.7, 9.57e-3:
+60.6]; pyDRTtools GCV [1.0e-5: 28.96, 3.2e-4: 2.79, 9.3e-3: 57.37] (a 2.8-ohm valley bump between the
+arcs passes the 2 % prominence rule on its curve; ours reports no peak there). Without the series C our
+mGCV asks for lambda at the lower bound on both real files (their diffusion tails do not close and the
+RBFs ring); with it (the default), LIB gives peaks [4.2e-4 s: 9.9 mohm, 0.15 s: 16.9 mohm, 29 s: 24.1
+mohm (the tail)], impedance.py's example [2.5e-4, 1.6e-3, 2.6e-2 s and the 42 s tail].
 
 Findings. (*) pyDRTtools' GCV/mGCV return their starting value 1e-3 on both real files: its scores are in
 ohm^2 (~1e-8 for these 0.1-ohm spectra), below SLSQP's default ftol, so SLSQP stops after one iteration
 (with Z in milliohm it moves, to its lower bound 1e-7); its own GCV score evaluated on a grid over [1e-7, 1]
-is smallest at 1e-7, consistent with our (unbounded-below) choices of 1e-10..5e-9: unweighted GCV on these
+is smallest at 1e-7, consistent with our choices at the same lower edge without a series C: unweighted GCV on these
 real spectra asks for almost no regularisation. (**) inside the measured range 1/(2 pi f_max)..1/(2 pi f_min).
 The fixed-lambda differences on real data come from the discretisation: pyDRTtools centres its RBFs at
 tau = 1/f with no extension, ours at 1/(2 pi f) extended by 0.5 decade; with the diffusion tails of both

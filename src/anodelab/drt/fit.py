@@ -1,7 +1,8 @@
 """``drt(spectrum)``: Tikhonov-regularised, non-negative DRT on a Gaussian RBF basis.
 
-``Z(w) = R_inf + j w L + integral gamma(ln tau) / (1 + j w tau) d ln tau`` with ``gamma >= 0`` (ohm per
-unit ln tau) expanded in Gaussian RBFs (:mod:`anodelab.drt.kernels`, centres 10 per decade over
+``Z(w) = R_inf + j w L + 1 / (j w C) + integral gamma(ln tau) / (1 + j w tau) d ln tau`` with ``gamma >= 0``
+(ohm per unit ln tau; the series C, on by default, takes the part of a low-frequency tail that does not
+close inside the data, which the RBFs cannot hold without ringing; 1/C = 0 when there is none) expanded in Gaussian RBFs (:mod:`anodelab.drt.kernels`, centres 10 per decade over
 1/(2 pi f_max) .. 1/(2 pi f_min) extended by half a decade on each side); penalty: the integral of
 the squared first or second derivative of gamma (default second); rows unweighted, Z normalised by
 its largest modulus before lambda is chosen and the problem is solved, so the result does not depend
@@ -361,10 +362,13 @@ def drt(
 ) -> DRTResult:
     """DRT of one spectrum (a one-spectrum :class:`SpectrumSeries` is accepted).
 
-    ``lambda_``: "auto" (chosen by ``criterion``: gcv, mgcv, lcurve, rescv) or a value (for Z normalised
-    by its largest modulus, so a value means the same for any unit of Z). ``credible``: e.g. 0.95 for a
-    95 % band; ``band``: "gaussian" (closed form, sub-millisecond) or "sampled" (``samples`` draws of the
-    posterior truncated to non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a preset (``si_zno``, ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
+    ``lambda_``: "auto" (chosen by ``criterion``: gcv, mgcv, lcurve, rescv, evidence) or a value (for Z
+    normalised by its largest modulus, so a value means the same for any unit of Z). ``inductance``,
+    ``capacitance``: fit a series L, a series C. ``deconvolve``: per-peak R from a ZARC fit of the
+    impedance (else the basin integrals). ``credible``: e.g. 0.95 for a 95 % band; ``band``: "gaussian"
+    (closed form, sub-millisecond) or "sampled" (``samples`` draws of the posterior truncated to
+    non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a preset (``si_zno``,
+    ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
     """
     if isinstance(spectrum, SpectrumSeries):
         if len(spectrum) != 1:
@@ -374,11 +378,10 @@ def drt(
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
     settings = Settings(
         basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, inductance=bool(inductance),
-        capacitance=bool(capacitance), nonnegative=bool(nonnegative), deconvolve=bool(deconvolve), derivative_order=derivative_order,
-        points_per_decade=rbf_per_decade, extend_decades=extend_decades,
+        capacitance=bool(capacitance), nonnegative=bool(nonnegative), deconvolve=bool(deconvolve),
+        derivative_order=derivative_order, points_per_decade=rbf_per_decade, extend_decades=extend_decades,
         credible=None if credible is None else float(credible), band=band, samples=samples, seed=seed,
-        min_prominence=min_prominence,
-        min_significance=float(min_significance),
+        min_prominence=min_prominence, min_significance=float(min_significance),
     )
     settings.check()
     if len(spectrum) < 5:
