@@ -65,6 +65,11 @@ class Deconvolution:
         return self.rms <= MATCH_RMS_RATIO * self.drt_rms
 
 
+def is_tail(tau_s: float, omega_min_rad_s: float) -> bool:
+    """Whether a slowest peak at ``tau_s`` is the visible part of an unclosed low-frequency tail."""
+    return math.log10(tau_s * omega_min_rad_s) > -TAIL_DECADES
+
+
 def improves(simpler: Deconvolution, richer: Deconvolution) -> bool:
     """Whether the extra ZARC of ``richer`` lowers the residual more than noise would (F-test, p < F_TEST_P)."""
     from scipy.stats import f
@@ -109,7 +114,7 @@ def deconvolve(
     last, when fitted), ``linear_start`` their DRT values. None when the fit is refused."""
     from scipy.optimize import leastsq
 
-    tail = bool(peak_tau_s.size) and math.log10(peak_tau_s[-1] * omega_rad_s.min()) > -TAIL_DECADES
+    tail = bool(peak_tau_s.size) and is_tail(float(peak_tau_s[-1]), float(omega_rad_s.min()))
     K = peak_tau_s.size - int(tail)
     if K == 0:
         return None

@@ -29,13 +29,14 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ValidationError
 from anodelab.core.result import Quantity
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
-from anodelab.drt.deconvolution import deconvolve, improves
+from anodelab.drt.deconvolution import deconvolve, improves, is_tail
 from anodelab.drt.kernels import Basis, basis_for, centres_for
 from anodelab.drt.lambda_choice import CRITERIA, choose_lambda
 from anodelab.drt.peaks import (
     DEFAULT_MIN_PROMINENCE,
     DEFAULT_MIN_SIGNIFICANCE,
     Peak,
+    assign,
     basin_peaks,
     peak_candidates,
     process_resistances,
@@ -219,6 +220,8 @@ def _peaks(
         # a richer model is taken when it is the first the data accept, or fits significantly better
         if trial_found is not None and (found is None or improves(found, trial_found)):
             indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
+    if peaks and is_tail(peaks[-1].tau_s, float(basis.omega_rad_s.min())):
+        peaks = (*peaks[:-1], replace(peaks[-1], tail=True))
     R_covariance = (W @ cov_x @ W.T) * scale**2
     if found is None:
         return peaks, R_covariance, "basin"
@@ -226,9 +229,9 @@ def _peaks(
     R_covariance[:K, :] = R_covariance[:, :K] = 0.0
     R_covariance[:K, :K] = found.R_covariance * scale**2
     deconvolved = tuple(
-        replace(peak, R=Quantity(float(value * scale), float(math.sqrt(max(R_covariance[i, i], 0.0))), "ohm"),
-                n=float(n))
-        for i, (peak, value, n) in enumerate(zip(peaks, found.R, found.n, strict=False))
+        replace(peak, tau_s=float(tau), process=assign(float(tau), windows), n=float(n),
+                R=Quantity(float(value * scale), float(math.sqrt(max(R_covariance[i, i], 0.0))), "ohm"))
+        for i, (peak, value, tau, n) in enumerate(zip(peaks, found.R, found.tau_s, found.n, strict=False))
     )
     return deconvolved + peaks[K:], R_covariance, "zarc-deconvolution"
 

@@ -7,7 +7,8 @@ set the scale) AND at least ``min_significance`` (default 3) posterior standard 
 the maximum, so a wiggle the noise can make is not a peak. A prominent maximum below that significance
 is a peak only if adding a process there improves the deconvolution's fit of the impedance
 significantly (F-test, :mod:`anodelab.drt.deconvolution`) (on 2-ZARC spectra with 1 % noise the real peaks stand 10-30
-sd above their valleys, the wiggles in the tails at most 1.6 sd). The peak's tau is refined by a parabola through the maximum and its two neighbours in log tau.
+sd above their valleys, the wiggles in the tails at most 1.6 sd). The maximum's tau
+(``tau_max_s``) is refined by a parabola through it and its two neighbours in log tau.
 
 Basin resistance: each peak owns the basin between the minima of gamma that separate it from its
 neighbouring peaks (the outermost basins extend to +-infinity), and ``R_basin = integral_basin gamma d ln
@@ -51,20 +52,27 @@ DEFAULT_MIN_SIGNIFICANCE = 3.0
 
 @dataclass(frozen=True)
 class Peak:
-    """One DRT peak. ``R``: its resistance (deconvolved when the ZARC fit was accepted, else = ``R_basin``);
-    ``R_basin``: gamma integrated over the peak's basin; ``n``: the fitted ZARC's dispersion (or None)."""
+    """One DRT peak. ``tau_s``, ``R``: the process's time constant and resistance (of the fitted ZARC when
+    the deconvolution was accepted, else ``tau_max_s`` and ``R_basin``); ``tau_max_s``, ``gamma_ohm``: where
+    gamma has its maximum and its value there; ``R_basin``: gamma integrated over the peak's basin;
+    ``n``: the fitted ZARC's dispersion (or None); ``tail``: the slowest peak, at or beyond the slowest
+    measured time constant, the visible part of a low-frequency tail (diffusion, blocking) rather than a
+    closed process (:func:`anodelab.drt.deconvolution.is_tail`)."""
 
     tau_s: float
+    tau_max_s: float
     gamma_ohm: float
     R: Quantity
     R_basin: Quantity
     n: float | None
     basin_tau_s: tuple[float | None, float | None]  # None: the basin runs to the end of the tau axis
     process: str | None
+    tail: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "tau_s": self.tau_s,
+            "tau_max_s": self.tau_max_s,
             "gamma_ohm": self.gamma_ohm,
             "R_ohm": self.R.value,
             "R_ohm_stderr": self.R.stderr,
@@ -73,6 +81,7 @@ class Peak:
             "n": self.n,
             "basin_tau_s": list(self.basin_tau_s),
             "process": self.process,
+            "tail": self.tail,
         }
 
 
@@ -189,6 +198,7 @@ def basin_peaks(
         peaks.append(
             Peak(
                 tau_s=tau,
+                tau_max_s=tau,
                 gamma_ohm=float(gamma[index]),
                 R=R,
                 R_basin=R,

@@ -37,10 +37,10 @@ def plot_drt_curves(results: DRTResult | DRTSeriesResult, path: str | Path, *, l
             ax.fill_between(result.tau_s, result.gamma_lower_ohm, result.gamma_upper_ohm, color=colour, alpha=0.25, lw=0,
                             label=f"{result.credible:.0%} band" if len(items) == 1 else None)
         for peak in result.peaks:
-            ax.plot(peak.tau_s, peak.gamma_ohm, "v", color=colour, ms=4)
+            ax.plot(peak.tau_max_s, peak.gamma_ohm, "v", color=colour, ms=4)
             if len(items) == 1:
                 name = f"{peak.process}: " if peak.process else ""
-                ax.annotate(f"{name}{peak.R.value:.3g} Ω", (peak.tau_s, peak.gamma_ohm), textcoords="offset points",
+                ax.annotate(f"{name}{peak.R.value:.3g} Ω", (peak.tau_max_s, peak.gamma_ohm), textcoords="offset points",
                             xytext=(0, 6), ha="center", fontsize=7)
     windows = items[0].windows or {}
     for name, (low, high) in windows.items():
