@@ -8,7 +8,8 @@ curvature of) the criterion, refined by a parabola through it and its two neighb
 A choice on the edge of the grid is reported (``at_edge``), never returned silently.
 
 - ``gcv``: ``n |(I - H) b|^2 / tr(I - H)^2`` (Golub, Heath & Wahba 1979).
-- ``mgcv``: the same with ``tr(I - rho H)``, rho = 2 for >= 50 frequencies and 1.3 otherwise, as in
+- ``mgcv``: the same with ``tr(I - rho H)``, rho = 2 for >= 50 rows (two per frequency when both parts are
+  fitted) and 1.3 otherwise, as in
   DRTtools (Kim & Gu 2004; Maradesa et al. 2023).
 - ``lcurve``: maximum curvature of ``(log |residual|, log |R x|)`` (Hansen).
 - ``rescv``: real-imaginary cross-validation (Saccoccio et al. 2014): fit the real part, predict the
@@ -66,7 +67,7 @@ def _scores(
     rows = b.shape[0]
     if criterion in ("gcv", "mgcv"):
         residual, trace, _ = _residual_and_trace(problem, b, grid)
-        rho = 1.0 if criterion == "gcv" else (2.0 if Zn.shape[0] >= 50 else 1.3)
+        rho = 1.0 if criterion == "gcv" else (2.0 if rows >= 50 else 1.3)
         return rows * residual / (rows - rho * trace)[:, None] ** 2
     if criterion == "evidence":  # -2 log marginal likelihood, noise variance profiled out (up to a constant)
         residual, _, penalty = _residual_and_trace(problem, b, grid)
