@@ -237,6 +237,11 @@ def test_cli_json(tmp_path, capsys):
     assert len(out["series"]) == 4 and out["series"][0]["lambda"] == 1e-3
     assert main(["drt", str(one)]) == 0
     assert "R_pol" in capsys.readouterr().out
+    assert main(["drt", str(one), "--json", "--curves", "--credible", "0.95", "--criterion", "evidence"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["criterion"] == "evidence" and out["credible"] == 0.95
+    assert len(out["tau_s"]) == len(out["gamma_ohm"]) == len(out["gamma_upper_ohm"])
+    assert main(["drt", str(one), "--credible", "2"]) == 2
     assert main(["drt", str(one), "--lambda", "oops"]) == 2
     assert main(["drt", str(one), "--windows", "{bad"]) == 2
 
@@ -351,3 +356,18 @@ def test_real_battery_spectrum_against_the_circuit_fit(external):
     assert arcs == pytest.approx(ecm["R1"] + ecm["R2"], rel=0.08)
     assert result.R_inf.value == pytest.approx(ecm["R0"], rel=0.03)
     assert result.peaks[-1].tail and not any(p.tail for p in result.peaks[:-1])
+
+
+def test_signed_mode_recovers_an_inductive_loop():
+    # A low-frequency inductive loop (a negative RC, as in Li-ion spectra) has a negative DRT peak: the
+    # signed mode returns it (area -5 ohm at tau 1 s), the non-negative mode cannot.
+    f = np.logspace(5, -2, 71)
+    w = 2 * np.pi * f
+    Z = 10.0 + 50.0 / (1 + (1j * w * 1e-3) ** 0.9) - 5.0 / (1 + 1j * w * 1.0)
+    spectrum = Spectrum.from_arrays(f, Z)
+    signed = drt(spectrum, nonnegative=False, capacitance=False)
+    slow = (signed.tau_s > 0.1) & (signed.tau_s < 10)
+    loop = np.trapezoid(signed.gamma_ohm[slow], np.log(signed.tau_s[slow]))
+    assert loop == pytest.approx(-5.0, rel=0.1)
+    assert signed.R_pol.value == pytest.approx(45.0, rel=0.02)
+    assert drt(spectrum).gamma_ohm.min() >= 0

@@ -21,16 +21,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how auto chooses lambda (default mgcv)")
     parser.add_argument("--windows", metavar="PRESET|JSON",
                         help='tau windows naming processes: si_zno, si_c_pulse, or JSON {"name": [low_s, high_s]}')
+    parser.add_argument("--credible", type=float, metavar="P",
+                        help="credible band probability, e.g. 0.95 (Gaussian posterior); with --curves in the JSON")
+    parser.add_argument("--curves", action="store_true",
+                        help="include tau_s, gamma_ohm (and the band) of every spectrum in the JSON")
     parser.add_argument("--shared-lambda", action="store_true",
                         help="one lambda for all spectra of a series (geometric mean of the per-spectrum choices)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _summary(result: Any) -> dict[str, Any]:
-    out = result.to_dict(curves=False)
+def _summary(result: Any, curves: bool) -> dict[str, Any]:
+    out = result.to_dict(curves=curves)
     keys = ("lambda", "criterion", "R_inf", "peaks", "R_pol", "lambda_at_edge", "L_H", "C_F", "peak_R_method",
             "process_R_ohm", "process_R_ohm_stderr")
-    return {key: out[key] for key in keys}
+    extra = ("tau_s", "gamma_ohm", "credible", "gamma_lower_ohm", "gamma_upper_ohm") if curves else ()
+    return {key: out[key] for key in (*keys, *extra) if key in out}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,12 +46,12 @@ def run(args: argparse.Namespace) -> int:
     data = read(args.file, format=args.format)
     if not isinstance(data, SpectrumSeries):
         raise NotApplicableError(f"{args.file}: holds no impedance spectra (a DRT needs EIS data)")
-    options = {"lambda_": args.lambda_, "criterion": args.criterion, "windows": args.windows}
+    options = {"lambda_": args.lambda_, "criterion": args.criterion, "windows": args.windows, "credible": args.credible}
     if len(data) == 1:
-        payload = _summary(drt(data[0], **options))
+        payload = _summary(drt(data[0], **options), args.curves)
     else:
         result = drt_series(data, shared_lambda=args.shared_lambda, **options)
-        payload = {"series": [_summary(r) for r in result.results],
+        payload = {"series": [_summary(r, args.curves) for r in result.results],
                    "coordinate_name": result.coordinate_name,
                    "coordinate": result.to_dict()["coordinate"]}
     print(json.dumps(payload) if args.json else _describe(payload))

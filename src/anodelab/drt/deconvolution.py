@@ -171,8 +171,11 @@ def deconvolve(
 
     if sum(part(Z_normalised).size for part in parts) <= start.size:
         return None
-    z, _, _, _, status = leastsq(residuals, start, Dfun=jacobian, full_output=True)
-    fun, jac = residuals(z), jacobian(z)
+    with np.errstate(over="ignore", invalid="ignore"):  # a trial step may overflow; judged below
+        z, _, _, _, status = leastsq(residuals, start, Dfun=jacobian, full_output=True)
+        fun, jac = residuals(z), jacobian(z)
+    if not (np.all(np.isfinite(fun)) and np.all(np.isfinite(jac))):
+        return None
     rss = float(fun @ fun)
     rms = math.sqrt(rss / Z_normalised.size)
     dof = fun.size - start.size
