@@ -268,7 +268,7 @@ def compare_pydrttools(lambda_fixed=1e-3, coeff=0.5, repeat=3) -> list[dict[str,
         difference = float(np.max(np.abs(ours_on_theirs - t_gamma[common])) / np.max(t_gamma[common]))
         # the same problem on pyDRTtools' own RBF centres (tau = 1/f, no extension): isolates the discretisation
         same = kernels.basis_for(f, np.log(1.0 / f), coeff, 2)
-        problem, scale = solve.problem_for(same, "combined", True, False), float(np.max(np.abs(spectrum.Z_ohm)))
+        problem, scale = solve.problem_for(same, "combined", ("R_inf", "L")), float(np.max(np.abs(spectrum.Z_ohm)))
         weights = solve.solve_nnls(problem, problem.rhs(spectrum.Z_ohm / scale), lambda_fixed)[problem.n_nuisance :]
         same_gamma = same.evaluate(np.log(t_tau)) @ weights * scale
         difference_same = float(np.max(np.abs(same_gamma - t_gamma)) / np.max(t_gamma))

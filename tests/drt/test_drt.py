@@ -371,3 +371,14 @@ def test_signed_mode_recovers_an_inductive_loop():
     assert loop == pytest.approx(-5.0, rel=0.1)
     assert signed.R_pol.value == pytest.approx(45.0, rel=0.02)
     assert drt(spectrum).gamma_ohm.min() >= 0
+
+
+def test_without_series_resistance():
+    # a spectrum whose high-frequency intercept was subtracted: the model without R_inf recovers the arc
+    spectrum = _spectrum(ONE_ZARC, noise=0.2)
+    shifted = Spectrum.from_arrays(spectrum.frequency_Hz, spectrum.Z_ohm - 10.0)
+    result = drt(shifted, resistance=False)
+    assert result.R_inf.value == 0.0 and result.settings["series_resistance"] is False
+    assert [p.R.value for p in result.peaks] == pytest.approx([50.0], rel=0.02)
+    for criterion in ("rescv", "mgcv"):
+        assert drt(shifted, resistance=False, criterion=criterion).R_pol.value == pytest.approx(50.0, rel=0.03)

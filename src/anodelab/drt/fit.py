@@ -43,7 +43,7 @@ from anodelab.drt.peaks import (
     resolve_windows,
 )
 from anodelab.drt.result import DRTResult
-from anodelab.drt.solve import FITS, Problem, problem_for, solve_nnls
+from anodelab.drt.solve import FITS, SERIES_ELEMENTS, Problem, problem_for, solve_nnls
 
 OUTPUT_POINTS_PER_DECADE = 50
 MAX_WEAK_TRIED = 2  # weak maxima offered to the deconvolution, most significant first
@@ -59,6 +59,7 @@ class Settings:
     shape_factor: float = 0.5
     fit: str = "combined"
     criterion: str = "mgcv"
+    resistance: bool = True
     inductance: bool = True
     capacitance: bool = True
     nonnegative: bool = True
@@ -101,11 +102,18 @@ class Settings:
         if not 0.0 < self.min_prominence < 1.0:
             raise ValidationError("min_prominence", f"must be in (0, 1), got {self.min_prominence!r}")
 
+    @property
+    def series(self) -> tuple[str, ...]:
+        """The series elements fitted beside the DRT (see :data:`anodelab.drt.solve.SERIES_ELEMENTS`)."""
+        flags = (self.resistance, self.inductance, self.capacitance)
+        return tuple(name for name, on in zip(SERIES_ELEMENTS, flags, strict=True) if on)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "basis": self.basis,
             "shape_factor": self.shape_factor,
             "fit": self.fit,
+            "series_resistance": self.resistance,
             "inductance": self.inductance,
             "series_capacitance": self.capacitance,
             "deconvolve": self.deconvolve,
@@ -162,6 +170,8 @@ def _series_elements(
     omega = problem.basis.omega_rad_s
     if problem.has_R_inf:
         R_inf = Quantity(float(p[0] * scale), float(np.sqrt(covariance[0, 0]) * scale), "ohm")
+    elif problem.fit != "imag":  # not fitted: the model has none
+        R_inf = Quantity(0.0, 0.0, "ohm")
     else:  # imaginary-only fit: R_inf from the real part the DRT leaves
         leftover = Z.real - Z_drt.real
         R_inf = Quantity(float(np.mean(leftover)), float(np.std(leftover) / math.sqrt(leftover.size)), "ohm")
@@ -247,13 +257,13 @@ def solve_group(
 ) -> list[DRTResult]:
     """DRTs of the columns of ``Z`` (N, S), all on ``frequency_Hz`` (sorted high to low)."""
     basis = _basis(frequency_Hz, settings)
-    problem = problem_for(basis, settings.fit, settings.inductance, settings.capacitance)
+    problem = problem_for(basis, settings.fit, settings.series)
     scale = np.max(np.abs(Z), axis=0)
     if np.any(scale <= 0):
         raise ValidationError("Z_ohm", "a spectrum is identically zero")
     Zn = Z / scale
     if lambda_ is None:
-        choice = choose_lambda(basis, settings.fit, settings.inductance, settings.capacitance, Zn, settings.criterion)
+        choice = choose_lambda(basis, settings.fit, settings.series, Zn, settings.criterion)
         lambdas, at_edge = choice.lambdas, choice.at_edge
         if shared_lambda:
             lambdas = np.full_like(lambdas, float(np.exp(np.mean(np.log(lambdas)))))
@@ -348,6 +358,7 @@ def drt(
     fit: str = "combined",
     lambda_: str | float = "auto",
     criterion: str = "mgcv",
+    resistance: bool = True,
     inductance: bool = True,
     capacitance: bool = True,
     nonnegative: bool = True,
@@ -366,8 +377,9 @@ def drt(
     """DRT of one spectrum (a one-spectrum :class:`SpectrumSeries` is accepted).
 
     ``lambda_``: "auto" (chosen by ``criterion``: gcv, mgcv, lcurve, rescv, evidence) or a value (for Z
-    normalised by its largest modulus, so a value means the same for any unit of Z). ``inductance``,
-    ``capacitance``: fit a series L, a series C. ``deconvolve``: per-peak R from a ZARC fit of the
+    normalised by its largest modulus, so a value means the same for any unit of Z). ``resistance``,
+    ``inductance``, ``capacitance``: fit a series R_inf, L, C (with ``resistance=False`` the model has no
+    R_inf, e.g. for a spectrum with its high-frequency intercept already subtracted). ``deconvolve``: per-peak R from a ZARC fit of the
     impedance (else the basin integrals). ``credible``: e.g. 0.95 for a 95 % band; ``band``: "gaussian"
     (closed form, sub-millisecond) or "sampled" (``samples`` draws of the posterior truncated to
     non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a preset (``si_zno``,
@@ -380,7 +392,7 @@ def drt(
     if not isinstance(spectrum, Spectrum):
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
     settings = Settings(
-        basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, inductance=bool(inductance),
+        basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance), inductance=bool(inductance),
         capacitance=bool(capacitance), nonnegative=bool(nonnegative), deconvolve=bool(deconvolve),
         derivative_order=derivative_order, points_per_decade=rbf_per_decade, extend_decades=extend_decades,
         credible=None if credible is None else float(credible), band=band, samples=samples, seed=seed,

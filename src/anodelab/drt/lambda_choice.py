@@ -57,8 +57,7 @@ def _residual_and_trace(problem: Problem, b: NDArray[np.float64], grid: NDArray[
 def _scores(
     problem: Problem,
     basis: Basis,
-    inductance: bool,
-    capacitance: bool,
+    series: tuple[str, ...],
     Zn: NDArray[np.complex128],
     criterion: str,
     grid: NDArray[np.float64],
@@ -85,8 +84,8 @@ def _scores(
         curvature = (dx * ddy - ddx * dy) / np.maximum((dx**2 + dy**2) ** 1.5, 1e-300)
         return -curvature
     # rescv
-    real = problem_for(basis, "real", inductance, capacitance)
-    imag = problem_for(basis, "imag", inductance, capacitance)
+    real = problem_for(basis, "real", series)
+    imag = problem_for(basis, "imag", series)
     b_re, b_im = Zn.real, Zn.imag
     hidden = imag.A[:, : imag.n_nuisance]  # the L and C columns of the imaginary part
     project = hidden @ np.linalg.pinv(hidden) if hidden.shape[1] else None
@@ -102,7 +101,8 @@ def _scores(
         if project is not None:  # least-squares L', C' for the imaginary part the real fit cannot see
             err_im = err_im - project @ err_im
         err_re = b_re - basis.A_re @ x_im
-        err_re = err_re - err_re.mean(axis=0)  # least-squares R_inf
+        if real.has_R_inf:  # least-squares R_inf for the real part the imaginary fit cannot see
+            err_re = err_re - err_re.mean(axis=0)
         scores[k] = np.sum(err_im**2, axis=0) + np.sum(err_re**2, axis=0)
     return scores
 
@@ -110,16 +110,15 @@ def _scores(
 def choose_lambda(
     basis: Basis,
     fit: str,
-    inductance: bool,
-    capacitance: bool,
+    series: tuple[str, ...],
     Z_normalised: NDArray[np.complex128],
     criterion: str,
     grid: NDArray[np.float64] | None = None,
 ) -> LambdaChoice:
     """Lambda for each column of ``Z_normalised`` (N, S) by ``criterion`` over ``grid``."""
     grid = DEFAULT_GRID if grid is None else np.asarray(grid, dtype=np.float64)
-    problem = problem_for(basis, fit, inductance, capacitance)
-    scores = _scores(problem, basis, inductance, capacitance, Z_normalised, criterion, grid)
+    problem = problem_for(basis, fit, series)
+    scores = _scores(problem, basis, series, Z_normalised, criterion, grid)
     scores = np.where(np.isfinite(scores), scores, np.inf)
     best = np.argmin(scores, axis=0)
     log_grid = np.log10(grid)

@@ -1,8 +1,8 @@
 """The regularised least-squares problem of the DRT and its solution (NNLS or unconstrained).
 
-Unknowns ``p = [R_inf, L', C', x_1..x_M]`` (``R_inf`` only when the real part is fitted; ``L' = L w_max / s``
-only with ``inductance`` and ``C' = 1 / (w_min C s)`` of a series capacitance only with ``capacitance``, both
-only when the imaginary part is fitted; ``x`` the RBF weights), all for the impedance
+Unknowns ``p = [R_inf, L', C', x_1..x_M]``: the series elements asked for (``series``, a tuple of
+"R_inf", "L", "C"; R_inf only when the real part is fitted, ``L' = L w_max / s`` and ``C' = 1 / (w_min C s)``
+of a series capacitance only when the imaginary part is), then ``x`` the RBF weights, all for the impedance
 normalised by a scale ``s`` (the largest ``|Z|``), so every choice below is independent of the units of
 Z and the results are rescaled by ``s`` afterwards. Rows: the real and/or imaginary parts, unweighted.
 
@@ -29,7 +29,7 @@ FITS = ("combined", "real", "imag")
 
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """Design matrix, penalty rows and the cached decomposition for one (basis, fit, inductance)."""
+    """Design matrix, penalty rows and the cached decomposition for one (basis, fit, series elements)."""
 
     basis: Basis
     fit: str
@@ -80,19 +80,23 @@ class Problem:
         return (self.V / d) @ self.V.T
 
 
-def problem_for(basis: Basis, fit: str, inductance: bool, capacitance: bool) -> Problem:
-    return _problem(basis, fit, bool(inductance), bool(capacitance))
+SERIES_ELEMENTS = ("R_inf", "L", "C")
+
+
+def problem_for(basis: Basis, fit: str, series: tuple[str, ...]) -> Problem:
+    """The cached :class:`Problem`; ``series``: which of :data:`SERIES_ELEMENTS` are fitted beside the DRT."""
+    return _problem(basis, fit, tuple(name for name in SERIES_ELEMENTS if name in series))
 
 
 @functools.lru_cache(maxsize=64)
-def _problem(basis: Basis, fit: str, inductance: bool, capacitance: bool) -> Problem:
+def _problem(basis: Basis, fit: str, series: tuple[str, ...]) -> Problem:
     from scipy.linalg import eigh
 
     n = basis.omega_rad_s.size
     m = basis.centres_ln_tau.size
-    has_R_inf = fit in ("combined", "real")
-    has_L = inductance and fit in ("combined", "imag")
-    has_C = capacitance and fit in ("combined", "imag")
+    has_R_inf = "R_inf" in series and fit in ("combined", "real")
+    has_L = "L" in series and fit in ("combined", "imag")
+    has_C = "C" in series and fit in ("combined", "imag")
     omega = basis.omega_rad_s
     zero = np.zeros((n, 1))
     blocks = []
