@@ -24,7 +24,7 @@ from anodelab.sim.virtual.impedance import (
 GAS = physical_constants["molar gas constant"][0]
 
 
-@pytest.mark.parametrize("system", ["si-sulfide", "li-llzto", "na-symmetric"])
+@pytest.mark.parametrize("system", ["si-sulfide", "si-c-liquid", "li-llzto", "na-symmetric"])
 def test_noiseless_spectrum_is_the_circuit_on_a_log_grid(system):
     experiment = eis_spectrum(system=system, noise_pct=0.0)
     assert experiment.kind == "eis" and isinstance(experiment.data, SpectrumSeries)

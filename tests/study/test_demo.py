@@ -50,6 +50,24 @@ def test_every_file_reads_back_with_its_kind_and_cell(demo):
         assert summary["cell_type"] == cell.cell_type
 
 
+def test_drt_processes_match_each_papers_truth(demo):
+    # paper 000's in-situ GEIS named by its windows, paper 003's Si/C spectrum by its own (R_ob, R_SEI,
+    # R_ct): every process within 5 % of the circuit that made the file (0.2 % noise)
+    index = {path.stem: i for i, path in enumerate(demo.files)}
+    cases = {"si_zno_insitu_eis": ("R_SSE", "R_SEI", "R_ct"), "si_c_eis": ("R_ob", "R_SEI", "R_ct")}
+    circuit_keys = {"R_ob": "Zarc1.R_ohm", "R_SEI": "Zarc2.R_ohm", "R_ct": "Zarc3.R_ohm"}
+    for stem, names in cases.items():
+        path = demo.files[index[stem]]
+        truth = json.loads(path.with_name(stem + ".truth.json").read_text())
+        first = demo.analyses[index[stem]]["drt"]["series"][0]
+        for name in names:
+            if stem == "si_zno_insitu_eis":
+                expected = truth[f"{name}_ohm"][0]
+            else:
+                expected = truth["circuit_parameters"][circuit_keys[name]]
+            assert first["process_R_ohm"][name] == pytest.approx(expected, rel=0.05), (stem, name)
+
+
 def test_files_hold_exactly_the_generated_data(demo):
     """The round trip through the writers and anodelab.read, for every generator in the demo."""
     for path, experiment in zip(demo.files, experiments(seed=0)):

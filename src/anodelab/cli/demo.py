@@ -50,7 +50,8 @@ def headline(results: dict[str, Any]) -> str:
     if drt and drt["series"]:
         first = drt["series"][0]
         named = ", ".join(f"{name} {value:.3g}" for name, value in first["process_R_ohm"].items() if value > 0)
-        parts.append(f"DRT[0] {named} ohm" if named else f"DRT[0] {len(first['peaks'])} peaks")
+        closed = ", ".join(f"{p['R_ohm']:.3g}" for p in first["peaks"] if not p["tail"])
+        parts.append(f"DRT[0] {named} ohm" if named else f"DRT[0] peaks {closed} ohm")
     kk = results.get("kk")
     if kk:
         parts.append(f"KK {kk['n_passed']}/{len(kk['spectra'])} pass")

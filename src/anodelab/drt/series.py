@@ -113,9 +113,11 @@ def drt_series(
     return DRTSeriesResult(10.0**log_tau, gamma_map, done, coordinate_values, coordinate, traces, stderr)
 
 
-def drt_analysis(data: SpectrumSeries) -> DRTSeriesResult:
+def drt_analysis(
+    data: SpectrumSeries, windows: str | Mapping[str, Sequence[float]] | None = "si_zno"
+) -> DRTSeriesResult:
     """The study's DRT step: every spectrum with default settings and one lambda for the whole series
     (the geometric mean of the per-spectrum mGCV choices: mGCV's minimum is flat over decades, so one
-    spectrum's choice may fall where a small arc drowns), peaks named by paper 000's windows (``si_zno``:
-    the in-situ GEIS of a Si anode), along the spectra's time."""
-    return drt_series(data, windows="si_zno", coordinate="time_s", shared_lambda=True)
+    spectrum's choice may fall where a small arc drowns), peaks named by ``windows`` (default paper
+    000's ``si_zno``: the in-situ GEIS of a Si anode), along the spectra's time."""
+    return drt_series(data, windows=windows, coordinate="time_s", shared_lambda=True)

@@ -3,12 +3,13 @@
 :data:`ANALYSES` maps an experiment kind (``cycling``, ``eis``, ...; see
 :data:`anodelab.sim.virtual.KINDS`) to the analyses that apply, each as ``(name, "module:function")``.
 A function takes the data read from the file (a :class:`Record` or :class:`SpectrumSeries`, with its
-cell) and returns a result with ``to_dict()``. Modules are imported only when their analysis runs.
+cell), optionally keyword options, and returns a result with ``to_dict()``. Modules are imported only when their analysis runs.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,20 @@ def _function(target: str) -> Any:
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def analyse(kind: str, data: Record | SpectrumSeries) -> dict[str, Any]:
+def analyse(
+    kind: str, data: Record | SpectrumSeries, options: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
     """Run every analysis registered for ``kind`` on ``data``: name -> the result's ``to_dict()``."""
-    return {name: result.to_dict() for name, result in run_analyses(kind, data).items()}
+    return {name: result.to_dict() for name, result in run_analyses(kind, data, options).items()}
 
 
-def run_analyses(kind: str, data: Record | SpectrumSeries) -> dict[str, Any]:
-    """Run every analysis registered for ``kind`` on ``data``: name -> the result object."""
-    return {name: _function(target)(data) for name, target in ANALYSES.get(kind, ())}
+def run_analyses(
+    kind: str, data: Record | SpectrumSeries, options: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Run every analysis registered for ``kind`` on ``data``: name -> the result object. ``options``:
+    keyword arguments per analysis name (e.g. ``{"drt": {"windows": "si_c_pulse"}}``)."""
+    options = options or {}
+    return {name: _function(target)(data, **options.get(name, {})) for name, target in ANALYSES.get(kind, ())}
 
 
 def draw_figures(kind: str, results: dict[str, Any], stem: Path) -> list[Path]:

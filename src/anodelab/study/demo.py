@@ -69,6 +69,7 @@ class _Planned:
     format: str = "mpt"
     parameters: Mapping[str, Any] = field(default_factory=dict)
     cell: CellInfo | None = None
+    analysis_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 #: paper 000: Si-ZnO composite anode in sulfide all-solid-state cells
@@ -98,7 +99,8 @@ PLAN: tuple[_Planned, ...] = (
     _Planned(_SI_ZNO, "si_zno_ncm811_full_cell", full_cell, "csv"),
     _Planned(_SI_ZNO, "si_zno_rate_test", rate_test),
     _Planned(_SI_ZNO, "si_zno_insitu_eis", insitu_eis_series),
-    _Planned(_LLZTO, "li_llzto_eis", eis_spectrum, "mpt", {"system": "li-llzto"}),
+    _Planned(_LLZTO, "li_llzto_eis", eis_spectrum, "mpt", {"system": "li-llzto"},
+             analysis_options={"drt": {"windows": None}}),  # paper 001 names no tau windows
     _Planned(_LLZTO, "li_llzto_eis_temperature", temperature_eis_series, "mpt",
              {"system": "li-llzto", "temperatures_C": (25.0, 40.0, 55.0, 70.0), "Ea_kJ_mol": 40.0}),
     _Planned(_LLZTO, "li_llzto_ccd", ccd_staircase, "csv"),
@@ -109,7 +111,8 @@ PLAN: tuple[_Planned, ...] = (
     _Planned(_SI_FILM, "msi_c_insitu_eis", insitu_eis_series, "csv", cell=_MSI_C_CELL),
     _Planned(_SI_C, "si_c_lsv", linear_sweep, "csv", cell=_SI_C_CELL),
     _Planned(_SI_C, "si_c_gitt", gitt),
-    _Planned(_SI_C, "si_c_eis", eis_spectrum, "csv", {"cell": _SI_C_CELL}),
+    _Planned(_SI_C, "si_c_eis", eis_spectrum, "csv", {"system": "si-c-liquid", "cell": _SI_C_CELL},
+             analysis_options={"drt": {"windows": "si_c_pulse"}}),
     _Planned(_NA, "na_nucleation_cu", first_plating, "mpt",
              {"substrate": "Cu", "tip_overpotential_V": 0.045, "plateau_overpotential_V": 0.015}),
     _Planned(_NA, "na_nucleation_zn", first_plating),
@@ -167,10 +170,10 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
         files.append(write_experiment(experiment, folder / planned.paper, format=planned.format))
         kinds.append(experiment.kind)
     summaries, analyses = [], []
-    for path, kind in zip(files, kinds):
+    for planned, path, kind in zip(PLAN, files, kinds):
         data = read(path)
         summaries.append(data.summary())
-        objects = run_analyses(kind, data)
+        objects = run_analyses(kind, data, planned.analysis_options)
         results = {name: result.to_dict() for name, result in objects.items()}
         if results:
             path.with_suffix(".results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n",
