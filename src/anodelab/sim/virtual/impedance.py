@@ -139,34 +139,6 @@ def si_sulfide_circuit(
     )
 
 
-def si_c_liquid_circuit(
-    *,
-    R_bulk_ohm: float = 3.0,
-    R_ob_ohm: float = 6.0,
-    tau_ob_s: float = 1e-4,
-    n_ob: float = 0.9,
-    R_SEI_ohm: float = 12.0,
-    tau_SEI_s: float = 3e-3,
-    n_SEI: float = 0.85,
-    R_ct_ohm: float = 25.0,
-    tau_ct_s: float = 3e-2,
-    n_ct: float = 0.8,
-    sigma_W_ohm_s_half: float = 8.0,
-) -> Series:
-    """``R_bulk - (R_ob||CPE) - (R_SEI||CPE) - (R_ct||CPE) - W`` with paper 003's tau windows.
-
-    Ohmic/bulk internal resistance 1e-5..1e-3 s, SEI 1e-3..1e-2 s, charge transfer 1e-2..1e-1 s (its
-    Fig. S20); each arc a :class:`ZARC` (R, tau, n); a semi-infinite Warburg for diffusion.
-    """
-    return Series(
-        R(R_bulk_ohm),
-        ZARC(R_ob_ohm, tau_ob_s, n_ob),
-        ZARC(R_SEI_ohm, tau_SEI_s, n_SEI),
-        ZARC(R_ct_ohm, tau_ct_s, n_ct),
-        W(sigma_W_ohm_s_half),
-    )
-
-
 def symmetric_cell_circuit(
     *, R_bulk_ohm: float, R_interface_ohm: float, tau_interface_s: float, n_interface: float = 0.9
 ) -> Series:
@@ -177,8 +149,9 @@ def symmetric_cell_circuit(
 def _preset(system: str, temperature_C: float) -> tuple[Circuit, CellInfo]:
     if system == "si-sulfide":
         return si_sulfide_circuit(), si_sulfide_cell(temperature_C)
-    if system == "si-c-liquid":
-        return si_c_liquid_circuit(), si_c_liquid_cell(temperature_C)
+    if system == "si-c-liquid":  # paper 003 (Fig. S20): R_ob 1e-5..1e-3 s, R_SEI 1e-3..1e-2 s, R_ct 1e-2..1e-1 s
+        arcs = (ZARC(6.0, 1e-4, 0.9), ZARC(12.0, 3e-3, 0.85), ZARC(25.0, 3e-2, 0.8))
+        return Series(R(3.0), *arcs, W(8.0)), si_c_liquid_cell(temperature_C)
     if system == "li-llzto":  # ASR 12 ohm cm2 per interface on 0.5 cm2: 2 x 12 / 0.5 = 48 ohm
         return symmetric_cell_circuit(
             R_bulk_ohm=250.0, R_interface_ohm=48.0, tau_interface_s=2e-4
