@@ -10,10 +10,11 @@ one ZARC (whose DRT is a single symmetric peak, :func:`anodelab.models.circuits.
 peak, started from the peak's tau and basin resistance (n = 0.9), with ``tau_k`` held within
 ``TAU_BOUND_DECADES`` of its peak (the fit may not swap processes), ``0.3 <= n_k <= 1``, and L, C and
 R_inf free, started from the DRT's values (L and C only where the DRT fitted them). A slowest peak beyond
-``10^-TAIL_DECADES / w_min`` (at or past the slowest measured time constant) is the visible part of a low-frequency tail that does not close inside
-the data (diffusion, blocking): it is modelled by a series CPE ``1 / (Q (j w)^alpha)``, 0.3 <= alpha
-<= 1, in place of the series C (alpha = 0.5 is a semi-infinite Warburg, 1 a capacitor), and keeps its
-basin resistance (a tail has no finite resistance of its own inside the data).
+``10^-TAIL_DECADES / w_min`` (at or past the slowest measured time constant) is the visible part of a
+low-frequency tail that does not close inside the data (diffusion, blocking): it is modelled by a series CPE
+``1 / (Q (j w)^alpha)``, 0.3 <= alpha <= 1, in place of the series C (alpha = 0.5 is a semi-infinite
+Warburg, 1 a capacitor), and keeps its basin resistance (a tail has no finite resistance of its own inside
+the data).
 
 Rows are the real and imaginary parts of Z normalised as in the DRT, weighted by ``1 / |Z|`` (the
 usual EIS noise is proportional to |Z|: unweighted, the large low-frequency residuals would let an extra
@@ -110,8 +111,10 @@ def deconvolve(
     peak_R: NDArray[np.float64],
     drt_residual: NDArray[np.complex128],
 ) -> Deconvolution | None:
-    """Fit one ZARC per peak (normalised units), the slowest as a series CPE when it is a tail. ``linear_columns`` (N, k) are the R_inf / L / C columns of the complex impedance (C
-    last, when fitted), ``linear_start`` their DRT values. None when the fit is refused."""
+    """Fit one ZARC per peak (normalised units), the slowest as a series CPE when it is a tail.
+
+    ``linear_columns`` (N, k) are the R_inf / L / C columns of the complex impedance (C last, when
+    fitted), ``linear_start`` their DRT values. None when the fit is refused."""
     from scipy.optimize import leastsq
 
     tail = bool(peak_tau_s.size) and is_tail(float(peak_tau_s[-1]), float(omega_rad_s.min()))
@@ -145,7 +148,8 @@ def deconvolve(
             factor[-1] = width[-1] * 0.5 * (1.0 - np.tanh(z[-1]) ** 2)
         return factor
 
-    start = [linear_start, np.log(np.maximum(peak_R[:K], 1e-6)), np.zeros(K), np.full(K, np.arctanh(2 * (N_START - N_MIN) / (1 - N_MIN) - 1))]
+    n_start = np.arctanh(2.0 * (N_START - N_MIN) / (1.0 - N_MIN) - 1.0)
+    start = [linear_start, np.log(np.maximum(peak_R[:K], 1e-6)), np.zeros(K), np.full(K, n_start)]
     if tail:
         q0 = max(float(np.abs(Z_normalised[-1] - Z_normalised[0])), 1e-6)  # |Z| scale at w_min
         start.append(np.array([math.log(q0), np.arctanh(2 * (ALPHA_START - ALPHA_MIN) / (1 - ALPHA_MIN) - 1)]))

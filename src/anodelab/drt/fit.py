@@ -2,11 +2,12 @@
 
 ``Z(w) = R_inf + j w L + 1 / (j w C) + integral gamma(ln tau) / (1 + j w tau) d ln tau`` with ``gamma >= 0``
 (ohm per unit ln tau; the series C, on by default, takes the part of a low-frequency tail that does not
-close inside the data, which the RBFs cannot hold without ringing; 1/C = 0 when there is none) expanded in Gaussian RBFs (:mod:`anodelab.drt.kernels`, centres 10 per decade over
-1/(2 pi f_max) .. 1/(2 pi f_min) extended by half a decade on each side); penalty: the integral of
-the squared first or second derivative of gamma (default second); rows unweighted, Z normalised by
-its largest modulus before lambda is chosen and the problem is solved, so the result does not depend
-on the unit of Z. Lambda: :mod:`anodelab.drt.lambda_choice`. Peaks: :mod:`anodelab.drt.peaks`.
+close inside the data, which the RBFs cannot hold without ringing; 1/C = 0 when there is none) expanded in
+Gaussian RBFs (:mod:`anodelab.drt.kernels`, centres 10 per decade over 1/(2 pi f_max) .. 1/(2 pi f_min)
+extended by half a decade on each side); penalty: the integral of the squared first or second derivative of
+gamma (default second); rows unweighted, Z normalised by its largest modulus before lambda is chosen and the
+problem is solved, so the result does not depend on the unit of Z. Lambda:
+:mod:`anodelab.drt.lambda_choice`. Peaks: :mod:`anodelab.drt.peaks`.
 
 Credible band: the Gaussian posterior of the *unconstrained* regularised problem, covariance
 ``sigma^2 (A'A + lambda R'R)^-1`` with ``sigma^2 = |residual|^2 / (rows - tr H)`` from the final fit,
@@ -246,6 +247,35 @@ def _peaks(
     return deconvolved + peaks[K:], R_covariance, "zarc-deconvolution"
 
 
+def _band(
+    problem: Problem,
+    settings: Settings,
+    credible: float,
+    b: NDArray[np.float64],
+    lam: float,
+    p: NDArray[np.float64],
+    covariance: NDArray[np.float64],
+    phi: NDArray[np.float64],
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Lower and upper ``credible`` bounds of the normalised gamma on the output grid (see the module doc)."""
+    k = problem.n_nuisance
+    if settings.band == "sampled" and settings.nonnegative:
+        from anodelab.drt.sampling import truncated_gaussian_samples
+
+        draws = truncated_gaussian_samples(problem.unconstrained(b, lam), covariance, p, settings.samples, rng)
+        curves = phi @ draws[:, k:].T
+        tail = 50.0 * (1.0 - credible)
+        return np.percentile(curves, tail, axis=1), np.percentile(curves, 100.0 - tail, axis=1)
+    from scipy.stats import norm
+
+    z_value = float(norm.ppf(0.5 + credible / 2.0))
+    gamma = phi @ p[k:]
+    sd = np.sqrt(np.maximum(np.sum((phi @ covariance[k:, k:]) * phi, axis=1), 0.0))
+    lower = gamma - z_value * sd
+    return (np.maximum(lower, 0.0) if settings.nonnegative else lower), gamma + z_value * sd
+
+
 def solve_group(
     frequency_Hz: NDArray[np.float64],
     Z: NDArray[np.complex128],
@@ -276,11 +306,6 @@ def solve_group(
     tau = np.exp(ln_tau)
     B = problem.rhs(Zn)
     rows = B.shape[0]
-    z_value = None
-    if settings.credible is not None:
-        from scipy.stats import norm
-
-        z_value = float(norm.ppf(0.5 + settings.credible / 2.0))
     k = problem.n_nuisance
     measured = (tau >= 1.0 / (2.0 * np.pi * frequency_Hz.max()) * (1 - 1e-9)) & (
         tau <= 1.0 / (2.0 * np.pi * frequency_Hz.min()) * (1 + 1e-9)
@@ -299,20 +324,9 @@ def solve_group(
         cov_x = covariance[k:, k:]
         gamma_n = phi @ x
         lower = upper = None
-        if settings.credible is not None and settings.band == "sampled" and settings.nonnegative:
-            from anodelab.drt.sampling import truncated_gaussian_samples
-
-            draws = truncated_gaussian_samples(problem.unconstrained(b, lam), covariance, p, settings.samples, rng)
-            curves = phi @ draws[:, k:].T
-            tail = 50.0 * (1.0 - settings.credible)
-            lower, upper = (np.percentile(curves, q, axis=1) * scale[s] for q in (tail, 100.0 - tail))
-        elif z_value is not None:
-            sd = np.sqrt(np.maximum(np.sum((phi @ cov_x) * phi, axis=1), 0.0))
-            lower = gamma_n - z_value * sd
-            if settings.nonnegative:
-                lower = np.maximum(lower, 0.0)
-            upper = (gamma_n + z_value * sd) * scale[s]
-            lower = lower * scale[s]
+        if settings.credible is not None:
+            bounds = _band(problem, settings, settings.credible, b, lam, p, covariance, phi, rng)
+            lower, upper = (bound * scale[s] for bound in bounds)
         Z_drt = (basis.A_re @ x + 1j * (basis.A_im @ x)) * scale[s]
         R_inf, L, C, Z_fit = _series_elements(problem, p, covariance, Z[:, s], Z_drt, float(scale[s]))
         areas = basis.areas
@@ -379,11 +393,11 @@ def drt(
     ``lambda_``: "auto" (chosen by ``criterion``: gcv, mgcv, lcurve, rescv, evidence) or a value (for Z
     normalised by its largest modulus, so a value means the same for any unit of Z). ``resistance``,
     ``inductance``, ``capacitance``: fit a series R_inf, L, C (with ``resistance=False`` the model has no
-    R_inf, e.g. for a spectrum with its high-frequency intercept already subtracted). ``deconvolve``: per-peak R from a ZARC fit of the
-    impedance (else the basin integrals). ``credible``: e.g. 0.95 for a 95 % band; ``band``: "gaussian"
-    (closed form, sub-millisecond) or "sampled" (``samples`` draws of the posterior truncated to
-    non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a preset (``si_zno``,
-    ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
+    R_inf, e.g. for a spectrum with its high-frequency intercept already subtracted). ``deconvolve``:
+    per-peak R from a ZARC fit of the impedance (else the basin integrals). ``credible``: e.g. 0.95 for a
+    95 % band; ``band``: "gaussian" (closed form, sub-millisecond) or "sampled" (``samples`` draws of the
+    posterior truncated to non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a
+    preset (``si_zno``, ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
     """
     if isinstance(spectrum, SpectrumSeries):
         if len(spectrum) != 1:
@@ -392,11 +406,11 @@ def drt(
     if not isinstance(spectrum, Spectrum):
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
     settings = Settings(
-        basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance), inductance=bool(inductance),
-        capacitance=bool(capacitance), nonnegative=bool(nonnegative), deconvolve=bool(deconvolve),
-        derivative_order=derivative_order, points_per_decade=rbf_per_decade, extend_decades=extend_decades,
-        credible=None if credible is None else float(credible), band=band, samples=samples, seed=seed,
-        min_prominence=min_prominence, min_significance=float(min_significance),
+        basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance),
+        inductance=bool(inductance), capacitance=bool(capacitance), nonnegative=bool(nonnegative),
+        deconvolve=bool(deconvolve), derivative_order=derivative_order, points_per_decade=rbf_per_decade,
+        extend_decades=extend_decades, credible=None if credible is None else float(credible), band=band,
+        samples=samples, seed=seed, min_prominence=min_prominence, min_significance=float(min_significance),
     )
     settings.check()
     if len(spectrum) < 5:

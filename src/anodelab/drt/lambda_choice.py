@@ -1,11 +1,11 @@
 """Choosing the regularisation parameter lambda, vectorised over a log grid and over spectra.
 
 Every criterion is evaluated on the *unconstrained* Tikhonov problem (closed form from the cached
-generalised eigendecomposition, see :mod:`anodelab.drt.solve`) for the impedance normalised by its
-largest ``|Z|``, at every lambda of a log grid (default 1e-7..1, 20 per decade: the interval DRTtools searches) and for all spectra
-at once; the chosen value is the grid point that minimises (or, for the L-curve, maximises the
-curvature of) the criterion, refined by a parabola through it and its two neighbours in log lambda.
-A choice on the edge of the grid is reported (``at_edge``), never returned silently.
+generalised eigendecomposition, see :mod:`anodelab.drt.solve`) for the impedance normalised by its largest
+``|Z|``, at every lambda of a log grid (default 1e-7..1, 20 per decade: the interval DRTtools searches) and
+for all spectra at once; the chosen value is the grid point that minimises (or, for the L-curve, maximises
+the curvature of) the criterion, refined by a parabola through it and its two neighbours in log lambda. A
+choice on the edge of the grid is reported (``at_edge``), never returned silently.
 
 - ``gcv``: ``n |(I - H) b|^2 / tr(I - H)^2`` (Golub, Heath & Wahba 1979).
 - ``mgcv``: the same with ``tr(I - rho H)``, rho = 2 for >= 50 rows (two per frequency when both parts are

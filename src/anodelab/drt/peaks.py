@@ -135,9 +135,10 @@ def peak_candidates(
     reference: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Indices of the maxima of ``gamma`` (ohm, on ``ln_tau``) that pass the prominence rule: those that
-    also pass the significance rule, and the rest inside ``reference`` (weak maxima, most significant first), which become
-    peaks only if the deconvolution finds them (see :mod:`anodelab.drt.deconvolution`). ``covariance_x``:
-    the covariance of the normalised RBF weights (None: every prominent maximum is significant)."""
+    also pass the significance rule, and the rest inside ``reference`` (weak maxima, most significant
+    first), which become peaks only if the deconvolution finds them (see :mod:`anodelab.drt.deconvolution`).
+    ``covariance_x``: the covariance of the normalised RBF weights (None: every prominent maximum is
+    significant)."""
     from scipy.signal import find_peaks as scipy_find_peaks
 
     empty = np.zeros(0, dtype=np.intp)

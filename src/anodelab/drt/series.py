@@ -71,11 +71,11 @@ def drt_series(
     if coordinate not in ("time_s", "voltage_V", "cycle", "temperature_C", "index"):
         raise ValidationError("coordinate", f"expected time_s, voltage_V, cycle, temperature_C or index, got {coordinate!r}")
     settings = Settings(
-        shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance), inductance=bool(inductance),
-        capacitance=bool(capacitance), nonnegative=bool(nonnegative), deconvolve=bool(deconvolve),
-        derivative_order=derivative_order, points_per_decade=rbf_per_decade, extend_decades=extend_decades,
-        credible=None if credible is None else float(credible), band=band, samples=samples, seed=seed,
-        min_prominence=min_prominence, min_significance=float(min_significance),
+        shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance),
+        inductance=bool(inductance), capacitance=bool(capacitance), nonnegative=bool(nonnegative),
+        deconvolve=bool(deconvolve), derivative_order=derivative_order, points_per_decade=rbf_per_decade,
+        extend_decades=extend_decades, credible=None if credible is None else float(credible), band=band,
+        samples=samples, seed=seed, min_prominence=min_prominence, min_significance=float(min_significance),
     )
     settings.check()
     value = _check_lambda(lambda_)

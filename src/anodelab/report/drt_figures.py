@@ -34,8 +34,9 @@ def plot_drt_curves(results: DRTResult | DRTSeriesResult, path: str | Path, *, l
         label = labels[index] if labels else None
         ax.semilogx(result.tau_s, result.gamma_ohm, color=colour, lw=1.2, label=label)
         if result.gamma_lower_ohm is not None and result.gamma_upper_ohm is not None:
-            ax.fill_between(result.tau_s, result.gamma_lower_ohm, result.gamma_upper_ohm, color=colour, alpha=0.25, lw=0,
-                            label=f"{result.credible:.0%} band" if len(items) == 1 else None)
+            band_label = f"{result.credible:.0%} band" if len(items) == 1 else None
+            ax.fill_between(result.tau_s, result.gamma_lower_ohm, result.gamma_upper_ohm, color=colour, alpha=0.25,
+                            lw=0, label=band_label)
         for peak in result.peaks:
             ax.plot(peak.tau_max_s, peak.gamma_ohm, "v", color=colour, ms=4)
             if len(items) == 1:
@@ -45,7 +46,8 @@ def plot_drt_curves(results: DRTResult | DRTSeriesResult, path: str | Path, *, l
     windows = items[0].windows or {}
     for name, (low, high) in windows.items():
         ax.axvspan(low, high, color="0.9", zorder=0)
-        ax.text((low * high) ** 0.5, 1.0, name, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7)
+        ax.text((low * high) ** 0.5, 1.0, name, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                fontsize=7)
     ax.set_xlabel("τ / s")
     ax.set_ylabel("γ / Ω")
     if labels or (len(items) == 1 and items[0].gamma_lower_ohm is not None):

@@ -3,7 +3,8 @@
 :data:`ANALYSES` maps an experiment kind (``cycling``, ``eis``, ...; see
 :data:`anodelab.sim.virtual.KINDS`) to the analyses that apply, each as ``(name, "module:function")``.
 A function takes the data read from the file (a :class:`Record` or :class:`SpectrumSeries`, with its
-cell), optionally keyword options, and returns a result with ``to_dict()``. Modules are imported only when their analysis runs.
+cell), optionally keyword options, and returns a result with ``to_dict()``. Modules are imported only
+when their analysis runs.
 """
 
 from __future__ import annotations
