@@ -382,3 +382,51 @@ def test_without_series_resistance():
     assert [p.R.value for p in result.peaks] == pytest.approx([50.0], rel=0.02)
     for criterion in ("rescv", "mgcv"):
         assert drt(shifted, resistance=False, criterion=criterion).R_pol.value == pytest.approx(50.0, rel=0.03)
+
+
+@pytest.mark.parametrize("points_per_decade", [1, 2, 3])
+def test_sparse_spectra_keep_their_peak(points_per_decade):
+    # 8-22 frequencies: rho tr(H) reaches the number of rows at small lambda; GCV/mGCV must not pick the
+    # bottom of the grid there (they did, and the peak was lost in the posterior sd)
+    spectrum = eis_spectrum(ONE_ZARC, noise_pct=1.0, points_per_decade=points_per_decade, seed=0).data[0]
+    for criterion in ("mgcv", "gcv"):
+        result = drt(spectrum, criterion=criterion)
+        assert not result.lambda_at_edge
+        assert [p.R.value for p in result.peaks] == pytest.approx([50.0], rel=0.03)
+
+
+def test_review_edge_cases():
+    spectrum = _spectrum(TWO_ZARC)
+    # signed mode: a negative series C stays in the fitted impedance
+    signed = drt(spectrum, nonnegative=False, lambda_=1e-3)
+    np.testing.assert_allclose(signed.residuals_ohm, spectrum.Z_ohm - signed.Z_fit_ohm)
+    assert signed.rms_residual_ohm <= drt(spectrum, lambda_=1e-3).rms_residual_ohm  # more freedom, no worse
+    # imaginary-only fit without R_inf: none is invented
+    assert drt(spectrum, fit="imag", resistance=False).R_inf.value == 0.0
+    imag = drt(spectrum, fit="imag")
+    assert imag.R_inf.value == pytest.approx(10.0, abs=3 * imag.R_inf.stderr + 0.1)
+    # the sign convention: a spectrum given as (Z', -Z'') is refused with the reason
+    flipped = Spectrum.from_arrays(spectrum.frequency_Hz, spectrum.Z_ohm.conjugate())
+    with pytest.raises(ValidationError, match="negate the imaginary part"):
+        drt(flipped)
+    # the band of one spectrum does not depend on the series around it
+    a = drt(spectrum, credible=0.9, band="sampled", samples=50)
+    b = drt_series(SpectrumSeries.of([_spectrum(ONE_ZARC), spectrum]), credible=0.9, band="sampled", samples=50)
+    np.testing.assert_allclose(b.results[1].gamma_upper_ohm, a.gamma_upper_ohm, rtol=1e-5)
+
+
+def test_shared_lambda_spans_grids_and_missing_coordinates_fall_back_to_index(tmp_path):
+    from anodelab.core.spectrum import SpectrumContext
+    from anodelab.report.drt_figures import plot_drt_map
+
+    a = _spectrum(ONE_ZARC)
+    b = eis_spectrum(TWO_ZARC, noise_pct=1.0, points_per_decade=8, seed=1).data[0]
+    timed = [Spectrum.from_arrays(s.frequency_Hz, s.Z_ohm, context=SpectrumContext(time_s=t))
+             for s, t in ((a, 0.0), (b, 100.0))]
+    untimed = [Spectrum.from_arrays(s.frequency_Hz, s.Z_ohm) for s in (b, a)]
+    series = SpectrumSeries.of([*timed, *untimed])
+    result = drt_series(series, shared_lambda=True)
+    assert len({r.lambda_ for r in result.results}) == 1
+    assert result.results[0].criterion == "shared mgcv"
+    assert result.coordinate_name == "index" and list(result.coordinate) == [0, 1, 2, 3]
+    assert plot_drt_map(result, tmp_path / "map.png").stat().st_size > 0

@@ -10,7 +10,7 @@ one ZARC (whose DRT is a single symmetric peak, :func:`anodelab.models.circuits.
 peak, started from the peak's tau and basin resistance (n = 0.9), with ``tau_k`` held within
 ``TAU_BOUND_DECADES`` of its peak (the fit may not swap processes), ``0.3 <= n_k <= 1``, and L, C and
 R_inf free, started from the DRT's values (L and C only where the DRT fitted them). A slowest peak beyond
-``10^-TAIL_DECADES / w_min`` (at or past the slowest measured time constant) is the visible part of a
+``10^-TAIL_DECADES / w_min`` (within 0.3 decade of the slowest measured time constant, or past it) is the visible part of a
 low-frequency tail that does not close inside the data (diffusion, blocking): it is modelled by a series CPE
 ``1 / (Q (j w)^alpha)``, 0.3 <= alpha <= 1, in place of the series C (alpha = 0.5 is a semi-infinite
 Warburg, 1 a capacitor), and keeps its basin resistance (a tail has no finite resistance of its own inside
@@ -26,7 +26,8 @@ when its rms residual is at most ``ACCEPT_RMS_RATIO`` times the DRT's own (same 
 the spectrum as well as the DRT does); otherwise the basin integrals are kept and the result says so.
 When the model fits worse than ``MATCH_RMS_RATIO`` x the DRT's residual (or is refused), a weak DRT
 maximum inside the measured range (prominent but below the significance rule) is offered and joins the
-model when its extra ZARC passes an F-test on the residual sums of squares at ``F_TEST_P`` (1e-3).
+model when its extra ZARC passes an F-test on the residual sums of squares at ``F_TEST_P`` (1e-3), or,
+when the model without it was refused, when the model with it is accepted.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from anodelab.core.result import Quantity
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
 from anodelab.drt.deconvolution import deconvolve, improves, is_tail
 from anodelab.drt.kernels import Basis, basis_for, centres_for
-from anodelab.drt.lambda_choice import CRITERIA, choose_lambda
+from anodelab.drt.lambda_choice import CRITERIA, DEFAULT_GRID, choose_lambda
 from anodelab.drt.peaks import (
     DEFAULT_MIN_PROMINENCE,
     DEFAULT_MIN_SIGNIFICANCE,
@@ -130,6 +130,23 @@ class Settings:
         }
 
 
+INDUCTIVE_SHARE_LIMIT = 0.8
+
+
+def check_spectrum(spectrum: Spectrum, field: str) -> None:
+    """Refuse what a DRT cannot use: fewer than 5 frequencies, or a spectrum whose imaginary part is
+    positive almost everywhere (the sign convention flipped: a DRT of it would be silently wrong)."""
+    if len(spectrum) < 5:
+        raise ValidationError(field, f"a DRT needs at least 5 frequencies, got {len(spectrum)}")
+    share = float(np.mean(spectrum.Z_ohm.imag > 0))
+    if share > INDUCTIVE_SHARE_LIMIT:
+        raise ValidationError(
+            field,
+            f"Im Z > 0 at {share:.0%} of the frequencies; the convention here is Im Z < 0 for capacitive arcs "
+            "(Z = Z' + j Z''): if the data hold -Z'', negate the imaginary part",
+        )
+
+
 def _check_lambda(lambda_: Any) -> float | None:
     if isinstance(lambda_, str):
         if lambda_ == "auto":
@@ -166,16 +183,22 @@ def _series_elements(
     Z: NDArray[np.complex128],
     Z_drt: NDArray[np.complex128],
     scale: float,
+    resistance: bool,
 ) -> tuple[Quantity, Quantity | None, Quantity | None, NDArray[np.complex128]]:
-    """R_inf, L, series C (ohm, H, F; None where not fitted) and the fitted impedance (ohm)."""
+    """R_inf, L, series C (ohm, H, F; None where not fitted) and the fitted impedance (ohm).
+
+    A negative C (only possible with ``nonnegative=False``) is reported as it is, and kept in Z_fit."""
     omega = problem.basis.omega_rad_s
+    k = problem.n_nuisance
     if problem.has_R_inf:
         R_inf = Quantity(float(p[0] * scale), float(np.sqrt(covariance[0, 0]) * scale), "ohm")
-    elif problem.fit != "imag":  # not fitted: the model has none
+    elif problem.fit != "imag" or not resistance:  # not fitted: the model has none
         R_inf = Quantity(0.0, 0.0, "ohm")
-    else:  # imaginary-only fit: R_inf from the real part the DRT leaves
+    else:  # imaginary-only fit: R_inf from the real part the DRT leaves (noise + the DRT's own uncertainty)
         leftover = Z.real - Z_drt.real
-        R_inf = Quantity(float(np.mean(leftover)), float(np.std(leftover) / math.sqrt(leftover.size)), "ohm")
+        a = problem.basis.A_re.mean(axis=0)
+        variance = np.var(leftover) / leftover.size + float(a @ covariance[k:, k:] @ a) * scale**2
+        R_inf = Quantity(float(np.mean(leftover)), float(np.sqrt(max(variance, 0.0))), "ohm")
     L = C = None
     Z_fit = Z_drt + R_inf.value
     i = int(problem.has_R_inf)
@@ -184,9 +207,9 @@ def _series_elements(
         L = Quantity(float(p[i] * factor), float(np.sqrt(covariance[i, i]) * factor), "H")
         Z_fit = Z_fit + 1j * omega * L.value
         i += 1
-    if problem.has_C and p[i] > 0:  # p[i] = 1 / (w_min C s); 0 means no series capacitance
+    if problem.has_C and p[i] != 0:  # p[i] = 1 / (w_min C s); 0 means no series capacitance
         value = 1.0 / (omega.min() * scale * p[i])
-        C = Quantity(float(value), float(value * np.sqrt(covariance[i, i]) / p[i]), "F")
+        C = Quantity(float(value), float(abs(value) * np.sqrt(covariance[i, i]) / abs(p[i])), "F")
         Z_fit = Z_fit - 1j / (omega * value)
     return R_inf, L, C, Z_fit
 
@@ -221,6 +244,8 @@ def _peaks(
         )
         return peaks, W, found
 
+    if strong.size == 0 and not settings.deconvolve:  # nothing passes the significance rule and nothing can
+        strong, weak = weak, weak[:0]  # test the weak maxima: the prominent ones are reported as they are
     indices = np.sort(strong)
     peaks, W, found = attempt(indices)
     for candidate in weak[:MAX_WEAK_TRIED] if settings.deconvolve else ():
@@ -256,13 +281,13 @@ def _band(
     p: NDArray[np.float64],
     covariance: NDArray[np.float64],
     phi: NDArray[np.float64],
-    rng: np.random.Generator,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Lower and upper ``credible`` bounds of the normalised gamma on the output grid (see the module doc)."""
     k = problem.n_nuisance
     if settings.band == "sampled" and settings.nonnegative:
         from anodelab.drt.sampling import truncated_gaussian_samples
 
+        rng = np.random.default_rng(settings.seed)  # per spectrum: its band does not depend on its neighbours
         draws = truncated_gaussian_samples(problem.unconstrained(b, lam), covariance, p, settings.samples, rng)
         curves = phi @ draws[:, k:].T
         tail = 50.0 * (1.0 - credible)
@@ -276,41 +301,64 @@ def _band(
     return (np.maximum(lower, 0.0) if settings.nonnegative else lower), gamma + z_value * sd
 
 
+@dataclass(frozen=True)
+class LambdaPlan:
+    """The lambda of each spectrum of a group, whether it sits on the edge of the search grid, and how it
+    was found (a criterion name, "shared <criterion>" or "fixed")."""
+
+    values: NDArray[np.float64]
+    at_edge: NDArray[np.bool_]
+    criterion: str
+
+    def shared(self, value: float) -> LambdaPlan:
+        """One lambda for all (e.g. the geometric mean over a series); at the edge only if it is on it."""
+        grid = DEFAULT_GRID
+        edge = bool(value <= grid[0] * (1 + 1e-9) or value >= grid[-1] * (1 - 1e-9))
+        return LambdaPlan(np.full_like(self.values, value), np.full_like(self.at_edge, edge), f"shared {self.criterion}")
+
+
+def _normalised(Z: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
+    scale = np.max(np.abs(Z), axis=0)
+    if np.any(scale <= 0):
+        raise ValidationError("Z_ohm", "a spectrum is identically zero")
+    return Z / scale, scale
+
+
+def plan_lambdas(
+    frequency_Hz: NDArray[np.float64], Z: NDArray[np.complex128], settings: Settings, lambda_: float | None
+) -> LambdaPlan:
+    """Lambda for each column of ``Z`` (N, S) on ``frequency_Hz``: ``lambda_`` itself, or chosen by the
+    settings' criterion for each spectrum."""
+    if lambda_ is not None:
+        return LambdaPlan(np.full(Z.shape[1], lambda_), np.zeros(Z.shape[1], dtype=bool), "fixed")
+    basis = _basis(frequency_Hz, settings)
+    choice = choose_lambda(basis, settings.fit, settings.series, _normalised(Z)[0], settings.criterion)
+    return LambdaPlan(choice.lambdas, choice.at_edge, settings.criterion)
+
+
 def solve_group(
     frequency_Hz: NDArray[np.float64],
     Z: NDArray[np.complex128],
     settings: Settings,
-    lambda_: float | None,
+    plan: LambdaPlan,
     windows: Mapping[str, tuple[float, float]] | None,
-    *,
-    shared_lambda: bool = False,
 ) -> list[DRTResult]:
-    """DRTs of the columns of ``Z`` (N, S), all on ``frequency_Hz`` (sorted high to low)."""
+    """DRTs of the columns of ``Z`` (N, S), all on ``frequency_Hz`` (sorted high to low), at the lambdas of
+    ``plan``."""
     basis = _basis(frequency_Hz, settings)
     problem = problem_for(basis, settings.fit, settings.series)
-    scale = np.max(np.abs(Z), axis=0)
-    if np.any(scale <= 0):
-        raise ValidationError("Z_ohm", "a spectrum is identically zero")
-    Zn = Z / scale
-    if lambda_ is None:
-        choice = choose_lambda(basis, settings.fit, settings.series, Zn, settings.criterion)
-        lambdas, at_edge = choice.lambdas, choice.at_edge
-        if shared_lambda:
-            lambdas = np.full_like(lambdas, float(np.exp(np.mean(np.log(lambdas)))))
-        criterion = settings.criterion
-    else:
-        lambdas = np.full(Z.shape[1], lambda_)
-        at_edge = np.zeros(Z.shape[1], dtype=bool)
-        criterion = "fixed"
+    Zn, scale = _normalised(Z)
+    lambdas, at_edge, criterion = plan.values, plan.at_edge, plan.criterion
     ln_tau, phi = _output_grid(basis)
     tau = np.exp(ln_tau)
     B = problem.rhs(Zn)
     rows = B.shape[0]
     k = problem.n_nuisance
+    fitted_series = [name for name, on in zip(SERIES_ELEMENTS, (problem.has_R_inf, problem.has_L, problem.has_C),
+                                              strict=True) if on]
     measured = (tau >= 1.0 / (2.0 * np.pi * frequency_Hz.max()) * (1 - 1e-9)) & (
         tau <= 1.0 / (2.0 * np.pi * frequency_Hz.min()) * (1 + 1e-9)
     )
-    rng = np.random.default_rng(settings.seed)
     results = []
     for s in range(Z.shape[1]):
         lam = float(lambdas[s])
@@ -325,10 +373,12 @@ def solve_group(
         gamma_n = phi @ x
         lower = upper = None
         if settings.credible is not None:
-            bounds = _band(problem, settings, settings.credible, b, lam, p, covariance, phi, rng)
+            bounds = _band(problem, settings, settings.credible, b, lam, p, covariance, phi)
             lower, upper = (bound * scale[s] for bound in bounds)
         Z_drt = (basis.A_re @ x + 1j * (basis.A_im @ x)) * scale[s]
-        R_inf, L, C, Z_fit = _series_elements(problem, p, covariance, Z[:, s], Z_drt, float(scale[s]))
+        R_inf, L, C, Z_fit = _series_elements(
+            problem, p, covariance, Z[:, s], Z_drt, float(scale[s]), settings.resistance
+        )
         areas = basis.areas
         R_pol = Quantity(
             float(areas @ x * scale[s]), float(np.sqrt(max(areas @ cov_x @ areas, 0.0)) * scale[s]), "ohm"
@@ -358,7 +408,7 @@ def solve_group(
                 peak_R_method=method,
                 windows=windows,
                 process_R=process_resistances(peaks, windows, R_covariance),
-                settings={**settings.to_dict(), "scale_ohm": float(scale[s])},
+                settings={**settings.to_dict(), "scale_ohm": float(scale[s]), "fitted_series": fitted_series},
             )
         )
     return results
@@ -413,8 +463,9 @@ def drt(
         samples=samples, seed=seed, min_prominence=min_prominence, min_significance=float(min_significance),
     )
     settings.check()
-    if len(spectrum) < 5:
-        raise ValidationError("spectrum", f"a DRT needs at least 5 frequencies, got {len(spectrum)}")
+    check_spectrum(spectrum, "spectrum")
     value = _check_lambda(lambda_)
     resolved = resolve_windows(windows)
-    return solve_group(spectrum.frequency_Hz, spectrum.Z_ohm[:, None], settings, value, resolved)[0]
+    Z = spectrum.Z_ohm[:, None]
+    return solve_group(spectrum.frequency_Hz, Z, settings, plan_lambdas(spectrum.frequency_Hz, Z, settings, value),
+                       resolved)[0]

@@ -67,7 +67,13 @@ def _scores(
     if criterion in ("gcv", "mgcv"):
         residual, trace, _ = _residual_and_trace(problem, b, grid)
         rho = 1.0 if criterion == "gcv" else (2.0 if rows >= 50 else 1.3)
-        return rows * residual / (rows - rho * trace)[:, None] ** 2
+        denominator = rows - rho * trace
+        if criterion == "mgcv" and not np.any(denominator > 0):
+            denominator = rows - trace  # too few rows for rho's stabilisation anywhere on the grid: plain GCV
+        # where tr(rho H) reaches the number of rows the score is meaningless (its square would turn it
+        # positive again as lambda -> 0 and pick the bottom of the grid): excluded
+        valid = denominator > 0
+        return np.where(valid[:, None], rows * residual / np.where(valid, denominator, 1.0)[:, None] ** 2, np.inf)
     if criterion == "evidence":  # -2 log marginal likelihood, noise variance profiled out (up to a constant)
         residual, _, penalty = _residual_and_trace(problem, b, grid)
         penalised = (1.0 - problem.nu) > 1e-10

@@ -6,8 +6,10 @@ the measured range 1/(2 pi f_max) <= tau <= 1/(2 pi f_min) (a diffusion tail ris
 set the scale) AND at least ``min_significance`` (default 3) posterior standard deviations of gamma at
 the maximum, so a wiggle the noise can make is not a peak. A prominent maximum below that significance
 is a peak only if adding a process there improves the deconvolution's fit of the impedance
-significantly (F-test, :mod:`anodelab.drt.deconvolution`) (on 2-ZARC spectra with 1 % noise the real peaks stand 10-30
-sd above their valleys, the wiggles in the tails at most 1.6 sd). The maximum's tau
+significantly (F-test) or makes an acceptable fit of a refused one (:mod:`anodelab.drt.deconvolution`);
+with ``deconvolve=False`` the prominent maxima are reported when none is significant. On 2-ZARC
+spectra with 1 % noise the real peaks stand 10-30 sd above their valleys, the wiggles in the tails at
+most 1.6 sd. The maximum's tau
 (``tau_max_s``) is refined by a parabola through it and its two neighbours in log tau.
 
 Basin resistance: each peak owns the basin between the minima of gamma that separate it from its
@@ -55,8 +57,8 @@ class Peak:
     """One DRT peak. ``tau_s``, ``R``: the process's time constant and resistance (of the fitted ZARC when
     the deconvolution was accepted, else ``tau_max_s`` and ``R_basin``); ``tau_max_s``, ``gamma_ohm``: where
     gamma has its maximum and its value there; ``R_basin``: gamma integrated over the peak's basin;
-    ``n``: the fitted ZARC's dispersion (or None); ``tail``: the slowest peak, at or beyond the slowest
-    measured time constant, the visible part of a low-frequency tail (diffusion, blocking) rather than a
+    ``n``: the fitted ZARC's dispersion (or None); ``tail``: the slowest peak, its maximum within 0.3
+    decade of the slowest measured time constant or beyond, the visible part of a low-frequency tail (diffusion, blocking) rather than a
     closed process (:func:`anodelab.drt.deconvolution.is_tail`)."""
 
     tau_s: float
@@ -188,12 +190,11 @@ def basin_peaks(
                 y += 0.5 * (ln_tau[index + 1] - ln_tau[index]) * (g0 - g2) / curvature
         low, high = edges[i], edges[i + 1]
         w = basis.basin_weights(max(low, -700.0), min(high, 700.0))
-        w_full = np.concatenate([np.zeros(x.size - w.size), w])
-        rows.append(w_full)
-        value = float(w_full @ x) * scale
+        rows.append(w)
+        value = float(w @ x) * scale
         stderr = None
         if covariance_x is not None:
-            stderr = float(np.sqrt(max(w_full @ covariance_x @ w_full, 0.0))) * scale
+            stderr = float(np.sqrt(max(w @ covariance_x @ w, 0.0))) * scale
         tau = math.exp(y)
         R = Quantity(value, stderr, "ohm")
         peaks.append(

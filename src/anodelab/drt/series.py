@@ -2,7 +2,8 @@
 
 Spectra on one frequency grid share one basis, one design matrix and one generalised
 eigendecomposition; lambda is chosen for all of them in one vectorised pass (one lambda per
-spectrum, or with ``shared_lambda`` the geometric mean of the per-spectrum choices for all), then each
+spectrum, or with ``shared_lambda`` one for all: the geometric mean of every spectrum's choice, across
+the grids), then each
 spectrum gets its own NNLS solve. Spectra on different grids are grouped by grid and each group is
 solved the same way. The map is gamma interpolated (linearly in ln tau, 0 outside a spectrum's own
 tau range) onto one tau grid covering every spectrum, 50 points per decade.
@@ -22,6 +23,8 @@ from anodelab.drt.fit import (
     OUTPUT_POINTS_PER_DECADE,
     Settings,
     _check_lambda,
+    check_spectrum,
+    plan_lambdas,
     solve_group,
 )
 from anodelab.drt.peaks import (
@@ -64,7 +67,7 @@ def drt_series(
     """DRT of every spectrum of ``series`` (options as :func:`anodelab.drt.drt`).
 
     ``coordinate``: the context field the map runs along (``time_s``, ``voltage_V``, ``cycle``,
-    ``temperature_C``; the spectrum index where a spectrum lacks it).
+    ``temperature_C``; the spectrum index for all when any spectrum lacks it).
     """
     if not isinstance(series, SpectrumSeries):
         raise ValidationError("series", f"expected a SpectrumSeries, got {type(series).__name__}")
@@ -82,16 +85,19 @@ def drt_series(
     resolved = resolve_windows(windows)
     groups: dict[tuple[float, ...], list[int]] = {}
     for index, spectrum in enumerate(series):
-        if len(spectrum) < 5:
-            raise ValidationError(f"series[{index}]", f"a DRT needs at least 5 frequencies, got {len(spectrum)}")
+        check_spectrum(spectrum, f"series[{index}]")
         groups.setdefault(_grid_key(spectrum.frequency_Hz), []).append(index)
     results: list[DRTResult | None] = [None] * len(series)
+    blocks = []
     for indices in groups.values():
         frequency = series[indices[0]].frequency_Hz
         Z = np.stack([series[i].Z_ohm for i in indices], axis=1)
-        for i, result in zip(
-            indices, solve_group(frequency, Z, settings, value, resolved, shared_lambda=shared_lambda), strict=True
-        ):
+        blocks.append((indices, frequency, Z, plan_lambdas(frequency, Z, settings, value)))
+    if shared_lambda and value is None:  # one lambda across every group: the geometric mean of all choices
+        mean = float(np.exp(np.mean(np.log(np.concatenate([plan.values for *_, plan in blocks])))))
+        blocks = [(indices, frequency, Z, plan.shared(mean)) for indices, frequency, Z, plan in blocks]
+    for indices, frequency, Z, plan in blocks:
+        for i, result in zip(indices, solve_group(frequency, Z, settings, plan, resolved), strict=True):
             results[i] = result
     done: tuple[DRTResult, ...] = tuple(r for r in results if r is not None)
     low = min(float(np.log10(r.tau_s[0])) for r in done)
@@ -105,7 +111,7 @@ def drt_series(
         v = index if coordinate == "index" else getattr(spectrum.context, coordinate)
         values.append(math.nan if v is None else float(v))
     coordinate_values = np.asarray(values, dtype=np.float64)
-    if coordinate != "index" and np.all(np.isnan(coordinate_values)):
+    if coordinate != "index" and np.any(np.isnan(coordinate_values)):
         coordinate, coordinate_values = "index", np.arange(len(series), dtype=np.float64)
     names = resolved or {}
     traces = {name: np.array([r.process_R[name].value for r in done]) for name in names}

@@ -29,7 +29,7 @@ FITS = ("combined", "real", "imag")
 
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """Design matrix, penalty rows and the cached decomposition for one (basis, fit, series elements)."""
+    """Design matrix and the cached decomposition for one (basis, fit, series elements)."""
 
     basis: Basis
     fit: str
@@ -37,7 +37,6 @@ class Problem:
     has_L: bool
     has_C: bool
     A: NDArray[np.float64]  # (rows, P)
-    R: NDArray[np.float64]  # (M, P)
     V: NDArray[np.float64]  # (P, P)
     nu: NDArray[np.float64]  # (P,)
     U: NDArray[np.float64]  # A V, (rows, P)
@@ -123,9 +122,9 @@ def _problem(basis: Basis, fit: str, series: tuple[str, ...]) -> Problem:
     nu = np.clip(nu, 0.0, 1.0)
     U = A @ V
     V_inverse = V.T @ total
-    for array in (A, R, V, nu, U, V_inverse):
+    for array in (A, V, nu, U, V_inverse):
         array.flags.writeable = False
-    return Problem(basis, fit, has_R_inf, has_L, has_C, A, R, V, nu, U, V_inverse)
+    return Problem(basis, fit, has_R_inf, has_L, has_C, A, V, nu, U, V_inverse)
 
 
 def solve_nnls(problem: Problem, b: NDArray[np.float64], lam: float) -> NDArray[np.float64]:

@@ -40,7 +40,7 @@ def plot_drt_curves(results: DRTResult | DRTSeriesResult, path: str | Path, *, l
         for peak in result.peaks:
             ax.plot(peak.tau_max_s, peak.gamma_ohm, "v", color=colour, ms=4)
             if len(items) == 1:
-                name = f"{peak.process}: " if peak.process else ""
+                name = f"{peak.process}: " if peak.process else "tail: " if peak.tail else ""
                 ax.annotate(f"{name}{peak.R.value:.3g} Ω", (peak.tau_max_s, peak.gamma_ohm), textcoords="offset points",
                             xytext=(0, 6), ha="center", fontsize=7)
     windows = items[0].windows or {}
