@@ -77,10 +77,10 @@ def test_invariant_to_the_unit_of_Z(factor, criterion):
     spectrum = _spectrum(TWO_ZARC)
     scaled = Spectrum.from_arrays(spectrum.frequency_Hz, spectrum.Z_ohm * factor)
     a, b = drt(spectrum, criterion=criterion), drt(scaled, criterion=criterion)
-    assert b.lambda_ == pytest.approx(a.lambda_, rel=1e-9)
+    assert b.lambda_ == pytest.approx(a.lambda_, rel=1e-8)  # the L-curve's finite-difference curvature: ~2e-9
     np.testing.assert_allclose(b.gamma_ohm / factor, a.gamma_ohm, rtol=0, atol=1e-9 * a.gamma_ohm.max())
     assert b.R_inf.value / factor == pytest.approx(a.R_inf.value, rel=1e-9, abs=1e-12)
-    assert [p.R.value / factor for p in b.peaks] == pytest.approx([p.R.value for p in a.peaks], rel=1e-9)
+    assert [p.R.value / factor for p in b.peaks] == pytest.approx([p.R.value for p in a.peaks], rel=1e-8)
 
 
 def test_options_and_windows():

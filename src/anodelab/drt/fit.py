@@ -248,18 +248,18 @@ def _peaks(
         strong, weak = weak, weak[:0]  # test the weak maxima: the prominent ones are reported as they are
     indices = np.sort(strong)
     peaks, W, found = attempt(indices)
-    for candidate in weak[:MAX_WEAK_TRIED] if settings.deconvolve else ():
-        if found is not None and found.as_good_as_the_drt:
+    for candidate in weak[:MAX_WEAK_TRIED]:
+        if found is None or not found.worth_extending:
             break
         trial = np.sort(np.append(indices, candidate))
         trial_peaks, trial_W, trial_found = attempt(trial)
         # a richer model is taken when it is the first the data accept, or fits significantly better
-        if trial_found is not None and (found is None or improves(found, trial_found)):
+        if trial_found is not None and trial_found.accepted and (not found.accepted or improves(found, trial_found)):
             indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
     if peaks and is_tail(peaks[-1].tau_s, float(basis.omega_rad_s.min())):
         peaks = (*peaks[:-1], replace(peaks[-1], tail=True))
     R_covariance = (W @ cov_x @ W.T) * scale**2
-    if found is None:
+    if found is None or not found.accepted:
         return peaks, R_covariance, "basin"
     K = found.R.size  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated with the rest
     R_covariance[:K, :] = R_covariance[:, :K] = 0.0
