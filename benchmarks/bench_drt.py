@@ -29,10 +29,10 @@ shown; "cold" rebuilds the kernels, "cached" reuses them for the grid). The comp
 quantity                       virtual 2-ZARC  LIB (pyDRTt.)   impedance.py
 =============================  ==============  ==============  =============
 frequencies / RBF per decade   71 / 10         107 / 20        66 / 10
-CPU auto, ours mgcv cold       17 ms           44 ms           15 ms
-CPU auto, ours mgcv cached     5.1 ms          28 ms           7.8 ms
-CPU auto, pyDRTtools GCV       304 ms          594 ms          261 ms
-ratio (cold / cached kernels)  18x / 59x       14x / 22x       17x / 34x
+CPU auto, ours mgcv cold       9.9 ms          24 ms           10.8 ms
+CPU auto, ours mgcv cached     3.8 ms          11.9 ms         3.5 ms
+CPU auto, pyDRTtools GCV       356 ms          973 ms          265 ms
+ratio (cold / cached kernels)  36x / 94x       40x / 81x       25x / 75x
 lambda ours mgcv / gcv         7.0e-3 / 3.5e-3 1e-7 (edge)     1e-7 (edge)
 lambda pyDRTtools GCV / mGCV   3.1e-3 / 6.7e-3 1e-3 / 1e-3 *   1e-3 / 1e-3 *
 ours with defaults (series C)  lambda 6.7e-3   lambda 2.3e-5   lambda 3.6e-5
@@ -41,16 +41,17 @@ fixed 1e-3: max gamma diff     4.3 %           49 % (37 % **)  45 % (59 % **)
 same, on pyDRTtools' centres   0.20 %          22 % ***        0.16 %
 =============================  ==============  ==============  =============
 
-Series of 200 2-ZARC spectra (one grid, batched, defaults): 0.64 s (3.2 ms per spectrum), against 61 s
-estimated for pyDRTtools (200 x its per-spectrum time) and 64 s for pyimpspec's TR-RBF: 96x and 100x.
-Single spectrum, kernels cached: 3.7 ms (pyimpspec 85x slower). Gaussian band: +1 ms; truncated-posterior
-band (1000 exact-HMC samples): 2.8 s. The first call of a process (imports included) takes ~1.4 s.
+Series of 200 2-ZARC spectra (one grid, batched, defaults): 0.72 s (3.6 ms per spectrum), against 71 s
+estimated for pyDRTtools (200 x its per-spectrum time) and 80 s for pyimpspec's TR-RBF: 98x and 110x.
+Single spectrum, kernels cached: 4.3 ms (pyimpspec 94x slower). Gaussian band: +2 ms; truncated-posterior
+band (1000 exact-HMC samples): 2.8 s. The first call of a process (imports included) takes ~1 s.
 Peaks (tau s: R ohm), virtual 2-ZARC (truth 1e-5: 30, 1e-2: 60), auto: ours [9.9e-6: 29.7, 9.88e-3:
 60.6]; pyDRTtools GCV [1.0e-5: 28.96, 3.2e-4: 2.79, 9.3e-3: 57.37] (a 2.8-ohm valley bump between the
 arcs passes the 2 % prominence rule on its curve; ours reports no peak there). Without the series C our
 mGCV asks for lambda at the lower bound on both real files (their diffusion tails do not close and the
 RBFs ring); with it (the default), LIB gives peaks [4.2e-4 s: 9.9 mohm, 0.15 s: 16.9 mohm, 29 s: 24.1
-mohm (the tail)], impedance.py's example [2.4e-4, 1.4e-3, 2.8e-2 s and the 42 s tail].
+mohm (the tail)], impedance.py's example [5.6e-4, 2.7e-2 s and the 42 s tail] (two arcs and a diffusion
+tail, as the ECM R0-p(R1,C1)-p(R2-Wo1,C2) of the impedance tests).
 
 Findings. (*) pyDRTtools' GCV/mGCV return their starting value 1e-3 on both real files: its scores are in
 ohm^2 (~1e-8 for these 0.1-ohm spectra), below SLSQP's default ftol, so SLSQP stops after one iteration
