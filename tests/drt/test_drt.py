@@ -104,6 +104,10 @@ def test_options_and_windows():
         drt(spectrum, criterion="aic")
     with pytest.raises(ValidationError, match="lambda_"):
         drt(spectrum, lambda_=-1.0)
+    with pytest.raises(ValidationError, match="is not a DRT option; the options are .*rbf_per_decade"):
+        drt(spectrum, rbf_per_decad=5)
+    with pytest.raises(ValidationError, match="capacitance"):
+        drt_series(SpectrumSeries.of([spectrum]), capacitance="no")
 
 
 def test_inductance_is_recovered():

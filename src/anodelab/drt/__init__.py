@@ -7,9 +7,9 @@ normalised by its largest modulus (unit-independent). See :mod:`anodelab.drt.fit
 
 from __future__ import annotations
 
-from anodelab.drt.fit import drt
+from anodelab.drt.fit import DRTOptions, drt
 from anodelab.drt.peaks import WINDOW_PRESETS, Peak
 from anodelab.drt.result import DRTResult, DRTSeriesResult
 from anodelab.drt.series import drt_series
 
-__all__ = ["WINDOW_PRESETS", "DRTResult", "DRTSeriesResult", "Peak", "drt", "drt_series"]
+__all__ = ["WINDOW_PRESETS", "DRTOptions", "DRTResult", "DRTSeriesResult", "Peak", "drt", "drt_series"]

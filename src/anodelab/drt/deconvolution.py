@@ -10,11 +10,11 @@ one ZARC (whose DRT is a single symmetric peak, :func:`anodelab.models.circuits.
 peak, started from the peak's tau and basin resistance (n = 0.9), with ``tau_k`` held within
 ``TAU_BOUND_DECADES`` of its peak (the fit may not swap processes), ``0.3 <= n_k <= 1``, and L, C and
 R_inf free, started from the DRT's values (L and C only where the DRT fitted them). A slowest peak beyond
-``10^-TAIL_DECADES / w_min`` (within 0.3 decade of the slowest measured time constant, or past it) is the visible part of a
-low-frequency tail that does not close inside the data (diffusion, blocking): it is modelled by a series CPE
-``1 / (Q (j w)^alpha)``, 0.3 <= alpha <= 1, in place of the series C (alpha = 0.5 is a semi-infinite
-Warburg, 1 a capacitor), and keeps its basin resistance (a tail has no finite resistance of its own inside
-the data).
+``10^-TAIL_DECADES / w_min`` (within 0.3 decade of the slowest measured time constant, or past it) is the
+visible part of a low-frequency tail that does not close inside the data (diffusion, blocking): it is
+modelled by a series CPE ``1 / (Q (j w)^alpha)``, 0.3 <= alpha <= 1, in place of the series C (alpha = 0.5
+is a semi-infinite Warburg, 1 a capacitor), and keeps its basin resistance (a tail has no finite resistance
+of its own inside the data).
 
 Rows are the real and imaginary parts of Z normalised as in the DRT, weighted by ``1 / |Z|`` (the
 usual EIS noise is proportional to |Z|: unweighted, the large low-frequency residuals would let an extra

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -55,7 +55,22 @@ BANDS = {
 
 
 @dataclass(frozen=True)
-class Settings:
+class DRTOptions:
+    """Options of :func:`drt` and :func:`~anodelab.drt.drt_series`, with their defaults.
+
+    ``basis`` "gaussian" RBFs, ``shape_factor`` their FWHM as a fraction of the centre spacing (DRTtools'
+    coefficient), ``rbf_per_decade`` centres per decade of tau over 1/(2 pi f_max)..1/(2 pi f_min) extended
+    by ``extend_decades``; ``fit`` "combined", "real" or "imag" rows; ``criterion`` how an automatic
+    lambda is chosen (gcv, mgcv, lcurve, rescv, evidence); ``resistance``, ``inductance``, ``capacitance``:
+    fit a series R_inf, L, C (with ``resistance=False`` the model has no R_inf, e.g. for a spectrum whose
+    high-frequency intercept was subtracted); ``nonnegative`` gamma >= 0 (False: signed, for inductive
+    loops); ``deconvolve`` per-peak R from a ZARC fit of the impedance (else the basin integrals);
+    ``derivative_order`` of the penalty (1 or 2); ``credible`` e.g. 0.95 for a 95 % band, ``band``
+    "gaussian" (closed form, sub-millisecond) or "sampled" (``samples`` draws of the posterior truncated
+    to non-negative unknowns, exact HMC seeded by ``seed``: seconds); ``min_prominence`` (fraction of the
+    largest gamma) and ``min_significance`` (posterior sd) of a peak (see :mod:`anodelab.drt.peaks`).
+    """
+
     basis: str = "gaussian"
     shape_factor: float = 0.5
     fit: str = "combined"
@@ -66,7 +81,7 @@ class Settings:
     nonnegative: bool = True
     deconvolve: bool = True
     derivative_order: int = 2
-    points_per_decade: float = 10.0
+    rbf_per_decade: float = 10.0
     extend_decades: float = 0.5
     credible: float | None = None
     band: str = "gaussian"
@@ -84,24 +99,40 @@ class Settings:
             raise ValidationError("criterion", f"expected one of {', '.join(CRITERIA)}, got {self.criterion!r}")
         if self.derivative_order not in (1, 2):
             raise ValidationError("derivative_order", f"expected 1 or 2, got {self.derivative_order!r}")
-        for name in ("shape_factor", "points_per_decade"):
+        for name in ("resistance", "inductance", "capacitance", "nonnegative", "deconvolve"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValidationError(name, f"must be True or False, got {getattr(self, name)!r}")
+        for name in ("shape_factor", "rbf_per_decade"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ValidationError(name, f"must be a finite number > 0, got {value!r}")
         if not isinstance(self.extend_decades, (int, float)) or not 0 <= self.extend_decades <= 3:
             raise ValidationError("extend_decades", f"must be in 0..3, got {self.extend_decades!r}")
-        if self.credible is not None and not (
-            isinstance(self.credible, float) and 0.0 < self.credible < 1.0
-        ):
+        credible = self.credible
+        if credible is not None and (isinstance(credible, bool) or not isinstance(credible, (int, float))
+                                     or not 0.0 < credible < 1.0):
             raise ValidationError("credible", f"must be a probability in (0, 1), got {self.credible!r}")
         if self.band not in BANDS:
             raise ValidationError("band", f"expected one of {', '.join(BANDS)}, got {self.band!r}")
         if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 10:
             raise ValidationError("samples", f"must be an integer >= 10, got {self.samples!r}")
-        if not self.min_significance >= 0.0:
+        if isinstance(self.min_significance, bool) or not isinstance(self.min_significance, (int, float)) or not (
+            self.min_significance >= 0.0
+        ):
             raise ValidationError("min_significance", f"must be >= 0, got {self.min_significance!r}")
         if not 0.0 < self.min_prominence < 1.0:
             raise ValidationError("min_prominence", f"must be in (0, 1), got {self.min_prominence!r}")
+
+    @classmethod
+    def of(cls, **options: Any) -> DRTOptions:
+        """Validated options from keyword arguments; an unknown name is an error that lists the known ones."""
+        known = {f.name for f in fields(cls)}
+        for name in options:
+            if name not in known:
+                raise ValidationError(name, f"is not a DRT option; the options are {', '.join(sorted(known))}")
+        settings = cls(**options)
+        settings.check()
+        return settings
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -120,7 +151,7 @@ class Settings:
             "deconvolve": self.deconvolve,
             "nonnegative": self.nonnegative,
             "derivative_order": self.derivative_order,
-            "rbf_per_decade": self.points_per_decade,
+            "rbf_per_decade": self.rbf_per_decade,
             "extend_decades": self.extend_decades,
             "weighting": "none (Z normalised by max |Z|)",
             "min_prominence_of_max_gamma": self.min_prominence,
@@ -171,8 +202,8 @@ def _output_grid(basis: Basis) -> tuple[NDArray[np.float64], NDArray[np.float64]
     return ln_tau, phi
 
 
-def _basis(frequency_Hz: NDArray[np.float64], settings: Settings) -> Basis:
-    centres = centres_for(frequency_Hz, settings.points_per_decade, settings.extend_decades)
+def _basis(frequency_Hz: NDArray[np.float64], settings: DRTOptions) -> Basis:
+    centres = centres_for(frequency_Hz, settings.rbf_per_decade, settings.extend_decades)
     return basis_for(frequency_Hz, centres, settings.shape_factor, settings.derivative_order)
 
 
@@ -216,7 +247,7 @@ def _series_elements(
 
 def _peaks(
     problem: Problem,
-    settings: Settings,
+    settings: DRTOptions,
     Zn: NDArray[np.complex128],
     p: NDArray[np.float64],
     cov_x: NDArray[np.float64],
@@ -233,14 +264,16 @@ def _peaks(
         basis, ln_tau, gamma, cov_x, scale, settings.min_prominence, settings.min_significance, measured
     )
 
+    nuisance = problem.nuisance_columns()
+    drt_residual = Zn - (nuisance @ p[:k] + basis.A_re @ x + 1j * (basis.A_im @ x))
+
     def attempt(indices):
         peaks, W = basin_peaks(basis, ln_tau, gamma, x, cov_x, scale, indices, windows)
         if not (settings.deconvolve and peaks):
             return peaks, W, None
         found = deconvolve(
-            basis.omega_rad_s, Zn, settings.fit, problem.nuisance_columns(), p[:k],
-            np.array([peak.tau_s for peak in peaks]), np.array([peak.R.value for peak in peaks]) / scale,
-            Zn - (problem.nuisance_columns() @ p[:k] + basis.A_re @ x + 1j * (basis.A_im @ x)),
+            basis.omega_rad_s, Zn, settings.fit, nuisance, p[:k], np.array([peak.tau_s for peak in peaks]),
+            np.array([peak.R.value for peak in peaks]) / scale, drt_residual,
         )
         return peaks, W, found
 
@@ -274,7 +307,7 @@ def _peaks(
 
 def _band(
     problem: Problem,
-    settings: Settings,
+    settings: DRTOptions,
     credible: float,
     b: NDArray[np.float64],
     lam: float,
@@ -314,7 +347,8 @@ class LambdaPlan:
         """One lambda for all (e.g. the geometric mean over a series); at the edge only if it is on it."""
         grid = DEFAULT_GRID
         edge = bool(value <= grid[0] * (1 + 1e-9) or value >= grid[-1] * (1 - 1e-9))
-        return LambdaPlan(np.full_like(self.values, value), np.full_like(self.at_edge, edge), f"shared {self.criterion}")
+        values, at_edge = np.full_like(self.values, value), np.full_like(self.at_edge, edge)
+        return LambdaPlan(values, at_edge, f"shared {self.criterion}")
 
 
 def _normalised(Z: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
@@ -325,7 +359,7 @@ def _normalised(Z: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], NDAr
 
 
 def plan_lambdas(
-    frequency_Hz: NDArray[np.float64], Z: NDArray[np.complex128], settings: Settings, lambda_: float | None
+    frequency_Hz: NDArray[np.float64], Z: NDArray[np.complex128], settings: DRTOptions, lambda_: float | None
 ) -> LambdaPlan:
     """Lambda for each column of ``Z`` (N, S) on ``frequency_Hz``: ``lambda_`` itself, or chosen by the
     settings' criterion for each spectrum."""
@@ -339,7 +373,7 @@ def plan_lambdas(
 def solve_group(
     frequency_Hz: NDArray[np.float64],
     Z: NDArray[np.complex128],
-    settings: Settings,
+    settings: DRTOptions,
     plan: LambdaPlan,
     windows: Mapping[str, tuple[float, float]] | None,
 ) -> list[DRTResult]:
@@ -417,37 +451,16 @@ def solve_group(
 def drt(
     spectrum: Spectrum | SpectrumSeries,
     *,
-    basis: str = "gaussian",
-    shape_factor: float = 0.5,
-    fit: str = "combined",
     lambda_: str | float = "auto",
-    criterion: str = "mgcv",
-    resistance: bool = True,
-    inductance: bool = True,
-    capacitance: bool = True,
-    nonnegative: bool = True,
-    deconvolve: bool = True,
-    derivative_order: int = 2,
-    rbf_per_decade: float = 10.0,
-    extend_decades: float = 0.5,
-    credible: float | None = None,
-    band: str = "gaussian",
-    samples: int = 1000,
-    seed: int | None = 0,
     windows: str | Mapping[str, Sequence[float]] | None = None,
-    min_prominence: float = DEFAULT_MIN_PROMINENCE,
-    min_significance: float = DEFAULT_MIN_SIGNIFICANCE,
+    **options: Any,
 ) -> DRTResult:
     """DRT of one spectrum (a one-spectrum :class:`SpectrumSeries` is accepted).
 
-    ``lambda_``: "auto" (chosen by ``criterion``: gcv, mgcv, lcurve, rescv, evidence) or a value (for Z
-    normalised by its largest modulus, so a value means the same for any unit of Z). ``resistance``,
-    ``inductance``, ``capacitance``: fit a series R_inf, L, C (with ``resistance=False`` the model has no
-    R_inf, e.g. for a spectrum with its high-frequency intercept already subtracted). ``deconvolve``:
-    per-peak R from a ZARC fit of the impedance (else the basin integrals). ``credible``: e.g. 0.95 for a
-    95 % band; ``band``: "gaussian" (closed form, sub-millisecond) or "sampled" (``samples`` draws of the
-    posterior truncated to non-negative unknowns, exact HMC seeded by ``seed``: seconds). ``windows``: a
-    preset (``si_zno``, ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``.
+    ``lambda_``: "auto" (chosen by the ``criterion`` option) or a value (for Z normalised by its largest
+    modulus, so a value means the same for any unit of Z). ``windows``: tau windows naming the peaks'
+    processes, a preset (``si_zno``, ``si_c_pulse``), JSON text or ``{name: (low_s, high_s)}``. ``options``:
+    any of :class:`DRTOptions` (e.g. ``criterion="evidence"``, ``credible=0.95``, ``capacitance=False``).
     """
     if isinstance(spectrum, SpectrumSeries):
         if len(spectrum) != 1:
@@ -455,14 +468,7 @@ def drt(
         spectrum = spectrum[0]
     if not isinstance(spectrum, Spectrum):
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
-    settings = Settings(
-        basis=basis, shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance),
-        inductance=bool(inductance), capacitance=bool(capacitance), nonnegative=bool(nonnegative),
-        deconvolve=bool(deconvolve), derivative_order=derivative_order, points_per_decade=rbf_per_decade,
-        extend_decades=extend_decades, credible=None if credible is None else float(credible), band=band,
-        samples=samples, seed=seed, min_prominence=min_prominence, min_significance=float(min_significance),
-    )
-    settings.check()
+    settings = DRTOptions.of(**options)
     check_spectrum(spectrum, "spectrum")
     value = _check_lambda(lambda_)
     resolved = resolve_windows(windows)

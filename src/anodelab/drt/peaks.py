@@ -58,8 +58,8 @@ class Peak:
     the deconvolution was accepted, else ``tau_max_s`` and ``R_basin``); ``tau_max_s``, ``gamma_ohm``: where
     gamma has its maximum and its value there; ``R_basin``: gamma integrated over the peak's basin;
     ``n``: the fitted ZARC's dispersion (or None); ``tail``: the slowest peak, its maximum within 0.3
-    decade of the slowest measured time constant or beyond, the visible part of a low-frequency tail (diffusion, blocking) rather than a
-    closed process (:func:`anodelab.drt.deconvolution.is_tail`)."""
+    decade of the slowest measured time constant or beyond, the visible part of a low-frequency tail
+    (diffusion, blocking) rather than a closed process (:func:`anodelab.drt.deconvolution.is_tail`)."""
 
     tau_s: float
     tau_max_s: float

@@ -21,15 +21,13 @@ from anodelab.core.errors import ValidationError
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.drt.fit import (
     OUTPUT_POINTS_PER_DECADE,
-    Settings,
+    DRTOptions,
     _check_lambda,
     check_spectrum,
     plan_lambdas,
     solve_group,
 )
 from anodelab.drt.peaks import (
-    DEFAULT_MIN_PROMINENCE,
-    DEFAULT_MIN_SIGNIFICANCE,
     resolve_windows,
 )
 from anodelab.drt.result import DRTResult, DRTSeriesResult
@@ -42,29 +40,15 @@ def _grid_key(frequency_Hz: np.ndarray) -> tuple[float, ...]:
 def drt_series(
     series: SpectrumSeries,
     *,
-    shape_factor: float = 0.5,
-    fit: str = "combined",
     lambda_: str | float = "auto",
-    criterion: str = "mgcv",
-    shared_lambda: bool = False,
-    resistance: bool = True,
-    inductance: bool = True,
-    capacitance: bool = True,
-    nonnegative: bool = True,
-    deconvolve: bool = True,
-    derivative_order: int = 2,
-    rbf_per_decade: float = 10.0,
-    extend_decades: float = 0.5,
-    credible: float | None = None,
-    band: str = "gaussian",
-    samples: int = 1000,
-    seed: int | None = 0,
     windows: str | Mapping[str, Sequence[float]] | None = None,
-    min_prominence: float = DEFAULT_MIN_PROMINENCE,
-    min_significance: float = DEFAULT_MIN_SIGNIFICANCE,
+    shared_lambda: bool = False,
     coordinate: str = "time_s",
+    **options: Any,
 ) -> DRTSeriesResult:
-    """DRT of every spectrum of ``series`` (options as :func:`anodelab.drt.drt`).
+    """DRT of every spectrum of ``series`` (``lambda_``, ``windows`` and ``options`` as :func:`anodelab.drt.drt`).
+
+    ``shared_lambda``: one lambda for every spectrum (the geometric mean of their automatic choices).
 
     ``coordinate``: the context field the map runs along (``time_s``, ``voltage_V``, ``cycle``,
     ``temperature_C``; the spectrum index for all when any spectrum lacks it).
@@ -72,15 +56,10 @@ def drt_series(
     if not isinstance(series, SpectrumSeries):
         raise ValidationError("series", f"expected a SpectrumSeries, got {type(series).__name__}")
     if coordinate not in ("time_s", "voltage_V", "cycle", "temperature_C", "index"):
-        raise ValidationError("coordinate", f"expected time_s, voltage_V, cycle, temperature_C or index, got {coordinate!r}")
-    settings = Settings(
-        shape_factor=shape_factor, fit=fit, criterion=criterion, resistance=bool(resistance),
-        inductance=bool(inductance), capacitance=bool(capacitance), nonnegative=bool(nonnegative),
-        deconvolve=bool(deconvolve), derivative_order=derivative_order, points_per_decade=rbf_per_decade,
-        extend_decades=extend_decades, credible=None if credible is None else float(credible), band=band,
-        samples=samples, seed=seed, min_prominence=min_prominence, min_significance=float(min_significance),
-    )
-    settings.check()
+        raise ValidationError(
+            "coordinate", f"expected time_s, voltage_V, cycle, temperature_C or index, got {coordinate!r}"
+        )
+    settings = DRTOptions.of(**options)
     value = _check_lambda(lambda_)
     resolved = resolve_windows(windows)
     groups: dict[tuple[float, ...], list[int]] = {}
