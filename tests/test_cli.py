@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from example_files import half_cell_csv, symmetric_peis_csv
@@ -72,10 +74,172 @@ def test_console_script_has_no_traceback(tmp_path, half_cell):
     bad.write_bytes(b"\x00garbage" * 10)
     source = shutil.copy(half_cell, tmp_path / "ok.csv")
     before = Path(source).read_bytes()
-    result = subprocess.run([sys.executable, "-m", "anodelab.cli", "read", str(bad)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "anodelab.cli", "read", str(bad)], capture_output=True, text=True,
+                            check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and str(bad) in result.stderr
     result = subprocess.run([sys.executable, "-m", "anodelab.cli", "read", str(source), "--json"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 0 and json.loads(result.stdout)["rows"] > 0
     assert Path(source).read_bytes() == before
+
+
+def _one_error_line(capsys, *expected):
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("anodelab: error: ") and "Traceback" not in err, err
+    for text in expected:
+        assert text in lines[0], (text, lines[0])
+    return lines[0]
+
+
+@pytest.mark.parametrize("alias", ["same", "dot", "hardlink", "hardlink.parquet", "symlink.parquet"])
+def test_export_never_writes_onto_the_input(tmp_path, capsys, monkeypatch, half_cell, alias):
+    before = half_cell.read_bytes()
+    monkeypatch.chdir(half_cell.parent)
+    if alias == "same":
+        target = str(half_cell)
+    elif alias == "dot":
+        target = f"./{half_cell.name}"
+    elif alias.startswith("hardlink"):
+        target = str(tmp_path / f"alias{Path(alias).suffix or '.csv'}")
+        os.link(half_cell, target)
+    else:
+        target = str(tmp_path / "alias.parquet")
+        os.symlink(half_cell, target)
+    for force in ([], ["--force"]):
+        assert main(["read", half_cell.name, "--to", target, *force]) == 2
+        _one_error_line(capsys, "is the input file", "never writes onto its input")
+    assert half_cell.read_bytes() == before
+
+
+def test_export_replaces_an_existing_file_only_with_force(tmp_path, capsys, half_cell):
+    out = tmp_path / "out.csv"
+    out.write_text("a file the user keeps\n")
+    assert main(["read", str(half_cell), "--to", str(out)]) == 2
+    _one_error_line(capsys, str(out), "exists; give --force")
+    assert out.read_text() == "a file the user keeps\n"
+    assert main(["read", str(half_cell), "--to", str(out), "--force"]) == 0
+    assert len(pd.read_csv(out)) == len(anodelab.read(half_cell))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([half_cell.name, half_cell.stem + ".cell.toml", "out.csv"])
+    assert main(["read", str(half_cell), "--to", str(tmp_path / "missing" / "out.csv")]) == 2
+    _one_error_line(capsys, "missing", "does not exist")
+    assert main(["read", str(half_cell), "--to", str(half_cell / "out.csv")]) == 2
+    _one_error_line(capsys, "is not a folder")
+    (tmp_path / "folder.csv").mkdir()
+    assert main(["read", str(half_cell), "--to", str(tmp_path / "folder.csv"), "--force"]) == 2
+    _one_error_line(capsys, "folder.csv is a folder")
+
+
+def test_a_failed_export_leaves_the_old_file_and_no_partial_one(tmp_path, capsys, monkeypatch, half_cell):
+    out = tmp_path / "out.csv"
+    out.write_text("previous export\n")
+
+    def disk_full(self, path, **options):
+        Path(path).write_text("time_s,voltage_V\n0,")
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    assert main(["read", str(half_cell), "--to", str(out), "--force"]) == 2
+    _one_error_line(capsys, "No space left on device")
+    assert out.read_text() == "previous export\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_an_unreadable_input_is_one_line_naming_it(capsys, monkeypatch, half_cell):
+    # tests may run as root, for whom chmod 000 changes nothing: the open itself is refused here
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self.name == half_cell.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert main(["read", str(half_cell)]) == 2
+    _one_error_line(capsys, str(half_cell), "Permission denied")
+
+
+def test_a_bug_is_one_line_asking_for_a_report_with_its_own_status(capsys, monkeypatch, half_cell):
+    import anodelab.io
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(anodelab.io, "read", broken)
+    assert main(["read", str(half_cell)]) == 1
+    _one_error_line(capsys, "internal error (ZeroDivisionError: float division by zero)", "bug", "ANODELAB_DEBUG")
+
+
+def test_multi_line_messages_and_numpy_warnings_keep_the_error_on_one_line(capsys, monkeypatch, half_cell):
+    import anodelab.io
+    from anodelab.core.errors import ReadError
+
+    real_read = anodelab.io.read
+
+    def noisy(path, **options):
+        np.float64(1e308) * 10.0  # RuntimeWarning: overflow (an error under this suite's -W error)
+        if Path(path).suffix == ".csv":
+            return real_read(path, **options)
+        raise ReadError(path, "the reader said:\n  line one\n  line two")
+
+    monkeypatch.setattr(anodelab.io, "read", noisy)
+    assert main(["read", str(half_cell), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and json.loads(captured.out)["rows"] > 0
+    assert main(["read", str(half_cell.with_suffix(".mpr"))]) == 2
+    _one_error_line(capsys, "the reader said: line one line two")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "large", "latin-1", "nested-arrays", "nested-tables"])
+def test_a_bad_cell_toml_is_one_line_without_hanging(tmp_path, capsys, half_cell, kind):
+    cell = tmp_path / "bad.toml"
+    if kind == "fifo":
+        os.mkfifo(cell)  # opening it for reading would block until a writer comes
+    elif kind == "device":
+        cell = Path(os.devnull)
+    elif kind == "large":
+        cell.write_text('cell_type = "full"\n' + "#" * (2 << 20) + "\n")
+    elif kind == "latin-1":
+        cell.write_bytes('cell_type = "full"\nnotes = "Zürich"\n'.encode("latin-1"))
+    else:
+        depth = 5000
+        value = "[" * depth + "]" * depth if kind == "nested-arrays" else "{a=" * depth + "1" + "}" * depth
+        cell.write_text(f'cell_type = "full"\nnotes = {value}\n')
+    assert main(["read", str(half_cell), "--cell", str(cell)]) == 2
+    expected = {"fifo": "not a regular file", "device": "not a regular file", "large": "larger than 1 MiB",
+                "latin-1": "not UTF-8 text (byte 0xfc", "nested-arrays": "nested too deeply",
+                "nested-tables": "nested too deeply"}[kind]
+    _one_error_line(capsys, str(cell), expected)
+
+
+def test_drt_refuses_impedance_out_of_range_and_json_is_strict(tmp_path, capsys):
+    path = symmetric_peis_csv(tmp_path)
+    assert main(["drt", str(path), "--json"]) == 0
+    json.loads(capsys.readouterr().out, parse_constant=_not_json)
+    frame = pd.read_csv(path)
+    frame[["Z_real_ohm", "Z_imag_ohm"]] *= 1e250
+    huge = tmp_path / "huge.csv"
+    frame.to_csv(huge, index=False)
+    assert main(["drt", str(huge), "--json"]) == 2
+    _one_error_line(capsys, "huge.csv", "ohm", "outside 1e-09..1e+15 ohm")
+
+
+def _not_json(constant):
+    raise AssertionError(f"{constant} is not JSON")
+
+
+def test_every_json_output_is_strict(tmp_path, capsys, half_cell):
+    (tmp_path / "eis").mkdir()
+    spectra = symmetric_peis_csv(tmp_path / "eis")
+    for argv in (["read", str(half_cell)], ["read", str(spectra)], ["formats"], ["cycling", str(half_cell)],
+                 ["drt", str(spectra)], ["eis", "kk", str(spectra)], ["eis", "fit", str(spectra), "--circuit", "R(RQ)"]):
+        assert main([*argv, "--json"]) == 0, argv
+        json.loads(capsys.readouterr().out, parse_constant=_not_json)
+
+
+def test_strict_json_writes_non_finite_numbers_as_null():
+    from anodelab.cli.strict_json import dumps
+
+    text = dumps({"a": float("inf"), "b": [float("nan"), 1.5, np.float64(-np.inf)], "c": ("x", 2)})
+    assert json.loads(text, parse_constant=_not_json) == {"a": None, "b": [None, 1.5, None], "c": ["x", 2]}

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
 from anodelab.core.cell import CellInfo
-from anodelab.core.errors import NotApplicableError, ValidationError
-from anodelab.core.record import Provenance, Record
+from anodelab.core.errors import NotApplicableError, ReadError, ValidationError
+from anodelab.core.record import Checksum, Provenance, Record, sha256_of
 
 
 def _cycling(n_cycles=3, cell=None):
@@ -82,3 +84,22 @@ def test_summary_counts_active_cycles_only():
     summary = _cycling(cell=CellInfo("full")).summary()
     assert summary["cycles"] == 3 and summary["rows"] == 120
     assert summary["current_mA_min"] == -1.0 and summary["current_mA_max"] == 1.0
+
+
+@pytest.mark.parametrize("size", [0, 1000, (4 << 20) + 12345])  # empty, one small block, two 4 MiB blocks
+def test_sha256_of_matches_hashlib_on_the_whole_file(tmp_path, size):
+    path = tmp_path / "data.bin"
+    path.write_bytes(np.random.default_rng(size).bytes(size))
+    assert sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("size", [1000, 3 << 20])  # hashed in the caller's thread / in a thread of its own
+def test_checksum_is_that_of_the_bytes_read_or_the_read_is_refused(tmp_path, size):
+    path = tmp_path / "data.bin"
+    path.write_bytes(np.random.default_rng(1).bytes(size))
+    assert Checksum(path).result() == hashlib.sha256(path.read_bytes()).hexdigest()
+    checksum = Checksum(path)
+    with path.open("ab") as handle:  # the file grows while it is being read
+        handle.write(b"more rows")
+    with pytest.raises(ReadError, match="changed while it was being read"):
+        checksum.result()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from anodelab.cli import main
-from anodelab.sim.virtual import alloy_half_cell, write_experiment
+from anodelab.sim.virtual import alloy_half_cell, eis_spectrum, write_experiment
 
 CELLF = "cycling/attia2021_carbon_black_first_cycle/cellF_3C_split_CF6.txt"
 
@@ -53,3 +53,10 @@ def test_user_errors_are_one_line(external, capsys):
     assert err.count("\n") == 1 and "cell_type" in err
     assert main(["cycling", str(path), "--mass-mg", "1.0"]) == 2
     assert "--cell-type" in capsys.readouterr().err
+
+
+def test_an_impedance_file_is_one_line(tmp_path, capsys):
+    path = write_experiment(eis_spectrum(noise_pct=0.0), tmp_path)
+    assert main(["cycling", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "holds impedance spectra" in err[0] and "not a cycling record" in err[0]

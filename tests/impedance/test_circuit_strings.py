@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from anodelab.core.errors import ValidationError
-from anodelab.impedance.circuit_strings import model_of, parse_circuit
+from anodelab.impedance.circuit_strings import MAX_NESTING, model_of, parse_circuit
 from anodelab.models.circuits import CPE, ZARC, C, G, L, Parallel, R, Series, W, Wo, Ws
 from anodelab.sim.virtual.impedance import si_sulfide_circuit
 
@@ -74,7 +74,7 @@ def test_model_reproduces_models_circuits_impedance(circuit):
         ("R0-p(R1,CPE1", "close p("),
         ("R0-X1", "expected an element"),
         ("R0-p(R1)", "at least two branches"),
-        ("R0-R0", "appear twice"),
+        ("R0-R0", "appear more than once"),
         ("R(RQ", "missing ')'"),
         ("RQ)", "unbalanced"),
         ("R0-", "expected an element"),
@@ -91,3 +91,33 @@ def test_vector_names_missing_and_unknown_parameters():
     model = parse_circuit("R0-p(R1,C1)")
     with pytest.raises(ValidationError, match="missing C1; unknown C2"):
         model.vector({"R0": 1.0, "R1": 2.0, "C2": 1e-6})
+
+
+@pytest.mark.parametrize("text", ["p(R," * 500 + "R" + ")" * 500, "(" * 500 + "R" + ")" * 500,
+                                  "[R" * 500 + "]" * 500])
+def test_nesting_deeper_than_the_limit_is_refused(text):
+    with pytest.raises(ValidationError, match=f"nested more than {MAX_NESTING} deep") as info:
+        parse_circuit(text)
+    assert len(str(info.value)) < 300  # the message shows an excerpt, not the whole string
+
+
+def test_nesting_up_to_the_limit_parses_and_evaluates():
+    text = "p(R,C-" * (MAX_NESTING - 1) + "p(R,C)" + ")" * (MAX_NESTING - 1)
+    model = parse_circuit(text)
+    assert len(model) == 2 * MAX_NESTING
+    values = np.full(len(model), 1.0)
+    # a ladder of R || (C in series with the rest): at DC every capacitor blocks, so Z -> R of the first rung
+    assert model.impedance(values, [1e-9])[0] == pytest.approx(1.0, rel=1e-6)
+
+
+def test_long_strings_parse_and_errors_in_them_stay_short():
+    # 100 kB strings: the parser is linear in the length (it used to take minutes on these)
+    model = parse_circuit("R-" * 50_000 + "R")
+    assert len(model) == 50_001 and model.names[-1] == "R50000"
+    assert len(parse_circuit("R" * 100_000)) == 100_000
+    with pytest.raises(ValidationError, match="appear more than once") as info:
+        parse_circuit("R0-" * 30_000 + "R0")
+    assert len(str(info.value)) < 300
+    with pytest.raises(ValidationError, match="expected an element") as info:
+        parse_circuit("R0-p(R1,C1)-" + "X" * 100_000)
+    assert "position 12" in str(info.value) and len(str(info.value)) < 300

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
+import anodelab
 from anodelab.cli import main
+from anodelab.core import Spectrum, SpectrumSeries
+from anodelab.core.errors import ValidationError
+from anodelab.impedance.fit import fit_circuit
+from anodelab.impedance.kk import kramers_kronig_test
 from anodelab.sim.virtual.impedance import blocking_cell_spectrum, eis_spectrum
 from anodelab.sim.virtual.writers import write_mpt
 
@@ -59,3 +64,40 @@ def test_registered_analyses_run_on_virtual_data():
     assert out["arrhenius"]["arrhenius"]["Ea_kJ_mol"] == pytest.approx(experiment.truth["Ea_kJ_mol"], rel=1e-5)
     conductivity = analyse("conductivity", blocking_cell_spectrum(noise_pct=0.0).data)["conductivity"]
     assert conductivity["sigma_S_cm"][0] == pytest.approx(3e-4, rel=1e-6)
+
+
+def _scaled_spectrum(tmp_path, name, scale=1.0, zero_first=False):
+    spectrum = eis_spectrum(system="li-llzto", noise_pct=0.0, seed=1).data
+    Z = spectrum[0].Z_ohm * scale
+    if zero_first:
+        Z[0] = 0.0
+    series = SpectrumSeries.of([Spectrum.from_arrays(spectrum[0].frequency_Hz, Z)])
+    return write_mpt(series, tmp_path / name)
+
+
+@pytest.mark.parametrize(("scale", "zero_first"), [(0.0, False), (1e-300, False), (1.0, True), (1e250, False)])
+def test_zero_tiny_or_huge_impedance_is_one_line(tmp_path, capsys, scale, zero_first):
+    path = _scaled_spectrum(tmp_path, "bad.mpt", scale, zero_first)
+    for argv in (["eis", "fit", str(path), "--circuit", "R(RQ)"], ["eis", "kk", str(path)], ["drt", str(path)]):
+        assert main([*argv, "--json"]) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "bad.mpt" in err[0] and "outside 1e-09..1e+15 ohm" in err[0], err
+    spectrum = anodelab.read(path)[0]
+    with pytest.raises(ValidationError, match="range of measured impedances"):
+        fit_circuit(spectrum, "R(RQ)")
+    with pytest.raises(ValidationError, match="range of measured impedances"):
+        kramers_kronig_test(spectrum)
+
+
+def test_small_and_large_impedances_in_range_are_analysed(tmp_path, capsys):
+    for scale in (1e-6, 1e10):  # a 1 mOhm-scale cell and a 10 GOhm-scale insulator
+        path = _scaled_spectrum(tmp_path, f"x{scale:g}.mpt", scale)
+        assert main(["eis", "kk", str(path), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["passed"] is True
+
+
+def test_a_circuit_nested_500_deep_is_one_line(tmp_path, capsys):
+    path = write_mpt(eis_spectrum(noise_pct=0.0).data, tmp_path / "a.mpt")
+    assert main(["eis", "fit", str(path), "--circuit", "p(R," * 500 + "R" + ")" * 500]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nested more than" in err[0] and len(err[0]) < 400

@@ -116,3 +116,61 @@ def test_chi2_no_worse_than_impedancepy_from_the_same_start(external, name, circ
     ours = fit_circuit(spectrum, circuit, initial=dict(zip(names, start, strict=True)), weighting="modulus", n_starts=4)
     # both minimise sum |Zm - Z|^2 / |Z|^2 (impedance.py's weight_by_modulus); ours may be lower, never higher
     assert ours.chi2 <= chi2_ref * (1 + 1e-6)
+
+
+def test_closed_form_jacobian_matches_finite_differences_for_every_element_and_nesting():
+    from anodelab.impedance.circuit_strings import parse_circuit
+    from anodelab.impedance.fit import _compile
+
+    model = parse_circuit("L0-R0-p(R1,CPE1)-p(R2-Wo2,C2,p(Zarc3,Ws3))-G4-W5")
+    rng = np.random.default_rng(0)
+    values = np.exp(rng.uniform(-2, 1, len(model)))
+    values[[i for i, name in enumerate(model.names) if name.endswith("_n")]] = [0.8, 0.7]
+    omega = 2 * np.pi * np.logspace(-2, 5, 36)
+    Z, J = _compile(model, omega)(values)
+    np.testing.assert_allclose(Z, model.impedance(values, omega / (2 * np.pi)), rtol=1e-12)
+    for i, name in enumerate(model.names):
+        up, down = values.copy(), values.copy()
+        up[i] *= 1 + 1e-6
+        down[i] *= 1 - 1e-6
+        fd = (model.impedance(up, omega / (2 * np.pi)) - model.impedance(down, omega / (2 * np.pi))) / (2e-6 * values[i])
+        np.testing.assert_allclose(J[i] * values[i], fd * values[i], rtol=0, atol=1e-7 * np.abs(Z).max(), err_msg=name)
+
+
+@pytest.mark.parametrize("weighting", ["unit", "modulus", "proportional", "boukamp"])
+def test_residual_jacobian_in_log_parameters_matches_finite_differences(weighting):
+    from scipy.optimize._numdiff import approx_derivative
+
+    from anodelab.impedance.circuit_strings import parse_circuit
+    from anodelab.impedance.fit import _compile, _Problem, _weights
+
+    spectrum = eis_spectrum(system="li-llzto", noise_pct=1.0, seed=5).data[0]
+    model = parse_circuit("R0-p(R1,CPE1)")
+    omega = 2 * np.pi * spectrum.frequency_Hz
+    w_re, w_im = _weights(weighting, spectrum.Z_ohm)
+    full = np.array([200.0, 60.0, 1e-6, 0.85])
+    free = np.array([0, 1, 2], dtype=np.intp)  # CPE1_n held fixed
+    problem = _Problem(model, omega, spectrum.Z_ohm, weighting, free, full, w_re, w_im, _compile(model, omega), model.names, model.units)
+    u = np.log(full[free])
+    expected = approx_derivative(problem.residual, u, method="3-point")
+    np.testing.assert_allclose(problem.jacobian(u), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_series_results_do_not_depend_on_the_order_of_the_warm_starts():
+    experiment = insitu_eis_series(spectra_per_half_cycle=3, noise_pct=0.5, seed=4)
+    forward = fit_series(experiment.data, "R0-Zarc1-Zarc2-Zarc3-W4", n_starts=4).fits
+    backward = fit_series(list(experiment.data)[::-1], "R0-Zarc1-Zarc2-Zarc3-W4", n_starts=4).fits[::-1]
+    for one, other in zip(forward, backward, strict=True):
+        assert one.chi2 == pytest.approx(other.chi2, rel=1e-9)
+        for name, q in one.parameters.items():
+            assert abs(q.value - other.parameters[name].value) <= 1e-3 * q.stderr, name
+
+
+def test_multistart_that_stops_early_still_reaches_the_minimum_found_from_the_truth():
+    experiment = eis_spectrum(noise_pct=0.5, seed=6)
+    circuit, truth = experiment.truth["circuit"], experiment.truth["circuit_parameters"]
+    names = fit_circuit(experiment.data[0], circuit, n_starts=1).parameters  # depth-first, as the truth
+    from_truth = fit_circuit(experiment.data[0], circuit, initial=dict(zip(names, truth.values(), strict=True)), n_starts=1)
+    searched = fit_circuit(experiment.data[0], circuit, n_starts=8)
+    assert searched.n_starts < 8  # stopped early
+    assert searched.chi2 <= from_truth.chi2 * (1 + 1e-9)

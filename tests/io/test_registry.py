@@ -23,7 +23,7 @@ def test_format_table_is_consistent():
     names = [fmt.name for fmt in FORMATS]
     assert len(names) == len(set(names))
     for fmt in FORMATS:
-        assert fmt.kind in {"record", "spectra", "record|spectra"}
+        assert fmt.kind in {"record", "spectra", "cycles", "record|spectra", "record|spectra|cycles"}
         assert all(ext.startswith(".") and ext == ext.lower() for ext in fmt.extensions)
         assert callable(fmt.load()), fmt.name  # every row names a function that exists
 
@@ -38,6 +38,19 @@ def test_header_text_finds_a_format_whatever_the_extension(tmp_path):
     path = tmp_path / "export.dat"
     path.write_text("EC-Lab ASCII FILE\nNb header lines : 3\n\n")
     assert next(candidates(path, path.read_bytes())).name == "biologic-mpt"
+
+
+@pytest.mark.parametrize("first_line, name", [
+    ("\ufeffPotential applied (V)\tTime (s)\tWE(1).Current (A)\tWE(1).Potential (V)\tScan\tIndex", "autolab-nova"),
+    ("Time (s);WE(1).Current (A);WE(1).Potential (V)", "autolab-nova"),
+    ("Index;Frequency (Hz);Z' (Ω);-Z'' (Ω);Z (Ω);-Phase (°);Time (s)", "autolab-nova"),
+    ("Cycle_Index,Start_Time,End_Time,Test_Time (s),Charge_Capacity (Ah),Discharge_Capacity (Ah)", "cycle-table"),
+    ("Date_Time,Test_Time (s),Cycle_Index,Current (A),Voltage (V),Charge_Capacity (Ah)", "batteryarchive-csv"),
+])
+def test_header_rows_pick_the_new_formats_first(tmp_path, first_line, name):
+    path = tmp_path / "export.csv"
+    path.write_bytes((first_line + "\n1,2,3\n").encode("utf-8"))
+    assert next(candidates(path, path.read_bytes())).name == name
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\x03garbage\xff" * 50])
@@ -58,7 +71,7 @@ def test_wrong_extension_lists_every_reader_tried_and_why(tmp_path):
     with pytest.raises(UnknownFormatError) as info:
         anodelab.read(path)
     tried = dict(info.value.tried)
-    assert "biologic-mpr" in tried and tried["biologic-mpr"]
+    assert tried.get("biologic-mpr")
 
 
 def test_missing_file_and_directory(tmp_path):

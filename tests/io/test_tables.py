@@ -12,11 +12,19 @@ import pytest
 from shared_data import external_file
 
 import anodelab
-from anodelab.core.errors import ReadError, UnknownFormatError
+from anodelab.core.cell import CellInfo
+from anodelab.core.cycles import CycleTable
+from anodelab.core.errors import MetadataError, ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
+from anodelab.cycling import cycle_summary
 from anodelab.io.columns import split_header
-from anodelab.io.tables import read_batteryarchive, read_bdf, read_table
+from anodelab.io.tables import (
+    read_batteryarchive,
+    read_bdf,
+    read_cycle_table,
+    read_table,
+)
 from anodelab.io.units import unit_scale
 
 HEADERLESS_EIS = ["eis/impedancepy_exampleData.csv", "eis/pydrttools_LIB_data.txt", "eis/pydrttools_LIB_data_2.txt",
@@ -100,6 +108,25 @@ def test_eclab_style_minus_im_column_and_several_sweeps(tmp_path):
     ours = tmp_path / "ours.csv"
     ours.write_text("frequency_Hz,Z_real_ohm,Z_imag_ohm\n" + "".join(f"{f},{z.real},{z.imag}\n" for f, z in zip(frequency, Z)))
     np.testing.assert_allclose(anodelab.read(ours)[0].Z_ohm, Z)
+
+
+@pytest.mark.parametrize("bad", ["nan", "0", "", "-5"])
+def test_impedance_table_with_a_bad_frequency_row_stays_spectra(tmp_path, bad):
+    # an EC-Lab-style PEIS export carries time, <Ewe> and I on every row: one broken frequency must
+    # not turn it into a cycling record
+    frequency = np.logspace(4, -1, 11)
+    Z = 10 + 50 / (1 + 1j * 2 * np.pi * frequency * 1e-3 * 50)
+    lines = ["freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm,time/s,<Ewe>/V,I/mA"]
+    for k, (f, z) in enumerate(zip(frequency, Z)):
+        lines.append(f"{bad if k == 6 else f},{z.real},{-z.imag},{k},3.7,0.0")
+    path = tmp_path / "peis.csv"
+    path.write_text("\n".join(lines) + "\n")
+    series = read_table(path)
+    assert isinstance(series, SpectrumSeries)
+    keep = np.arange(frequency.size) != 6
+    np.testing.assert_allclose(np.concatenate([s.Z_ohm for s in series]), Z[keep])
+    assert any("1 of 11 rows have no valid frequency" in note and "data rows 7" in note
+               for note in series.provenance.notes)
 
 
 # -- CV files with units rows and sidecars -------------------------------------------------------------
@@ -197,10 +224,80 @@ def test_batteryarchive_timeseries_and_cycle_summary():
     np.testing.assert_allclose(record.current_mA, frame["Current (A)"].to_numpy() * 1000)
     assert record.current_mA[-1] > 0 and record.voltage_V[-1] > record.voltage_V[4]  # charging at 0.675 A
     summary = external_file(CALCE + "cycle_data.csv")
-    with pytest.raises(ReadError, match="per-cycle summary"):
+    with pytest.raises(ReadError, match="per-cycle summary"):  # the time-series reader refuses it ...
         read_batteryarchive(summary)
-    with pytest.raises(UnknownFormatError, match="per-cycle summary"):
-        anodelab.read(summary)
+    assert isinstance(anodelab.read(summary), CycleTable)  # ... and the cycle-table format reads it
+
+
+# -- per-cycle summaries -------------------------------------------------------------------------------
+
+
+def test_calce_cycle_data_round_trips_every_published_value_with_units():
+    table = read(CALCE + "cycle_data.csv")
+    assert isinstance(table, CycleTable) and table.provenance.format == "cycle-table"
+    frame = pd.read_csv(external_file(CALCE + "cycle_data.csv"))
+    assert len(table) == len(frame) == 9
+    np.testing.assert_array_equal(table.cycles, frame["Cycle_Index"].to_numpy().astype(int))
+    expected = {  # CycleTable column: (file column, factor to the canonical unit)
+        "test_time_s": ("Test_Time (s)", 1.0), "min_current_mA": ("Min_Current (A)", 1e3),
+        "max_current_mA": ("Max_Current (A)", 1e3), "min_voltage_V": ("Min_Voltage (V)", 1.0),
+        "max_voltage_V": ("Max_Voltage (V)", 1.0), "charge_capacity_mAh": ("Charge_Capacity (Ah)", 1e3),
+        "discharge_capacity_mAh": ("Discharge_Capacity (Ah)", 1e3),
+        "charge_energy_mWh": ("Charge_Energy (Wh)", 1e3), "discharge_energy_mWh": ("Discharge_Energy (Wh)", 1e3),
+    }
+    assert set(table.column_names) == {"cycle", *expected}
+    for name, (column, factor) in expected.items():
+        np.testing.assert_allclose(table[name], frame[column].to_numpy() * factor, rtol=1e-15, err_msg=name)
+    assert frame["Start_Time"].isna().all() and any("'Start_Time', 'End_Time'" in n for n in table.provenance.notes)
+    with pytest.raises(MetadataError, match="cell type"):
+        table.ce  # noqa: B018 - the CE direction needs the cell type
+    full = anodelab.read(external_file(CALCE + "cycle_data.csv"), cell=CellInfo("full"))
+    np.testing.assert_allclose(full.ce, frame["Discharge_Capacity (Ah)"] / frame["Charge_Capacity (Ah)"], rtol=1e-12)
+    assert "ce" in full.to_pandas()
+
+
+def test_calce_summary_agrees_with_the_cycling_summary_of_its_timeseries():
+    # the timeseries file is an excerpt: the first 450 s of cycle 1 (rest, then 0.675 A charge), so the
+    # published cycle-1 row bounds it, and the charge energy per charge agrees where both are defined
+    published = read(CALCE + "cycle_data.csv")
+    record = read(CALCE + "timeseries.csv")
+    frame = pd.read_csv(external_file(CALCE + "timeseries.csv"))
+    summary = cycle_summary(record, CellInfo("full"))
+    assert summary.cycles.tolist() == [1] and set(frame["Cycle_Index"]) == {published.cycles[0]}
+    first = {name: published[name][0] for name in published.column_names}
+    assert frame["Test_Time (s)"].iloc[-1] < first["test_time_s"]
+    assert summary["charge_mAh"][0] <= first["charge_capacity_mAh"]
+    assert first["min_voltage_V"] <= record.voltage_V.min() and record.voltage_V.max() <= first["max_voltage_V"]
+    assert first["min_current_mA"] <= record.current_mA.min() and record.current_mA.max() <= first["max_current_mA"]
+    # within the excerpt: the file's own counters (Ah, Wh; 1 mAh / 1 mWh resolution) vs anodelab's integrals
+    charge = frame["Charge_Capacity (Ah)"].to_numpy() * 1e3
+    energy = frame["Charge_Energy (Wh)"].to_numpy() * 1e3
+    charging = frame["Current (A)"].to_numpy() > 0
+    start = int(np.argmax(charging))
+    assert summary["charge_mAh"][0] == pytest.approx(charge[-1] - charge[start], abs=1.0)
+    mean_V = summary["charge_mean_V"][0]
+    assert summary["charge_energy_mWh"][0] == pytest.approx((energy[-1] - energy[start]), abs=1.0 + 0.5 * mean_V)
+
+
+def test_generic_per_cycle_table_and_its_refusals(tmp_path):
+    path = tmp_path / "summary.csv"
+    path.write_text("Cycle,Charge Capacity (mAh),Discharge Capacity (mAh),Coulombic Efficiency (%)\n"
+                    "1,2.0,1.6,80\n2,1.9,1.8,94.7\n3,1.85,1.8,97.3\n")
+    table = anodelab.read(path, cell=CellInfo("anode-half"))
+    assert isinstance(table, CycleTable) and table.provenance.format == "generic-table"
+    np.testing.assert_allclose(table["charge_capacity_mAh"], [2.0, 1.9, 1.85])
+    np.testing.assert_allclose(table["coulombic_efficiency_pct"], [80, 94.7, 97.3])  # kept as in the file
+    np.testing.assert_allclose(table.ce, [2.0 / 1.6, 1.9 / 1.8, 1.85 / 1.8])  # anode half-cell: charge/discharge
+    repeated = tmp_path / "repeated.csv"  # a cycle column that repeats is a time series without voltage
+    repeated.write_text("Cycle,Charge Capacity (mAh)\n1,2.0\n1,1.6\n2,1.9\n")
+    unitless = tmp_path / "unitless.csv"
+    unitless.write_text("Cycle_Index,Charge_Capacity,Discharge_Capacity\n1,2.0,1.6\n2,1.9,1.8\n3,1.8,1.7\n")
+    for bad in (repeated, unitless):
+        with pytest.raises(ReadError) as info:
+            anodelab.read(bad)
+        assert str(bad) in str(info.value)
+    with pytest.raises(ReadError, match="not a per-cycle summary"):
+        read_cycle_table(repeated)
 
 
 # -- units and names ------------------------------------------------------------------------------------

@@ -186,3 +186,22 @@ def test_bad_parameters_raise_validation_errors_naming_them(build, field):
     with pytest.raises(ValidationError) as error:
         build()
     assert error.value.field == field
+
+
+@pytest.mark.parametrize(
+    "element",
+    [R(5.0), C(1e-6), L(1e-6), CPE(1e-5, 0.8), ZARC(30.0, 1e-3, 0.85), W(12.0), Ws(20.0, 2.0), Wo(20.0, 2.0), G(15.0, 0.1)],
+    ids=lambda element: element.code,
+)
+def test_closed_form_gradients_match_finite_differences(element):
+    frequency = np.logspace(-3, 6, 46)
+    gradient = element.gradient(frequency)
+    assert list(gradient) == list(element.parameters)
+    for name, value in element.parameters.items():
+        step = 1e-6 * value
+        up, down = dict(element.parameters), dict(element.parameters)
+        up[name], down[name] = value + step, value - step
+        difference = (type(element)(*up.values()).impedance(frequency) - type(element)(*down.values()).impedance(frequency)) / (2 * step)
+        # scaled by the impedance: a derivative that vanishes at some frequencies is compared in ohm there
+        scale = np.abs(element.impedance(frequency)) / value
+        np.testing.assert_allclose(gradient[name] / scale, difference / scale, rtol=0, atol=1e-7, err_msg=name)

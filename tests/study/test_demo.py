@@ -3,7 +3,12 @@ about folders it did not make."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -88,32 +93,88 @@ def test_files_hold_exactly_the_generated_data(demo):
 
 
 def test_same_seed_same_bytes_other_seed_other_data(demo, tmp_path):
-    again = run_demo(tmp_path / "again", seed=0)
-    assert _contents(again.folder) == _contents(demo.folder)
+    again = shutil.copytree(demo.folder, tmp_path / "again")  # a previous demo: replaced in place
+    run_demo(again, seed=0)
+    assert _contents(again) == _contents(demo.folder)
     first = next(experiments(seed=0)).data
     other = next(experiments(seed=1)).data
     assert not np.array_equal(first.voltage_V, other.voltage_V)
 
 
+def _sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
 def test_cli_default_folder_replaces_a_previous_demo(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "anodelab-demo"
-    (folder / "000_old").mkdir(parents=True)
-    (folder / "000_old" / "gone.mpt").write_text("old demo file\n")
-    (folder / "notes.txt").write_text("mine\n")
-    (folder / MARKER).write_text(json.dumps({"files": ["000_old/gone.mpt", "../outside.txt"]}))
+    first, second = list(dict.fromkeys(planned.paper for planned in PLAN))[:2]
+    paper, other = folder / first, folder / second
+    paper.mkdir(parents=True)
+    other.mkdir()
+    (paper / "old.png").write_bytes(b"old demo figure")  # written by a previous demo: its checksum matches
+    (paper / "mine.txt").write_text("a user's file, listed by a planted marker\n")
     (tmp_path / "outside.txt").write_text("never touched\n")
+    (other / "link.txt").symlink_to(tmp_path / "outside.txt")
+    (folder / "notes.txt").write_text("mine\n")
+    outside = _sha256(b"never touched\n")
+    (folder / MARKER).write_text(json.dumps({"files": {
+        f"{first}/old.png": _sha256(b"old demo figure"), f"{first}/mine.txt": _sha256(b"other"),
+        "../outside.txt": outside, f"{second}/link.txt": outside, "notes.txt": _sha256(b"mine\n")}}))
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert str(folder) in out[0] and len(out) == 1 + len(PLAN)
     assert any("si_zno_half_cell.mpt" in line and "cycling" in line for line in out)
-    assert not (folder / "000_old").exists()  # listed by the previous demo: removed
-    assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").exists()
+    assert not (paper / "old.png").exists()  # the previous demo's file: removed
+    assert (paper / "mine.txt").read_text().startswith("a user's file") and (other / "link.txt").is_symlink()
+    assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").read_text() == "never touched\n"
     results = list(folder.rglob("*.results.json"))  # one per file whose kind has analyses
     figures = list(folder.rglob("*.png"))  # the DRT curves of every EIS file, the map of every in-situ series
     assert {f.name for f in figures} >= {"si_zno_insitu_eis.drt.png", "si_zno_insitu_eis.drt-map.png"}
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
-    assert len(json.loads((folder / MARKER).read_text())["files"]) == 3 * len(PLAN) + len(results) + len(figures)
+    listed = json.loads((folder / MARKER).read_text())["files"]
+    assert len(listed) == 3 * len(PLAN) + len(results) + len(figures)
+    assert all(_sha256((folder / name).read_bytes()) == checksum for name, checksum in listed.items())
+
+
+def test_a_changed_or_foreign_file_stops_the_demo_before_it_deletes_anything(demo, tmp_path, capsys):
+    again = shutil.copytree(demo.folder, tmp_path / "again")
+    edited = again / PLAN[2].paper / f"{PLAN[2].name}.cell.toml"
+    edited.write_text(edited.read_text() + "# my edit\n")
+    before = _contents(again)
+    assert main(["demo", "--out", str(again)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(edited) in err[0] and "changed since" in err[0]
+    assert _contents(again) == before
+    foreign = tmp_path / "foreign" / PLAN[0].paper
+    foreign.mkdir(parents=True)
+    (foreign.parent / MARKER).write_text(json.dumps({"files": {}}))
+    (foreign / f"{PLAN[0].name}.mpt").write_text("a user's measurement\n")
+    with pytest.raises(ValidationError, match=f"{PLAN[0].name}.mpt was not written by the demo"):
+        run_demo(foreign.parent)
+    assert (foreign / f"{PLAN[0].name}.mpt").read_text() == "a user's measurement\n"
+
+
+def test_out_must_name_a_folder(tmp_path, capsys):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("not a folder\n")
+    for out, expected in (("", "empty folder name"), (str(a_file / "sub"), "which is not a folder")):
+        assert main(["demo", "--out", out]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_the_demo_writes_nothing_into_home(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("MPL", "XDG_"))}
+    env["HOME"] = str(home)
+    result = subprocess.run([sys.executable, "-m", "anodelab.cli", "demo", "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert result.returncode == 0 and result.stderr == ""
+    assert list(home.iterdir()) == []
+    assert list((tmp_path / "out").rglob("*.png"))
 
 
 def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):

@@ -4,21 +4,33 @@ One module per subcommand, listed in :data:`COMMANDS` and imported only when its
 (parsers are built from each module's ``add_arguments``; the modules themselves import nothing
 heavy at module level). Each module has ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
 
-User mistakes (an :class:`~anodelab.core.errors.AnodelabError`) print one line on stderr and exit
-with status 2; no traceback.
+Errors print one line on stderr, never a traceback:
+
+- a user mistake (an :class:`~anodelab.core.errors.AnodelabError`) or a path the system cannot use
+  (an :class:`OSError`: missing folder, permission, disk full; the message names the path) exits 2;
+- any other exception is a bug in anodelab: the line names it, asks for a report, and exits 1, so
+  scripts tell it from a user error. ``ANODELAB_DEBUG=1`` shows its traceback instead.
+
+Python warnings (NumPy's floating-point RuntimeWarnings, deprecations) are not printed: the
+analyses check their inputs and report caveats in their results, and a warning must neither break
+the one-line error nor become an exception under ``-W error``. ``ANODELAB_DEBUG=1`` shows them.
+Every ``--json`` output is strict JSON (:mod:`anodelab.cli.strict_json`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from anodelab._version import __version__
 from anodelab.core.errors import AnodelabError
 
 EXIT_USER_ERROR = 2
+EXIT_BUG = 1
 
 #: (command, module) in the order ``anodelab --help`` lists them
 COMMANDS = (
@@ -42,10 +54,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         module.add_arguments(commands.add_parser(name, help=module.HELP, description=module.HELP))
         commands.choices[name].set_defaults(run=module.run)
     args = parser.parse_args(argv)
-    try:
+    if os.environ.get("ANODELAB_DEBUG"):
         return int(args.run(args) or 0)
-    except AnodelabError as error:
-        print(f"anodelab: error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        return 130
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return int(args.run(args) or 0)
+        except AnodelabError as error:
+            return _fail(str(error), EXIT_USER_ERROR)
+        except OSError as error:
+            return _fail(_os_message(error), EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            return 130
+        except Exception as error:  # noqa: BLE001 -- a bug: one line, exit 1 (see the module docstring)
+            return _fail(f"internal error ({type(error).__name__}: {str(error)[:300]}); this is a bug in anodelab {__version__}, "
+                         "please report it with the command that caused it (ANODELAB_DEBUG=1 shows the traceback)",
+                         EXIT_BUG)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"anodelab: error: {' '.join(message.split())}", file=sys.stderr)
+    return status
+
+
+def _os_message(error: OSError) -> str:
+    paths = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    reason = error.strerror or str(error)
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason

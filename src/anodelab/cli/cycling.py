@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 from typing import Any
 
-from anodelab.core.errors import MetadataError
+from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.strict_json import dumps
+from anodelab.core.errors import MetadataError, NotApplicableError
 
 HELP = "per-cycle capacity, CE, retention and fade of a cycling file"
 
@@ -23,11 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--area-cm2", type=float, help="working electrode area, cm2")
     parser.add_argument("--formation-cycles", default="auto",
                         help="cycles before the retention reference (default: auto, from the currents)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
     from anodelab.core.cell import CellInfo, Electrode
+    from anodelab.core.record import Record
+    from anodelab.core.spectrum import SpectrumSeries
     from anodelab.cycling import cycle_summary
     from anodelab.io import read
 
@@ -35,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
     if args.cell is not None and inline:
         raise MetadataError("--cell", "give either --cell or --cell-type/--mass-mg/--active-fraction/--area-cm2, not both")
     record = read(args.file, format=args.format, cell=args.cell)
+    if not isinstance(record, Record):
+        held = ("impedance spectra (`anodelab eis` and `anodelab drt` analyse them)" if isinstance(record, SpectrumSeries)
+                else "a per-cycle summary table (`anodelab read` shows it)")
+        raise NotApplicableError(f"{args.file}: holds {held}, not a cycling record with time, voltage and current")
     cell = record.cell
     if inline:
         if not args.cell_type and cell is None:
@@ -55,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise MetadataError("--formation-cycles", f"expected a whole number or 'auto', got {formation!r}") from None
     summary = cycle_summary(record, cell, formation_cycles=formation)
-    print(json.dumps(summary.to_dict()) if args.json else _table(summary))
+    print(dumps(summary.to_dict()) if args.json else _table(summary))
     return 0
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
+
+from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.strict_json import dumps
 
 HELP = "generate a small virtual study of the five papers' experiments, read it back, summarise it"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, metavar="DIR", help="folder to write (default: ./anodelab-demo)")
+    parser.add_argument("--out", metavar="DIR", help="folder to write (default: ./anodelab-demo)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = run_demo(args.out, seed=args.seed)
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(dumps(result.to_dict()))
         return 0
     print(f"anodelab demo: wrote {len(result.files)} files (each with .cell.toml, .truth.json and, where an "
           f"analysis applies, .results.json) to {result.folder} and read them back")

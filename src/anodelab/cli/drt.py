@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.strict_json import dumps
 from anodelab.core.errors import NotApplicableError
 
 HELP = "distribution of relaxation times (DRT) of an impedance file"
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="include tau_s, gamma_ohm (and the band) of every spectrum in the JSON")
     parser.add_argument("--shared-lambda", action="store_true",
                         help="one lambda for all spectra of a series (geometric mean of the per-spectrum choices)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _summary(result: Any, curves: bool) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         payload = {"series": [_summary(r, args.curves) for r in result.results],
                    "coordinate_name": result.coordinate_name,
                    "coordinate": result.to_dict()["coordinate"]}
-    print(json.dumps(payload) if args.json else _describe(payload))
+    print(dumps(payload) if args.json else _describe(payload))
     return 0
 
 

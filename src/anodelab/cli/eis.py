@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.strict_json import dumps
 from anodelab.core.errors import ValidationError
 
 HELP = "fit equivalent circuits, check Kramers-Kronig, Arrhenius fits of EIS files"
@@ -19,12 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fit.add_argument("--circuit", required=True, help='impedance.py string "R0-p(R1,CPE1)-W1" or CDC "R(RQ)W"')
     fit.add_argument("--weighting", default="modulus", choices=("modulus", "unit", "proportional", "boukamp"))
     fit.add_argument("--spectrum", type=int, help="fit only this spectrum (0-based); default: all, one by one")
-    fit.add_argument("--json", action="store_true")
+    fit.add_argument("--json", action="store_true", help=JSON_HELP)
     kk = commands.add_parser("kk", help="linear Kramers-Kronig test of each spectrum of FILE")
     kk.add_argument("file", type=Path)
     kk.add_argument("--threshold-pct", type=float, default=1.0, help="pass when every residual is within this (percent)")
     kk.add_argument("--spectrum", type=int)
-    kk.add_argument("--json", action="store_true")
+    kk.add_argument("--json", action="store_true", help=JSON_HELP)
     arr = commands.add_parser("arrhenius", help="activation energy from spectra at several temperatures")
     arr.add_argument("files", type=Path, nargs="+")
     arr.add_argument("--form", required=True, choices=("sigmaT", "sigma", "invR", "T/R"))
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     arr.add_argument("--thickness-um", type=float)
     arr.add_argument("--area-cm2", type=float)
     arr.add_argument("--window-C", help="LO,HI: fit only temperatures inside (degC)")
-    arr.add_argument("--json", action="store_true")
+    arr.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _floats(text: str, option: str) -> list[float]:
@@ -71,7 +72,7 @@ def _fit(args: argparse.Namespace) -> int:
     fits = fit_series(spectra, args.circuit, weighting=args.weighting).fits
     if args.json:
         out = [fit.to_dict() for fit in fits]
-        print(json.dumps(out[0] if len(out) == 1 else {"file": str(args.file), "spectra": out}))
+        print(dumps(out[0] if len(out) == 1 else {"file": str(args.file), "spectra": out}))
         return 0
     for index, fit in enumerate(fits):
         print(f"{args.file.name} spectrum {index}: {fit.circuit}, chi2 {fit.chi2:.4g} ({fit.weighting})")
@@ -86,7 +87,7 @@ def _kk(args: argparse.Namespace) -> int:
     results = [kramers_kronig_test(s, threshold_pct=args.threshold_pct) for s in _spectra(args.file, args.spectrum)]
     if args.json:
         out = [r.to_dict() for r in results]
-        print(json.dumps(out[0] if len(out) == 1 else {"file": str(args.file), "spectra": out}))
+        print(dumps(out[0] if len(out) == 1 else {"file": str(args.file), "spectra": out}))
         return 0
     for index, r in enumerate(results):
         verdict = "passed" if r.passed else "FAILED"
@@ -137,7 +138,7 @@ def _arrhenius(args: argparse.Namespace) -> int:
     out["resistance"] = args.resistance
     out["R_ohm"] = R
     if args.json:
-        print(json.dumps(out))
+        print(dumps(out))
     else:
         ci = fit.Ea_ci95_kJ_mol
         print(f"Arrhenius ({fit.form}, R from {args.resistance}): Ea = {fit.Ea_kJ_mol} = {fit.Ea_eV}"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.strict_json import dumps
 
 HELP = "list the formats anodelab reads"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print a JSON list")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     rows = list_formats()
     if args.json:
-        print(json.dumps([
+        print(dumps([
             {"name": f.name, "kind": f.kind, "extensions": list(f.extensions), "description": f.description}
             for f in rows
         ]))

@@ -1,12 +1,20 @@
-"""``anodelab read FILE``: read an instrument file, summarise it, optionally export it."""
+"""``anodelab read FILE``: read an instrument file, summarise it, optionally export it.
+
+``--to OUT`` never writes onto a file it read (the instrument file or its cell.toml, under any name:
+``./X``, a hard link, a symlink), replaces an existing file only with ``--force``, and writes
+atomically: a temporary file in OUT's folder, renamed onto OUT once complete.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.strict_json import dumps
 from anodelab.core.errors import MissingExtraError, ValidationError
 
 HELP = "read an instrument file and summarise it"
@@ -16,34 +24,74 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--format", help="format name (see `anodelab formats`); sniffed when omitted")
     parser.add_argument("--cell", type=Path, help="cell.toml describing the cell (default: one beside FILE)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--to", type=Path, metavar="OUT", help="also write the data to OUT.csv or OUT.parquet")
+    parser.add_argument("--force", action="store_true", help="with --to: replace OUT if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
     from anodelab.io import read
 
+    if args.to is not None:  # refused before the (possibly long) read
+        _check_target(args.to, [args.file, *([args.cell] if args.cell else [])], args.force)
     data = read(args.file, format=args.format, cell=args.cell)
     if args.to is not None:
+        cell = data.cell.source if data.cell is not None and data.cell.source else None
+        _check_target(args.to, [args.file, *([Path(cell)] if cell else [])], args.force)
         _export(data, args.to)
-    summary = data.summary()
-    print(json.dumps(summary) if args.json else _describe(summary))
+    summary = _sweep_cycles(data, data.summary())
+    print(dumps(summary) if args.json else _describe(summary))
     return 0
 
 
+def _sweep_cycles(data: Any, summary: dict[str, Any]) -> dict[str, Any]:
+    """For a CV, ``cycles`` counts the instrument's voltammetry cycles (``cycle_instrument``): the
+    core's cycles pair charge with discharge steps, which the sweeps of a CV are not."""
+    techniques = set(summary["provenance"]["techniques"])
+    if summary["kind"] == "record" and techniques and techniques <= {"CV", "CVA"} and "cycle_instrument" in data:
+        summary["cycles"] = len(set(data["cycle_instrument"].tolist()))
+    return summary
+
+
+def _check_target(out: Path, inputs: list[Path], force: bool) -> None:
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise ValidationError("--to", f"{out}: expected a .csv or .parquet file name")
+    folder = out.parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise ValidationError("--to", f"{out}: the folder {folder} {problem}")
+    if not os.path.lexists(out):
+        return
+    for source in inputs:
+        if source.exists() and out.exists() and os.path.samefile(out, source):
+            raise ValidationError("--to", f"{out} is the input file {source}; anodelab never writes onto its input")
+    if out.is_dir():
+        raise ValidationError("--to", f"{out} is a folder")
+    if not force:
+        raise ValidationError("--to", f"{out} exists; give --force to replace it")
+
+
 def _export(data: Any, out: Path) -> None:
-    frame = data.to_pandas()
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(out, index=False)
-    elif suffix == ".parquet":
+    if out.suffix.lower() == ".parquet":
         try:
             import pyarrow  # noqa: F401
         except ImportError:
             raise MissingExtraError("pyarrow", "parquet", "Writing parquet") from None
-        frame.to_parquet(out, index=False)
-    else:
-        raise ValidationError("--to", f"{out}: expected a .csv or .parquet file name")
+    frame = data.to_pandas()
+    descriptor, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    os.close(descriptor)
+    temporary = Path(name)
+    try:
+        if out.suffix.lower() == ".csv":
+            frame.to_csv(temporary, index=False)
+        else:
+            frame.to_parquet(temporary, index=False)
+        umask = os.umask(0)
+        os.umask(umask)
+        temporary.chmod(0o666 & ~umask)  # the permissions of a file written in place
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _describe(summary: dict[str, Any]) -> str:
@@ -55,6 +103,10 @@ def _describe(summary: dict[str, Any]) -> str:
         span = f", {duration / 3600:.2f} h" if duration is not None else ", no time column"
         lines.append(f"  record: {summary['rows']:,} rows, {summary['steps']} steps, {summary['cycles']} cycles{span}")
         lines.append(f"  voltage {_range(summary, 'voltage_V')} V, current {_range(summary, 'current_mA')} mA")
+        lines.append(f"  columns: {', '.join(summary['columns'])}")
+    elif summary["kind"] == "cycle_table":
+        lines.append(f"  cycle table: {summary['rows']:,} cycles ({summary['first_cycle']}..{summary['last_cycle']}), "
+                     "one row per cycle as published in the file")
         lines.append(f"  columns: {', '.join(summary['columns'])}")
     else:
         lines.append(

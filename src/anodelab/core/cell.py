@@ -22,12 +22,16 @@ A ``cell.toml`` beside a data file describes the cell (all keys optional except 
     thickness_um = 600.0
     area_cm2 = 0.785
 
-Unknown keys are rejected (a typo must not silently drop a mass).
+Unknown keys are rejected (a typo must not silently drop a mass). The file must be a regular file
+of at most :data:`MAX_TOML_BYTES`, UTF-8 text (a byte-order mark is allowed), and valid TOML.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import reprlib
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -42,13 +46,20 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CELL_TYPES = ("anode-half", "cathode-half", "full", "symmetric", "plating", "blocking")
+#: a cell.toml is a few hundred bytes; a larger file is refused unread (it is not a cell description)
+MAX_TOML_BYTES = 1 << 20
+
+
+def _check_text(field_name: str, value: object, optional: bool = True) -> None:
+    if not (isinstance(value, str) or (optional and value is None)):
+        raise MetadataError(field_name, f"must be text, got {reprlib.repr(value)}")
 
 
 def _check_positive(field_name: str, value: float | None) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise MetadataError(field_name, f"must be a number, got {value!r}")
+        raise MetadataError(field_name, f"must be a number, got {reprlib.repr(value)}")
     if not math.isfinite(value) or value <= 0:
         raise MetadataError(field_name, f"must be a finite number > 0, got {value!r}")
 
@@ -64,12 +75,13 @@ class Electrode:
     thickness_um: float | None = None
 
     def validate(self, prefix: str) -> None:
+        _check_text(f"{prefix}.material", self.material)
         _check_positive(f"{prefix}.mass_mg", self.mass_mg)
         _check_positive(f"{prefix}.area_cm2", self.area_cm2)
         _check_positive(f"{prefix}.thickness_um", self.thickness_um)
         fraction = self.active_fraction
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
-            raise MetadataError(f"{prefix}.active_fraction", f"must be a number, got {fraction!r}")
+            raise MetadataError(f"{prefix}.active_fraction", f"must be a number, got {reprlib.repr(fraction)}")
         if not (0.0 < fraction <= 1.0):
             raise MetadataError(
                 f"{prefix}.active_fraction", f"must lie in (0, 1], got {fraction!r}"
@@ -90,6 +102,7 @@ class Electrolyte:
     area_cm2: float | None = None
 
     def validate(self, prefix: str) -> None:
+        _check_text(f"{prefix}.kind", self.kind)
         _check_positive(f"{prefix}.thickness_um", self.thickness_um)
         _check_positive(f"{prefix}.area_cm2", self.area_cm2)
 
@@ -108,17 +121,19 @@ class CellInfo:
     source: str | None = None  # the cell.toml it came from, if any
 
     def __post_init__(self) -> None:
-        if self.cell_type not in CELL_TYPES:
+        if not isinstance(self.cell_type, str) or self.cell_type not in CELL_TYPES:
             raise MetadataError(
-                "cell_type", f"unknown cell type {self.cell_type!r}; expected one of {', '.join(CELL_TYPES)}"
+                "cell_type", f"unknown cell type {reprlib.repr(self.cell_type)}; expected one of {', '.join(CELL_TYPES)}"
             )
+        _check_text("notes", self.notes, optional=False)
         self.working_electrode.validate("working_electrode")
         self.counter_electrode.validate("counter_electrode")
         self.electrolyte.validate("electrolyte")
-        if self.temperature_C is not None and (
-            not isinstance(self.temperature_C, (int, float)) or not self.temperature_C > -273.15
+        temperature = self.temperature_C
+        if temperature is not None and (
+            isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > -273.15
         ):
-            raise MetadataError("temperature_C", f"must be above -273.15, got {self.temperature_C!r}")
+            raise MetadataError("temperature_C", f"must be above -273.15, got {reprlib.repr(temperature)}")
         _check_positive("pressure_MPa", self.pressure_MPa)
 
     @classmethod
@@ -151,12 +166,11 @@ class CellInfo:
         """Load a ``cell.toml`` file."""
         path = Path(path)
         try:
-            with path.open("rb") as handle:
-                data = tomllib.load(handle)
-        except OSError as error:
-            raise MetadataError("cell.toml", f"{path}: cannot be opened ({error.strerror})") from None
+            data = tomllib.loads(_toml_text(path))
         except tomllib.TOMLDecodeError as error:
             raise MetadataError("cell.toml", f"{path}: not valid TOML ({error})") from None
+        except RecursionError:
+            raise MetadataError("cell.toml", f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
         return cls.from_dict(data, source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,11 +192,32 @@ class CellInfo:
         return "\n\n".join(["\n".join(lines), *sections]) + "\n"
 
 
+def _toml_text(path: Path) -> str:
+    """The text of a cell.toml: a regular file (a FIFO or device is refused without blocking on it),
+    at most MAX_TOML_BYTES, UTF-8."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise MetadataError("cell.toml", f"{path}: cannot be opened ({error.strerror})") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise MetadataError("cell.toml", f"{path}: not a regular file")
+    with os.fdopen(descriptor, "rb") as handle:
+        raw = handle.read(MAX_TOML_BYTES + 1)
+    if len(raw) > MAX_TOML_BYTES:
+        raise MetadataError("cell.toml", f"{path}: larger than {MAX_TOML_BYTES >> 20} MiB; a cell description is a few lines")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MetadataError("cell.toml", f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+                            f"{error.start})") from None
+
+
 def _section(kind: type, name: str, value: Any, where: str) -> Any:
     if isinstance(value, kind):
         return value
     if not isinstance(value, Mapping):
-        raise MetadataError(name, f"{where}must be a table of keys, got {value!r}")
+        raise MetadataError(name, f"{where}must be a table of keys, got {reprlib.repr(value)}")
     known = {f.name for f in fields(kind)}
     unknown = sorted(set(value) - known)
     if unknown:

@@ -21,6 +21,8 @@ Instrument columns the canonical ones do not cover are kept under their own (san
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,7 +41,7 @@ from anodelab.core.conventions import (
     number_steps,
     state_from_current,
 )
-from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.errors import NotApplicableError, ReadError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,13 +78,66 @@ class Provenance:
         }
 
 
-def sha256_of(path: str | Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+_BLOCK = 1 << 22  # 4 MiB: few blocks, so a hashing thread rarely waits to get the GIL back between them
+
+
+def sha256_of(path: str | Path, stop: threading.Event | None = None) -> str:
+    """Hex SHA-256 of a file, read into one reused buffer (``stop``: give up early, returning "")."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with open(path, "rb", buffering=0) as handle:
+        buffer = bytearray(max(1, min(_BLOCK, os.fstat(handle.fileno()).st_size)))
+        view = memoryview(buffer)
+        while (size := handle.readinto(buffer)) and not (stop and stop.is_set()):
+            digest.update(view[:size])  # hashlib releases the GIL for buffers over 2 KiB
+    return "" if stop and stop.is_set() else digest.hexdigest()
+
+
+def _fingerprint(path: Path) -> tuple[int, ...]:
+    info = os.stat(path)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+class Checksum:
+    """The SHA-256 of a file, hashed in a thread while the file is parsed (see :meth:`result`).
+
+    Hashing is CPU work that the parse does not wait for: on a free core it costs no wall time.
+    The file's identity, size and modification/change times are taken when hashing starts and
+    compared when the result is asked for, so the digest is that of the bytes the parser read,
+    or the read is refused. Files under 1 MiB are hashed in the caller's thread (a thread's start costs more).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._before = _fingerprint(path)
+        self._stop = threading.Event()
+        self._digest: str | None = None
+        self._error: OSError | None = None
+        self._thread: threading.Thread | None = None
+        if self._before[2] >= 1 << 20:
+            self._thread = threading.Thread(target=self._run, name="anodelab-sha256", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._digest = sha256_of(self.path, self._stop)
+        except OSError as error:
+            self._error = error
+
+    def cancel(self) -> None:
+        """Stop hashing (the read failed; nothing will ask for the digest)."""
+        self._stop.set()
+
+    def result(self) -> str:
+        """The hex digest, once the parse is done; :class:`ReadError` if the file changed meanwhile."""
+        if self._thread is None:
+            self._run()
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise ReadError(self.path, f"cannot be read to its end for the checksum ({self._error})")
+        if _fingerprint(self.path) != self._before or not self._digest:
+            raise ReadError(self.path, "changed while it was being read; read it again once it is complete")
+        return self._digest
 
 
 @dataclass(frozen=True, repr=False)

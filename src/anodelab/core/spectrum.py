@@ -230,3 +230,25 @@ class SpectrumSeries(Sequence[Spectrum]):
         source = Path(self.provenance.path).name if self.provenance.path else "in memory"
         return f"<SpectrumSeries {source}: {len(self)} spectra, {sum(len(s) for s in self.spectra)} points>"
 
+
+
+#: the impedances an analysis accepts (ohm): below 1 nOhm or above 1 POhm no instrument measures, and
+#: the numerics (squares, products of |Z|) are safe inside
+IMPEDANCE_RANGE_OHM = (1e-9, 1e15)
+
+
+def check_impedance_range(spectrum: Spectrum, field: str) -> None:
+    """Refuse a spectrum with a point whose |Z| lies outside :data:`IMPEDANCE_RANGE_OHM` (zero included):
+    a unit mistake or a damaged file, on which fits and tests divide by zero or overflow."""
+    with np.errstate(over="ignore"):  # |Z| beyond the float range is inf, and refused
+        modulus = np.abs(spectrum.Z_ohm)
+    low, high = IMPEDANCE_RANGE_OHM
+    outside = np.flatnonzero((modulus < low) | (modulus > high))
+    if outside.size:
+        index = int(outside[0])
+        where = f"{spectrum.provenance.path}: " if spectrum.provenance.path else ""
+        raise ValidationError(
+            field,
+            f"{where}|Z| = {modulus[index]:.3g} ohm at {spectrum.frequency_Hz[index]:.6g} Hz ({outside.size} of "
+            f"{modulus.size} points) is outside {low:g}..{high:g} ohm, the range of measured impedances",
+        )

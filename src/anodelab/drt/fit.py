@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import ValidationError
 from anodelab.core.result import Quantity
-from anodelab.core.spectrum import Spectrum, SpectrumSeries
+from anodelab.core.spectrum import Spectrum, SpectrumSeries, check_impedance_range
 from anodelab.drt.deconvolution import deconvolve, improves, is_tail
 from anodelab.drt.kernels import Basis, basis_for, centres_for
 from anodelab.drt.lambda_choice import CRITERIA, DEFAULT_GRID, choose_lambda
@@ -165,10 +165,12 @@ INDUCTIVE_SHARE_LIMIT = 0.8
 
 
 def check_spectrum(spectrum: Spectrum, field: str) -> None:
-    """Refuse what a DRT cannot use: fewer than 5 frequencies, or a spectrum whose imaginary part is
-    positive almost everywhere (the sign convention flipped: a DRT of it would be silently wrong)."""
+    """Refuse what a DRT cannot use: fewer than 5 frequencies, |Z| out of range (check_impedance_range),
+    or an imaginary part positive almost everywhere (the sign convention flipped: a DRT of it would be
+    silently wrong)."""
     if len(spectrum) < 5:
         raise ValidationError(field, f"a DRT needs at least 5 frequencies, got {len(spectrum)}")
+    check_impedance_range(spectrum, field)
     share = float(np.mean(spectrum.Z_ohm.imag > 0))
     if share > INDUCTIVE_SHARE_LIMIT:
         raise ValidationError(

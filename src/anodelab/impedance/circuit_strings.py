@@ -26,11 +26,15 @@ G        ``_R``: ohm, ``_tau``: s      Gerischer ``R / sqrt(1 + j w tau)``
 
 An inductive loop is ``p(R1,L1)``. One-parameter elements name their parameter by the label alone
 (``R0``, ``C1``, ``W2``); the others append a suffix (``CPE1_Q``, ``CPE1_n``, ``Zarc2_tau``).
+
+Parsing takes time linear in the length of the string; groups may nest :data:`MAX_NESTING` deep.
 """
 
 from __future__ import annotations
 
 import math
+import reprlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
@@ -68,6 +72,9 @@ _FIELD = {
     "sigma_ohm_s_half": ("sigma", "ohm s^-1/2"),
 }
 _CODES_LONGEST_FIRST = sorted(ELEMENTS, key=len, reverse=True)
+#: deepest nesting of p(...), (...) or [...] accepted (real circuits nest two or three deep); it also
+#: bounds the recursion of everything that walks a circuit tree
+MAX_NESTING = 32
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,16 @@ class Node:
     children: tuple[Node | Leaf, ...]
 
 
+def _shown(text: str, position: int | None = None) -> str:
+    """``text`` quoted, or the 60 characters around ``position`` of a long one."""
+    if len(text) <= 80:
+        return repr(text)
+    start = max(0, min(len(text) - 60, (position or 0) - 30))
+    return f"{'...' if start else ''}{text[start:start + 60]!r}... ({len(text)} characters)"
+
+
 def _fail(text: str, position: int, problem: str) -> ValidationError:
-    return ValidationError("circuit", f"{problem} at position {position} of {text!r}")
+    return ValidationError("circuit", f"{problem} at position {position} of {_shown(text, position)}")
 
 
 class _Parser:
@@ -114,20 +129,26 @@ class _Parser:
         self.text = text.replace(" ", "")
         self.pos = 0
         self.cdc = cdc
+        self.depth = 0
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _fail(self.text, self.pos, f"groups nested more than {MAX_NESTING} deep")
+
     def code(self) -> str:
-        rest = self.text[self.pos :]
         for code in _CODES_LONGEST_FIRST:
-            if rest.startswith(code):
+            if self.text.startswith(code, self.pos):
                 self.pos += len(code)
                 return code
-        if self.cdc and rest[:1] in CDC_CODES:
+        char = self.peek()
+        if self.cdc and char in CDC_CODES:
             self.pos += 1
-            return CDC_CODES[rest[0]]
-        shown = rest[:6] or "end of string"
+            return CDC_CODES[char]
+        shown = self.text[self.pos : self.pos + 6] or "end of string"
         raise _fail(
             self.text, self.pos,
             f"expected an element ({', '.join(ELEMENTS)}"
@@ -147,6 +168,7 @@ class _Parser:
         if self.text.startswith("p(", self.pos):
             start = self.pos
             self.pos += 2
+            self.enter()
             parts = [self.series()]
             while self.peek() == ",":
                 self.pos += 1
@@ -154,6 +176,7 @@ class _Parser:
             if self.peek() != ")":
                 raise _fail(self.text, self.pos, "expected ',' or ')' to close p( opened at " + str(start))
             self.pos += 1
+            self.depth -= 1
             if len(parts) < 2:
                 raise _fail(self.text, start, "p(...) needs at least two branches")
             return Node("p", tuple(parts))
@@ -171,8 +194,9 @@ class _Parser:
             char = self.peek()
             if char in "([":
                 self.pos += 1
-                inner = self.group("p" if char == "(" else "s", ")" if char == "(" else "]")
-                parts.append(inner)
+                self.enter()
+                parts.append(self.group("p" if char == "(" else "s", ")" if char == "(" else "]"))
+                self.depth -= 1
             elif char in ")]":
                 raise _fail(self.text, self.pos, f"unbalanced {char!r}")
             else:
@@ -203,17 +227,24 @@ def _number(tree: Node | Leaf, text: str) -> Node | Leaf:
         return Node(node.kind, tuple(walk(child) for child in node.children))
 
     numbered = walk(tree)
-    labels = [leaf.label for leaf in _leaves(numbered)]
-    duplicates = sorted({label for label in labels if labels.count(label) > 1})
+    duplicates = sorted(label for label, count in Counter(leaf.label for leaf in _leaves(numbered)).items() if count > 1)
     if duplicates:
-        raise ValidationError("circuit", f"element label(s) {', '.join(duplicates)} appear twice in {text!r}")
+        shown = ", ".join(duplicates[:5]) + (f" and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
+        raise ValidationError("circuit", f"element label(s) {shown} appear more than once in {_shown(text)}")
     return numbered
 
 
 def _leaves(node: Node | Leaf) -> list[Leaf]:
-    if isinstance(node, Leaf):
-        return [node]
-    return [leaf for child in node.children for leaf in _leaves(child)]
+    """The leaves of ``node``, depth first."""
+    leaves: list[Leaf] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Leaf):
+            leaves.append(item)
+        else:
+            stack.extend(reversed(item.children))
+    return leaves
 
 
 def _to_string(node: Node | Leaf) -> str:
@@ -359,7 +390,7 @@ def parse_circuit(text: str, *, syntax: str = "auto") -> CircuitModel:
     ``auto`` reads strings with ``-``, ``,``, digits or a leading ``p(`` as impedance.py syntax, others as CDC.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ValidationError("circuit", f"expected a non-empty circuit string, got {text!r}")
+        raise ValidationError("circuit", f"expected a non-empty circuit string, got {reprlib.repr(text)}")
     if syntax not in ("auto", "impedancepy", "cdc"):
         raise ValidationError("syntax", f"expected 'auto', 'impedancepy' or 'cdc', got {syntax!r}")
     cdc = _is_cdc(text.replace(" ", "")) if syntax == "auto" else syntax == "cdc"

@@ -6,7 +6,10 @@ bounds in log space). It starts from initial guesses read off the spectrum (high
 intercept, low-frequency real part, apexes of ``-Im Z`` -> ``tau = 1 / (2 pi f_apex)``, arc
 resistances from apex heights) and from ``n_starts - 1`` further starts drawn by Latin-hypercube
 sampling (seeded, so deterministic) up to a decade either side of that guess (exponents n in
-0.5..1); the fit with the lowest chi-square wins.
+0.5..1); the fit with the lowest chi-square wins. The search stops early once the lowest minimum
+has been reached by two starts, one of them a Latin-hypercube draw (``CircuitFit.n_starts`` counts
+the starts tried). Jacobians are closed form (each element's derivatives, chained through series
+and parallel connections), not finite differences.
 
 Weighting (residual of point i, real and imaginary parts separately, ``Z`` data, ``Zm`` model):
 
@@ -33,7 +36,7 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import FitError, ValidationError
 from anodelab.core.result import Quantity
-from anodelab.core.spectrum import Spectrum, SpectrumSeries
+from anodelab.core.spectrum import Spectrum, SpectrumSeries, check_impedance_range
 from anodelab.impedance.circuit_strings import CircuitModel, Leaf, Node, as_model
 from anodelab.models import circuits as mc
 
@@ -269,7 +272,58 @@ def _weights(weighting: str, Z: NDArray[np.complex128]) -> tuple[NDArray[np.floa
     return np.maximum(np.abs(Z.real), floor), np.maximum(np.abs(Z.imag), floor)
 
 
-@dataclass(frozen=True)
+def _compile(model: CircuitModel, omega: NDArray[np.float64]) -> Any:
+    """``values -> (Z, dZ/dvalues)`` at fixed ``omega``; the derivatives (one row per parameter) are closed form.
+
+    Leaves give theirs (:mod:`anodelab.models.circuits`); a series adds impedances; a parallel branch ``k``
+    scales its rows by ``dZ/dZ_k = (Z / Z_k)^2``. Rows of a node's parameters are contiguous (depth-first).
+    """
+    P = len(model)
+
+    def build(node: Node | Leaf, start: int) -> tuple[Any, int]:
+        if isinstance(node, Leaf):
+            count = len(node.field_names)
+            element: Any = node.cls
+            function = element._impedance_and_gradient
+            end = start + count
+
+            def leaf(v: NDArray[np.float64], J: NDArray[np.complex128]) -> Any:
+                Z, derivatives = function(omega, *v[start:end])
+                for row, d in enumerate(derivatives, start):
+                    J[row] = d
+                return Z
+
+            return leaf, end
+        parts, spans = [], []
+        for child in node.children:
+            part, end = build(child, start)
+            parts.append(part)
+            spans.append((start, end))
+            start = end
+        if node.kind == "s":
+            return (lambda v, J: sum(part(v, J) for part in parts)), start
+
+        def parallel(v: NDArray[np.float64], J: NDArray[np.complex128]) -> Any:
+            branches = [part(v, J) for part in parts]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                Z = 1.0 / sum(1.0 / branch for branch in branches)
+                for branch, (low, high) in zip(branches, spans, strict=True):
+                    J[low:high] *= (Z / branch) ** 2
+            return Z
+
+        return parallel, start
+
+    root, _ = build(model.tree, 0)
+
+    def evaluate(v: NDArray[np.float64]) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+        J = np.empty((P, omega.size), dtype=np.complex128)
+        Z = np.broadcast_to(root(v, J), omega.shape).astype(np.complex128)
+        return Z, J
+
+    return evaluate
+
+
+@dataclass
 class _Problem:
     model: CircuitModel
     omega: NDArray[np.float64]
@@ -280,27 +334,58 @@ class _Problem:
     w_re: NDArray[np.float64]
     w_im: NDArray[np.float64]
     evaluate: Any
+    names: tuple[str, ...]
+    units: tuple[str, ...]
+    _last: tuple[bytes, Any, Any] | None = None  # (u, residual, Jacobian) of the last evaluation
 
     def values(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         values = self.full.copy()
         values[self.free] = np.exp(u)
         return values
 
-    def residual(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
-        Zm = self.evaluate(self.values(u))
+    def model_impedance(self, u: NDArray[np.float64]) -> NDArray[np.complex128]:
+        return self.evaluate(self.values(u))[0]  # type: ignore[no-any-return]
+
+    def _evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Residual and its Jacobian in ``u = ln p`` (least_squares asks for both at the same ``u``)."""
+        key = u.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1], self._last[2]
+        values = self.values(u)
+        Zm, J_full = self.evaluate(values)
+        dZ = (J_full[self.free] * values[self.free][:, None]).T  # dZ / d ln p, (N, free)
         difference = Zm - self.Z
         if self.weighting == "boukamp":
             modulus = np.abs(Zm)
             modulus = np.where(modulus > 0, modulus, 1.0)
+            d_modulus = (Zm.real[:, None] * dZ.real + Zm.imag[:, None] * dZ.imag) / modulus[:, None]
             out = np.concatenate((difference.real / modulus, difference.imag / modulus))
+            jac = np.concatenate((
+                dZ.real / modulus[:, None] - (difference.real / modulus**2)[:, None] * d_modulus,
+                dZ.imag / modulus[:, None] - (difference.imag / modulus**2)[:, None] * d_modulus,
+            ))
         else:
             out = np.concatenate((difference.real / self.w_re, difference.imag / self.w_im))
-        return np.where(np.isfinite(out), out, 1e10)
+            jac = np.concatenate((dZ.real / self.w_re[:, None], dZ.imag / self.w_im[:, None]))
+        bad = ~np.isfinite(out)
+        if bad.any():
+            out[bad] = 1e10
+            jac[bad] = 0.0
+        jac[~np.isfinite(jac)] = 0.0
+        self._last = (key, out, jac)
+        return out, jac
+
+    def residual(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self._evaluate(u)[0]
+
+    def jacobian(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self._evaluate(u)[1]
 
 
 def _check_names(model: CircuitModel, given: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
     given = dict(given or {})
-    unknown = [name for name in given if name not in model.names]
+    names = set(model.names) if given else set()
+    unknown = [name for name in given if name not in names]
     if unknown:
         raise ValidationError(what, f"unknown parameter(s) {', '.join(unknown)}; circuit {model.string} has {', '.join(model.names)}")
     return given
@@ -322,10 +407,11 @@ def fit_circuit(
 
     ``initial``: name -> value (others from the spectrum); ``bounds``: name -> (low, high), > 0;
     ``fixed``: name -> value held constant; ``n_starts``: 1 = only the initial guess; more adds seeded
-    Latin-hypercube starts around it. Raises :class:`FitError` when no start converges.
+    Latin-hypercube starts around it (at most that many: see the module docstring). Raises :class:`FitError` when no start converges.
     """
     if not isinstance(spectrum, Spectrum):
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
+    check_impedance_range(spectrum, "spectrum")
     if weighting not in WEIGHTINGS:
         raise ValidationError("weighting", f"expected one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
@@ -335,12 +421,15 @@ def fit_circuit(
     fixed = _check_names(model, fixed, "fixed")
     bounds = _check_names(model, bounds, "bounds")
     frequency, Z = spectrum.frequency_Hz, spectrum.Z_ohm
-    free_count = len(model) - len(fixed)
+    names, units = model.names, model.units  # (each a walk of the tree: computed once here)
+    free_count = len(names) - len(fixed)
     if free_count < 1:
         raise ValidationError("fixed", "every parameter is fixed; nothing to fit")
     if 2 * len(Z) <= free_count:
         raise FitError(f"{free_count} free parameters cannot be fitted to {len(Z)} points (2 N values)")
-    guess = _guess(model, frequency, Z)
+    given = {**(circuit_values or {}), **initial, **fixed}
+    # the spectrum's own guess is needed only for parameters not given (a warm start gives them all)
+    guess = _guess(model, frequency, Z) if n_starts > 1 or any(n not in given for n in names) else {}
     if circuit_values:
         guess.update(circuit_values)
     guess.update(initial)
@@ -354,13 +443,14 @@ def fit_circuit(
     for name, value in {**initial, **fixed}.items():
         if not (math.isfinite(value) and value > 0):
             raise ValidationError(name, f"must be finite and > 0 (fitting is in log space), got {value!r}")
-    free = np.array([i for i, name in enumerate(model.names) if name not in fixed], dtype=np.intp)
+    free = np.array([i for i, name in enumerate(names) if name not in fixed], dtype=np.intp)
     w_re, w_im = _weights(weighting, Z)
+    omega = 2.0 * np.pi * frequency
     problem = _Problem(
-        model, 2.0 * np.pi * frequency, Z, weighting, free, np.array([guess[n] for n in model.names]), w_re, w_im,
-        model.compile(2.0 * np.pi * frequency),
+        model, omega, Z, weighting, free, np.array([guess[n] for n in names]), w_re, w_im, _compile(model, omega),
+        names, units,
     )
-    names_free = [model.names[i] for i in free]
+    names_free = [names[i] for i in free]
     low = np.log([limits[n][0] for n in names_free])
     high = np.log([limits[n][1] for n in names_free])
     x0 = np.clip(np.log([max(guess[n], 1e-300) for n in names_free]), low + 1e-9, high - 1e-9)
@@ -371,8 +461,8 @@ def fit_circuit(
         spread.update(fixed)
         starts.append(np.clip(np.log([max(spread[n], 1e-300) for n in names_free]), low + 1e-9, high - 1e-9))
     starts += _lhs_starts(x0, names_free, model, low, high, n_starts - len(starts), seed)
-    best = _run_starts(problem, starts, low, high, max_nfev)
-    return _result(problem, spectrum, best, len(starts), weighting, tuple(fixed))
+    best, tried = _run_starts(problem, starts, low, high, max_nfev)
+    return _result(problem, spectrum, best, tried, weighting, tuple(fixed))
 
 
 def _lhs_starts(
@@ -403,34 +493,48 @@ def _lhs_starts(
     return starts
 
 
+_SAME_MINIMUM = 1e-6  # relative difference of cost below which two starts found the same minimum
+
+
 def _run_starts(problem: _Problem, starts: Sequence[NDArray[np.float64]], low: Any, high: Any, max_nfev: int | None) -> Any:
     from scipy.optimize import least_squares
 
+    def solve(x: NDArray[np.float64], budget: int, tolerance: float) -> Any:
+        return least_squares(
+            problem.residual, x, jac=problem.jacobian, bounds=(low, high), method="trf", x_scale="jac",
+            max_nfev=max_nfev or budget * (len(x) + 1), xtol=tolerance, ftol=tolerance, gtol=tolerance,
+        )
+
+    # one start: nothing to choose between, so straight to the polish's tight tolerances and budget
+    budget, tolerance = (200, 1e-12) if len(starts) == 1 else (40, 1e-8)
     best = None
+    costs: list[tuple[int, float]] = []
     for index, x in enumerate(starts):
         try:
-            result = least_squares(
-                problem.residual, x, bounds=(low, high), method="trf", x_scale="jac",
-                max_nfev=max_nfev or 40 * (len(x) + 1), xtol=1e-8, ftol=1e-8, gtol=1e-8,
-            )
+            result = solve(x, budget, tolerance)
         except (ValueError, np.linalg.LinAlgError):
             continue
         if not np.isfinite(result.cost):
             continue
+        costs.append((index, float(result.cost)))
         if best is None or result.cost < best[1].cost * (1 - 1e-12):
             best = (index, result)
+        # enough starts once the lowest minimum has been reached twice, once from a Latin-hypercube draw
+        # (starts 0 and 1 share the given initial values, so their agreement alone proves little)
+        reached = [i for i, cost in costs if cost <= best[1].cost * (1 + _SAME_MINIMUM)]
+        if len(reached) >= 2 and max(reached) >= 2:
+            break
     if best is None:
         from anodelab.core.errors import ConvergenceError
 
         raise ConvergenceError(f"no start converged for circuit {problem.model.string}")
+    if len(starts) == 1:
+        return best, 1
     # polish the winner with tight tolerances and a larger budget (starts are cut short to stay fast)
-    polished = least_squares(
-        problem.residual, best[1].x, bounds=(low, high), method="trf", x_scale="jac",
-        max_nfev=max_nfev or 200 * (len(best[1].x) + 1), xtol=1e-12, ftol=1e-12, gtol=1e-12,
-    )
+    polished = solve(best[1].x, 200, 1e-12)
     if np.isfinite(polished.cost) and polished.cost <= best[1].cost:
         best = (best[0], polished)
-    return best
+    return best, index + 1
 
 
 def _signature(node: Node | Leaf) -> str:
@@ -452,7 +556,7 @@ def _arc_tau(node: Node | Leaf, block: NDArray[np.float64]) -> float | None:
 
 def _canonical_order(model: CircuitModel, values: NDArray[np.float64]) -> NDArray[np.intp]:
     """Arcs of identical structure in series are interchangeable: order them fastest (smallest tau) first."""
-    order = np.arange(len(model))
+    order = np.arange(values.size)
     top, _ = _arc_count(model)
     if not (isinstance(model.tree, Node) and model.tree.kind == "s"):
         return order
@@ -483,7 +587,8 @@ def _leaves_of(node: Node | Leaf) -> list[Leaf]:
 def _result(problem: _Problem, spectrum: Spectrum, best: Any, n_starts: int, weighting: str, fixed: tuple[str, ...]) -> CircuitFit:
     index, result = best
     values = problem.values(result.x)
-    residual = problem.residual(result.x)
+    residual = problem.residual(result.x).copy()
+    Z_fit = problem.model_impedance(result.x)
     chi2 = float(residual @ residual)
     dof = residual.size - len(result.x)
     chi2_reduced = chi2 / dof if dof > 0 else math.nan
@@ -493,19 +598,19 @@ def _result(problem: _Problem, spectrum: Spectrum, best: Any, n_starts: int, wei
         log_err = np.sqrt(np.clip(np.diag(cov), 0, None))
         correlation = cov / np.outer(log_err, log_err)
     model = problem.model
-    stderr = np.full(len(model), math.nan)
+    P = len(problem.names)
+    stderr = np.full(P, math.nan)
     stderr[problem.free] = values[problem.free] * log_err
-    full_corr = np.full((len(model), len(model)), math.nan)
+    full_corr = np.full((P, P), math.nan)
     full_corr[np.ix_(problem.free, problem.free)] = correlation
     if not fixed:
         order = _canonical_order(model, values)
         values, stderr, full_corr = values[order], stderr[order], full_corr[np.ix_(order, order)]
     correlation = full_corr
     parameters = {}
-    for i, (name, unit) in enumerate(zip(model.names, model.units, strict=True)):
+    for i, (name, unit) in enumerate(zip(problem.names, problem.units, strict=True)):
         err = float(stderr[i])
         parameters[name] = Quantity(float(values[i]), err if math.isfinite(err) and name not in fixed else None, unit)
-    Z_fit = model._evaluate(values, problem.omega)
     return CircuitFit(
         circuit=model.string,
         parameters=parameters,
@@ -574,12 +679,13 @@ def fit_series(
         raise ValidationError("series", "no spectra to fit")
     initial = options.pop("initial", None)
     fits = [fit_circuit(spectra[0], circuit, initial=initial, n_starts=n_starts, **options)]
+    model = fits[0].model  # parsed once for the whole series
     for spectrum in spectra[1:]:
         previous = fits[-1]
         warm = {name: v for name, v in previous.values.items() if name not in (options.get("fixed") or {})}
-        fit = fit_circuit(spectrum, previous.circuit, initial=warm, n_starts=1, **options)
+        fit = fit_circuit(spectrum, model, initial=warm, n_starts=1, **options)
         if n_starts > 1 and not fit.chi2_reduced <= restart_factor * previous.chi2_reduced:
-            retry = fit_circuit(spectrum, previous.circuit, initial=warm, n_starts=n_starts, **options)
+            retry = fit_circuit(spectrum, model, initial=warm, n_starts=n_starts, **options)
             fit = retry if retry.chi2 < fit.chi2 else fit
         fits.append(fit)
     return SeriesFit(tuple(fits))

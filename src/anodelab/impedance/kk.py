@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.errors import FitError, ValidationError
-from anodelab.core.spectrum import Spectrum, SpectrumSeries
+from anodelab.core.spectrum import Spectrum, SpectrumSeries, check_impedance_range
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,6 +115,7 @@ def kramers_kronig_test(
     """Linear KK test of ``spectrum`` (see the module docstring). ``n_rc`` fixes M instead of choosing it."""
     if not isinstance(spectrum, Spectrum):
         raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
+    check_impedance_range(spectrum, "spectrum")
     if not (0 < mu_threshold < 1):
         raise ValidationError("mu_threshold", f"must be between 0 and 1, got {mu_threshold!r}")
     if not (math.isfinite(threshold_pct) and threshold_pct > 0):

@@ -45,11 +45,13 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.io.common import (
+    finite_column,
     head_text,
     library_messages,
     monotonic_time,
     read_delimited,
     reader_version,
+    require_every_line_read,
     require_text,
 )
 
@@ -73,7 +75,7 @@ def read_res(path: Path) -> Record:
     _check_res_layout(path)
     notes: list[str] = []
     with library_messages("access_parser") as messages:
-        columns, global_table = _read_res_tables(path, notes)
+        columns, global_table, statistic_points = _read_res_tables(path, notes)
     notes.extend(f"access-parser: {message}" for message in dict.fromkeys(messages))
     missing = [name for name in _REQUIRED if name not in columns]
     if missing:
@@ -87,6 +89,7 @@ def read_res(path: Path) -> Record:
                         expected="one test per file")
     notes.extend(_global_notes(global_table))
     columns = _in_data_point_order(path, columns, notes)
+    _note_missing_points(columns["Data_Point"], statistic_points, notes)
     return _arbin_record(path, columns, notes, "Arbin MITS Pro (.res)", reader_version("access-parser"))
 
 
@@ -102,8 +105,9 @@ def _check_res_layout(path: Path) -> None:
                         expected="a complete .res file")
 
 
-def _read_res_tables(path: Path, notes: list[str]) -> tuple[dict[str, NDArray[Any]], dict[str, list[Any]]]:
-    """Channel_Normal_Table columns (Arbin units) and the Global_Table as access-parser gives it."""
+def _read_res_tables(path: Path, notes: list[str]) -> tuple[dict[str, NDArray[Any]], dict[str, list[Any]], NDArray[Any]]:
+    """Channel_Normal_Table columns (Arbin units), the Global_Table as access-parser gives it, and the
+    Data_Point of every Channel_Statistic_Table row (each names a row of Channel_Normal_Table)."""
     from access_parser import AccessParser
 
     try:
@@ -118,12 +122,17 @@ def _read_res_tables(path: Path, notes: list[str]) -> tuple[dict[str, NDArray[An
             notes.append("rows decoded by access-parser's (slow) row parser")
             columns = _slow_rows(path, table)
         global_table = database.parse_table("Global_Table") if "Global_Table" in database.catalog else {}
+        statistic = (database.parse_table("Channel_Statistic_Table")
+                     if "Channel_Statistic_Table" in database.catalog else {})
+        statistic_points = np.asarray([point for point in statistic.get("Data_Point", []) if point is not None],
+                                      dtype=np.float64)
     except ReadError:
         raise
     except Exception as error:  # access-parser and construct raise assorted types on damaged databases
-        raise ReadError(path, f"access-parser could not read the database ({type(error).__name__}: {error})",
+        reason = " ".join(f"{type(error).__name__}: {error}".split())  # its messages can span lines
+        raise ReadError(path, f"access-parser could not read the database ({reason})",
                         expected=RES_EXPECTED) from None
-    return columns, dict(global_table)
+    return columns, dict(global_table), statistic_points
 
 
 def _fixed_length_rows(path: Path, table: Any, jet_version: int) -> dict[str, NDArray[Any]] | None:
@@ -221,6 +230,23 @@ def _in_data_point_order(path: Path, columns: dict[str, NDArray[Any]], notes: li
     return {name: np.asarray(values)[order] for name, values in columns.items()}
 
 
+def _note_missing_points(data_point: NDArray[Any], statistic_points: NDArray[Any], notes: list[str]) -> None:
+    """Arbin numbers its rows 1, 2, 3, ... (Data_Point): note the rows a gap, or a statistics row naming a
+    point past the last one, says are lost (an emptied or damaged database page)."""
+    points = np.unique(data_point)
+    gaps = np.flatnonzero(np.diff(points) > 1)
+    missing = int(points[-1] - points[0] + 1 - points.size) + max(int(points[0]) - 1, 0)
+    if missing:
+        where = f"before Data_Point {points[0]:.0f}" if points[0] > 1 else ""
+        if gaps.size:
+            where += (" and " if where else "") + f"at {gaps.size} place(s), first after Data_Point {points[gaps[0]]:.0f}"
+        notes.append(f"{missing} data points are missing from Channel_Normal_Table: Data_Point skips {where}")
+    beyond = statistic_points[statistic_points > points[-1]]
+    if beyond.size:
+        notes.append(f"Channel_Statistic_Table refers to Data_Point {beyond.max():.0f}, past the last row "
+                     f"({points[-1]:.0f}): at least {beyond.max() - points[-1]:.0f} data points are missing at the end")
+
+
 # -- CSV ------------------------------------------------------------------------------------------
 
 # canonical Arbin field -> (unit conversions to Arbin's own units, header spellings besides the field name)
@@ -251,7 +277,9 @@ def read_arbin_csv(path: Path) -> Record:
     lines = head_text(path).splitlines()
     header = lines[0] if lines else ""
     names = [name.strip() for name in header.split(",")]
-    table = read_delimited(path, names, skip_lines=1, separator=",", expected=CSV_EXPECTED)
+    # Arbin exports never quote: a stray '"' must not join the lines up to the next one into one row
+    table = read_delimited(path, names, skip_lines=1, separator=",", expected=CSV_EXPECTED, quote_char=None)
+    require_every_line_read(path, len(table) + table.dropped_last_line, 1, CSV_EXPECTED)
     notes = ["the last line was cut short and dropped"] if table.dropped_last_line else []
     if len(table) == 0:
         raise ReadError(path, "no data rows", expected=CSV_EXPECTED)
@@ -311,11 +339,12 @@ def _arbin_record(path: Path, arbin: dict[str, NDArray[Any]], notes: list[str], 
                   version: str | None) -> Record:
     """Canonical columns from Arbin fields in Arbin's units (see the module docstring)."""
     time_s = monotonic_time(path, arbin["Test_Time"], "Test_Time", notes)
-    voltage = np.asarray(arbin["Voltage"], dtype=np.float64)
+    # NaN, inf or an empty cell in voltage or current is refused, as by the other readers
+    voltage = finite_column(path, "Voltage", arbin["Voltage"], "a number in every row")
     columns: dict[str, NDArray[Any]] = {"time_s": time_s, "voltage_V": voltage}
     current = None
     if "Current" in arbin:
-        current = np.asarray(arbin["Current"], dtype=np.float64) * 1000.0
+        current = finite_column(path, "Current", arbin["Current"], "a number in every row") * 1000.0
         columns["current_mA"] = current
     step_id = _step_ids(arbin, current, notes)
     if step_id is not None:

@@ -3,11 +3,14 @@
 All three readers name the instrument's columns as EC-Lab's text export does (``Ewe/V``, ``I/mA``,
 ``(Q-Qo)/mA.h``, ``Ns``, ...) and then share one conversion to the canonical columns:
 
-* ``voltage_V``: ``Ewe/V`` (or ``<Ewe>/V``; ``Ecell/V`` in BT-Lab full-cell exports). Ewe is the
-  working electrode against the reference, which is the cell voltage in two-electrode cells.
+* ``voltage_V``: ``Ewe/V`` (or ``<Ewe>/V``, written ``<Ewe/V>`` by EC-Lab 11.50's constant-current
+  techniques; ``Ecell/V`` in BT-Lab full-cell exports). Ewe is the working electrode against the
+  reference, which is the cell voltage in two-electrode cells.
 * ``time_s``: ``time/s`` minus its first value; the absolute start is kept in the provenance notes.
 * ``current_mA``: ``I/mA`` or ``<I>/mA`` (BioLogic already signs current anodic-positive); files that
-  store only the charge increment ``dq/mA.h`` get ``dq / dt``; OCV files with no current get 0.
+  store only the charge increment ``dq/mA.h`` get ``dq / dt`` (said in the notes to be derived; the
+  first row of a step, whose dq starts when the step began, takes its step's next row); OCV files
+  with no current get 0.
 * ``step``: a new step wherever the sequence ``Ns`` changes, the "Ns changes" flag is set, or a loop
   counter (loop module, ``z cycle``, "counter inc." parity, ``Loop``) moves on, so that loop
   repetitions of the same sequence are separate steps. Files without ``Ns`` get steps from the
@@ -104,6 +107,9 @@ _DATA_COLUMNS: dict[int, tuple[str, str]] = {
 }
 _DATA_COLUMNS.update({i: (f"{q} {s}/%", "<f4") for i, (q, s) in zip(
     range(473, 482), [(q, s) for q in ("THD", "NSD", "NSR") for s in ("Ewe", "I", "Ece")])})
+# 230-240: harmonics as galvani names them (241 is |I h7| in galvani, |E1| in yadg: left unknown).
+_DATA_COLUMNS.update({230 + k: (f"|Ewe h{k + 2}|/V", "<f4") for k in range(6)})
+_DATA_COLUMNS.update({236 + k: (f"|I h{k + 2}|/A", "<f4") for k in range(5)})
 _DATA_COLUMNS.update({486 + k: (f"|Ewe h{k + 2}|/V", "<f4") for k in range(6)})
 _DATA_COLUMNS.update({492 + k: (f"|I h{k + 2}|/A", "<f4") for k in range(6)})
 _DATA_COLUMNS.update({498 + k: (f"|Ece h{k + 2}|/V", "<f4") for k in range(6)})
@@ -115,11 +121,13 @@ _ALTERNATIVE_COLUMNS: dict[int, tuple[str, str]] = {
     501: ("Efficiency/%", "<f8"), 502: ("Capacity/mA.h", "<f8"),
 }
 
-# Technique byte at the start of the settings module (yadg's table).
+# Technique byte at the start of the settings module: yadg's table (extractors/eclab/techniques.py),
+# plus 0x88 = BCD, Battery Capacity Determination (yadg issue #241, "KeyError: 136" on a BCD file,
+# fixed in yadg PR #242). Other bytes are shown as "technique 0x..", never guessed.
 _MPR_TECHNIQUES = {
     0x04: "GCPL", 0x06: "CV", 0x0B: "OCV", 0x16: "MP", 0x18: "CA", 0x19: "CP", 0x1C: "WAIT",
     0x1D: "PEIS", 0x1E: "GEIS", 0x30: "CV", 0x32: "ZIR", 0x33: "CVA", 0x6C: "LSV", 0x75: "CstV",
-    0x76: "CstC", 0x77: "GCPL", 0x7F: "MB",
+    0x76: "CstC", 0x77: "GCPL", 0x7F: "MB", 0x88: "BCD",
 }
 # Technique titles in .mpt headers -> the same short names.
 _TEXT_TECHNIQUES = {
@@ -128,7 +136,8 @@ _TEXT_TECHNIQUES = {
     "chronopotentiometry": "CP", "wait": "WAIT", "potentio electrochemical impedance spectroscopy": "PEIS",
     "galvano electrochemical impedance spectroscopy": "GEIS", "ir compensation (peis)": "ZIR",
     "linear sweep voltammetry": "LSV", "modulo bat": "MB", "loop": "LOOP",
-    "constant voltage": "CstV", "constant current": "CstC",
+    "constant voltage": "CstV", "constant current": "CstC", "battery capacity determination": "BCD",
+    "cyclic voltammetry advanced": "CVA", "modular potentio": "MP",
 }
 
 _MPR_MAGIC = b"BIO-LOGIC MODULAR FILE\x1a".ljust(48) + b"\x00" * 4
@@ -184,7 +193,7 @@ def _mpr_raw(path: Path) -> _Raw:
         raise ReadError(path, "not a BioLogic .mpr file (wrong magic bytes)", expected=MPR_EXPECTED)
     modules = _mpr_modules(path, memoryview(raw))
     if "VMP data" not in modules:
-        raise ReadError(path, "no 'VMP data' module", expected=MPR_EXPECTED)
+        raise ReadError(path, "no data rows: the file has no 'VMP data' module", expected=MPR_EXPECTED)
     columns, n_points, notes = _mpr_data(path, modules["VMP data"])
     data = _Raw(columns, notes=notes)
     if "VMP Set" in modules and len(modules["VMP Set"].data):
@@ -251,10 +260,14 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, int, list[str]]:
     if n_columns == 0 or id_end > min(offset, len(data)):
         raise ReadError(path, f"data module declares {n_columns} columns, its header has no room for them",
                         expected=MPR_EXPECTED)
+    if n_points == 0:
+        extra = len(data) - offset
+        detail = f", yet {extra} bytes follow its column table" if extra > 0 else ""
+        raise ReadError(path, f"no data rows: the data module declares 0 points{detail}", expected=MPR_EXPECTED)
     ids = np.frombuffer(data, dtype=id_format, count=n_columns, offset=id_offset).astype(int).tolist()
     dtype, flags, notes = _mpr_dtype(path, ids, n_points, len(data) - offset)
     table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
-    columns: Columns = {name: table[name] for name in dtype.names if not name.startswith("unknown ")}
+    columns: Columns = {name: table[name] for name in dtype.names or () if not name.startswith("unknown ")}
     if flags:
         byte = np.ascontiguousarray(columns.pop("flags"))
         for name, mask in flags.items():
@@ -360,16 +373,74 @@ def read_mpt(path: Path) -> Record | SpectrumSeries:
         raise ReadError(path, f"'Nb header lines : {n_header}' is too few", expected=MPT_EXPECTED)
     if len(lines) <= n_header:
         raise ReadError(path, f"no data rows after the {n_header} header lines", expected=MPT_EXPECTED)
-    header, names = lines[: n_header - 1], lines[n_header - 1].split("\t")
-    table = read_delimited(path, names, skip_lines=n_header, separator="\t",
+    header, notes = lines[: n_header - 1], _mpt_notes(lines[: n_header - 1])
+    names = _mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes)
+    table = read_delimited(path, _canonical_names(names, notes), skip_lines=n_header, separator="\t",
                            decimal_comma=_decimal_comma(lines[n_header]), expected=MPT_EXPECTED)
-    data = _Raw(dict(table.columns), techniques=_mpt_techniques(header), notes=_mpt_notes(header))
+    data = _Raw(_without_trailing_blank_lines(path, table.columns), techniques=_mpt_techniques(header), notes=notes)
     device = next((line.split(":", 1)[1].strip() for line in header if line.startswith("Device :")), "")
     if device:
         data.instrument = f"{INSTRUMENT} {device}"
     if table.dropped_last_line:
         data.notes.append("last line was cut short and was dropped")
     return _convert(path, data, MPT_EXPECTED)
+
+
+def _mpt_names(header_line: str, rows: list[str], notes: list[str]) -> list[str]:
+    """Column names of an ``.mpt``, without unnamed header columns the rows hold no field for.
+
+    EC-Lab impedance exports that also record the counter electrode can name one column more than
+    the rows hold: ``...<TAB><TAB>Ewe-Ece/V`` (an empty name, then a name) over rows one field short.
+    The rows line up with the named columns, so the empty names are dropped (and said so).
+    """
+    names = header_line.split("\t")
+    while names and not names[-1].strip():
+        names.pop()
+    blank = [index for index, name in enumerate(names) if not name.strip()]
+    if not blank or not rows:
+        return names
+    widths = [len(row.split("\t")) - row.endswith("\t") for row in rows if row.strip()]
+    if not widths or max(widths) != len(names) - len(blank):
+        return names
+    kept = [name for name in names if name.strip()]
+    where = ", ".join(f"after {names[index - 1]!r}" if index else "first" for index in blank)
+    notes.append(f"the header names {len(names)} columns (with {len(blank)} unnamed, {where}) but the rows hold "
+                 f"{len(kept)} fields: the unnamed header column(s) were dropped and the rows read against the "
+                 f"{len(kept)} named columns")
+    return kept
+
+
+def _canonical_names(names: list[str], notes: list[str]) -> list[str]:
+    """EC-Lab column names as the readers know them: ``<Ewe/V>`` (EC-Lab 11.50 constant-current
+    techniques) is ``<Ewe>/V``, and likewise for any ``<quantity/unit>``."""
+    out = []
+    for name in names:
+        match = re.fullmatch(r"\s*<([^<>/]+)/([^<>]+)>\s*", name)
+        if match:
+            renamed = f"<{match.group(1)}>/{match.group(2)}"
+            notes.append(f"column {name.strip()!r} read as {renamed!r}")
+            name = renamed
+        out.append(name)
+    return out
+
+
+def _without_trailing_blank_lines(path: Path, columns: Mapping[str, NDArray[Any]]) -> Columns:
+    """The table without the all-empty rows that blank lines at the end of the file make."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - 4096))
+        tail = handle.read().replace(b"\r", b"")
+    blank_lines = len(tail) - len(tail.rstrip(b"\n")) - 1  # newlines beyond the one ending the last row
+    arrays = list(columns.values())
+    n = arrays[0].size if arrays else 0
+    drop = 0
+    while drop < blank_lines and drop < n and all(_missing(values[n - 1 - drop]) for values in arrays):
+        drop += 1
+    return {name: values[: n - drop] for name, values in columns.items()} if drop else dict(columns)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
 
 
 def _decimal_comma(line: str) -> bool:
@@ -415,14 +486,15 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
     separator = ";" if first.count(";") > first.count("\t") else "\t"
     if first.count(separator) == 0:
         raise ReadError(path, "header line is not ';' or tab separated", expected=TEXT_EXPECTED)
-    names = first.split(separator)
+    notes: list[str] = []
+    names = _canonical_names(first.split(separator), notes)
     if not any(name.strip() in _VOLTAGE for name in names):
         raise ReadError(path, "no EC-Lab potential column (Ewe/V, <Ewe>/V, Ecell/V) in the header",
                         expected=TEXT_EXPECTED)
     table = read_delimited(path, names, skip_lines=1, separator=separator,
                            decimal_comma=_decimal_comma(lines[1]), expected=TEXT_EXPECTED)
     columns = {name: values for name, values in table.columns.items() if name}  # '' = row index
-    data = _Raw(_decode_flag_bytes(columns))
+    data = _Raw(_decode_flag_bytes(columns), notes=notes)
     if table.dropped_last_line:
         data.notes.append("last line was cut short and was dropped")
     return _convert(path, data, TEXT_EXPECTED)
@@ -501,7 +573,7 @@ def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[s
                         expected: str) -> dict[str, NDArray[Any]]:
     """``step`` ids and ``capacity_mAh`` (and ``state`` for voltage/capacity-only exports)."""
     current = out.get("current_mA")
-    step = _step_ids(columns, data.loop)
+    step: NDArray[Any] | None = _step_ids(columns, data.loop)
     if step is None and current is not None:
         step = state_from_current(current)  # the core's own rule, so capacity uses the same steps
     if "time_s" not in out and current is None and "Capacity/mA.h" in columns:
@@ -569,7 +641,7 @@ def _datetimes_to_seconds(path: Path, values: NDArray[Any], expected: str) -> tu
     """Absolute ``MM/DD/YYYY hh:mm:ss.fff`` (EC-Lab "Absolute MMDDYYYY"; DD/MM when MM > 12)."""
     import polars as pl
 
-    text = pl.Series(values.astype(str)).str.strip_chars()
+    text = pl.Series(values.tolist(), dtype=pl.String, strict=False).str.strip_chars()  # no fixed-width copy
     month_first = not bool((text.str.slice(0, 2).cast(pl.Int32, strict=False) > 12).any())
     fmt = "%m/%d/%Y %H:%M:%S%.f" if month_first else "%d/%m/%Y %H:%M:%S%.f"
     parsed = text.str.to_datetime(fmt, strict=False, time_unit="us")
@@ -589,11 +661,12 @@ def _current(path: Path, columns: Columns, data: _Raw, expected: str) -> tuple[N
     time = columns.get("time/s")
     if time is not None and "dq/mA.h" in columns:
         dq = finite_column(path, "dq/mA.h", columns["dq/mA.h"], expected)
-        current = np.zeros(dq.size)  # first becomes dt, then dq/dt in place (few large temporaries)
-        np.subtract(time[1:], time[:-1], out=current[1:])
-        np.divide(dq, current, out=current, where=current > 0)
-        current *= 3600.0
-        data.notes.append("current_mA = dq/dt (mean current since the previous row): the file stores no current")
+        current, borrowed = _current_from_charge(time, dq, _step_ids(columns, data.loop))
+        data.notes.append(
+            "current_mA is derived, not measured: the file stores no current, so current_mA = dq/dt, the mean "
+            "current since the previous row; the first row of a step (whose dq covers only the part of the "
+            "interval after the step began, at a time the file does not record) and rows with no time step take "
+            f"the value of the nearest row of the same step ({borrowed} rows)")
         return current, ""
     if "control/mA" in columns:
         data.notes.append("current_mA is the control setpoint control/mA: the file stores no measured current")
@@ -602,6 +675,41 @@ def _current(path: Path, columns: Columns, data: _Raw, expected: str) -> tuple[N
         data.notes.append("current_mA = 0: open-circuit (OCV) technique, the file stores no current")
         return np.zeros(columns[next(n for n in _VOLTAGE if n in columns)].size), ""
     return None, ""
+
+
+def _current_from_charge(
+    time: NDArray[np.float64], dq_mAh: NDArray[np.float64], step: NDArray[np.int32] | None
+) -> tuple[NDArray[np.float64], int]:
+    """Mean current (mA) of each row from its charge increment, and how many rows borrowed a neighbour's.
+
+    ``dq`` of a row is the charge since the previous row, except on the first row of a step, where
+    it starts when the step began. Such rows (and rows with no time step) take the value of the next
+    row of the same step, else of the previous one; a one-row step keeps dq over the whole interval.
+    Steps are the instrument's, or runs of the same sign of dq when the file has none (the first
+    row, which has no interval, joining the second).
+    """
+    n = dq_mAh.size
+    if step is None:
+        sign = np.sign(dq_mAh)
+        sign[:1] = sign[1:2]
+        step = np.cumsum(np.r_[False, sign[1:] != sign[:-1]], dtype=np.int32)
+    dt = np.zeros(n)
+    np.subtract(time[1:], time[:-1], out=dt[1:])
+    current = np.zeros(n)
+    np.divide(dq_mAh * 3600.0, dt, out=current, where=dt > 0)
+    valid = dt > 0
+    valid[1:] &= step[1:] == step[:-1]
+    valid[:1] = False
+    if valid.all() or n == 0:
+        return current, 0
+    index = np.arange(n)
+    following = np.minimum.accumulate(np.where(valid, index, n)[::-1])[::-1]
+    preceding = np.maximum.accumulate(np.where(valid, index, -1))
+    source = np.where((following < n) & (step[np.minimum(following, n - 1)] == step), following, preceding)
+    source = np.where((source >= 0) & (step[np.maximum(source, 0)] == step), source, index)
+    borrowed = ~valid & (source != index)
+    current[borrowed] = current[source[borrowed]]
+    return current, int(borrowed.sum())
 
 
 def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> NDArray[np.int32] | None:

@@ -16,7 +16,9 @@ Layout (CHI 6xx/7xx/1xxx ``Convert to Text``)::
 
 A.C. Impedance files (``Freq/Hz, Z'/ohm, Z"/ohm, Z/ohm, Phase/deg``) become a SpectrumSeries;
 Z" is stored with the physical sign (negative for a capacitive response), as impedance.py's
-``readCHInstruments`` also takes it. The other techniques become a Record.
+``readCHInstruments`` also takes it. The other techniques become a Record. Bipotentiostat
+(rotating ring-disk) exports name the currents of the two working electrodes ``i1/A, i2/A``:
+``current_mA`` is i1 (the disk), ``ring_current_mA`` i2 (the ring).
 
 Current sign: CHI software can plot and export with either polarity convention. A header line
 that states it (e.g. ``Anodic = negative``, ``Cathodic current = positive``) is obeyed: such
@@ -27,6 +29,7 @@ as exported and a provenance note says so.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +49,7 @@ from anodelab.io.columns import (
     pick,
     spectra_from_arrays,
 )
-from anodelab.io.common import read_text_lines
+from anodelab.io.common import cut_short, read_text_lines
 
 EXPECTED = "a CH Instruments text export (technique line, 'Name (unit) = value' parameters, 'Name/unit, ...' columns)"
 TECHNIQUES = {
@@ -61,7 +64,7 @@ _POLARITY = re.compile(r"\b(anodic|cathodic)\b(?:\s+current)?\s*(?:=|:|is)?\s*(p
 def read_chi(path: Path) -> Record | SpectrumSeries:
     """Read a CHI text export: impedance into a SpectrumSeries, anything else into a Record."""
     path = Path(path)
-    lines = read_text_lines(path, EXPECTED)
+    lines, newline_at_end = read_text_lines(path, EXPECTED)
     technique = next((TECHNIQUES[line.strip().lower()] for line in lines[:5] if line.strip().lower() in TECHNIQUES), None)
     if technique is None:
         raise ReadError(path, "no CHI technique line (e.g. 'Cyclic Voltammetry') in the first 5 lines", expected=EXPECTED)
@@ -70,12 +73,13 @@ def read_chi(path: Path) -> Record | SpectrumSeries:
         raise ReadError(path, "no column line such as 'Potential/V, Current/A'", expected=EXPECTED)
     parameters = _parameters(lines[:header_index])
     names = [name.strip() for name in lines[header_index].split(",")]
-    data, segments = _data(path, lines, header_index, len(names))
-    table = {name: data[:, i] for i, name in enumerate(names)}
-    columns = describe_columns(names)
     notes = [f"CHI {technique}" + (f", {parameters['Instrument Model']}" if "Instrument Model" in parameters else "")]
+    data, segments = _data(path, lines, header_index, len(names), newline_at_end, notes)
+    table = {name: data[:, i] for i, name in enumerate(names)}
+    columns = [Column(c.key, c.name, c.unit, "current") if c.name.lower() == "i1" and c.role is None else c
+               for c in describe_columns(names)]
     if technique == "EIS" or pick(columns, "frequency") is not None:
-        return _spectra(path, table, columns, notes)
+        return _spectra(path, table, columns, parameters, notes)
     return _record(path, table, columns, technique, parameters, segments, "\n".join(lines[:header_index]), notes)
 
 
@@ -93,9 +97,15 @@ def _parameters(lines: list[str]) -> dict[str, str]:
     return parameters
 
 
-def _data(path: Path, lines: list[str], header_index: int, width: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Numeric rows after the column line, and the CHI segment of each row (0 where not marked)."""
-    rows, segments, segment = [], [], 0
+def _data(path: Path, lines: list[str], header_index: int, width: int, newline_at_end: bool,
+          notes: list[str]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Numeric rows after the column line, and the CHI segment of each row (0 where not marked).
+
+    Only the file's last line, when no newline follows it and it was cut short, may be dropped."""
+    rows: list[list[str]] = []
+    segments: list[int] = []
+    numbers: list[int] = []  # line of each row
+    segment = 0
     for number, line in enumerate(lines[header_index + 1:], start=header_index + 2):
         text = line.strip()
         if not text:
@@ -105,18 +115,23 @@ def _data(path: Path, lines: list[str], header_index: int, width: int) -> tuple[
             segment = int(marker.group(1))
             continue
         fields = text.split(",")
+        if number == len(lines) and not newline_at_end and (reason := cut_short(fields, width, rows[-50:])):
+            notes.append(f"the last row (line {number}) was cut short ({reason}: the file ends without a newline) "
+                         "and is dropped")
+            break
         if len(fields) != width:
             raise ReadError(path, f"line {number} has {len(fields)} fields, the column line names {width}",
                             expected=EXPECTED)
         rows.append(fields)
         segments.append(segment)
+        numbers.append(number)
     if not rows:
         raise ReadError(path, "no data rows after the column line", expected=EXPECTED)
     try:
         data = np.array(rows, dtype=np.float64)
     except ValueError:
         bad = next(i for i, row in enumerate(rows) if not _all_numbers(row))
-        raise ReadError(path, f"data row {bad + 1} is not numeric: {','.join(rows[bad])!r}", expected=EXPECTED) from None
+        raise ReadError(path, f"line {numbers[bad]} is not numeric: {','.join(rows[bad])!r}", expected=EXPECTED) from None
     return data, np.asarray(segments, dtype=np.int64)
 
 
@@ -128,11 +143,16 @@ def _all_numbers(fields: list[str]) -> bool:
     return True
 
 
-def _spectra(path: Path, table: dict[str, NDArray[np.float64]], columns: list[Column], notes: list[str]) -> SpectrumSeries:
+def _spectra(path: Path, table: dict[str, NDArray[np.float64]], columns: list[Column], parameters: dict[str, str],
+             notes: list[str]) -> SpectrumSeries:
     frequency, real, imag = pick(columns, "frequency"), pick(columns, "z_real"), pick(columns, "z_imag")
     if frequency is None or real is None or imag is None:
         raise ReadError(path, "impedance columns Freq, Z', Z\" not all present", expected=EXPECTED)
     expected = "CHI A.C. Impedance columns with units"
+    lowest = float(np.min(table[frequency.key]))
+    if "Low Frequency (Hz)" in parameters and lowest > 1.01 * _number(path, parameters, "Low Frequency (Hz)"):
+        notes.append(f"the lowest frequency, {lowest:g} Hz, is above the header's Low Frequency "
+                     f"({parameters['Low Frequency (Hz)']} Hz): the sweep stopped early, or the copy ends at a row boundary")
     Z_imag = converted(path, table, imag, expected)
     if (note := imaginary_sign_note(Z_imag, f"'{imag.key}'")):
         notes.append(note)
@@ -164,8 +184,15 @@ def _record(path: Path, table: dict[str, NDArray[np.float64]], columns: list[Col
         parts.notes.append(f"time_s: point index x Sample Interval / Scan Rate = {interval:g} s per point "
                            "(the file has no time column; quiet time not included)")
     if current is not None:
-        parts.columns["current_mA"] = converted(path, table, current, EXPECTED) * _polarity(header_text, parts.notes)
+        sign = _polarity(header_text, parts.notes)
+        parts.columns["current_mA"] = converted(path, table, current, EXPECTED) * sign
         used.add(current.key)
+        ring = next((c for c in columns if c.name.lower() == "i2" and c.role is None), None)
+        if current.name.lower() == "i1" and ring is not None:
+            parts.columns["ring_current_mA"] = converted(path, table, replace(ring, role="current"), EXPECTED) * sign
+            used.add(ring.key)
+            parts.notes.append("current_mA: i1, the first working electrode (the disk of a ring-disk electrode); "
+                               "ring_current_mA: i2, the second (the ring), with the same sign convention")
     else:
         parts.notes.append("no current column in this CHI export (programmed currents are only in the header)")
     if segments.any():

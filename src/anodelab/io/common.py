@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
@@ -68,13 +69,16 @@ def read_delimited(
     separator: str,
     decimal_comma: bool = False,
     expected: str = "a delimited table",
+    quote_char: str | None = '"',
 ) -> Table:
     """Parse the rows of a delimited text table with polars (multi-threaded, zero-copy to numpy).
 
     ``names`` are the column names (already decoded from the header by the caller), ``skip_lines``
     the number of lines before the first data row. Empty trailing names (a separator at the end of
-    the header line) are dropped. A final line cut short (fewer fields than the header and no
-    newline at the end of the file) is dropped and reported in ``dropped_last_line``.
+    the header line) are dropped. A last line without a newline after it that :func:`cut_short`
+    finds cut is dropped and reported in ``dropped_last_line``; a complete one is kept.
+    ``quote_char=None`` for formats that never quote: a stray quote then stays in its field
+    instead of joining the lines up to the next quote into one row.
     """
     import polars as pl
 
@@ -92,7 +96,7 @@ def read_delimited(
         truncate_ragged_lines=True,
         missing_columns="insert",
         new_columns=names,
-        quote_char='"',
+        quote_char=quote_char,
     )
     try:
         try:
@@ -106,8 +110,11 @@ def read_delimited(
     frame = frame.select(names[: frame.width]) if frame.width > len(names) else frame
     dropped = False
     if frame.height and not _ends_with_newline(path):
-        last = frame.row(frame.height - 1)
-        if any(value is None for value in last):
+        last, previous = _tail_rows(path, skip_lines, separator, quote_char)
+        if not "".join(last).strip():  # an unterminated blank line, not a row
+            if all(value is None or not str(value).strip() for value in frame.row(frame.height - 1)):
+                frame = frame.head(frame.height - 1)
+        elif cut_short(last, len(previous[-1]) if previous else len(names), previous, decimal_comma):
             frame = frame.head(frame.height - 1)
             dropped = True
     columns: dict[str, NDArray[Any]] = {}
@@ -125,6 +132,69 @@ def read_delimited(
         else:
             columns[name] = series.to_numpy()
     return Table(columns, dropped)
+
+
+def _tail_rows(path: Path, skip_lines: int, separator: str, quote_char: str | None) -> tuple[list[str], list[list[str]]]:
+    """Fields of the file's last line and of up to 50 non-blank data lines before it (from its last 64 KiB)."""
+    with path.open("rb") as handle:
+        for _ in range(skip_lines):
+            handle.readline()
+        start = handle.tell()
+        offset = max(start, handle.seek(0, 2) - HEAD_BYTES)
+        handle.seek(offset)
+        lines = decode(handle.read()).split("\n")
+    if offset > start and len(lines) > 1:
+        lines = lines[1:]  # the first one starts mid-line
+    rows = [_split(line.rstrip("\r"), separator, quote_char) for line in lines]
+    return rows[-1], [row for row in rows[:-1] if "".join(row).strip()][-50:]
+
+
+def _split(line: str, separator: str, quote_char: str | None) -> list[str]:
+    """Fields of one line, quotes as polars reads them; plain split where the csv module gives up (NUL, CR)."""
+    if quote_char is None or quote_char not in line:
+        return line.split(separator)
+    try:
+        return next(csv.reader([line], delimiter=separator, quotechar=quote_char), [])
+    except csv.Error:
+        return line.split(separator)
+
+
+def cut_short(fields: Sequence[str], width: int, previous: Sequence[Sequence[str]],
+              decimal_comma: bool = False) -> str | None:
+    """Why the last line of a file, which has no newline after it, was cut short; None when complete.
+
+    ``fields`` are its fields, ``width`` the field count of a complete row, ``previous`` the fields
+    of earlier rows (a few dozen suffice). Only the last field can be cut mid-token (a separator
+    follows every other one), so the line is cut when it has fewer than ``width`` fields, or when
+    its last field is empty, not a number, or shorter than the fixed width where every earlier row
+    (at least 3) holds a non-empty value, a number, or a value of that width (``1.2345E+0`` cut
+    from ``1.2345E+01``). A cut that leaves a value like the others (``12.3`` of ``12.34``) cannot
+    be seen and is kept.
+    """
+    if len(fields) < width:
+        return f"it has {len(fields)} of {width} fields"
+    index = len(fields) - 1
+    token = fields[index].strip()
+    column = [row[index].strip() for row in previous if len(row) > index]
+    if len(column) < 3:
+        return None
+    if not token:
+        return "its last field is empty" if all(column) else None
+    if not is_number(token, decimal_comma) and all(is_number(value, decimal_comma) for value in column):
+        return f"its last field {token!r} is not a number"
+    widths = {len(value.lstrip("+-")) for value in column}
+    if len(widths) == 1 and len(token.lstrip("+-")) < min(widths):
+        return f"its last field {token!r} is shorter than the {min(widths)} characters of the rows before it"
+    return None
+
+
+def is_number(text: str, decimal_comma: bool = False) -> bool:
+    """Whether ``float`` reads ``text`` (``,`` as the decimal point when ``decimal_comma``)."""
+    try:
+        float(text.replace(",", ".") if decimal_comma else text)
+    except ValueError:
+        return False
+    return True
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -163,16 +233,6 @@ def read_lines_head(path: Path, expected: str) -> tuple[list[str], bool]:
         lines = lines[:-1]
     return [line.rstrip("\r") for line in lines], whole
 
-def require_complete_last_line(path: Path, expected: str) -> None:
-    """Refuse a file that ends mid-line: instruments end every row with a newline, so it was cut."""
-    with path.open("rb") as handle:
-        handle.seek(0, 2)
-        if handle.tell() == 0:
-            raise ReadError(path, "file is empty", expected=expected)
-        handle.seek(-1, 2)
-        if handle.read(1) not in (b"\n", b"\r"):
-            raise ReadError(path, "file ends in the middle of a line (truncated copy?)", expected=expected)
-
 
 def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) -> NDArray[np.float64]:
     """``values`` as float64, or a :class:`ReadError` naming the column and the first row that is
@@ -189,13 +249,15 @@ def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) ->
     return array
 
 
-def read_text_lines(path: Path, expected: str) -> list[str]:
-    """All lines of a complete text file (CR stripped); refuses binary content and a cut last line."""
+def read_text_lines(path: Path, expected: str) -> tuple[list[str], bool]:
+    """All lines of a text file (CR stripped) and whether a newline ends it; refuses binary content and
+    an empty file. Without a final newline the last line may be cut short: see :func:`cut_short`."""
     with path.open("rb") as handle:
         raw = handle.read()
+    if not raw:
+        raise ReadError(path, "file is empty", expected=expected)
     require_text(path, raw, expected)
-    require_complete_last_line(path, expected)
-    return [line.rstrip("\r") for line in decode(raw).split("\n")]
+    return [line.rstrip("\r") for line in decode(raw).split("\n")], raw.endswith((b"\n", b"\r"))
 
 
 @contextmanager
@@ -259,3 +321,17 @@ def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: l
 def reader_version(package: str) -> str:
     """``anodelab X + package Y`` for the provenance."""
     return f"anodelab {__version__} + {package} {version(package)}"
+
+
+def require_every_line_read(path: Path, rows: int, skip_lines: int, expected: str) -> None:
+    """Refuse a table parsed into fewer rows than the file has non-blank lines after ``skip_lines``
+    (or more rows than lines): a parser that joined or skipped lines would lose data silently."""
+    raw = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    newlines = np.flatnonzero(raw == 10)
+    starts = np.r_[0, newlines + 1][skip_lines:]
+    ends = np.r_[newlines, raw.size][skip_lines:]
+    lengths = ends - starts
+    carriage = (lengths > 0) & (raw[np.maximum(ends - 1, 0)] == 13)
+    lines = int(np.count_nonzero(lengths - carriage > 0))
+    if not lines <= rows <= ends.size:
+        raise ReadError(path, f"{rows} rows were parsed from {lines} data lines", expected=expected)

@@ -11,6 +11,13 @@ O/S/P/FRA other); some exports store signed current. Either way the signed curre
 negates D rows unconditionally, which turns an already signed export positive again).
 ``Amp-hr`` restarts at zero with every step (beep says so too); this is checked on every step's
 first row against ``|I| x step time``, and the counter is then the within-step charge as is.
+
+MIMS text exports (``Rec, Cycle P, Cycle C, Step, TestTime, StepTime, Cap. [Ah], Ener. [Wh],
+Current [A], Voltage [V], Md, ES, DPT Time``; a dozen header lines, rows ending with a tab, decimal
+commas in German locales) write ``TestTime`` and ``StepTime`` as plain numbers in minutes, where
+other exports write seconds, under the same unitless name. The unit is never guessed: such a file
+is refused until it is given, in a sidecar ``<file>.meta.yaml`` (as for the generic tables) or as
+``time_unit`` (see :data:`TIME_UNIT_HINT`).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.conventions import capacity_within_steps
-from anodelab.core.errors import ReadError
+from anodelab.core.errors import ReadError, ValidationError
 from anodelab.core.record import Record
 from anodelab.io.columns import (
     Column,
@@ -37,11 +44,18 @@ from anodelab.io.columns import (
     relative_time,
     step_ids,
 )
-from anodelab.io.common import read_lines_head, require_complete_last_line, unique_names
+from anodelab.io.common import read_lines_head, unique_names
 from anodelab.io.layout import Layout, read_table_body
+from anodelab.io.tables import sidecar_units
+from anodelab.io.units import unit_scale
 
 EXPECTED = "a Maccor text file (tab-separated table with Rec#, Cyc#, Step, time, Amps, Volts, State)"
 _HEADER = re.compile(r"^\s*Rec(#|\s*[\t,])")
+_COMMA_NUMBER = re.compile(r"^[-+]?\d*,\d+$")
+# how to give the unit (name the registry option and the CLI flag here once they pass time_unit on)
+TIME_UNIT_HINT = ("its unit given, e.g. the minutes of a MIMS text export: a sidecar FILE.meta.yaml listing "
+                  "'- name: TestTime' with 'unit: min' (and the same for StepTime) under 'fields:', "
+                  "or read_maccor(FILE, time_unit='min')")
 
 # Maccor's own column names -> (role, unit) understood by anodelab.io.tables
 _NAMES: dict[str, tuple[str | None, str | None]] = {
@@ -51,40 +65,73 @@ _NAMES: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-def read_maccor(path: Path) -> Record:
-    """Read a Maccor raw text file or text export into a :class:`Record`."""
+def read_maccor(path: Path, *, time_unit: str | None = None) -> Record:
+    """Read a Maccor raw text file or text export into a :class:`Record`.
+
+    ``time_unit`` (``"s"``, ``"min"``, ``"h"``) is the unit of time columns whose header gives none
+    and that hold plain numbers (MIMS ``TestTime`` / ``StepTime``); durations like ``0d 00:45:54``
+    and headers with a unit (``Test (Min)``) need none.
+    """
     path = Path(path)
+    if time_unit is not None and unit_scale(time_unit, "time") is None:
+        raise ValidationError("time_unit", f"{time_unit!r} is not a time unit; e.g. 's', 'min' or 'h'")
     lines, _ = read_lines_head(path, EXPECTED)
-    require_complete_last_line(path, EXPECTED)
     header = next((i for i, line in enumerate(lines[:50]) if _HEADER.match(line)), None)
     if header is None:
         raise ReadError(path, "no 'Rec#' table header in the first 50 lines", expected=EXPECTED)
     separator = "\t" if "\t" in lines[header] else ","
-    names = unique_names(lines[header].split(separator))
-    layout = Layout(separator, header + 1, tuple(names), None, False, len(names))
-    table = read_table_body(path, layout, names, EXPECTED)
+    names = lines[header].split(separator)
+    rows = [line.split(separator) for line in lines[header + 1: header + 51] if line.strip()]
+    if rows and len(rows[0]) > len(names) and not "".join(rows[0][len(names):]).strip():
+        names += [""] * (len(rows[0]) - len(names))  # every row ends with a separator (MIMS text exports)
+    names = unique_names(names)
+    comma = separator == "\t" and _decimal_comma(rows)
+    notes = ["decimal commas read as points"] if comma else []
+    layout = Layout(separator, header + 1, tuple(names), None, comma, len(names))
+    table = read_table_body(path, layout, names, EXPECTED, notes)
     if not table or len(next(iter(table.values()))) == 0:
         raise ReadError(path, "the table has no data rows", expected=EXPECTED)
     columns = _columns([n for n in names if n in table])
-    return _record(path, table, columns, " ".join(lines[:header]))
+    return _record(path, table, columns, " ".join(lines[:header]), time_unit, notes)
+
+
+def _time_units(path: Path, time_unit: str | None) -> dict[str, str]:
+    """Units for the unitless ``TestTime`` / ``StepTime`` columns: ``time_unit``, or a sidecar's."""
+    units, _ = sidecar_units(path)
+    given = {key.strip().lower(): unit for key, unit in units.items() if key.strip().lower() in ("testtime", "steptime")}
+    if time_unit is None:
+        return given
+    if any(unit != time_unit for unit in given.values()):
+        raise ReadError(path, f"time_unit {time_unit!r} given, but the sidecar says {given}", expected="one time unit")
+    return {"testtime": time_unit, "steptime": time_unit}
+
+
+def _decimal_comma(rows: list[list[str]]) -> bool:
+    """Numbers like ``3,4567`` and none like ``3.4567`` (with those, ``1,234`` is a thousands separator)."""
+    fields = [field.strip() for row in rows for field in row]
+    return (any(_COMMA_NUMBER.match(field) for field in fields)
+            and not any(re.fullmatch(r"[-+]?\d*\.\d+", field) for field in fields))
 
 
 def _columns(keys: list[str]) -> list[Column]:
     columns = []
     for column in describe_columns(keys):
-        text = column.key.strip().lower()
+        text, base = column.key.strip().lower(), column.name.strip().lower()
         test_or_step = re.match(r"^(test|step)\s*\((sec|min|hr|s|h)\)$", text)
-        if text in _NAMES:
-            role, unit = _NAMES[text]
-            column = Column(column.key, column.key, unit or column.unit, role)
-        elif test_or_step:
+        if test_or_step:
             role = "time" if test_or_step.group(1) == "test" else None
             column = Column(column.key, f"{test_or_step.group(1)}_time", test_or_step.group(2), role)
+        elif text in _NAMES or base in _NAMES:  # base: MIMS "Cap. [Ah]"
+            role, unit = _NAMES.get(text) or _NAMES[base]
+            column = Column(column.key, column.key, unit or column.unit, role)
         columns.append(column)
     return columns
 
 
-def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], preamble: str) -> Record:
+def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], preamble: str,
+            time_unit: str | None, notes: list[str]) -> Record:
+    units = _time_units(path, time_unit)
+    columns = [_with_time_unit(path, table, c, units, notes) for c in columns]
     by_role = {c.role: c for c in columns if c.role}
     for role in ("voltage", "current", "time", "step"):
         if role not in by_role:
@@ -92,8 +139,11 @@ def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], p
     state_column = next((c for c in columns if c.key.strip() in ("State", "Md")), None)
     if state_column is None:
         raise ReadError(path, "no State column", expected=EXPECTED)
-    parts = RecordParts(notes=[f"Maccor header: {preamble.strip()[:200]}"] if preamble.strip() else [])
+    parts = RecordParts(notes=([f"Maccor header: {preamble.strip()[:200]}"] if preamble.strip() else []) + notes)
     used = {c.key for c in by_role.values()} | {state_column.key}
+    record_column = next((c for c in columns if c.key.strip() in ("Rec#", "Rec")), None)
+    if record_column is not None:
+        _check_record_numbers(path, numeric(path, table, record_column, EXPECTED), parts.notes)
     parts.columns["voltage_V"] = converted(path, table, by_role["voltage"], EXPECTED)
     parts.columns["time_s"] = relative_time(converted(path, table, by_role["time"], EXPECTED))
     states = np.char.strip(np.asarray(table[state_column.key], dtype=str))
@@ -101,6 +151,7 @@ def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], p
     parts.columns["current_mA"] = _signed_current(magnitude, states, parts.notes)
     cycle = numeric(path, table, by_role["cycle"], EXPECTED) if "cycle" in by_role else None
     steps = step_ids(numeric(path, table, by_role["step"], EXPECTED), cycle)
+    assert steps is not None  # None only without a step column, refused above
     parts.columns["step"] = steps
     if cycle is not None:
         parts.columns["cycle"] = np.nan_to_num(cycle, nan=-1).astype(np.int64)
@@ -114,6 +165,37 @@ def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], p
     _aux(path, table, columns, parts, used)
     add_extras(parts, path, table, columns, used)
     return finish_record(path, parts, instrument="Maccor", techniques=("cycling",))
+
+
+def _with_time_unit(path: Path, table: dict[str, NDArray[Any]], column: Column, units: dict[str, str],
+                    notes: list[str]) -> Column:
+    """``TestTime`` / ``StepTime`` holding plain numbers: the unit given, or a ReadError saying how to give it."""
+    text = column.key.strip().lower()
+    if text not in ("testtime", "steptime") or table[column.key].dtype.kind not in "fiub":
+        return column
+    if text not in units:
+        raise ReadError(path, f"column {column.key!r} holds plain numbers and its header names no unit (minutes in "
+                        "Maccor MIMS text exports, seconds elsewhere; units are never guessed)",
+                        expected=TIME_UNIT_HINT)
+    if unit_scale(units[text], "time") is None:
+        raise ReadError(path, f"the unit given for {column.key!r}, {units[text]!r}, is not a time unit",
+                        expected="s, min or h")
+    notes.append(f"{column.key}: plain numbers in {units[text]}, the time unit given when reading")
+    return Column(column.key, column.name, units[text], column.role)
+
+
+def _check_record_numbers(path: Path, records: NDArray[np.float64], notes: list[str]) -> None:
+    """``Rec#`` counts the instrument's records: it never decreases (FRA rows share one); gaps are records
+    the export left out (a reduced export, or lost rows), and are noted."""
+    steps = np.diff(records)
+    if not np.isfinite(records).all() or (steps < 0).any():
+        row = int(np.argmax(~np.isfinite(records[1:]) | (steps < 0))) + 1
+        raise ReadError(path, f"record number Rec# goes from {records[row - 1]:g} to {records[row]:g} at data row "
+                        f"{row + 1} (rows repeated, reordered or damaged)", expected=EXPECTED)
+    if (steps > 1).any():
+        notes.append(f"Rec# skips {int((steps[steps > 1] - 1).sum())} record number(s) at {int((steps > 1).sum())} "
+                     f"place(s) (first after Rec# {records[int(np.argmax(steps > 1))]:g}): records the file does "
+                     "not hold (a reduced export, or rows lost)")
 
 
 def _signed_current(magnitude: NDArray[np.float64], states: NDArray[np.str_], notes: list[str]) -> NDArray[np.float64]:
@@ -133,10 +215,10 @@ def _signed_current(magnitude: NDArray[np.float64], states: NDArray[np.str_], no
 def _step_time(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], used: set[str]) -> NDArray[np.float64] | None:
     for column in columns:
         text = column.key.strip().lower()
-        if text == "steptime":
+        if text == "steptime" and column.unit is None:
             used.add(column.key)
             return parse_durations(path, column.key, table[column.key])
-        if column.name == "step_time":
+        if column.name == "step_time" or text == "steptime":
             used.add(column.key)
             return converted(path, table, Column(column.key, column.name, column.unit, "time"), EXPECTED)
     return None

@@ -40,11 +40,13 @@ from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.io.common import (
     decode,
+    finite_column,
     head_text,
     library_messages,
     monotonic_time,
     read_delimited,
     reader_version,
+    require_every_line_read,
     require_text,
 )
 from anodelab.io.units import unit_scale
@@ -56,6 +58,14 @@ NDA_EXPECTED = "a Neware BTS .nda file (starts with 'NEWARE')"
 NDAX_EXPECTED = "a Neware BTS .ndax file (a zip archive holding data.ndc)"
 CSV_EXPECTED = "a Neware BTS CSV export (DataPoint ... Step Type ... Voltage(V) columns)"
 _BTS9_VERSIONS = (129, 130)
+#: beyond any Neware channel: a decode outside these is garbage (a damaged version byte, misaligned records)
+_MAX_VOLTAGE_V = 1000.0
+_MAX_CURRENT_mA = 2e6
+#: a .ndax member may inflate to at most this plus 256x its compressed size (real members: <= 200x);
+#: zipfile stops at the declared size, so checking it caps what is decompressed
+_MEMBER_BYTES = 64 << 20
+_MEMBER_RATIO = 256
+_XML_BYTES = 16 << 20  # the XML members are a few kB
 _NO_RESTART = "the capacity counter does not restart at every step; capacity_mAh counts from each step's first row"
 
 
@@ -85,10 +95,10 @@ def per_step(counter: NDArray[np.float64], step: NDArray[Any], restarts: bool) -
 def read_nda(path: Path) -> Record:
     """Read a Neware ``.nda`` file (BTS 7.x - 9.x) through fastnda."""
     path = Path(path)
-    nda_version = _check_nda_layout(path)
+    nda_version, record_bytes = _check_nda_layout(path)
     frame, notes = _decode_with_fastnda(path, ".nda")
     if nda_version in _BTS9_VERSIONS:
-        _check_declared_rows(path, frame.height)
+        _check_declared_rows(path, frame.height, record_bytes)
     aux = _aux_from_fastnda(frame)
     return _binary_record(path, frame, aux, notes, f"Neware BTS (.nda version {nda_version})")
 
@@ -98,14 +108,21 @@ def read_ndax(path: Path) -> Record:
     path = Path(path)
     test_info = _check_ndax_layout(path)
     frame, notes = _decode_with_fastnda(path, ".ndax")
-    aux = _aux_from_ndax(path, test_info, frame["index"].to_numpy(), notes)
+    index = frame["index"].to_numpy()
+    aux = _aux_from_ndax(path, test_info, index, notes)
     if aux is None:
         aux = _aux_from_fastnda(frame)
+    _check_run_info(path, int(index[-1]))
+    if "unix_time_s" in frame.columns:
+        _note_stop_time(test_info, frame["unix_time_s"].to_numpy(), notes)
     return _binary_record(path, frame, aux, notes, "Neware BTS (.ndax)")
 
 
-def _check_nda_layout(path: Path) -> int:
-    """Magic, version, and the data blocks the header declares: all inside the file (else truncated)."""
+def _check_nda_layout(path: Path) -> tuple[int, int]:
+    """Magic, version, and the data blocks the header declares: all inside the file (else truncated).
+
+    Returns the version and, for BTS 9, the bytes of records the header declares (0 elsewhere).
+    """
     with path.open("rb") as handle:
         head = handle.read(1024)
         size = handle.seek(0, 2)
@@ -114,9 +131,12 @@ def _check_nda_layout(path: Path) -> int:
     if len(head) < 256:
         raise ReadError(path, f"file is only {size} bytes, shorter than the .nda header", expected=NDA_EXPECTED)
     nda_version = head[14]
+    record_bytes = 0
     if nda_version in _BTS9_VERSIONS:
-        # BTS 9: a table of (offset, length) uint64 pairs from byte 18 locates every section
+        # BTS 9: a table of (offset, length) uint64 pairs from byte 18 locates every section; the
+        # pair at byte 82 covers the records (of every chained block when its offset is 0)
         blocks = [struct.unpack_from("<QQ", head, offset) for offset in range(18, 242, 16)]
+        record_bytes = struct.unpack_from("<Q", head, 90)[0]
     else:
         # BTS 7/8: (offset, length) uint32 of the record block at byte 64 (and of the aux block at 72)
         blocks = [struct.unpack_from("<II", head, offset) for offset in (64, 72)]
@@ -126,36 +146,105 @@ def _check_nda_layout(path: Path) -> int:
                 path, f"truncated: the header declares data up to byte {begin + length}, the file has {size} bytes",
                 expected="a complete .nda file",
             )
-    return nda_version
+    return nda_version, record_bytes
 
 
-def _check_declared_rows(path: Path, rows: int) -> None:
-    """BTS 9 headers state how many records the file holds; fewer readable means damage."""
+def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
+    """BTS 9 headers state how many records the file holds, and the records fill their block evenly;
+    fewer decoded rows (records lost to misalignment) means damage."""
     import fastnda
 
     with library_messages("fastnda"):  # its caveats on BTS 9 metadata concern fields we do not use
         try:
             declared = fastnda.read_metadata(path).get("num_datapoints")
         except Exception as error:  # fastnda raises assorted types on damaged headers
-            raise ReadError(path, f"fastnda could not read the header ({type(error).__name__}: {error})",
+            raise ReadError(path, f"fastnda could not read the header ({_one_line(error)})",
                             expected=NDA_EXPECTED) from None
     if isinstance(declared, int) and declared and rows != declared:
         raise ReadError(path, f"the header declares {declared} records but {rows} could be decoded",
                         expected="an undamaged .nda file")
+    if record_bytes % rows:
+        raise ReadError(path, f"the header declares {record_bytes} bytes of records but {rows} records could be "
+                        "decoded, not a whole number of bytes each (records lost or misaligned)",
+                        expected="an undamaged .nda file")
 
 
 def _check_ndax_layout(path: Path) -> str:
-    """The archive opens, holds data.ndc, and its TestInfo.xml (returned, '' if absent) decodes."""
+    """The archive opens, no member inflates beyond a sane bound, data.ndc is whole pages, and its
+    TestInfo.xml (returned, '' if absent) decodes."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in names else b""
+            members = {info.filename: info for info in archive.infolist()}
+            for info in members.values():
+                _check_member_size(path, info)
+            if "data.ndc" not in members:
+                raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
+            with archive.open("data.ndc") as member:
+                ndc_version = member.read(4)[2:3]
+            test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in members else b""
+    except ReadError:
+        raise
     except Exception as error:  # zipfile and the inflater fastnda installs (isal) raise assorted types
-        raise ReadError(path, f"not a readable zip archive ({type(error).__name__}: {error})",
-                        expected=NDAX_EXPECTED) from None
-    if "data.ndc" not in names:
-        raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
+        raise ReadError(path, f"not a readable zip archive ({_one_line(error)})", expected=NDAX_EXPECTED) from None
+    # fastnda decodes whole pages (512 bytes for .ndc versions 1-4, 4096 after) and ignores the rest
+    page = 512 if ndc_version and ndc_version[0] <= 4 else 4096
+    size = members["data.ndc"].file_size
+    if size % page:
+        raise ReadError(path, f"data.ndc is cut: {size} bytes is not a whole number of {page}-byte pages",
+                        expected="a complete .ndax file")
     return test_info.decode("gb2312", errors="replace")
+
+
+def _check_member_size(path: Path, info: zipfile.ZipInfo) -> None:
+    """Refuse a member that would inflate far beyond any real one (a decompression bomb)."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ReadError(path, f"member {info.filename} uses compression method {info.compress_type}",
+                        expected="stored or deflated members, as Neware writes them")
+    limit = _XML_BYTES if info.filename.lower().endswith(".xml") else _MEMBER_BYTES
+    limit += _MEMBER_RATIO * info.compress_size
+    if info.file_size > limit:
+        raise ReadError(path, f"member {info.filename} would inflate {info.compress_size} bytes to {info.file_size} "
+                        f"(more than the {limit}-byte bound)", expected="a Neware .ndax file, not a decompression bomb")
+
+
+def _check_run_info(path: Path, last_index: int) -> None:
+    """data_runInfo.ndc refers to records of data.ndc; one beyond its last record means data.ndc was cut."""
+    from fastnda._ndc import read_ndc
+
+    with zipfile.ZipFile(path) as archive, library_messages("fastnda"):
+        if "data_runInfo.ndc" not in archive.namelist():
+            return
+        try:
+            run_info = read_ndc(archive.read("data_runInfo.ndc"))
+        except Exception as error:  # fastnda/zipfile raise assorted types on damaged members
+            raise ReadError(path, f"data_runInfo.ndc could not be decoded ({_one_line(error)})",
+                            expected=NDAX_EXPECTED) from None
+    if "index" in run_info.columns and run_info.height and int(run_info["index"].max()) > last_index:
+        raise ReadError(path, f"data.ndc ends at record {last_index} but data_runInfo.ndc refers to record "
+                        f"{int(run_info['index'].max())}: data.ndc lost records", expected="a complete .ndax file")
+
+
+def _note_stop_time(test_info: str, unix_time_s: NDArray[np.float64], notes: list[str]) -> None:
+    """TestInfo.xml's StartTime and EndTime span the test; records ending well before that may be lost."""
+    from datetime import datetime
+
+    stamp = r'="(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"'
+    start, end = re.search("StartTime" + stamp, test_info), re.search("EndTime" + stamp, test_info)
+    if start is None or end is None:
+        return
+    span_s = (datetime.strptime(end.group(1), "%Y-%m-%d %H:%M:%S")
+              - datetime.strptime(start.group(1), "%Y-%m-%d %H:%M:%S")).total_seconds()
+    recorded_s = float(unix_time_s[-1] - unix_time_s[0])
+    if span_s - recorded_s > max(120.0, 0.01 * span_s):
+        notes.append(f"TestInfo.xml says the test ran {span_s:.0f} s ({start.group(1)} to {end.group(1)}) "
+                     f"but the records span {recorded_s:.0f} s: records may be missing at the end "
+                     "(or the test was paused before it stopped)")
+
+
+def _one_line(error: BaseException | str) -> str:
+    """An exception or library message on one line (fastnda's span several)."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return " ".join(text.split())
 
 
 def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[str]]:
@@ -170,11 +259,45 @@ def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[st
         try:
             frame = fastnda.read(path, cycle_mode="raw", raw_categories=True)
         except Exception as error:  # fastnda raises assorted types on damaged or unknown files
-            raise ReadError(path, f"fastnda could not decode it ({type(error).__name__}: {error})",
+            raise ReadError(path, f"fastnda could not decode it ({_one_line(error)})",
                             expected=NDA_EXPECTED if suffix == ".nda" else NDAX_EXPECTED) from None
     if frame.height == 0:
         raise ReadError(path, "no data records", expected="at least one record")
-    return frame, [f"fastnda: {message}" for message in dict.fromkeys(messages)]
+    notes = [f"fastnda: {_one_line(message)}" for message in dict.fromkeys(messages)]
+    _check_plausible(path, frame, notes)
+    return frame, notes
+
+
+def _check_plausible(path: Path, frame: pl.DataFrame, notes: list[str]) -> None:
+    """Refuse what no instrument recorded (a damaged version byte, misaligned records); note lost records.
+
+    Neware numbers its records 1, 2, 3, ...: a gap is records lost (noted); indices out of order, or
+    spread far wider than the rows, are not records at all (refused).
+    """
+    for name, limit, unit in (("voltage_V", _MAX_VOLTAGE_V, "V"), ("current_mA", _MAX_CURRENT_mA, "mA")):
+        values = frame[name].to_numpy()
+        bad = ~(np.abs(values) <= limit)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise ReadError(path, f"{name} decodes as {values[row]:.6g} {unit} at data row {row + 1}, beyond any "
+                            f"Neware channel (damaged file or unknown layout)", expected=f"|{name}| <= {limit:g}")
+    index = frame["index"].to_numpy().astype(np.int64)
+    steps = np.diff(index)
+    if np.any(steps <= 0):
+        row = int(np.argmax(steps <= 0)) + 2
+        raise ReadError(path, f"the record index falls from {index[row - 2]} to {index[row - 1]} at data row {row}",
+                        expected="records numbered in order (an undamaged file)")
+    missing = int(index[-1] - index.size)
+    if missing > index.size or index[0] < 1:
+        raise ReadError(path, f"the record indices run from {index[0]} to {index[-1]} over {index.size} rows: not "
+                        "Neware's running record number (damaged file or unknown layout)",
+                        expected="records numbered 1, 2, 3, ...")
+    if missing:
+        gaps = np.flatnonzero(steps > 1)
+        where = f"before record {index[0]}" if index[0] > 1 else ""
+        if gaps.size:
+            where += (" and " if where else "") + f"at {gaps.size} place(s), first after record {index[gaps[0]]}"
+        notes.append(f"{missing} records are missing from the file: the record index skips {where}")
 
 
 def _binary_record(path: Path, frame: pl.DataFrame, aux: dict[str, NDArray[Any]], notes: list[str],
@@ -206,7 +329,8 @@ def _binary_record(path: Path, frame: pl.DataFrame, aux: dict[str, NDArray[Any]]
     columns["step_type"] = _step_type_names(frame["step_type"].to_numpy())
     columns["step_index"] = frame["step_index"].to_numpy()
     columns["step_time_s"] = step_time
-    columns["energy_mWh"] = per_step(frame["energy_mWh"].to_numpy(), step, restarts)
+    if "energy_mWh" in frame.columns:
+        columns["energy_mWh"] = per_step(frame["energy_mWh"].to_numpy(), step, restarts)
     if "unix_time_s" in frame.columns:
         columns["unix_time_s"] = frame["unix_time_s"].to_numpy()
     return Record.from_columns(columns, provenance=Provenance(
@@ -291,8 +415,11 @@ def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[
             try:
                 table = read_ndc(archive.read(member))
             except Exception as error:  # fastnda/zipfile raise assorted types on damaged members
-                raise ReadError(path, f"auxiliary member {member} could not be decoded "
-                                      f"({type(error).__name__}: {error})", expected=NDAX_EXPECTED) from None
+                raise ReadError(path, f"auxiliary member {member} could not be decoded ({_one_line(error)})",
+                                expected=NDAX_EXPECTED) from None
+            if table.height and int(table["index"].max()) > int(index[-1]):
+                raise ReadError(path, f"data.ndc ends at record {int(index[-1])} but {member} holds records up to "
+                                f"{int(table['index'].max())}: data.ndc lost records", expected="a complete .ndax file")
             channel_type = int(entry["ChlType"])
             for name in (name for name in table.columns if name != "index"):
                 unnamed = name == "?"  # the channel type says what an unnamed value is
@@ -302,7 +429,7 @@ def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[
                 while column in columns:
                     column += "_"
                 columns[column] = _align(index, table["index"].to_numpy(), table[name].to_numpy() * scale)
-    notes.extend(f"fastnda: {message}" for message in dict.fromkeys(messages))
+    notes.extend(f"fastnda: {_one_line(message)}" for message in dict.fromkeys(messages))
     return columns
 
 
@@ -367,7 +494,10 @@ def _flat_layer(path: Path, header: str) -> tuple[dict[str, NDArray[Any]], NDArr
 
     A step ends where the cycle, step number or step type changes, or the step time restarts.
     """
-    table = read_delimited(path, _fields(header), skip_lines=1, separator=",", expected=CSV_EXPECTED)
+    # Neware never quotes: a stray '"' must not join the lines up to the next one into one row
+    table = read_delimited(path, _fields(header), skip_lines=1, separator=",", expected=CSV_EXPECTED,
+                           quote_char=None)
+    require_every_line_read(path, len(table) + table.dropped_last_line, 1, CSV_EXPECTED)
     notes = ["the last line was cut short and dropped"] if table.dropped_last_line else []
     columns = table.columns
     rows = len(table)
@@ -408,8 +538,11 @@ def _nested_layers(path: Path, lines: list[str]) -> tuple[dict[str, NDArray[Any]
     steps = {name: np.asarray([row[i] if i < len(row) else "" for row in step_rows])[record_step]
              for i, name in enumerate(step_names) if name in ("Step Type", "Step Index", "Step Number")}
     cycles = np.asarray([_fields(line)[0] for line in body.filter(is_cycle)])
-    text = "\n".join(body.filter(is_record).str.slice(2))
-    table = _parse_rows(path, record_names, text)
+    records = body.filter(is_record).str.slice(2)
+    table = _parse_rows(path, record_names, "\n".join(records))
+    if records.len() and next(iter(table.values())).size != records.len():
+        raise ReadError(path, f"{next(iter(table.values())).size} rows were parsed from {records.len()} record lines",
+                        expected=CSV_EXPECTED)
     table.update({name: steps[name] for name in ("Step Type", "Step Index") if name in steps})
     table["Cycle Index"] = cycles[cycle_of_line[is_record]]
     global_step = steps.get("Step Number", record_step)
@@ -426,7 +559,7 @@ def _parse_rows(path: Path, names: list[str], text: str) -> dict[str, NDArray[An
         return {name: np.zeros(0) for name in names}
     try:
         frame = pl.read_csv(io.StringIO(text), has_header=False, new_columns=names, infer_schema=False,
-                            truncate_ragged_lines=True, missing_columns="insert")
+                            truncate_ragged_lines=True, missing_columns="insert", quote_char=None)
     except Exception as error:  # polars raises its own exception types
         raise ReadError(path, f"rows could not be parsed ({type(error).__name__}: {error})",
                         expected=CSV_EXPECTED) from None
@@ -499,6 +632,8 @@ def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[s
     values = table[name]
     if values.dtype.kind != "f":
         raise ReadError(path, f"column {name!r} holds text", expected="numbers")
+    if required:  # voltage and current: NaN, inf or an empty cell is refused, as by the other readers
+        values = finite_column(path, name, values, "a number in every row")
     return values * scale[0]
 
 

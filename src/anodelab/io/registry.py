@@ -24,20 +24,20 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Union
 
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo
+from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import (
     AnodelabError,
     ReadError,
     UnknownFormatError,
     ValidationError,
 )
-from anodelab.core.record import Record, sha256_of
+from anodelab.core.record import Checksum, Record
 from anodelab.core.spectrum import SpectrumSeries
 
-Data = Union[Record, SpectrumSeries]
+Data = Record | SpectrumSeries | CycleTable
 HEAD_BYTES = 65536
 HEADER_BYTES = 16384  # header patterns are searched in this much of the file
 
@@ -48,8 +48,8 @@ class Format:
 
     name: str
     description: str
-    kind: str  # "record", "spectra" or "record|spectra"
-    reader: str  # "package.module:function"; the function takes a Path and returns Record | SpectrumSeries
+    kind: str  # "record", "spectra", "cycles" or several joined by "|"
+    reader: str  # "package.module:function"; the function takes a Path and returns Record | SpectrumSeries | CycleTable
     extensions: tuple[str, ...] = ()
     magic: tuple[bytes, ...] = ()  # any of these at offset 0 identifies the format
     header: str | None = None  # regex searched in the decoded first 16 KiB
@@ -89,12 +89,13 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "zplot", "Scribner ZPlot / ZView text (.z)",
-        "spectra", "anodelab.io.zplot:read_z", (".z",), header=r"\AZPlot|^End Comments",
+        "spectra", "anodelab.io.zplot:read_z", (".z",), header=r'\A"?ZPlot|^End Comments',  # ZPlotW quotes its first line
     ),
     Format(
         "chi-text", "CH Instruments text export (A.C. impedance, CV, LSV, CP, i-t)",
         "record|spectra", "anodelab.io.chi:read_chi", (".txt", ".csv"),
-        header=r"^(A\.C\. Impedance|Cyclic Voltammetry|Linear Sweep Voltammetry|Chronopotentiometry|Amperometric i-t Curve)",
+        header=r"^(A\.C\. Impedance|Cyclic Voltammetry|Linear Sweep Voltammetry|Chronopotentiometry|Amperometric i-t Curve"
+               r"|Chronoamperometry|Open Circuit Potential - Time)",
     ),
     Format(
         "maccor-text", "Maccor raw text (.001, .022, ...) and Maccor text exports",
@@ -131,9 +132,19 @@ FORMATS: tuple[Format, ...] = (
         header=r"\A[^\n]*Date_Time[^\n]*Test_Time \(s\)",
     ),
     Format(
+        "autolab-nova", "Metrohm Autolab NOVA ASCII export (tab, ';' or ','; CV/LSV/chrono with WE(1) columns, FRA EIS)",
+        "record|spectra", "anodelab.io.autolab:read_nova", (".txt", ".csv"),
+        header=r"\A(?:\xef\xbb\xbf)?(?:[^\n]*(?:WE\(\d+\)\.\w+ \(|Potential applied \(V\))|(?=[^\n]*Frequency \(Hz\))[^\n]*-Z'' \()",
+    ),
+    Format(
+        "cycle-table", "Per-cycle summary table (BatteryArchive cycle_data, CALCE): one row per cycle",
+        "cycles", "anodelab.io.tables:read_cycle_table", (".csv", ".tsv", ".txt"),
+        header=r"\A(?:\xef\xbb\xbf)?(?![^\n]*\bVoltage \(V\))[^\n]*Cycle_Index[^\n]*(?:Charge|Discharge)_Capacity \(",
+    ),
+    Format(
         "generic-table", "CSV/TSV/whitespace table mapped by header names and units "
-        "(cycling columns, or impedance f / Re(Z) / Im(Z), or headerless f Re Im)",
-        "record|spectra", "anodelab.io.tables:read_table", (".csv", ".tsv", ".txt", ".dat"),
+        "(cycling columns, impedance f / Re(Z) / Im(Z), headerless f Re Im, or one row per cycle)",
+        "record|spectra|cycles", "anodelab.io.tables:read_table", (".csv", ".tsv", ".txt", ".dat"),
     ),
 )
 
@@ -197,7 +208,7 @@ _PARSE_ERRORS = (ValueError, KeyError, IndexError, struct.error, UnicodeDecodeEr
 
 
 def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Path | None = None) -> Data:
-    """Read an instrument file into a :class:`Record` or :class:`SpectrumSeries`.
+    """Read an instrument file into a :class:`Record`, a :class:`SpectrumSeries` or (per-cycle summaries) a :class:`CycleTable`.
 
     ``format`` names a row of :func:`list_formats` (sniffed when None). ``cell`` is a
     :class:`CellInfo` or the path of a ``cell.toml``; when None, a ``cell.toml`` beside the file
@@ -220,6 +231,7 @@ def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Pat
 
     tried: list[tuple[str, str]] = []
     formats = [get_format(format)] if format else candidates(path, head)
+    checksum = Checksum(path)  # hashed in a thread while the readers parse
     for fmt in formats:
         try:
             data = fmt.load()(path)
@@ -229,7 +241,8 @@ def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Pat
         except _PARSE_ERRORS as error:
             tried.append((fmt.name, f"malformed content ({type(error).__name__}: {error})"))
             continue
-        return _finish(data, fmt, path, cell)
+        return _finish(data, fmt, path, cell, checksum)
+    checksum.cancel()
     if format and tried:
         raise ReadError(path, f"cannot be read as {format}: {tried[0][1]}")
     raise UnknownFormatError(path, tried)
@@ -241,11 +254,11 @@ def _reason(error: AnodelabError, path: Path) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
-def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None) -> Data:
+def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None, checksum: Checksum) -> Data:
     provenance = replace(
         data.provenance,
         path=str(path),
-        sha256=sha256_of(path),
+        sha256=checksum.result(),
         format=fmt.name,
         reader=fmt.reader,
         reader_version=data.provenance.reader_version or f"anodelab {__version__}",
@@ -254,5 +267,7 @@ def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None) -> Data:
         if cell is not None:
             data = data.with_cell(cell)
         return replace(data, provenance=provenance)
+    if isinstance(data, CycleTable):
+        return replace(data, cell=cell or data.cell, provenance=provenance)
     spectra = tuple(replace(s, cell=cell or s.cell, provenance=provenance) for s in data.spectra)
     return replace(data, spectra=spectra, cell=cell or data.cell, provenance=provenance)

@@ -17,14 +17,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab.core.errors import ReadError
-from anodelab.core.record import Record
+from anodelab.core.cycles import CycleTable
+from anodelab.core.errors import AnodelabError, ReadError
+from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.columns import (
     NEEDS_UNIT,
+    ROLES,
     Column,
     converted,
     describe_columns,
+    extra_name,
     imaginary_sign_note,
     numeric,
     pick,
@@ -33,6 +36,7 @@ from anodelab.io.columns import (
 )
 from anodelab.io.common import decode, read_lines_head, unique_names
 from anodelab.io.layout import Layout, fit_names, read_table_body, sniff_layout
+from anodelab.io.units import CANONICAL_UNIT, unit_dimension, unit_scale
 
 # -- sidecar metadata ---------------------------------------------------------------------------------
 
@@ -93,7 +97,8 @@ def _yaml_scalar(text: str) -> str:
 _TABLE_EXPECTED = "a delimited table with named columns and units (time, voltage, current ...) or an impedance table"
 
 
-def _load(path: Path, expected: str) -> tuple[Layout, list[Column], dict[str, NDArray[Any]], list[str]]:
+def load_table(path: Path, expected: str) -> tuple[Layout, list[Column], dict[str, NDArray[Any]], list[str]]:
+    """Sniff the layout, parse the body and describe the columns (units from the header, a units row or a sidecar)."""
     lines, _ = read_lines_head(path, expected)
     layout = sniff_layout(lines)
     if layout is None:
@@ -120,44 +125,49 @@ def _load(path: Path, expected: str) -> tuple[Layout, list[Column], dict[str, ND
     return layout, columns, table, notes
 
 
-def read_table(path: Path) -> Record | SpectrumSeries:
+def read_table(path: Path) -> Record | SpectrumSeries | CycleTable:
     """A CSV/TSV/whitespace table mapped by header names and units.
 
     Cycling or potentiostat columns give a :class:`Record`; frequency with Re(Z)/Im(Z) (or |Z| and
-    phase) and no voltage column give a :class:`SpectrumSeries`; a headerless table of three
+    phase) give a :class:`SpectrumSeries` when most rows have a frequency (rows without a valid
+    one are left out and listed in the notes) or when there is no voltage column; one row per
+    cycle (see :func:`is_cycle_table`) gives a :class:`CycleTable`; a headerless table of three
     numeric columns is read as frequency (Hz), Re(Z) and Im(Z) (ohm), with the sign of Im(Z)
     decided from the data (a capacitive spectrum has Im(Z) < 0 at most points).
     """
     path = Path(path)
     expected = _TABLE_EXPECTED
-    layout, columns, table, notes = _load(path, expected)
+    layout, columns, table, notes = load_table(path, expected)
     if layout.names is None:
         return _headerless_spectra(path, table, notes)
     roles = {c.role for c in columns}
     impedance = "frequency" in roles and ({"z_real", "z_imag"} <= roles or {"z_mod", "phase"} <= roles)
-    if impedance and _every_row_has_a_frequency(table, pick(columns, "frequency")):
-        return _spectra_from_table(path, table, columns, notes)  # time, <Ewe>, I are each spectrum's context
+    if impedance and _mostly_frequencies(table, pick(columns, "frequency")):
+        return spectra_from_table(path, table, columns, notes)  # time, <Ewe>, I are each spectrum's context
     if "voltage" in roles and ("time" in roles or "current" in roles):
         return record_from_columns(path, table, columns, instrument="unknown (generic table)",
-                                   techniques=_techniques(columns), expected=expected, notes=notes)
+                                   techniques=techniques_of(columns), expected=expected, notes=notes)
     if impedance:
-        return _spectra_from_table(path, table, columns, notes)
+        return spectra_from_table(path, table, columns, notes)
+    if is_cycle_table(table, columns):
+        return cycle_table_from_columns(path, table, columns, notes)
     names = [c.key for c in columns]
-    if any(re.match(r"(?i)^(min|max)[_ ]", n) for n in names) and "cycle" in roles:
-        raise ReadError(path, "this is a per-cycle summary (Min_/Max_ columns per cycle), not a time series",
-                        expected="a time series with time, voltage and current columns")
     missing = (["voltage"] if "voltage" not in roles else []) + ([] if roles & {"time", "current"} else ["time or current"])
     raise ReadError(path, f"columns {', '.join(repr(n) for n in names[:8])} hold no {' and no '.join(missing)} column",
                     expected=expected)
 
 
-def _every_row_has_a_frequency(table: Mapping[str, NDArray[Any]], column: Column | None) -> bool:
-    """An impedance table, not a cycling table with impedance columns filled on a few rows."""
+def _mostly_frequencies(table: Mapping[str, NDArray[Any]], column: Column | None) -> bool:
+    """An impedance table (a frequency > 0 on most rows), not a cycling table with impedance columns
+    filled on a few rows. Rows without a valid frequency are dropped, with a note, by the spectra builder."""
     values = np.asarray(table[column.key]) if column is not None else np.zeros(0)
-    return values.dtype.kind == "f" and values.size > 0 and bool(np.all(values > 0))
+    if values.dtype.kind != "f" or values.size == 0:
+        return False
+    return int(np.count_nonzero(np.isfinite(values) & (values > 0))) * 2 > values.size
 
 
-def _techniques(columns: Sequence[Column]) -> tuple[str, ...]:
+def techniques_of(columns: Sequence[Column]) -> tuple[str, ...]:
+    """("cycling",) for tables with capacity, cycle or step columns, else ("unknown",)."""
     roles = {c.role for c in columns}
     return ("cycling",) if roles & {"capacity", "charge_capacity", "discharge_capacity", "cycle", "step"} else ("unknown",)
 
@@ -181,8 +191,9 @@ def _headerless_spectra(path: Path, table: Mapping[str, NDArray[Any]], notes: li
     return spectra_from_arrays(path, frequency, real, imag, instrument="unknown (headerless impedance table)", notes=notes)
 
 
-def _spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column],
-                        notes: list[str]) -> SpectrumSeries:
+def spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column],
+                       notes: list[str], *, instrument: str = "unknown (generic table)") -> SpectrumSeries:
+    """Spectra from the role columns of an impedance table; rows without a valid frequency are left out, with a note."""
     expected = "an impedance table with frequency, Re(Z) and Im(Z) columns"
     notes = list(notes)
     frequency = pick(columns, "frequency")
@@ -193,22 +204,30 @@ def _spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: 
         notes.append(f"no units for {', '.join(unitless)}: frequency taken as Hz and impedance as ohm "
                      "(the only units impedance tables use)")
 
-    def values(column: Column, dimension: str) -> NDArray[np.float64]:
+    def values(column: Column, *, finite: bool = True) -> NDArray[np.float64]:
         if column.unit is None:
             data = numeric(path, table, column, expected)
             return -data if column.negated else data
-        return converted(path, table, column, expected)
+        return converted(path, table, column, expected, finite=finite)
 
-    f = values(frequency, "frequency")
+    f = values(frequency, finite=False)
+    good = np.isfinite(f) & (f > 0)
+    if not good.all():
+        bad = np.flatnonzero(~good)
+        rows = ", ".join(str(r + 1) for r in bad[:10]) + (" ..." if bad.size > 10 else "")
+        notes.append(f"{bad.size} of {f.size} rows have no valid frequency (missing, 0 or negative '{frequency.key}'; "
+                     f"data rows {rows}) and are not part of any spectrum")
+        table = {key: np.asarray(column)[good] for key, column in table.items()}
+        f = f[good]
     real_col, imag_col = pick(columns, "z_real"), pick(columns, "z_imag")
     if real_col is not None and imag_col is not None:
-        real, imag = values(real_col, "impedance"), values(imag_col, "impedance")
+        real, imag = values(real_col), values(imag_col)
         if imag_col.negated:
             notes.append(f"'{imag_col.key}' stores -Im(Z): flipped to the physical sign")
         if (note := imaginary_sign_note(imag, f"'{imag_col.key}'")):
             notes.append(note)
     else:
-        modulus, phase = values(pick(columns, "z_mod"), "impedance"), values(pick(columns, "phase"), "angle")  # type: ignore[arg-type]
+        modulus, phase = values(pick(columns, "z_mod")), values(pick(columns, "phase"))  # type: ignore[arg-type]
         radians = np.radians(phase)
         real, imag = modulus * np.cos(radians), modulus * np.sin(radians)
         notes.append("Re(Z), Im(Z) computed from |Z| and phase")
@@ -220,7 +239,7 @@ def _spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: 
             context[name] = converted(path, table, column, expected, finite=False)
     if "time_s" in context and np.isfinite(context["time_s"]).any():
         context["time_s"] = context["time_s"] - context["time_s"][np.isfinite(context["time_s"])][0]
-    return spectra_from_arrays(path, f, real, imag, instrument="unknown (generic table)", notes=notes, context=context)
+    return spectra_from_arrays(path, f, real, imag, instrument=instrument, notes=notes, context=context)
 
 
 def read_bdf(path: Path) -> Record:
@@ -231,7 +250,7 @@ def read_bdf(path: Path) -> Record:
     """
     path = Path(path)
     expected = "a Battery Data Format CSV ('Name / unit' headers with Test Time, Voltage and Current)"
-    layout, columns, table, notes = _load(path, expected)
+    layout, columns, table, notes = load_table(path, expected)
     if layout.names is None or not any(re.search(r"\S / \S", c.key) for c in columns):
         raise ReadError(path, "header has no 'Name / unit' columns", expected=expected)
     for role in ("voltage", "current"):
@@ -244,17 +263,111 @@ def read_bdf(path: Path) -> Record:
 def read_batteryarchive(path: Path) -> Record:
     """BatteryArchive.org time series CSV (``Date_Time, Test_Time (s), Cycle_Index, Current (A), Voltage (V)`` ...).
 
-    The ``*_cycle_data.csv`` files are per-cycle summaries and are refused with a ReadError that says so.
+    The ``*_cycle_data.csv`` files are per-cycle summaries: this reader refuses them, the
+    ``cycle-table`` format (:func:`read_cycle_table`) reads them.
     """
     path = Path(path)
     expected = "a BatteryArchive time-series CSV (Test_Time (s), Current (A), Voltage (V), ...)"
-    layout, columns, table, notes = _load(path, expected)
+    _, columns, table, notes = load_table(path, expected)
     keys = [c.key for c in columns]
     if any(k.startswith(("Min_", "Max_")) for k in keys) and "Voltage (V)" not in keys:
-        raise ReadError(path, "this is a BatteryArchive per-cycle summary (cycle_data), not a time series",
-                        expected="the matching *_timeseries.csv")
+        raise ReadError(path, "this is a BatteryArchive per-cycle summary (cycle_data), not a time series; "
+                        "the cycle-table format reads it", expected="the matching *_timeseries.csv")
     for name in ("Test_Time (s)", "Current (A)", "Voltage (V)"):
         if name not in keys:
             raise ReadError(path, f"no {name!r} column", expected=expected)
     return record_from_columns(path, table, columns, instrument="unknown (BatteryArchive.org)",
                                techniques=("cycling",), expected=expected, notes=notes)
+
+
+# -- per-cycle summaries ------------------------------------------------------------------------------
+
+_CYCLE_EXPECTED = ("a per-cycle summary table: one row per cycle, a cycle index and charge and/or discharge "
+                   "capacity columns with units")
+#: role -> CycleTable column for the roles a per-cycle summary shares with time series
+_CYCLE_COLUMNS = {"charge_capacity": "charge_capacity_mAh", "discharge_capacity": "discharge_capacity_mAh",
+                  "charge_energy": "charge_energy_mWh", "discharge_energy": "discharge_energy_mWh",
+                  "time": "test_time_s"}
+#: dimensions whose extra columns a cycle table converts to their canonical unit
+_CONVERTED_DIMENSIONS = frozenset(dimension for dimension, _ in ROLES.values()) - {"count"}
+
+
+def read_cycle_table(path: Path) -> CycleTable:
+    """A per-cycle summary (BatteryArchive ``cycle_data``, CALCE, cycler statistics exports) as a :class:`CycleTable`.
+
+    Capacities become mAh, energies mWh, times s; every other column with a known unit is kept
+    in its canonical unit (``Min_Current (A)`` -> ``min_current_mA``), other columns as in the file.
+    """
+    path = Path(path)
+    layout, columns, table, notes = load_table(path, _CYCLE_EXPECTED)
+    if layout.names is None or not is_cycle_table(table, columns):
+        raise ReadError(path, "not a per-cycle summary (no cycle column that increases row by row next to "
+                        "charge/discharge capacity columns)", expected=_CYCLE_EXPECTED)
+    return cycle_table_from_columns(path, table, columns, notes)
+
+
+def is_cycle_table(table: Mapping[str, NDArray[Any]], columns: Sequence[Column]) -> bool:
+    """One row per cycle: a strictly increasing cycle column, capacity counters, and no voltage/current series."""
+    roles = {c.role for c in columns}
+    cycle = pick(columns, "cycle")
+    if cycle is None or not roles & {"charge_capacity", "discharge_capacity"} or {"voltage", "current"} <= roles:
+        return False
+    values = np.asarray(table[cycle.key])
+    return (values.dtype.kind == "f" and values.size > 0 and bool(np.all(np.isfinite(values)))
+            and bool(np.all(np.diff(values) > 0)))
+
+
+def cycle_table_from_columns(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column],
+                             notes: Sequence[str]) -> CycleTable:
+    """Convert the columns of a per-cycle summary (see :func:`read_cycle_table`) and build the CycleTable."""
+    notes = list(notes)
+    cycle = pick(columns, "cycle")
+    if cycle is None:
+        raise ReadError(path, "no cycle column", expected=_CYCLE_EXPECTED)
+    out: dict[str, NDArray[Any]] = {"cycle": numeric(path, table, cycle, _CYCLE_EXPECTED)}
+    chosen = {role: pick(columns, role) for role in _CYCLE_COLUMNS}
+    empty: list[str] = []
+    for column in columns:
+        if column.key == cycle.key:
+            continue
+        if is_empty_column(table[column.key]):
+            empty.append(column.key)
+            continue
+        if column.role in _CYCLE_COLUMNS and chosen[column.role] == column:
+            name, data = _CYCLE_COLUMNS[column.role], converted(path, table, column, _CYCLE_EXPECTED, finite=False)
+        else:
+            name, data = _converted_extra(path, table, column)
+        while name in out:
+            name += "_2"
+        out[name] = data
+    if empty:
+        notes.append(f"columns without any value not kept: {', '.join(repr(k) for k in empty)}")
+    notes.append("per-cycle summary as published in the file (one row per cycle); capacities in mAh, energies in "
+                 "mWh, times in s; the file's cycle numbers are kept as they are")
+    provenance = Provenance(instrument="unknown (per-cycle summary table)", techniques=("cycling summary",),
+                            notes=tuple(notes))
+    try:
+        return CycleTable.from_columns(out, provenance=provenance)
+    except AnodelabError as error:
+        raise ReadError(path, str(error), expected=_CYCLE_EXPECTED) from None
+
+
+def is_empty_column(values: NDArray[Any]) -> bool:
+    """A column without any value: all NaN, or all empty text (what an exported but unsampled signal gives)."""
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).all())
+    return values.dtype.kind in "OUS" and not any(v is not None and str(v).strip() for v in values)
+
+
+def _converted_extra(path: Path, table: Mapping[str, NDArray[Any]], column: Column) -> tuple[str, NDArray[Any]]:
+    """An extra column of a cycle table: in its canonical unit when its unit is known, else as in the file."""
+    values = np.asarray(table[column.key])
+    dimension = unit_dimension(column.unit)
+    name, unit = column.name, column.unit
+    if unit is None and (match := re.match(r"^(.*\S)\s*[(\[]([^()\[\]]+)[)\]]$", name)):
+        name, unit = match.group(1), match.group(2)  # a unit anodelab does not convert (%, mAh/g): kept in the name
+    if values.dtype.kind != "f" or dimension not in _CONVERTED_DIMENSIONS or unit_scale(unit, dimension) is None:
+        return extra_name(name, unit), values
+    scale, offset = unit_scale(column.unit, dimension)  # type: ignore[misc]
+    return extra_name(column.name, CANONICAL_UNIT[dimension]), values * scale + offset

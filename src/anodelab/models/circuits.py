@@ -24,6 +24,9 @@ G        :class:`G` (R_ohm, tau_s)      ``R / sqrt(1 + j w tau)`` (Gerischer)
 
 ``Ws`` ("Warburg short") and ``Wo`` ("Warburg open") follow impedance.py's naming; for a diffusion
 layer of thickness ``l`` and diffusivity ``D``, ``tau = l^2 / D``.
+
+Every element also has closed-form derivatives of its impedance with respect to its parameters
+(:meth:`gradient`; ``_impedance_and_gradient`` works on raw values for the fitter's Jacobian).
 """
 
 from __future__ import annotations
@@ -80,7 +83,18 @@ class _Element:
         """Impedance (ohm) at each frequency (Hz)."""
         return np.asarray(self._impedance(angular_frequency(frequency_Hz)), dtype=np.complex128)
 
+    def gradient(self, frequency_Hz: ArrayLike) -> dict[str, ComplexArray]:
+        """Parameter name -> ``dZ / d parameter`` at each frequency (closed form)."""
+        omega = angular_frequency(frequency_Hz)
+        _, derivatives = self._impedance_and_gradient(omega, *self.parameters.values())
+        return {name: np.broadcast_to(d, omega.shape).astype(np.complex128) for name, d in zip(self.parameters, derivatives, strict=True)}
+
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        """``Z`` and ``dZ / d value`` for each parameter value, from raw values (no validation)."""
         raise NotImplementedError
 
 
@@ -97,6 +111,11 @@ class R(_Element):
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return np.full(omega.shape, self.R_ohm, dtype=np.complex128)
 
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        (R_ohm,) = values
+        return np.full(omega.shape, R_ohm, dtype=np.complex128), (np.ones(omega.shape, dtype=np.complex128),)
+
 
 @dataclass(frozen=True)
 class C(_Element):
@@ -111,6 +130,12 @@ class C(_Element):
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return 1.0 / (1j * omega * self.C_F)
 
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        (C_F,) = values
+        Z = 1.0 / (1j * omega * C_F)
+        return Z, (-Z / C_F,)
+
 
 @dataclass(frozen=True)
 class L(_Element):
@@ -124,6 +149,12 @@ class L(_Element):
 
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return 1j * omega * self.L_H
+
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        (L_H,) = values
+        s = 1j * omega
+        return s * L_H, (s,)
 
 
 @dataclass(frozen=True)
@@ -140,6 +171,13 @@ class CPE(_Element):
 
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return 1.0 / (self.Q_S_s_n * (1j * omega) ** self.n)
+
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        Q, n = values
+        log_s = np.log(omega) + 0.5j * np.pi  # ln(j w)
+        Z = np.exp(-n * log_s) / Q
+        return Z, (-Z / Q, -log_s * Z)
 
 
 @dataclass(frozen=True)
@@ -179,6 +217,15 @@ class ZARC(_Element):
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return self.R_ohm / (1.0 + (1j * omega * self.tau_s) ** self.n)
 
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        R_ohm, tau_s, n = values
+        log_x = np.log(omega * tau_s) + 0.5j * np.pi  # ln(j w tau)
+        power = np.exp(n * log_x)  # (j w tau)^n
+        shape = 1.0 / (1.0 + power)
+        dZ_dpower = -R_ohm * shape * shape * power  # dZ/d(ln power) = -R power / (1 + power)^2
+        return R_ohm * shape, (shape, dZ_dpower * n / tau_s, dZ_dpower * log_x)
+
 
 @dataclass(frozen=True)
 class W(_Element):
@@ -192,6 +239,12 @@ class W(_Element):
 
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return self.sigma_ohm_s_half * (1.0 - 1j) / np.sqrt(omega)
+
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        (sigma,) = values
+        unit = (1.0 - 1j) / np.sqrt(omega)
+        return sigma * unit, (unit,)
 
 
 @dataclass(frozen=True)
@@ -213,6 +266,14 @@ class Ws(_Element):
         root = np.sqrt(1j * omega * self.tau_s)
         return self.R_ohm * np.tanh(root) / root
 
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        # r = sqrt(j w tau), dr/dtau = r / (2 tau); r d/dr [tanh(r) / r] = 1 - tanh(r)^2 - tanh(r) / r
+        R_ohm, tau_s = values
+        root = np.sqrt(1j * omega * tau_s)
+        t = np.tanh(root)
+        return R_ohm * t / root, (t / root, R_ohm / (2.0 * tau_s) * (1.0 - t * t - t / root))
+
 
 @dataclass(frozen=True)
 class Wo(_Element):
@@ -233,6 +294,14 @@ class Wo(_Element):
         root = np.sqrt(1j * omega * self.tau_s)
         return self.R_ohm / (root * np.tanh(root))
 
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        # as Ws with coth: r d/dr [coth(r) / r] = 1 - coth(r)^2 - coth(r) / r
+        R_ohm, tau_s = values
+        root = np.sqrt(1j * omega * tau_s)
+        c = 1.0 / np.tanh(root)
+        return R_ohm * c / root, (c / root, R_ohm / (2.0 * tau_s) * (1.0 - c * c - c / root))
+
 
 @dataclass(frozen=True)
 class G(_Element):
@@ -248,6 +317,13 @@ class G(_Element):
 
     def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
         return self.R_ohm / np.sqrt(1.0 + 1j * omega * self.tau_s)
+
+    @staticmethod
+    def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
+        R_ohm, tau_s = values
+        s = 1j * omega
+        unit = 1.0 / np.sqrt(1.0 + s * tau_s)
+        return R_ohm * unit, (unit, -0.5 * R_ohm * s * unit**3)
 
 
 class _Composite:

@@ -4,7 +4,7 @@ could have produced, then read back through :func:`anodelab.read` and summarised
 Output layout (one subfolder per paper; a ``cell.toml`` and the ground truth beside every file)::
 
     anodelab-demo/
-      .anodelab-demo                    marker: the folder is the demo's; lists the files it wrote
+      .anodelab-demo                    marker: the folder is the demo's; the files it wrote, with checksums
       000_si_zno_solid_state/
         si_zno_half_cell.mpt            BioLogic EC-Lab text export (or a generic .csv)
         si_zno_half_cell.cell.toml      the cell, picked up by anodelab.read
@@ -17,14 +17,26 @@ Output layout (one subfolder per paper; a ``cell.toml`` and the ground truth bes
 Every file carries its experiment kind (:data:`anodelab.sim.virtual.KINDS`: cycling, rate, ccd,
 eis-series, ...). Analyses plug in by experiment kind as they are added: each reads the file back
 exactly as a user's file is read, and its results can be set against the truth beside it.
+
+Run again into the same folder, the demo deletes only what it wrote itself: a file listed in the
+marker, inside one of its paper folders (no symlink followed), whose SHA-256 is still the one it
+wrote. Anything else where it would write (a file changed since, a user's file) stops it before it
+writes. Nor does it write into ``$HOME``: matplotlib's font cache goes to a temporary folder (see
+:func:`_matplotlib_outside_home`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import stat
+import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -56,6 +68,8 @@ from anodelab.study.analyses import draw_figures, run_analyses
 
 MARKER = ".anodelab-demo"
 DEFAULT_FOLDER = "anodelab-demo"
+#: a marker lists a few dozen files; a larger one is not read
+MAX_MARKER_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -156,39 +170,88 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
     """Generate the demo study into ``out`` (default ``./anodelab-demo``), read it back, summarise.
 
     The same ``seed`` gives byte-identical files. ``out`` must be new, empty, or a previous demo
-    folder (recognised by its marker file; the files that demo wrote are replaced). Any other
-    non-empty folder is refused with a :class:`ValidationError` naming it.
+    folder (recognised by its marker file; the files that demo wrote are replaced, see the module
+    docstring). Any other non-empty folder, an empty name, or a path under a file is refused with a
+    :class:`ValidationError` naming it.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValidationError("seed", f"must be an integer >= 0, got {seed!r}")
+    if isinstance(out, str) and not out.strip():
+        raise ValidationError("out", "empty folder name; give a folder (default ./anodelab-demo)")
     folder = Path(out) if out is not None else Path.cwd() / DEFAULT_FOLDER
     _prepare(folder)
-    written = [Path(p.paper) / f"{p.name}.{suffix}" for p in PLAN for suffix in (p.format, "cell.toml", "truth.json")]
-    _write_marker(folder, seed, written)
-    files, kinds = [], []
-    for planned, experiment in zip(PLAN, experiments(seed)):
-        files.append(write_experiment(experiment, folder / planned.paper, format=planned.format))
-        kinds.append(experiment.kind)
-    summaries, analyses = [], []
-    for planned, path, kind in zip(PLAN, files, kinds):
-        data = read(path)
-        summaries.append(data.summary())
-        objects = run_analyses(kind, data, planned.analysis_options)
-        results = {name: result.to_dict() for name, result in objects.items()}
-        if results:
-            path.with_suffix(".results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n",
-                                                         encoding="utf-8")
-            written.append(path.with_suffix(".results.json").relative_to(folder))
-        written += [figure.relative_to(folder) for figure in draw_figures(kind, objects, path.with_suffix(""))]
-        analyses.append(results)
-    _write_marker(folder, seed, written)
+    written: dict[str, str] = {}  # relative path -> sha256 of what the demo wrote
+    _write_marker(folder, seed, written)  # the folder is the demo's from now on
+
+    def record(path: Path) -> None:
+        written[path.relative_to(folder).as_posix()] = _sha256(path)
+
+    try:
+        files, kinds = [], []
+        for planned, experiment in zip(PLAN, experiments(seed)):
+            path = write_experiment(experiment, folder / planned.paper, format=planned.format)
+            for made in (path, path.with_name(f"{planned.name}.cell.toml"), path.with_name(f"{planned.name}.truth.json")):
+                record(made)
+            files.append(path)
+            kinds.append(experiment.kind)
+        summaries, analyses = [], []
+        with _matplotlib_outside_home():
+            for planned, path, kind in zip(PLAN, files, kinds):
+                data = read(path)
+                summaries.append(data.summary())
+                objects = run_analyses(kind, data, planned.analysis_options)
+                results = {name: result.to_dict() for name, result in objects.items()}
+                if results:
+                    target = path.with_suffix(".results.json")
+                    target.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+                    record(target)
+                for figure in draw_figures(kind, objects, path.with_suffix("")):
+                    record(figure)
+                analyses.append(results)
+    finally:
+        _write_marker(folder, seed, written)
     return DemoResult(folder, tuple(files), tuple(kinds), tuple(summaries), tuple(analyses))
 
 
-def _write_marker(folder: Path, seed: int, written: list[Path]) -> None:
+def _is_regular(path: Path) -> bool:
+    """A regular file, not a symlink to one."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:  # in blocks: a file a planted marker lists may be large
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_marker(folder: Path, seed: int, written: Mapping[str, str]) -> None:
     marker = {"made_by": "anodelab demo", "anodelab_version": __version__, "seed": int(seed),
-              "files": [path.as_posix() for path in written]}
+              "files": dict(written)}
     (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def _matplotlib_outside_home() -> Iterator[None]:
+    """matplotlib, imported for the first time, makes a config folder and writes a font cache under
+    ``$HOME``. Unless the user chose where (``MPLCONFIGDIR``) or matplotlib is imported already, the
+    demo imports it with ``MPLCONFIGDIR`` in a temporary folder, removed when the demo ends: nothing
+    lands in ``$HOME``, and the figures do not depend on a user's matplotlibrc (the seed alone decides
+    the bytes). The cost is indexing the fonts on each such run (about 0.5 s here)."""
+    if os.environ.get("MPLCONFIGDIR") or "matplotlib" in sys.modules:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="anodelab-matplotlib-") as temporary:
+        os.environ["MPLCONFIGDIR"] = temporary
+        try:
+            import matplotlib.font_manager  # noqa: F401 -- fixes matplotlib's folders and writes its font cache
+        finally:
+            del os.environ["MPLCONFIGDIR"]
+        yield
 
 
 def experiments(seed: int = 0) -> Iterator[VirtualExperiment]:
@@ -200,29 +263,55 @@ def experiments(seed: int = 0) -> Iterator[VirtualExperiment]:
 
 
 def _prepare(folder: Path) -> None:
-    """Make ``folder``, or clear what a previous demo wrote there; refuse anyone else's folder."""
-    if folder.exists() and not folder.is_dir():
-        raise ValidationError("out", f"{folder} exists and is not a folder")
+    """Make ``folder``, or clear what a previous demo wrote there; refuse anyone else's folder and,
+    before deleting anything, anything else in the way of the files the demo writes."""
+    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "exists and" if existing == folder else f"is under {existing}, which"
+        raise ValidationError("out", f"{folder} {where} is not a folder")
     marker = folder / MARKER
     if marker.is_file():
-        _remove_previous(folder, marker)
+        ours = _previous_files(folder, marker)
     elif folder.is_dir() and any(folder.iterdir()):
         raise ValidationError("out", f"{folder} is not empty and was not made by `anodelab demo` (no {MARKER} "
                               "file in it); give a new or empty folder")
+    else:
+        ours = set()
+    for planned in PLAN:
+        paper = folder / planned.paper
+        if paper.is_symlink() or (paper.exists() and not paper.is_dir()):
+            raise ValidationError("out", f"{paper} is in the way of the demo's folder of that name; move it away")
+        for path in paper.iterdir() if paper.is_dir() else ():
+            if path.name.startswith(planned.name + ".") and path not in ours:
+                raise ValidationError("out", f"{path} was not written by the demo, or was changed since: the demo "
+                                      "would replace it; move it away or give another folder")
+    for path in ours:
+        path.unlink()
+    for paper in {path.parent for path in ours}:
+        if not any(paper.iterdir()):
+            paper.rmdir()
     folder.mkdir(parents=True, exist_ok=True)
 
 
-def _remove_previous(folder: Path, marker: Path) -> None:
-    """Delete the files a previous demo listed in its marker (never anything outside ``folder``)."""
+def _previous_files(folder: Path, marker: Path) -> set[Path]:
+    """The files a previous demo wrote, as its marker lists them, that may be deleted: a regular file in
+    one of the demo's paper folders (no symlink on the way) whose SHA-256 is still the one recorded."""
     try:
+        if marker.stat().st_size > MAX_MARKER_BYTES:
+            raise ValueError(f"larger than {MAX_MARKER_BYTES >> 20} MiB")
         listed = json.loads(marker.read_text(encoding="utf-8"))["files"]
+        if not isinstance(listed, dict):
+            raise TypeError("'files' is not a table of checksums")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValidationError("out", f"{marker} is not a demo marker ({error}); remove it or give another "
                               "folder") from None
-    root = folder.resolve()
-    for relative in listed:
-        path = (folder / str(relative)).resolve()
-        if path.parent.parent == root and path.is_file():
-            path.unlink()
-            if not any(path.parent.iterdir()):
-                path.parent.rmdir()
+    papers = {planned.paper for planned in PLAN}
+    ours = set()
+    for relative, checksum in listed.items():
+        parts = PurePosixPath(str(relative)).parts
+        if len(parts) != 2 or parts[0] not in papers or parts[1] in (".", "..") or "\\" in parts[1]:
+            continue
+        paper, path = folder / parts[0], folder / parts[0] / parts[1]
+        if not paper.is_symlink() and _is_regular(path) and _sha256(path) == checksum:
+            ours.add(path)
+    return ours

@@ -1,0 +1,304 @@
+"""BioLogic quirks met in the wild, each as a small file written here with known values.
+
+Classes (issue 10): an .mpt header naming an unnamed column the rows do not hold; blank lines at
+the end of an .mpt; the ``<Ewe/V>`` name of EC-Lab 11.50's constant-current techniques; empty
+.mpr files; the technique byte of BCD; current derived from dq where a step begins; the cycle
+count of CVs; damaged .mpr row counts; a 100 kB field in a text column.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import anodelab
+from anodelab.cli import main
+from anodelab.core.errors import ReadError
+from anodelab.core.record import Record
+from anodelab.core.spectrum import SpectrumSeries
+from anodelab.io import biologic
+from anodelab.io.biologic import read_biologic_text, read_mpr, read_mpt
+
+CP_MPT = "cycler/biologic/cp.mpt"
+CV_FILES = [f"cycler/biologic/eclab_techniques/20220912_03_sp_Cu_Durapore_05_Cp_100mA_{n:02d}_CV_C01.mpr"
+            for n in range(4, 11)]
+
+
+def write_mpt(path: Path, title: str, header: str, rows: list[list[float]], newline: str = "\n") -> Path:
+    """An EC-Lab ASCII file: 4 comment lines (title on line 4) and the column line."""
+    lines = ["EC-Lab ASCII FILE", "Nb header lines : 5", "", title, header]
+    lines += ["\t".join(f"{value:.9E}" for value in row) for row in rows]
+    path.write_text(newline.join(lines) + newline, encoding="latin-1")
+    return path
+
+
+# -- .mpt header names a column the rows do not hold ---------------------------------------------
+
+
+def test_unnamed_header_column_before_ewe_minus_ece_in_a_record(tmp_path):
+    """Rows hold the named columns; the empty name is dropped and said so. The potentials check
+    themselves: Ewe-Ece/V read from the last field equals <Ewe>/V - <Ece>/V on every row."""
+    rng = np.random.default_rng(7)
+    time = np.arange(20.0)
+    ewe, ece, current = 3 + 0.01 * time, -0.2 + 0.001 * rng.random(20), np.full(20, -0.5)
+    rows = [list(r) for r in zip(time, ewe, current, ece, ewe - ece)]
+    path = write_mpt(tmp_path / "ece.mpt", "Chronopotentiometry",
+                     "time/s\t<Ewe>/V\tI/mA\t<Ece>/V\t\tEwe-Ece/V\t", rows)
+    record = read_mpt(path)
+    assert isinstance(record, Record) and len(record) == 20
+    np.testing.assert_allclose(record["voltage_V"], ewe, rtol=1e-9)
+    np.testing.assert_allclose(record["Ece_mean_V"], ece, rtol=1e-9)
+    np.testing.assert_allclose(record["Ewe_minus_Ece_V"], ewe - ece, rtol=1e-9)
+    np.testing.assert_allclose(record["current_mA"], current)
+    notes = record.provenance.notes
+    assert any("unnamed" in note and "'<Ece>/V'" in note for note in notes)
+    assert not any("differs from (Ewe-Ece/V)" in note for note in notes)
+    assert not any(name.startswith("column_") for name in record.column_names)
+
+
+def test_unnamed_header_column_in_a_peis_with_the_counter_electrode(tmp_path):
+    frequency = np.logspace(5, 0, 11)
+    z = 10 + 50 / (1 + 1j * frequency / 300)
+    ewe, ece = np.full(11, 3.1), np.full(11, -0.4)
+    rows = [list(r) for r in zip(frequency, z.real, -z.imag, np.arange(11.0), ewe, np.zeros(11), np.ones(11),
+                                 ece, np.full(11, 2.0), ewe - ece)]
+    header = "freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\ttime/s\t<Ewe>/V\t<I>/mA\tcycle number\t<Ece>/V\t|Zce|/Ohm\t\tEwe-Ece/V\t"
+    path = write_mpt(tmp_path / "peis.mpt", "Potentio Electrochemical Impedance Spectroscopy", header, rows)
+    series = anodelab.read(path)
+    assert isinstance(series, SpectrumSeries) and len(series) == 1
+    np.testing.assert_allclose(series[0].Z_ohm, z, rtol=1e-8)
+    assert series[0].context.voltage_V == pytest.approx(3.1) and series[0].context.cycle == 1
+    assert any("unnamed" in note for note in series.provenance.notes)
+
+
+def test_an_unnamed_column_that_holds_data_is_kept(tmp_path):
+    """Same header, rows as wide as the header: nothing is realigned or dropped."""
+    rows = [[t, 3.0, -1.0, 0.5, 7.0] for t in range(5)]
+    path = write_mpt(tmp_path / "wide.mpt", "Chronopotentiometry", "time/s\tEwe/V\tI/mA\t\tEce/V", rows)
+    record = read_mpt(path)
+    assert not any("unnamed" in note for note in record.provenance.notes)
+    np.testing.assert_array_equal(record["Ece_V"], 7.0)
+    assert np.all(record["column_4"] == 0.5)
+
+
+# -- blank lines at the end ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("blank", [1, 2, 5])
+def test_trailing_blank_lines_change_nothing(external, tmp_path, newline, blank):
+    source = external(CP_MPT)
+    content = source.read_bytes().replace(b"\n", newline) + newline * blank
+    path = tmp_path / "blank.mpt"
+    path.write_bytes(content)
+    original, padded = read_mpt(source), read_mpt(path)
+    assert padded.column_names == original.column_names and len(padded) == len(original) == 121
+    for name in original.column_names:
+        np.testing.assert_array_equal(padded[name], original[name], err_msg=name)
+    assert padded.provenance.notes == original.provenance.notes
+
+
+def test_a_blank_line_inside_the_data_is_still_refused(external, tmp_path):
+    lines = external(CP_MPT).read_bytes().split(b"\n")
+    lines.insert(len(lines) - 10, b"")
+    path = tmp_path / "gap.mpt"
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(ReadError, match="data row"):
+        read_mpt(path)
+
+
+# -- <Ewe/V> (EC-Lab 11.50 constant-current techniques) ---------------------------------------------
+
+
+def test_ewe_in_angle_brackets_with_the_unit_inside_is_the_potential_in_an_mpt(tmp_path):
+    """galvani maps '<Ewe/V>' to Ewe/V too; its MPTfile reads the same numbers."""
+    from galvani import BioLogic
+
+    time = np.arange(10.0)
+    ewe = 3.5 + 0.02 * time
+    rows = [list(r) for r in zip(time, np.full(10, 1.0), ewe, np.full(10, 1.0), np.ones(10))]
+    path = write_mpt(tmp_path / "cstc.mpt", "Constant Current", "time/s\tcontrol/mA\t<Ewe/V>\tI/mA\tcycle number",
+                     rows, newline="\r\n")
+    record = anodelab.read(path)
+    assert record.provenance.techniques == ("CstC",)
+    np.testing.assert_allclose(record["voltage_V"], ewe, rtol=1e-9)
+    assert any("'<Ewe/V>' read as '<Ewe>/V'" in note for note in record.provenance.notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs, _ = BioLogic.MPTfile(str(path), encoding="latin-1")
+    np.testing.assert_array_equal(record["voltage_V"], theirs["Ewe/V"])
+
+
+def test_ewe_and_current_in_angle_brackets_in_a_text_export(tmp_path):
+    path = tmp_path / "cstc.txt"
+    path.write_text("time/s;<Ewe/V>;<I/mA>\n0;3.50;1.0\n10;3.52;1.0\n20;3.54;1.0\n")
+    for record in (read_biologic_text(path), anodelab.read(path)):
+        assert record.provenance.format in (None, "biologic-csv")
+        np.testing.assert_allclose(record["voltage_V"], [3.50, 3.52, 3.54])
+        np.testing.assert_allclose(record["current_mA"], 1.0)
+
+
+# -- .mpr: synthetic files -----------------------------------------------------------------------
+
+
+def module(name: str, payload: bytes, version: int = 0) -> bytes:
+    return b"MODULE" + struct.pack("<10s25sII8s", name.encode().ljust(10), name.encode().ljust(25),
+                                   len(payload), version, b"01/01/24")
+
+
+def mpr_file(technique: int, ids: list[int], rows: bytes, n_points: int) -> bytes:
+    """Magic, a settings module starting with the technique byte, a version-2 data module."""
+    head = struct.pack("<IB", n_points, len(ids)) + struct.pack(f"<{len(ids)}H", *ids)
+    data = head.ljust(405, b"\x00") + rows
+    settings = bytes([technique]) + b"\x00" * 63
+    out = biologic._MPR_MAGIC + module("VMP Set", settings) + settings
+    return out + module("VMP data", data, version=2) + data
+
+
+def test_bcd_and_unknown_technique_bytes(tmp_path):
+    rows = np.zeros(3, dtype=[("t", "<f8"), ("e", "<f4"), ("i", "<f4")])
+    rows["t"], rows["e"], rows["i"] = [0, 1, 2], [3.0, 3.1, 3.2], [1.0, 1.0, 1.0]
+    path = tmp_path / "bcd.mpr"
+    path.write_bytes(mpr_file(0x88, [4, 6, 8], rows.tobytes(), 3))
+    record = read_mpr(path)
+    assert record.provenance.techniques == ("BCD",)
+    np.testing.assert_array_equal(record["voltage_V"], rows["e"])
+    path.write_bytes(mpr_file(0xEE, [4, 6, 8], rows.tobytes(), 3))
+    assert read_mpr(path).provenance.techniques == ("technique 0xee",)
+
+
+def test_bcd_title_in_an_mpt(tmp_path):
+    path = write_mpt(tmp_path / "bcd.mpt", "Battery Capacity Determination", "time/s\tEwe/V\tI/mA",
+                     [[0, 3.0, 1.0], [1, 3.1, 1.0]])
+    assert read_mpt(path).provenance.techniques == ("BCD",)
+
+
+@pytest.mark.parametrize("case", ["magic only", "settings only", "zero points", "zero points, bytes left"])
+def test_empty_mpr_is_refused_like_an_empty_mpt(tmp_path, case):
+    rows = np.zeros(2, dtype=[("t", "<f8"), ("e", "<f4")]).tobytes()
+    content = {
+        "magic only": biologic._MPR_MAGIC,
+        "settings only": mpr_file(0x04, [4, 6], b"", 0).split(b"MODULE")[0] + b"MODULE"
+        + mpr_file(0x04, [4, 6], b"", 0).split(b"MODULE")[1],
+        "zero points": mpr_file(0x04, [4, 6], b"", 0),
+        "zero points, bytes left": mpr_file(0x04, [4, 6], rows, 0),
+    }[case]
+    path = tmp_path / "empty.mpr"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match="no data rows") as info:
+        read_mpr(path)
+    assert str(path) in str(info.value)
+    empty_mpt = tmp_path / "empty.mpt"
+    empty_mpt.write_text("EC-Lab ASCII FILE\nNb header lines : 3\ntime/s\tEwe/V\n")
+    with pytest.raises(ReadError, match="no data rows"):
+        read_mpt(empty_mpt)
+
+
+@pytest.mark.parametrize("declared", [9, 11, 20])
+def test_declared_row_count_that_the_bytes_do_not_hold_is_refused(tmp_path, declared):
+    rows = np.zeros(10, dtype=[("t", "<f8"), ("e", "<f4")])
+    rows["t"] = np.arange(10)
+    path = tmp_path / "count.mpr"
+    path.write_bytes(mpr_file(0x04, [4, 6], rows.tobytes(), declared))
+    with pytest.raises(ReadError, match="data module"):
+        read_mpr(path)
+
+
+def test_module_longer_than_the_file_is_refused(tmp_path):
+    rows = np.zeros(10, dtype=[("t", "<f8"), ("e", "<f4")]).tobytes()
+    path = tmp_path / "cut.mpr"
+    path.write_bytes(mpr_file(0x04, [4, 6], rows, 10)[:-12])  # the last row cut off
+    with pytest.raises(ReadError, match="truncated"):
+        read_mpr(path)
+
+
+# -- current from dq ------------------------------------------------------------------------------
+
+
+def test_current_from_dq_is_marked_derived_and_right_on_the_first_row_of_each_step(tmp_path):
+    """Rest, then -1 mA, then +2 mA, sampled every 2 s; each step begins 0.5 s before its first row,
+    so that row's dq covers 0.5 s (dq/dt across the boundary would be a quarter of the current)."""
+    sequence = np.repeat([0, 1, 2], 5).astype("<u2")
+    current = np.repeat([0.0, -1.0, 2.0], 5)
+    time = np.arange(15) * 2.0
+    dt = np.r_[0.0, np.diff(time)]
+    covered = np.where(np.r_[True, np.diff(sequence) != 0], 0.5, dt)
+    covered[0] = 0.0
+    dq = current * covered / 3600.0
+    rows = np.zeros(15, dtype=[("ns", "<u2"), ("t", "<f8"), ("e", "<f4"), ("dq", "<f8")])
+    rows["ns"], rows["t"], rows["e"], rows["dq"] = sequence, time, 3.0 + 0.001 * np.arange(15), dq
+    path = tmp_path / "dq.mpr"
+    path.write_bytes(mpr_file(0x04, [131, 4, 6, 7], rows.tobytes(), 15))
+    record = read_mpr(path)
+    np.testing.assert_allclose(record["current_mA"], current, rtol=1e-12, atol=1e-15)
+    note = next(note for note in record.provenance.notes if note.startswith("current_mA is derived"))
+    assert "dq/dt" in note and "(3 rows)" in note  # the first row of each of the 3 steps
+
+
+def test_current_from_dq_without_sequence_numbers_uses_the_sign_of_dq(tmp_path):
+    time = np.arange(8) * 10.0
+    current = np.r_[np.full(4, 0.5), np.full(4, -0.5)]
+    dq = current * np.r_[0, 10, 10, 10, 4, 10, 10, 10] / 3600.0
+    path = tmp_path / "dq.mpt"
+    path.write_text("EC-Lab ASCII FILE\nNb header lines : 4\n\ntime/s\tEwe/V\tdq/mA.h\n" + "".join(
+        f"{t}\t{3 + 0.01 * k}\t{q:.15e}\n" for k, (t, q) in enumerate(zip(time, dq))))
+    record = read_mpt(path)
+    np.testing.assert_allclose(record["current_mA"], current, rtol=1e-12)
+
+
+# -- CV cycle count ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", CV_FILES)
+def test_cv_summary_counts_the_instruments_cycles(external, capsys, relative):
+    """Ground truth: galvani's 'cycle number' column of the same file."""
+    from galvani import BioLogic
+
+    path = external(relative)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cycle_number = BioLogic.MPRfile(str(path)).data["cycle number"]
+    assert main(["read", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cycles"] == np.unique(cycle_number).size
+
+
+def test_fifteen_cycle_cv_mpt_summary(tmp_path, capsys):
+    """15 triangular sweeps, one sequence (Ns 0) throughout: 15 cycles, not 1."""
+    n = 40
+    sweep = np.r_[np.linspace(0, 1, n, endpoint=False), np.linspace(1, 0, n, endpoint=False)]
+    potential = np.tile(sweep, 15)
+    current = np.tile(np.r_[np.full(n, 0.1), np.full(n, -0.1)], 15) + 0.5 * potential
+    cycle = np.repeat(np.arange(1, 16), 2 * n)
+    rows = [list(r) for r in zip(np.zeros(potential.size), np.arange(potential.size) * 0.1, potential,
+                                 current, cycle)]
+    path = write_mpt(tmp_path / "cv.mpt", "Cyclic Voltammetry", "Ns\ttime/s\tEwe/V\t<I>/mA\tcycle number", rows)
+    assert main(["read", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cycles"] == 15
+    assert main(["read", str(path)]) == 0
+    assert ", 15 cycles," in capsys.readouterr().out
+
+
+# -- a long field in a text column ---------------------------------------------------------------
+
+
+def test_a_100_kB_field_in_a_date_time_column_is_refused_without_a_huge_allocation(tmp_path):
+    """BT-Lab exports may give time/s as date-times, parsed as text; one 100 kB field must not be
+    copied into a fixed-width array as wide as that field for every row (2,000 x 400 kB here)."""
+    lines = ["time/s;Ecell/V;I/mA"] + [f"05/05/2021 15:36:{k % 60:02d}.000;3.7;1.0" for k in range(2000)]
+    lines[1000] = "x" * 100_000 + ";3.7;1.0"
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ReadError, match="time/s"):
+            read_biologic_text(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20
