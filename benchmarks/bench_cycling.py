@@ -3,9 +3,10 @@
     python benchmarks/bench_cycling.py [--rows 10000000] [--cycles 200] [--repeat 3]
 
 anodelab runs in this process. navani pins an old numpy, so it runs in its own venv
-(``NAVANI_PYTHON``, default /work/venv-navani/bin/python); cellpy runs here when importable
+(``NAVANI_PYTHON``, default benchmarks/.venv-navani/bin/python, made by
+``bash benchmarks/make_venvs.sh navani``); cellpy runs here when importable
 (``pip install 'anodelab[bench-cycling]'``), else from ``CELLPY_PYTHON`` (default
-/work/venv-cellpy/bin/python). Each tool gets the same arrays (written to a temporary .npz) in its
+benchmarks/.venv-cellpy/bin/python, ``make_venvs.sh cellpy``). Each tool gets the same arrays (written to a temporary .npz) in its
 own column layout, and only its summary call is timed (best of ``--repeat``). The "one pass"
 reference is the time to reduce every column the summary reads once (np.add.reduce).
 """
@@ -22,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-NAVANI = os.environ.get("NAVANI_PYTHON", "/work/venv-navani/bin/python")
-CELLPY = os.environ.get("CELLPY_PYTHON", "/work/venv-cellpy/bin/python")
+HERE = Path(__file__).resolve().parent
+NAVANI = os.environ.get("NAVANI_PYTHON", str(HERE / ".venv-navani" / "bin" / "python"))
+CELLPY = os.environ.get("CELLPY_PYTHON", str(HERE / ".venv-cellpy" / "bin" / "python"))
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
 
 

@@ -1,7 +1,8 @@
 """DRT timings (CPU time, one thread) and a same-settings comparison with pyDRTtools.
 
 Run: ``python benchmarks/bench_drt.py`` (``--json`` also prints the comparison rows). The anchors run, if
-``/work/venv-drt/bin/python`` (or $DRT_ANCHOR_PYTHON) has them, in a subprocess with the same thread
+``benchmarks/.venv-anchors/bin/python`` (made by ``bash benchmarks/make_venvs.sh``; $DRT_ANCHOR_PYTHON
+overrides it) has them, in a subprocess with the same thread
 limits (OMP/OPENBLAS/MKL = 1); otherwise only our numbers are printed. pyDRTtools 0.2's package
 ``__init__`` imports its Qt GUI and click CLI and its ``parameter_selection`` imports scikit-learn (absent
 from that venv; only its k-fold CV uses it), so the subprocess loads ``pyDRTtools.runs`` without the
@@ -75,6 +76,8 @@ import os
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
+import functools
+import itertools
 import json
 import subprocess
 import sys
@@ -90,7 +93,11 @@ from anodelab.models.circuits import ZARC, R, Series
 from anodelab.sim.virtual import eis_spectrum
 
 TWO_ZARC = Series(R(10.0), ZARC(30.0, 1e-5, 0.85), ZARC(60.0, 1e-2, 0.8))
-ANCHOR = os.environ.get("DRT_ANCHOR_PYTHON", "/work/venv-drt/bin/python")
+BENCHMARKS = Path(__file__).resolve().parent
+#: the anchors' interpreter: $DRT_ANCHOR_PYTHON, else the venv ``bash benchmarks/make_venvs.sh`` makes
+ANCHOR = os.environ.get("DRT_ANCHOR_PYTHON") or str(BENCHMARKS / ".venv-anchors" / "bin" / "python")
+#: real spectra compared when present: ../shared beside the checkout
+EXTERNAL_EIS = BENCHMARKS.parents[1] / "shared" / "data" / "external" / "eis"
 
 
 def cpu(function, repeat=1):
@@ -210,7 +217,7 @@ def curve_peaks(tau, gamma, measured):
     top = gamma[(tau >= measured[0]) & (tau <= measured[1])].max()
     index, _ = find_peaks(np.concatenate([[0.0], gamma, [0.0]]), prominence=0.02 * top)
     index = index - 1
-    edges = [0] + [a + int(np.argmin(gamma[a:b + 1])) for a, b in zip(index[:-1], index[1:])] + [gamma.size - 1]
+    edges = [0] + [a + int(np.argmin(gamma[a:b + 1])) for a, b in itertools.pairwise(index)] + [gamma.size - 1]
     return [(float(tau[i]), float(np.trapezoid(gamma[lo:hi + 1], y[lo:hi + 1])))
             for i, lo, hi in zip(index, edges[:-1], edges[1:])]
 
@@ -219,10 +226,9 @@ def comparison_spectra():
     import anodelab
 
     spectra = [("virtual 2-ZARC, 1 % noise", eis_spectrum(TWO_ZARC, noise_pct=1.0, points_per_decade=10, seed=0).data[0])]
-    folder = Path("/work/shared/data/external/eis")
     for name in ("pydrttools_LIB_data.txt", "impedancepy_exampleData.csv"):
-        if (folder / name).exists():
-            spectra.append((name, anodelab.read(folder / name)[0]))
+        if (EXTERNAL_EIS / name).exists():
+            spectra.append((name, anodelab.read(EXTERNAL_EIS / name)[0]))
     return spectra
 
 
@@ -258,8 +264,8 @@ def compare_pydrttools(lambda_fixed=1e-3, coeff=0.5, repeat=3) -> list[dict[str,
             cold = []
             for _ in range(repeat):
                 clear()
-                cold.append(cpu(lambda c=criterion: drt(spectrum, criterion=c, **options)))
-            times[criterion] = (float(np.median(cold)), cpu(lambda c=criterion: drt(spectrum, criterion=c, **options), repeat=10))
+                cold.append(cpu(functools.partial(drt, spectrum, criterion=criterion, **options)))
+            times[criterion] = (float(np.median(cold)), cpu(functools.partial(drt, spectrum, criterion=criterion, **options), repeat=10))
         auto = {c: drt(spectrum, criterion=c, **options) for c in ("gcv", "mgcv")}
         default = drt(spectrum)  # our defaults: series C fitted, 10 RBF per decade
         fixed = drt(spectrum, lambda_=lambda_fixed, **options)
@@ -347,7 +353,9 @@ def main() -> int:
     spectrum = eis_spectrum(TWO_ZARC, noise_pct=1.0, points_per_decade=10, seed=0).data[0]
     reference = anchors(spectrum)
     if reference is None:
-        print(f"anchors: {ANCHOR} not found; our numbers alone")
+        how = ("$DRT_ANCHOR_PYTHON names no file" if os.environ.get("DRT_ANCHOR_PYTHON")
+               else "make it with `bash benchmarks/make_venvs.sh`, or set $DRT_ANCHOR_PYTHON to a Python with pyimpspec and pyDRTtools")
+        print(f"anchors: {ANCHOR} not found ({how}); our numbers alone")
         return 0
     print("pyimpspec:", json.dumps(reference))
     value = reference.get("pyimpspec_tr_rbf_auto_s")

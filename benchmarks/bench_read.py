@@ -1,22 +1,28 @@
 """Reader speed and memory, side by side with the established readers, printing ratios.
 
-    pip install ".[bench]" && python benchmarks/bench_read.py [--repeat 3] [--rows 5000000]
+    pip install ".[bench]" && python benchmarks/bench_read.py [--repeat 5] [--rows 5000000] [--only mpr,ndax]
 
-CPU time (``time.process_time``, all threads, best of ``--repeat``) is used because the machines are
-shared; wall time (best of ``--repeat``) is printed beside it, since ``anodelab.read`` hashes the file
-(SHA-256, for the provenance) in a thread while it parses: that costs CPU but, on a free core, no
-wall time. Every competitor runs in the same process on the same bytes. Peak memory is measured in a fresh
-subprocess per reader as the growth of the peak resident set over the state after imports, and is
-compared with the size of the columns anodelab returns. Goals (issue 2): binary formats at least as
-fast as the fastest established reader (ratio >= 1); text exports >= 0.5x ``polars.read_csv``; peak
-memory <= 2x the columns.
+CPU time (``time.process_time``: all threads, kernel time included) is used because the machines
+are shared: the best of ``--repeat`` runs, the readers taking turns within each round (in a shuffled order,
+so that each sees the same machine load and allocator state); wall time (best of the same runs) is printed
+beside it. ``anodelab.read`` is the whole read: sniffing, parse, conversion to the canonical columns
+and the SHA-256 of the file for the provenance (hashed from the bytes the reader parsed when it
+reads the file whole, as the .mpr reader does; else from the file, after the parse or, for files
+of 64 MiB and more, in a thread while it runs). Every competitor runs in the same process on the
+same bytes and returns what it returns by default (printed above the table). Peak memory is measured
+in a fresh subprocess per reader as the growth of the peak resident set over the state after
+imports, and is compared with the size of the columns anodelab returns. Goals (issues 2, 10): binary
+formats at least as fast as the fastest established reader (ratio >= 1); text exports >= 0.5x
+``polars.read_csv``; peak memory <= 2x the columns.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
+import random
 import resource
 import subprocess
 import sys
@@ -31,18 +37,20 @@ import numpy as np
 EXTERNAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "external" / "cycler"
 
 
-def cpu_seconds(function: Callable[[], object], repeat: int) -> float:
-    return seconds(function, repeat)[0]
-
-
-def seconds(function: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(CPU s, wall s), each the best of ``repeat`` runs."""
-    cpu = wall = float("inf")
+def interleaved(functions: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, float]]:
+    """(CPU s, wall s) of each function, each the best of ``repeat`` rounds in which all take turns
+    (in a new seeded random order each round, so that none always runs after the same one: a reader
+    that follows one which freed much memory pays page faults for the memory it takes back)."""
+    best = {name: (float("inf"), float("inf")) for name in functions}
+    names, shuffle = list(functions), random.Random(0).shuffle
     for _ in range(repeat):
-        start, start_wall = time.process_time(), time.perf_counter()
-        function()
-        cpu, wall = min(cpu, time.process_time() - start), min(wall, time.perf_counter() - start_wall)
-    return cpu, wall
+        shuffle(names)
+        for name in names:
+            start, start_wall = time.process_time(), time.perf_counter()
+            functions[name]()
+            cpu, wall = time.process_time() - start, time.perf_counter() - start_wall
+            best[name] = (min(best[name][0], cpu), min(best[name][1], wall))
+    return best
 
 
 def make_text_export(path: Path, rows: int) -> None:
@@ -58,6 +66,22 @@ def make_text_export(path: Path, rows: int) -> None:
         np.savetxt(handle, table, fmt=["%.1f", "%.6f", "%.4f", "%.6f"], delimiter=",")
 
 
+#: what each reader returns (the work it does), printed with the results
+RETURNS = {
+    "anodelab.read": "a Record: canonical float64 columns (time_s, voltage_V, current_mA, capacity_mAh), step, "
+                     "cycle and state numbered, the instrument's other columns kept, the file's SHA-256 in the "
+                     "provenance",
+    "galvani": "BioLogic.MPRfile: a numpy record array over a copy of the data module (instrument columns as "
+               "stored; no units, steps, cycles or checksum)",
+    "galvani+DataFrame": "the same, wrapped in a pandas DataFrame",
+    "fastnda": "fastnda.read defaults: a polars DataFrame, cycles numbered by its 'chg' rule, step types as a "
+               "categorical (anodelab asks it for raw cycles and integer step types, and numbers its own)",
+    "NewareNDA": "NewareNDA.read: a pandas DataFrame",
+    "polars.read_csv": "a polars DataFrame of the columns as typed in the file",
+    "pandas.read_csv": "a pandas DataFrame of the columns as typed in the file",
+}
+
+
 def competitors(path: Path) -> dict[str, Callable[[], object]]:
     """The established readers for this file's format (only those installed)."""
     suffix = path.suffix.lower()
@@ -66,20 +90,20 @@ def competitors(path: Path) -> dict[str, Callable[[], object]]:
         import pandas as pd
         from galvani import BioLogic
 
-        out["galvani"] = lambda: BioLogic.MPRfile(str(path))
+        out["galvani"] = functools.partial(BioLogic.MPRfile, str(path))
         out["galvani+DataFrame"] = lambda: pd.DataFrame(BioLogic.MPRfile(str(path)).data)
     elif suffix in (".nda", ".ndax"):
         import fastnda
         import NewareNDA
 
-        out["fastnda"] = lambda: fastnda.read(str(path))
-        out["NewareNDA"] = lambda: NewareNDA.read(str(path))
+        out["fastnda"] = functools.partial(fastnda.read, str(path))
+        out["NewareNDA"] = functools.partial(NewareNDA.read, str(path))
     elif suffix == ".csv":
         import pandas as pd
         import polars as pl
 
-        out["polars.read_csv"] = lambda: pl.read_csv(path)
-        out["pandas.read_csv"] = lambda: pd.read_csv(path)
+        out["polars.read_csv"] = functools.partial(pl.read_csv, path)
+        out["pandas.read_csv"] = functools.partial(pd.read_csv, path)
     return out
 
 
@@ -110,8 +134,9 @@ def peak_memory(path: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the generated text export")
+    parser.add_argument("--only", default="", help="comma-separated suffixes or name parts of the files to run")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # the competitors' warnings about the files are not the subject here
     logging.disable(logging.WARNING)
@@ -128,28 +153,32 @@ def main() -> None:
         EXTERNAL / "neware" / "20260302_IFE_BTS85_2_9_8_1.ndax",
         EXTERNAL / "neware" / "BTS85-36-6-5-110-20240424.ndax",
     ]
+    only = [part for part in args.only.split(",") if part]
     with tempfile.TemporaryDirectory() as folder:
-        export = Path(folder) / f"export_{args.rows}.csv"
-        make_text_export(export, args.rows)
-        files.append(export)
-        print("CPU s, best of", args.repeat, "| read = anodelab.read (sniff + parse + sha256 + cell), CPU / wall; parse = "
-              "the format's reader alone | ratio = competitor / anodelab (>= 1: anodelab is faster): CPU to read, "
-              "wall to read, CPU to parse")
+        files.append(Path(folder) / f"export_{args.rows}.csv")
+        files = [path for path in files if not only or any(part in path.name for part in only)]
+        if files and files[-1].parent == Path(folder):
+            make_text_export(files[-1], args.rows)
+        print("What each returns:")
+        for name, what in RETURNS.items():
+            print(f"  {name}: {what}")
+        print(f"CPU s, best of {args.repeat} interleaved rounds | read = anodelab.read, CPU / wall; parse = the "
+              "format's reader alone (its own checksum, if it hashes the bytes it read, included); sha256 = "
+              "hashing the file from disk | ratio = competitor / anodelab.read (>= 1: anodelab is faster): CPU, wall")
         print(f"{'file':<40} {'rows':>8} {'read':>13} {'parse':>7} {'sha256':>7}  competitors: CPU s (ratios)"
               f"  | peak RSS growth / columns MiB")
         for path in files:
             reader = next(candidates(path, path.read_bytes()[:65536])).load()
-            ours, ours_wall = seconds(lambda: anodelab.read(path), args.repeat)
-            parse = cpu_seconds(lambda: reader(path), args.repeat)
-            checksum = cpu_seconds(lambda: sha256_of(path), args.repeat)
+            functions = {"read": functools.partial(anodelab.read, path), "parse": functools.partial(reader, path),
+                         "sha256": functools.partial(sha256_of, path), **competitors(path)}
+            times = interleaved(functions, args.repeat)
+            (ours, ours_wall), parse, checksum = times.pop("read"), times.pop("parse")[0], times.pop("sha256")[0]
             rows = len(anodelab.read(path))
-            others = []
-            for name, function in competitors(path).items():
-                theirs, theirs_wall = seconds(function, args.repeat)
-                others.append(f"{name} {theirs:.3f} ({theirs / ours:.2f}x, {theirs_wall / ours_wall:.2f}x, {theirs / parse:.2f}x)")
+            others = [f"{name} {cpu:.4f} ({cpu / ours:.2f}x, {wall / ours_wall:.2f}x)"
+                      for name, (cpu, wall) in times.items()]
             growth, size = peak_memory(path)
-            print(f"{path.name[:40]:<40} {rows:>8} {ours:>6.3f}/{ours_wall:.3f} {parse:>7.3f} {checksum:>7.3f}  {'; '.join(others)}"
-                  f"  | {growth:.0f} / {size:.0f} = {growth / size if size else float('nan'):.2f}x")
+            print(f"{path.name[:40]:<40} {rows:>8} {ours:>6.4f}/{ours_wall:.4f} {parse:>7.4f} {checksum:>7.4f}  "
+                  f"{'; '.join(others)}  | {growth:.0f} / {size:.0f} = {growth / size if size else float('nan'):.2f}x")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

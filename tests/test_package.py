@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import anodelab
+import anodelab.core
+from anodelab.core.cycles import CycleTable
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "scipy", "polars", "pyarrow", "matplotlib", "fastnda", "galvani", "access_parser",
@@ -24,11 +26,15 @@ def test_import_loads_no_heavy_stack():
 def test_import_contracts_hold():
     lint_imports = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run([str(lint_imports), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
 
 
 def test_public_names():
     assert anodelab.__version__
-    assert {"read", "list_formats", "Record", "SpectrumSeries", "CellInfo", "AnodelabError"} <= set(anodelab.__all__)
+    names = {"read", "list_formats", "Record", "SpectrumSeries", "CycleTable", "CellInfo", "AnodelabError"}
+    assert names <= set(anodelab.__all__)
+    assert all(hasattr(anodelab, name) for name in anodelab.__all__)
+    assert anodelab.CycleTable is anodelab.core.CycleTable is CycleTable
+    assert all(hasattr(anodelab.core, name) for name in anodelab.core.__all__)

@@ -86,6 +86,20 @@ def test_summary_counts_active_cycles_only():
     assert summary["current_mA_min"] == -1.0 and summary["current_mA_max"] == 1.0
 
 
+def test_summary_of_a_cv_counts_the_instruments_sweep_cycles():
+    """Four triangular sweeps (instrument cycles 1..4): the charge/discharge pairing of ``cycle`` does
+    not count them, the instrument's cycle column does; a non-CV record keeps the paired count."""
+    sweep = np.r_[np.linspace(0.0, 1.0, 20, endpoint=False), np.linspace(1.0, 0.0, 20, endpoint=False)]
+    columns = {"time_s": np.arange(160) * 0.1, "voltage_V": np.tile(sweep, 4),
+               "current_mA": np.tile(np.r_[np.full(20, 0.1), np.full(20, -0.1)], 4),
+               "step": np.zeros(160), "cycle": np.repeat([1, 2, 3, 4], 40)}
+    cv = Record.from_columns(columns, provenance=Provenance(techniques=("CV",)))
+    assert int((cv.cycles > 0).sum()) != 4  # one step throughout: the paired count is not the sweep count
+    assert cv.summary()["cycles"] == 4
+    cycling = Record.from_columns(columns, provenance=Provenance(techniques=("CV", "GCPL")))
+    assert cycling.summary()["cycles"] == int((cycling.cycles > 0).sum())
+
+
 @pytest.mark.parametrize("size", [0, 1000, (4 << 20) + 12345])  # empty, one small block, two 4 MiB blocks
 def test_sha256_of_matches_hashlib_on_the_whole_file(tmp_path, size):
     path = tmp_path / "data.bin"

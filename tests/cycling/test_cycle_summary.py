@@ -197,3 +197,29 @@ def test_no_capacity_or_direction_is_not_applicable():
     record = anodelab.Record.from_columns({"voltage_V": [3.0, 3.1, 3.2]})
     with pytest.raises(NotApplicableError):
         cycle_summary(record)
+
+
+def _not_cycling(kind):
+    from anodelab.core.cycles import CycleTable
+    from anodelab.core.record import Provenance
+    from anodelab.core.spectrum import Spectrum, SpectrumSeries
+
+    provenance = Provenance(path="data/held.csv")
+    if kind == "cycle table":
+        return CycleTable.from_columns({"cycle": [1, 2], "charge_capacity_mAh": [1.0, 0.9]}, provenance=provenance)
+    frequency = np.logspace(5, -1, 20)
+    spectrum = Spectrum.from_arrays(frequency, 10 + 50 / (1 + 2j * np.pi * frequency * 1e-3))
+    return spectrum if kind == "spectrum" else SpectrumSeries.of([spectrum], provenance=provenance)
+
+
+@pytest.mark.parametrize("kind, held", [("spectra", "impedance spectra"), ("spectrum", "impedance spectra"),
+                                        ("cycle table", "a per-cycle summary table (CycleTable)")])
+@pytest.mark.parametrize("name", ["cycle_summary", "voltage_profiles", "dqdv", "rate_table"])
+def test_impedance_data_or_a_cycle_table_is_not_applicable_and_says_what_it_holds(kind, held, name):
+    import anodelab.cycling
+
+    with pytest.raises(NotApplicableError) as info:
+        getattr(anodelab.cycling, name)(_not_cycling(kind))
+    message = str(info.value)
+    assert f"{name} needs a cycling Record" in message and f"this holds {held}" in message
+    assert message.startswith("data/held.csv: ") == (kind != "spectrum")  # the source, where the data has one

@@ -298,26 +298,37 @@ def test_kernels_and_penalty_against_adaptive_quadrature():
 
     from anodelab.drt.kernels import basis_for, centres_for
 
+    def rbf(y, eps, centre):
+        return np.exp(-((eps * (y - centre)) ** 2))
+
+    def kernel_re(y, w, eps, centre):
+        return rbf(y, eps, centre) / (1 + (w * np.exp(y)) ** 2)
+
+    def kernel_im(y, w, eps, centre):
+        return rbf(y, eps, centre) * w * np.exp(y) / (1 + (w * np.exp(y)) ** 2)
+
+    def derivative(y, eps, centre, order):
+        u = eps * (y - centre)
+        g = np.exp(-(u**2))
+        return -2 * eps * u * g if order == 1 else (4 * u**2 - 2) * eps**2 * g
+
+    def penalty(y, eps, centre_i, centre_k, order):
+        return derivative(y, eps, centre_i, order) * derivative(y, eps, centre_k, order)
+
     frequency = np.logspace(6, -1, 29)
     for order in (1, 2):
         basis = basis_for(frequency, centres_for(frequency, 10, 0.5), 0.5, order)
         eps, c = basis.epsilon, basis.centres_ln_tau
         for n, m in ((0, 0), (14, 40), (28, c.size - 1), (10, 20)):
             w = basis.omega_rad_s[n]
-            phi = lambda y, m=m: np.exp(-((eps * (y - c[m])) ** 2))  # noqa: E731
             limits = (c[m] - 12 / eps, c[m] + 12 / eps)
-            re = quad(lambda y: phi(y) / (1 + (w * np.exp(y)) ** 2), *limits, epsabs=1e-14, limit=200)[0]
-            im = -quad(lambda y: phi(y) * w * np.exp(y) / (1 + (w * np.exp(y)) ** 2), *limits, epsabs=1e-14, limit=200)[0]
+            re = quad(kernel_re, *limits, args=(w, eps, c[m]), epsabs=1e-14, limit=200)[0]
+            im = -quad(kernel_im, *limits, args=(w, eps, c[m]), epsabs=1e-14, limit=200)[0]
             assert basis.A_re[n, m] == pytest.approx(re, rel=1e-9, abs=1e-13)
             assert basis.A_im[n, m] == pytest.approx(im, rel=1e-9, abs=1e-13)
         gram = basis.penalty_root.T @ basis.penalty_root
         for m, k in ((5, 5), (5, 6), (5, 8)):
-            def derivative(y, i):
-                u = eps * (y - c[i])
-                g = np.exp(-(u**2))
-                return -2 * eps * u * g if order == 1 else (4 * u**2 - 2) * eps**2 * g
-
-            reference = quad(lambda y: derivative(y, m) * derivative(y, k), c[m] - 12 / eps, c[m] + 12 / eps,
+            reference = quad(penalty, c[m] - 12 / eps, c[m] + 12 / eps, args=(eps, c[m], c[k], order),
                              epsabs=1e-12, limit=200)[0]
             assert gram[m, k] == pytest.approx(reference, rel=1e-8, abs=1e-9 * abs(gram[m, m]))
 

@@ -335,8 +335,55 @@ def text_blank_lines(src: Source, rng: np.random.Generator) -> Mutant | None:
                   table.render(lines), Expect(same="lenient"))
 
 
-def _rows_changed(table: TextTable, src: Source) -> bool:
-    return table.has_point_index() or table.declares_count()
+def _rows_changed(table: TextTable, rows: np.ndarray) -> bool:
+    """Whether a reader can see that the data rows became ``rows`` (positions of original rows, in order):
+    the header declares the count, or a point index shows it (see :func:`index_blind`)."""
+    if table.declares_count():
+        return True
+    if not table.has_point_index():
+        return False
+    index = _index_values(table)
+    return index is None or not index_blind(index, index[rows])
+
+
+def _index_values(table: TextTable) -> np.ndarray | None:
+    """The point index column: one of consecutive integers, else the one the header names (Rec#, DataPoint ...)."""
+    found = table.index_columns()
+    if found:
+        return table.values[:, found[0]]
+    for line in reversed(table.lines[:table.first]):  # the header: the last line above the rows naming one
+        for j, name in enumerate(table.split(line)[:table.values.shape[1]]):
+            if _INDEX_NAME.fullmatch(name.strip().strip('"')):
+                return table.values[:, j]
+    return None
+
+
+def index_blind(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether a point index cannot show that its rows ``before`` became ``after`` (rows removed or repeated).
+
+    A reader sees, in an index that never decreases: a step back, a value on several rows that was on one
+    before (a row repeated), or a skip between two rows that each continue a run of consecutive values
+    (rows lost from a stretch the file keeps whole). Anything else it cannot tell from what the instrument
+    or an export writes: rows removed or repeated inside a block sharing one value (Maccor's FRA rows share
+    a Rec#), or removed next to a skip that was there (a reduced export keeps isolated records).
+    """
+    if not (np.isfinite(before).all() and np.isfinite(after).all()) or (np.diff(before) < 0).any():
+        return False
+    if (np.diff(after) < 0).any():
+        return False
+
+    def repeated(index: np.ndarray) -> set[float]:
+        return set(index[1:][np.diff(index) == 0].tolist())
+
+    def skips(index: np.ndarray, inside: bool) -> set[tuple[float, float]]:
+        steps = np.diff(index)
+        where = steps > 1
+        if inside:
+            consecutive = steps <= 1
+            where &= np.r_[False, consecutive[:-1]] & np.r_[consecutive[1:], False]
+        return {(float(index[i]), float(index[i + 1])) for i in np.flatnonzero(where)}
+
+    return repeated(after) <= repeated(before) and skips(after, inside=True) <= skips(before, inside=False)
 
 
 def text_rows_removed(src: Source, rng: np.random.Generator) -> Mutant | None:
@@ -346,8 +393,9 @@ def text_rows_removed(src: Source, rng: np.random.Generator) -> Mutant | None:
     k = int(rng.integers(1, max(2, table.n_rows // 20)))
     row = _row_in_middle(table, rng)
     lines = table.lines[:row] + table.lines[row + k:]
+    kept = np.r_[0:row - table.first, row + k - table.first:table.n_rows]
     return Mutant("rows-removed", f"{k} rows removed from line {row + 1}", table.render(lines),
-                  Expect(rows_delta=-k, detectable=_rows_changed(table, src)))
+                  Expect(rows_delta=-k, detectable=_rows_changed(table, kept)))
 
 
 def text_rows_duplicated(src: Source, rng: np.random.Generator) -> Mutant | None:
@@ -357,8 +405,9 @@ def text_rows_duplicated(src: Source, rng: np.random.Generator) -> Mutant | None
     k = int(rng.integers(1, 4))
     row = _row_in_middle(table, rng)
     lines = table.lines[:row + k] + table.lines[row:]
+    kept = np.r_[0:row + k - table.first, row - table.first:table.n_rows]
     return Mutant("rows-duplicated", f"{k} rows from line {row + 1} repeated", table.render(lines),
-                  Expect(rows_delta=k, detectable=_rows_changed(table, src)))
+                  Expect(rows_delta=k, detectable=_rows_changed(table, kept)))
 
 
 def text_rows_reversed(src: Source, rng: np.random.Generator) -> Mutant | None:
@@ -877,7 +926,7 @@ def res_blank_page(src: Source, rng: np.random.Generator) -> Mutant | None:
     else:
         damaged[page * _JET_PAGE + 12:page * _JET_PAGE + 14] = b"\x00\x00"
         what = "row count set to 0"
-    return Mutant("res-page-blanked", f"data page {page} (of {len(pages)}) {what}", bytes(damaged))
+    return Mutant("res-page-blanked", f"data page {page} (one of {len(pages)} data pages) {what}", bytes(damaged))
 
 
 def res_swap_pages(src: Source, rng: np.random.Generator) -> Mutant | None:

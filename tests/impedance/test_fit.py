@@ -174,3 +174,42 @@ def test_multistart_that_stops_early_still_reaches_the_minimum_found_from_the_tr
     searched = fit_circuit(experiment.data[0], circuit, n_starts=8)
     assert searched.n_starts < 8  # stopped early
     assert searched.chi2 <= from_truth.chi2 * (1 + 1e-9)
+
+
+@pytest.mark.parametrize(("weighting", "constrained"), [("modulus", False), ("unit", False), ("boukamp", True)])
+def test_fit_is_the_same_at_every_impedance_scale_the_analyses_accept(weighting, constrained):
+    from anodelab.core.spectrum import IMPEDANCE_RANGE_OHM, Spectrum
+    from anodelab.impedance.circuit_strings import parse_circuit
+
+    circuit = "L0-R0-p(R1,CPE1)-p(R2,C2)-W3"  # every unit: H, ohm, S s^n, 1, F, ohm s^-1/2
+    truth = {"L0": 1e-6, "R0": 2.0, "R1": 30.0, "CPE1_Q": 1e-5, "CPE1_n": 0.85, "R2": 40.0, "C2": 1e-3, "W3": 4.0}
+    ohm_power = {"L0": 1, "R0": 1, "R1": 1, "CPE1_Q": -1, "CPE1_n": 0, "R2": 1, "C2": -1, "W3": 1}
+    model = parse_circuit(circuit)
+    frequency = np.logspace(5, -2, 50)
+    rng = np.random.default_rng(0)
+    noise = 1 + 0.005 * (rng.standard_normal(50) + 1j * rng.standard_normal(50))
+    Z = model.impedance([truth[name] for name in model.names], frequency) * noise
+    low, high = IMPEDANCE_RANGE_OHM
+    scales = (1e-9, 1.0, 1e6, 1e13)
+    # the smallest and largest scale put the spectrum within a decade of either end of the accepted range
+    assert low <= 1e-9 * np.abs(Z).min() < 10 * low and high / 10 < 1e13 * np.abs(Z).max() <= high
+
+    def fit(scale):
+        # constrained: C2 held at 1.1x its truth and R0 bounded below its truth, both given in the scaled units
+        options = {"fixed": {"C2": 1.1e-3 / scale}, "bounds": {"R0": (0.1 * scale, 1.8 * scale)}} if constrained else {}
+        return fit_circuit(Spectrum.from_arrays(frequency, Z * scale), circuit, weighting=weighting, **options)
+
+    fits = [fit(scale) for scale in scales]
+    if constrained:
+        assert fits[1].values["R0"] <= 1.8 and fits[1].values["C2"] == 1.1e-3
+    else:
+        for name in ("R0", "R1", "R2", "C2", "CPE1_n", "W3"):
+            _within(fits[1], name, truth[name])
+    for scale, result in zip(scales, fits, strict=True):
+        assert result.chi2 == pytest.approx(fits[1].chi2 * (scale**2 if weighting == "unit" else 1.0), rel=1e-6)
+        for name, power in ohm_power.items():
+            expected = fits[1].parameters[name]
+            assert result.parameters[name].value == pytest.approx(expected.value * scale**power, rel=1e-6), (scale, name)
+            if expected.stderr is not None:
+                assert result.parameters[name].stderr == pytest.approx(expected.stderr * scale**power, rel=1e-4), (scale, name)
+        np.testing.assert_allclose(result.Z_fit_ohm, fits[1].Z_fit_ohm * scale, rtol=1e-6)

@@ -92,3 +92,59 @@ def test_csv_stray_quotes_keep_every_row(tmp_path):
 
     data = anodelab.read(csv_copy(tmp_path, damage), format="arbin-csv")
     assert len(data) == 79
+
+
+@pytest.mark.parametrize(("relative", "damage"), [(NAVANI, "last page emptied"), (CELLPY, "last page emptied"),
+                                                  (NAVANI, "cut at a page")])
+def test_res_rows_lost_without_a_data_point_gap_show_against_the_table_definition(tmp_path, relative, damage):
+    """A data page whose row count is 0, or a file cut at a page boundary, leaves no Data_Point gap when it
+    holds the last rows; the row count in the table's definition (TDEF) page shows them."""
+    raw = bytearray(external_file(relative).read_bytes())
+    pages, rows = table_pages(bytes(raw))
+    complete = anodelab.read(external_file(relative))
+    if damage == "cut at a page":
+        keep = int(pages[len(pages) // 2])
+        raw = raw[:keep * PAGE]
+        lost = int(rows[pages >= keep].sum())
+    else:
+        last = int(np.argmax(pages))
+        raw[pages[last] * PAGE + 12: pages[last] * PAGE + 14] = b"\x00\x00"
+        lost = int(rows[last])
+    path = tmp_path / "damaged.res"
+    path.write_bytes(bytes(raw))
+    data = anodelab.read(path)
+    assert lost > 0 and len(data) == len(complete) - lost
+    assert any(f"counts {len(complete)} rows but its data pages hold {len(data)}: {lost} rows are missing" in note
+               for note in data.provenance.notes)
+    assert not any("definition" in note for note in complete.provenance.notes)
+
+
+def arbin_csv(path, points, *, end="\n"):
+    """An Arbin CSV export (unitless beep layout) whose row k has Data_Point points[k] and known values."""
+    lines = ["Data_Point,Test_Time,Step_Index,Cycle_Index,Current,Voltage,Charge_Capacity,Discharge_Capacity"]
+    for point in points:
+        lines.append(f"{point},{point * 10.0},1,1,0.001,{3.0 + point / 1000},{point * 1e-5},0")
+    path.write_text("\n".join(lines) + end)
+    return path
+
+
+def test_csv_trailing_blank_line_reads_every_row(tmp_path):
+    clean = anodelab.read(arbin_csv(tmp_path / "clean.csv", range(1, 31)), format="arbin-csv")
+    blank = anodelab.read(arbin_csv(tmp_path / "blank.csv", range(1, 31), end="\n\n"), format="arbin-csv")
+    np.testing.assert_array_equal(blank.voltage_V, 3.0 + np.arange(1, 31) / 1000)
+    np.testing.assert_array_equal(blank.time_s, clean.time_s)
+    assert blank.provenance.notes == clean.provenance.notes
+
+
+def test_csv_rows_removed_or_repeated_are_noted_from_data_point(tmp_path):
+    complete = anodelab.read(arbin_csv(tmp_path / "clean.csv", range(1, 31)), format="arbin-csv")
+    assert not any("Data_Point" in note for note in complete.provenance.notes)
+    removed = anodelab.read(arbin_csv(tmp_path / "removed.csv", [*range(1, 11), *range(14, 31)]), format="arbin-csv")
+    assert len(removed) == 27
+    assert any(note.startswith("Data_Point skips 3 record(s) at 1 place(s) inside runs") for note in
+               removed.provenance.notes)
+    repeated = anodelab.read(arbin_csv(tmp_path / "repeated.csv", [*range(1, 11), 10, *range(11, 31)]),
+                             format="arbin-csv")
+    assert len(repeated) == 31
+    assert any(note.startswith("Data_Point repeats at 1 row(s) (first at data row 11)") for note in
+               repeated.provenance.notes)

@@ -302,3 +302,139 @@ def test_a_100_kB_field_in_a_date_time_column_is_refused_without_a_huge_allocati
     finally:
         tracemalloc.stop()
     assert peak < 100 * 2**20
+
+
+# -- damaged impedance exports, units in the header, empty columns (fuzz classes) ---------------------
+
+
+def _peis_rows(n: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]]]:
+    """A sweep 1e5 .. 0.1 Hz of an RC (100 ohm || 1 uF + 10 ohm): f, Re(Z), -Im(Z), and the rows."""
+    frequency = np.logspace(5, -1, n)
+    z = 10 + 100 / (1 + 2j * np.pi * frequency * 100e-6)
+    rows = [[f, z.real[k], -z.imag[k], abs(z[k]), np.degrees(np.angle(z[k])), 3.0, 60.0 * k]
+            for k, f in enumerate(frequency)]
+    return frequency, z.real, -z.imag, rows
+
+
+_PEIS_HEADER = "freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\t|Z|/Ohm\tPhase(Z)/deg\t<Ewe>/V\ttime/s"
+
+
+def _peis_mpt(tmp_path: Path, cells: dict[int, str] | None = None, header: str = _PEIS_HEADER) -> Path:
+    """The PEIS .mpt of :func:`_peis_rows`, with the frequency cell of the given rows replaced."""
+    *_, rows = _peis_rows()
+    path = write_mpt(tmp_path / "peis.mpt", "Potentio Electrochemical Impedance Spectroscopy", header, rows)
+    lines = path.read_text(encoding="latin-1").split("\n")
+    for row, text in (cells or {}).items():
+        fields = lines[5 + row].split("\t")
+        fields[0] = text
+        lines[5 + row] = "\t".join(fields)
+    path.write_text("\n".join(lines), encoding="latin-1")
+    return path
+
+
+@pytest.mark.parametrize("cell", ["NaN", "", "inf", "-inf", "0", "-5"])
+def test_an_eis_mpt_with_a_bad_frequency_cell_stays_spectra_without_that_row(tmp_path, cell):
+    """Like the generic table reader: rows without a valid frequency are left out and listed in the notes."""
+    frequency, real, minus_imag, _ = _peis_rows()
+    series = read_mpt(_peis_mpt(tmp_path, {3: cell, 7: cell}))
+    assert isinstance(series, SpectrumSeries) and len(series) == 1
+    kept = np.ones(frequency.size, dtype=bool)
+    kept[[3, 7]] = False
+    spectrum = series.spectra[0]
+    np.testing.assert_allclose(spectrum.frequency_Hz, frequency[kept], rtol=1e-8)
+    np.testing.assert_allclose(spectrum.Z_ohm, real[kept] - 1j * minus_imag[kept], rtol=1e-8)
+    note = next(n for n in series.provenance.notes if "no valid frequency" in n)
+    assert "2 of 12 rows" in note and "data rows 4, 8" in note
+
+
+def test_an_eis_mpt_whose_frequency_column_is_all_nan_is_refused(tmp_path):
+    path = _peis_mpt(tmp_path, dict.fromkeys(range(12), "NaN"))
+    with pytest.raises(ReadError, match="no row has a valid frequency") as info:
+        read_mpt(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(("unit", "factor"), [("kHz", 1e3), ("mHz", 1e-3), ("MHz", 1e6)])
+def test_frequency_in_another_unit_is_converted(tmp_path, unit, factor):
+    frequency, *_ = _peis_rows()
+    series = read_mpt(_peis_mpt(tmp_path, header=_PEIS_HEADER.replace("freq/Hz", f"freq/{unit}")))
+    assert isinstance(series, SpectrumSeries)
+    np.testing.assert_allclose(series.spectra[0].frequency_Hz, frequency * factor, rtol=1e-8)
+    assert any(f"'freq/{unit}' read as 'freq/Hz'" in note for note in series.provenance.notes)
+
+
+def test_a_cycling_mpt_with_a_few_impedance_rows_stays_a_record(tmp_path):
+    """Frequency and impedance 0 (or empty) outside the EIS rows: a record, the EIS rows as extras."""
+    rows = [[10.0 * k, 3 + 0.01 * k, 1.0, 1e3 if k < 3 else 0.0, 5.0 if k < 3 else 0.0, 1.0 if k < 3 else 0.0]
+            for k in range(12)]
+    path = write_mpt(tmp_path / "mb.mpt", "Modulo Bat", "time/s\tEwe/V\tI/mA\tfreq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm", rows)
+    record = read_mpt(path)
+    assert isinstance(record, Record) and len(record) == 12
+    np.testing.assert_array_equal(record["frequency_Hz"][:4], [1e3, 1e3, 1e3, 0.0])
+    empty = tmp_path / "empty_z.mpt"
+    empty.write_text(path.read_text(encoding="latin-1").replace("\t0.000000000E+00", "\t"), encoding="latin-1")
+    assert isinstance(read_mpt(empty), Record)
+
+
+@pytest.mark.parametrize(("unit", "factor"), [("min", 60.0), ("h", 3600.0), ("ms", 1e-3)])
+def test_time_in_another_unit_is_converted_in_both_text_readers(tmp_path, unit, factor):
+    time = np.arange(10.0) * 2.5
+    rows = [[t, 3 + 0.01 * k, 1.0] for k, t in enumerate(time)]
+    mpt = read_mpt(write_mpt(tmp_path / "t.mpt", "Chronopotentiometry", f"time/{unit}\tEwe/V\tI/mA", rows))
+    text = tmp_path / "t.txt"
+    text.write_text(f"time/{unit}\tEwe/V\tI/mA\n" + "".join(f"{t}\t{v}\t{i}\n" for t, v, i in rows))
+    for record in (mpt, read_biologic_text(text)):
+        np.testing.assert_allclose(record["time_s"], time * factor, rtol=1e-12)
+        assert any(f"'time/{unit}' read as 'time/s'" in note for note in record.provenance.notes)
+
+
+def test_a_time_column_in_a_unit_of_another_dimension_or_all_empty_is_refused(tmp_path):
+    rows = [[float(k), 3 + 0.01 * k, 1.0] for k in range(10)]
+    with pytest.raises(ReadError, match="'time/V'"):
+        read_mpt(write_mpt(tmp_path / "v.mpt", "Chronopotentiometry", "time/V\tEwe/V\tI/mA", rows))
+    path = tmp_path / "nan_time.txt"
+    path.write_text("time/s\tEwe/V\tI/mA\n" + "".join(f"NaN\t{3 + 0.01 * k}\t1.0\n" for k in range(10)))
+    with pytest.raises(ReadError, match="'time/s' holds no value") as info:
+        read_biologic_text(path)
+    assert str(path) in str(info.value)
+
+
+def _index_csv(path: Path, index: list[int], *, blank_line: bool = False) -> Path:
+    """An EC-Lab CSV as pandas writes it: an unnamed row-index column first, ';' separated."""
+    lines = [";time/s;Ewe/V;I/mA"] + [f"{k};{2.0 * row};{3 + 0.01 * row};1.0" for row, k in enumerate(index)]
+    path.write_text("\n".join(lines) + "\n" + ("\n" if blank_line else ""))
+    return path
+
+
+def test_ec_lab_csv_with_a_trailing_blank_line_reads_as_without(tmp_path):
+    plain = read_biologic_text(_index_csv(tmp_path / "plain.csv", list(range(20))))
+    padded = read_biologic_text(_index_csv(tmp_path / "padded.csv", list(range(20)), blank_line=True))
+    assert len(padded) == len(plain) == 20 and padded.provenance.notes == plain.provenance.notes
+    np.testing.assert_array_equal(padded["voltage_V"], plain["voltage_V"])
+
+
+@pytest.mark.parametrize(("index", "says"), [
+    ([*range(8), *range(12, 20)], "skips 4 record(s)"),
+    ([*range(10), 9, *range(10, 20)], "repeats at 1 row(s)"),
+    ([*range(5), 7, 6, 5, *range(8, 20)], "goes back at 2 row(s)"),
+])
+def test_ec_lab_csv_row_index_with_gaps_or_repeats_is_noted(tmp_path, index, says):
+    """The unnamed first column pandas writes (0, 1, 2, ...) shows rows lost, repeated or reordered."""
+    record = read_biologic_text(_index_csv(tmp_path / "gaps.csv", index))
+    assert len(record) == len(index)
+    assert any(note.startswith("the unnamed first column") and says in note for note in record.provenance.notes)
+    clean = read_biologic_text(_index_csv(tmp_path / "clean.csv", list(range(20))))
+    assert not any("unnamed first column" in note for note in clean.provenance.notes)
+
+
+def test_duplicate_column_ids_in_an_mpr_are_refused(tmp_path):
+    """Real files list each column once; an ID changed into another one already listed (19 -> 6) is damage."""
+    rows = np.zeros(3, dtype=[("t", "<f8"), ("e", "<f4"), ("c", "<f4")])
+    rows["t"], rows["e"] = [0, 1, 2], [3.0, 3.1, 3.2]
+    path = tmp_path / "ids.mpr"
+    path.write_bytes(mpr_file(0x04, [4, 6, 19], rows.tobytes(), 3))
+    np.testing.assert_array_equal(read_mpr(path)["voltage_V"], rows["e"])
+    path.write_bytes(mpr_file(0x04, [4, 6, 6], rows.tobytes(), 3))
+    with pytest.raises(ReadError, match="column ID.* 6 more than once") as info:
+        read_mpr(path)
+    assert str(path) in str(info.value)

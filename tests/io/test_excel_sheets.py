@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -118,3 +121,71 @@ def test_nova_excel_export_uses_the_we1_columns(tmp_path):
     np.testing.assert_allclose(record.voltage_V, potential + 0.002, rtol=1e-12)
     np.testing.assert_allclose(record.current_mA, current * 1000, rtol=1e-12)
     assert "sheet" not in record and "NOVA" in record.provenance.instrument
+
+
+# -- damaged Arbin-layout workbooks (written with openpyxl, then their XML changed) -------------------------
+
+
+def arbin_workbook(path, rows: int = 40):
+    """An Arbin MITS Pro Excel export: Global_Info and Channel_1_1, data row k at 10k s, 3 + k/1000 V, k/4 Ah."""
+    book = openpyxl.Workbook()
+    book.active.title = "Global_Info"
+    book.active.append(["ArbinSoftware", "MITS Pro"])
+    sheet = book.create_sheet("Channel_1_1")
+    sheet.append(["Test_Time(s)", "Step_Index", "Cycle_Index", "Voltage(V)", "Current(A)", "Charge_Capacity(Ah)",
+                  "Discharge_Capacity(Ah)"])
+    for k in range(rows):
+        sheet.append([k * 10.0, 1, 1, 3.0 + k / 1000, 0.001, k * 0.25, 0.0])
+    book.save(path)
+    return path
+
+
+def rewrite(source, target, change, extra=()):
+    """A copy of a workbook with ``change(name, data)`` applied to every member, and ``extra`` members added."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for name in original.namelist():
+            copy.writestr(name, change(name, original.read(name)))
+        for name, data in extra:
+            copy.writestr(name, data)
+    return target
+
+
+def in_sheet(pattern: bytes, new: bytes):
+    return lambda name, data: re.sub(pattern, new, data, count=1) if name == "xl/worksheets/sheet2.xml" else data
+
+
+def test_arbin_workbook_rows_missing_from_the_sheet_xml_are_noted(tmp_path):
+    complete = read_excel(arbin_workbook(tmp_path / "a.xlsx"))
+    assert len(complete) == 40 and not any("empty row" in note for note in complete.provenance.notes)
+    # the <row> of data row 10 (sheet row 11) removed: calamine places rows by number, leaving it empty
+    path = rewrite(tmp_path / "a.xlsx", tmp_path / "b.xlsx", in_sheet(rb'<row r="11"[^>]*>.*?</row>', b""))
+    data = read_excel(path)
+    np.testing.assert_array_equal(data.voltage_V, 3.0 + np.r_[0:9, 10:40] / 1000)
+    assert any(note.startswith("sheet 'Channel_1_1': 1 empty row(s) inside the table (first after data row 9)")
+               for note in data.provenance.notes)
+
+
+@pytest.mark.parametrize("value", [b"inf", b"-inf", b"NaN", b"1" * 400])
+def test_arbin_workbook_with_a_non_finite_number_is_refused(tmp_path, value):
+    arbin_workbook(tmp_path / "a.xlsx")
+    path = rewrite(tmp_path / "a.xlsx", tmp_path / "b.xlsx", in_sheet(rb"<v>3\.005</v>", b"<v>" + value + b"</v>"))
+    with pytest.raises(ReadError, match=r"column 'Voltage\(V\)', data row 6 holds") as info:
+        read_excel(path)
+    assert str(path) in str(info.value) and "Excel stores no NaN or infinity" in str(info.value)
+
+
+def test_workbook_member_that_inflates_too_far_is_refused_before_it_is_opened(tmp_path):
+    arbin_workbook(tmp_path / "a.xlsx")
+    path = rewrite(tmp_path / "a.xlsx", tmp_path / "b.xlsx", lambda name, data: data,
+                   extra=[("xl/pad.xml", b" " * (40 << 20))])  # 40 MiB from about 40 kB
+    with pytest.raises(ReadError, match="member xl/pad.xml would inflate"):
+        anodelab.read(path)
+
+
+def test_arbin_workbook_empty_number_cells_are_noted(tmp_path):
+    arbin_workbook(tmp_path / "a.xlsx")
+    path = rewrite(tmp_path / "a.xlsx", tmp_path / "b.xlsx", in_sheet(rb"<v>1\.25</v>", b"<v></v>"))  # data row 6
+    data = read_excel(path)
+    assert len(data) == 40
+    assert "empty cells read as NaN in 'Charge_Capacity(Ah)' (1 rows)" in data.provenance.notes
+    assert not any("empty cells" in note for note in read_excel(tmp_path / "a.xlsx").provenance.notes)

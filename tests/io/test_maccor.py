@@ -3,11 +3,16 @@ unit in the header), files without a final newline, and cut last rows."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from example_files import half_cell_csv
 
-from anodelab.core.errors import ReadError, ValidationError
+import anodelab
+from anodelab.cli import main
+from anodelab.core.errors import ReadError, UnknownFormatError, ValidationError
 from anodelab.io.maccor import read_maccor
 
 RAW = "cycler/maccor/maccor_001.txt"
@@ -103,18 +108,36 @@ def test_record_numbers_gaps_noted_and_going_back_refused(tmp_path, external):
     gap = tmp_path / "gap.001"
     gap.write_bytes(b"\n".join(lines[:5] + lines[6:]))  # Rec# 4 left out
     record = read_maccor(gap)
-    assert len(record) == 7 and any("Rec# skips 1 record number(s)" in note for note in record.provenance.notes)
+    assert len(record) == 7 and any("Rec# skips 1 record(s)" in note for note in record.provenance.notes)
     back = tmp_path / "back.001"
     back.write_bytes(b"\n".join(lines[:6] + lines[4:5] + lines[6:]))  # Rec# 3 again after 4
     with pytest.raises(ReadError, match="Rec# goes from 4 to 3"):
         read_maccor(back)
     fra = read_maccor(external("cycler/maccor/maccor_test_file_4267-66-6519.041"))  # 60 FRA rows share Rec# 12
     assert len(fra) == 74 and not any("Rec#" in note for note in fra.provenance.notes)
+    again = tmp_path / "again.001"
+    again.write_bytes(b"\n".join(lines[:6] + lines[5:]))  # the row of Rec# 4 twice (not an FRA row)
+    record = read_maccor(again)
+    assert len(record) == 9 and any(note.startswith("Rec# repeats at 1 row(s) (first at data row 5)")
+                                    for note in record.provenance.notes)
+
+
+def test_reduced_export_gaps_are_told_apart_from_rows_lost_inside_a_complete_stretch(tmp_path, external):
+    """PreDiag .022 keeps every record up to Rec# 5650 and isolated ones after: rows lost before that are new."""
+    source = external("cycler/maccor/PreDiag_000412_00008Fshort.022")
+    original = read_maccor(source)
+    assert [note.split(" at ")[0] for note in original.provenance.notes if note.startswith("Rec#")] == [
+        "Rec# skips 857935 record(s)"]
+    lines = source.read_bytes().split(b"\n")
+    path = tmp_path / "lost.022"
+    path.write_bytes(b"\n".join(lines[:3000] + lines[3029:]))  # 29 rows of the complete stretch
+    record = read_maccor(path)
+    assert len(record) == len(original) - 29
+    assert any(note.startswith("Rec# skips 29 record(s) at 1 place(s) inside runs of consecutive records")
+               for note in record.provenance.notes)
 
 
 def test_mims_time_unit_from_a_sidecar_through_anodelab_read(tmp_path):
-    import anodelab
-
     path, minutes, *_ = _mims(tmp_path)
     (tmp_path / "mims.txt.meta.yaml").write_text("fields:\n  - name: TestTime\n    unit: min\n"
                                                  "  - name: StepTime\n    unit: min\n")
@@ -123,3 +146,43 @@ def test_mims_time_unit_from_a_sidecar_through_anodelab_read(tmp_path):
     np.testing.assert_allclose(record.time_s, minutes * 60)
     with pytest.raises(ReadError, match="sidecar says"):
         read_maccor(path, time_unit="s")
+
+
+def test_time_unit_option_through_anodelab_read_reaches_only_the_readers_that_take_it(tmp_path):
+    path, minutes, *_ = _mims(tmp_path)
+    record = anodelab.read(path, options={"time_unit": "min"})  # sniffed: maccor-text, the minutes applied
+    assert record.provenance.format == "maccor-text"
+    np.testing.assert_allclose(record.time_s, minutes * 60)
+    assert not any("not used" in note for note in record.provenance.notes)
+    # a reader without the option never sees it; the option the winner did not use is noted
+    csv = half_cell_csv(tmp_path / "csv")
+    table = anodelab.read(csv, format="generic-table")
+    with_option = anodelab.read(csv.rename(csv.with_suffix(".txt")), options={"time_unit": "min"})
+    assert with_option.provenance.format == "generic-table"
+    np.testing.assert_array_equal(with_option.time_s, table.time_s)
+    assert any("time_unit='min' not used" in note and "generic-table" in note for note in with_option.provenance.notes)
+
+
+def test_a_bad_time_unit_is_refused_not_passed_over_and_none_says_how_to_give_it(tmp_path):
+    path, *_ = _mims(tmp_path)
+    with pytest.raises(ValidationError, match="time_unit"):
+        anodelab.read(path, options={"time_unit": "V"})
+    with pytest.raises(UnknownFormatError, match="--time-unit min"):  # no unit given: how to give it
+        anodelab.read(path)
+
+
+def test_cli_time_unit_flag(tmp_path, capsys):
+    path, minutes, *_ = _mims(tmp_path)
+    assert main(["read", str(path), "--json"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "--time-unit min" in error and "never guessed" in error
+    assert main(["read", str(path), "--time-unit", "min", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["format"] == "maccor-text" and summary["duration_s"] == pytest.approx((minutes[-1] - minutes[0]) * 60)
+    assert main(["read", str(path), "--time-unit", "h", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["duration_s"] == pytest.approx((minutes[-1] - minutes[0]) * 3600)
+    csv = half_cell_csv(tmp_path / "csv")
+    assert main(["read", str(csv), "--time-unit", "min"]) == 2
+    assert "maccor-text" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["read", str(path), "--time-unit", "V"])  # argparse: not one of s, min, h

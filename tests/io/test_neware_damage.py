@@ -14,7 +14,7 @@ from shared_data import external_file
 
 import anodelab
 from anodelab.core.errors import ReadError
-from anodelab.io import neware
+from anodelab.io.common import check_zip_member
 
 UIO = "cycler/neware/neware_uio.csv"
 
@@ -97,6 +97,71 @@ def test_stray_quote_in_the_nested_export_keeps_every_record(tmp_path):
     path = tmp_path / "nested.csv"
     path.write_text("\n".join(lines) + "\n")
     assert len(anodelab.read(path, format="neware-csv")) == len(records)
+
+
+def test_trailing_blank_line_reads_every_row(tmp_path):
+    clean = anodelab.read(csv_copy(tmp_path, lambda fields, row: None), format="neware-csv")
+    path = tmp_path / "blank.csv"
+    path.write_bytes(csv_copy(tmp_path, lambda fields, row: None).read_bytes() + b"\n")
+    blank = anodelab.read(path, format="neware-csv")
+    assert len(blank) == 60
+    np.testing.assert_array_equal(blank.voltage_V, clean.voltage_V)
+
+
+@pytest.mark.parametrize(("rows", "note"), [
+    ([*range(1, 21), *range(25, 61)], "DataPoint skips 4 record(s) at 1 place(s) inside runs"),
+    ([*range(1, 31), 30, *range(31, 61)], "DataPoint repeats at 1 row(s) (first at data row 31)"),
+])
+def test_rows_removed_or_repeated_are_noted_from_data_point(tmp_path, rows, note):
+    lines = csv_copy(tmp_path, lambda fields, row: None).read_text().splitlines()
+    path = tmp_path / "changed.csv"
+    path.write_text("\n".join([lines[0], *(lines[row] for row in rows)]) + "\n")
+    data = anodelab.read(path, format="neware-csv")
+    assert len(data) == len(rows)
+    assert any(text.startswith(note) for text in data.provenance.notes)
+    assert not any("DataPoint" in text for text in anodelab.read(external_file(UIO)).provenance.notes)
+
+
+def nested_copy(tmp_path: Path, change) -> tuple[Path, list[str]]:
+    lines = external_file("cycler/neware/nw_regular_export_ife_example.csv").read_text().splitlines()
+    change(lines)
+    path = tmp_path / "nested.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path, lines
+
+
+def test_records_removed_from_the_nested_export_are_noted(tmp_path):
+    def remove(lines):
+        records = [i for i, line in enumerate(lines) if i >= 3 and line.startswith(",,")]
+        del lines[records[100]: records[100] + 5]
+
+    path, lines = nested_copy(tmp_path, remove)
+    data = anodelab.read(path, format="neware-csv")
+    assert len(data) == sum(1 for line in lines[3:] if line.startswith(",,"))
+    assert any(note.startswith("DataPoint skips 5 record(s) at 1 place(s)") for note in data.provenance.notes)
+
+
+@pytest.mark.parametrize("field", [1, 3])  # Step Index, Step Type of a step row
+def test_a_100_kB_field_in_a_step_row_takes_bounded_memory(tmp_path, field):
+    def widen(lines):
+        step = next(i for i, line in enumerate(lines) if i > 1000 and line.startswith(",") and line[1] != ",")
+        fields = lines[step].split(",")
+        fields[field] = "x" * 100_000
+        lines[step] = ",".join(fields)
+
+    path, _ = nested_copy(tmp_path, widen)
+    tracemalloc.start()  # numpy's allocations are traced; a fixed-width str array of every record took gigabytes
+    try:
+        try:
+            data = anodelab.read(path, format="neware-csv")
+        except ReadError as error:
+            assert field == 1 and "Step Index" in str(error)
+        else:
+            assert field == 3 and "x" * 100_000 in set(data["step_type"].tolist())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 << 20
 
 
 # -- .nda ---------------------------------------------------------------------------------------
@@ -230,11 +295,25 @@ def test_member_size_bound_scales_with_the_compressed_size():
         info.compress_type, info.file_size, info.compress_size = zipfile.ZIP_DEFLATED, inflated, deflated
         return info
 
-    neware._check_member_size(Path("x.ndax"), member("data.ndc", 5795840, 2969926))  # the largest real one
-    neware._check_member_size(Path("x.ndax"), member("data_AUX_144_2_1.ndc", 1052672, 5428))  # 194x, real
+    check_zip_member(Path("x.ndax"), member("data.ndc", 5795840, 2969926), "Neware")  # the largest real one
+    check_zip_member(Path("x.ndax"), member("data_AUX_144_2_1.ndc", 1052672, 5428), "Neware")  # 194x, real
     with pytest.raises(ReadError, match="data.ndc would inflate"):
-        neware._check_member_size(Path("x.ndax"), member("data.ndc", 1 << 30, 1 << 20))
+        check_zip_member(Path("x.ndax"), member("data.ndc", 1 << 30, 1 << 20), "Neware")
     with pytest.raises(ReadError, match="compression method"):
         info = member("data.ndc", 100, 100)
         info.compress_type = zipfile.ZIP_BZIP2
-        neware._check_member_size(Path("x.ndax"), info)
+        check_zip_member(Path("x.ndax"), info, "Neware")
+
+
+def test_bytes_moved_into_the_records_of_a_version_29_file_are_noted(tmp_path):
+    """fastnda finds the first record of an .nda version 29 file by its bytes and reads 86-byte records to
+    the end: 512 bytes moved from before the records into them misalign the rest, which fastnda drops unseen."""
+    raw = external_file("cycler/neware/test.nda").read_bytes()
+    original = anodelab.read(external_file("cycler/neware/test.nda"))
+    assert not any("86-byte records" in note for note in original.provenance.notes)
+    path = tmp_path / "test.nda"
+    rest = raw[:8403] + raw[8915:]
+    path.write_bytes(rest[:112070] + raw[8403:8915] + rest[112070:])
+    data = anodelab.read(path)
+    assert len(data) < len(original)
+    assert any("not a whole number of 86-byte records (82 bytes over)" in note for note in data.provenance.notes)

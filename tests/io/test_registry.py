@@ -111,3 +111,53 @@ def test_example_files_read_with_provenance(tmp_path):
     spectra = anodelab.read(symmetric_peis_csv(tmp_path))
     assert len(spectra) == 1 and spectra.cell.cell_type == "symmetric"
     assert np.all(spectra[0].Z_imag_ohm < 0)
+
+
+# -- reader options ------------------------------------------------------------------------------
+
+
+def test_every_declared_option_is_a_keyword_of_its_reader():
+    import inspect
+
+    for fmt in FORMATS:
+        parameters = inspect.signature(fmt.load()).parameters
+        for option in fmt.options:
+            assert parameters[option].kind is inspect.Parameter.KEYWORD_ONLY, (fmt.name, option)
+    assert get_format("maccor-text").options == ("time_unit",)
+
+
+def test_an_option_no_candidate_takes_is_refused_naming_the_formats_that_take_it(tmp_path):
+    csv = half_cell_csv(tmp_path)  # .csv: maccor-text (.txt only) is not among its candidates
+    with pytest.raises(ValidationError) as info:
+        anodelab.read(csv, options={"time_unit": "min"})
+    assert info.value.field == "time_unit" and "maccor-text" in str(info.value) and str(csv) in str(info.value)
+    with pytest.raises(ValidationError, match="maccor-text"):
+        anodelab.read(csv, format="generic-table", options={"time_unit": "min"})
+    with pytest.raises(ValidationError, match="not a reader option; the options are .*time_unit"):
+        anodelab.read(csv, options={"decimal": ","})
+
+
+# -- unreadable input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opens_allowed, problem", [(0, "cannot be opened"), (1, "cannot be read")])
+def test_an_unreadable_input_is_a_read_error_naming_it(tmp_path, monkeypatch, opens_allowed, problem):
+    """Refused at read()'s own first open (the sniffing), or at the reader's open after it."""
+    # tests may run as root, for whom chmod 000 changes nothing: the open itself is refused here
+    path = half_cell_csv(tmp_path)
+    real_open = Path.open
+    opens = []
+
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            opens.append(self)
+            if len(opens) > opens_allowed:
+                raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(ReadError) as info:
+        anodelab.read(path)
+    assert len(opens) == opens_allowed + 1
+    assert not isinstance(info.value, UnknownFormatError)
+    assert str(info.value) == f"{path}: {problem} (Permission denied)"

@@ -375,3 +375,69 @@ def test_generic_bad_input(tmp_path):
     bdf.write_text("time,voltage\n0,1\n1,1\n2,1\n")
     with pytest.raises(ReadError, match="Name / unit"):
         read_bdf(bdf)
+
+
+# -- damaged tables (fuzz classes) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [
+    "Cycle_Label,Time_s,Voltage_V,Current_A\n,0,3.0,0.1\n,1,3.1,0.1\nCapacity check,2,3.2,0.1\n",
+    "Test Time,Voltage_V,Current_A\n,3.0,0.1\n00:00:02,3.1,0.1\n00:00:03,3.2,0.1\n",
+])
+def test_text_with_empty_cells_in_a_role_column_is_a_read_error(tmp_path, content):
+    """Empty and text cells together make an object column, which polars cannot cast: a ReadError, not a polars error."""
+    path = tmp_path / "labels.csv"
+    path.write_text(content)
+    with pytest.raises(ReadError) as info:
+        read_table(path)
+    assert str(path) in str(info.value)
+
+
+def test_headerless_impedance_table_with_a_cut_last_row_says_so(tmp_path):
+    frequency = np.logspace(4, -1, 10)
+    z = 5 + 50 / (1 + 2j * np.pi * frequency * 1e-3)
+    rows = [f"{f:.6e},{v.real:.6e},{v.imag:.6e}" for f, v in zip(frequency, z)]
+    path = tmp_path / "cut.csv"
+    path.write_text("\n".join(rows[:-1] + [rows[-1][:15]]))  # no final newline, the last row cut in its 2nd field
+    series = read_table(path)
+    np.testing.assert_allclose(series.spectra[0].frequency_Hz, frequency[:-1], rtol=1e-6)
+    assert any("cut short" in note for note in series.provenance.notes)
+
+
+def _indexed_table(path, index, name):
+    """A pandas-style impedance table with a point-index column ``name`` (first), rows in the given order."""
+    frequency = np.logspace(4, -1, 30)
+    z = 5 + 50 / (1 + 2j * np.pi * frequency * 1e-3)
+    path.write_text(f"{name},Freq,Real,Imag\n" + "".join(
+        f"{k},{frequency[k]:.8e},{z.real[k]:.8e},{z.imag[k]:.8e}\n" for k in index))
+    return path
+
+
+@pytest.mark.parametrize(("name", "first"), [("", 0), ("Unnamed: 0", 0), ("number", 1), ("Index", 0), ("#", 1)])
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda k: k[:10] + k[14:], "skips 4 record(s)"),
+    (lambda k: k[:12] + k[11:], "repeats at 1 row(s)"),
+    (lambda k: k[:10] + k[10:16][::-1] + k[16:], "goes back at 5 row(s)"),
+])
+def test_a_point_index_with_gaps_repeats_or_reversed_rows_is_noted(tmp_path, name, first, change, says):
+    index = list(range(30))
+    label = name or "the unnamed first column"
+    clean = read_table(_indexed_table(tmp_path / "clean.csv", index, name))
+    assert not any(note.startswith(label) for note in clean.provenance.notes)
+    damaged = change(index)
+    path = tmp_path / "damaged.csv"
+    _indexed_table(path, damaged, name)
+    if first:  # the same rows, numbered from 1
+        path.write_text("".join(line if n == 0 else f"{int(line.split(',')[0]) + 1}," + line.split(",", 1)[1]
+                                for n, line in enumerate(path.read_text().splitlines(keepends=True))))
+    series = read_table(path)
+    assert sum(len(s.frequency_Hz) for s in series.spectra) == len(damaged)
+    assert any(note.startswith(label) and says in note for note in series.provenance.notes)
+
+
+def test_a_column_named_like_an_index_that_does_not_count_rows_gets_no_note(tmp_path):
+    """'number' holding a sweep number (1, 1, 1, 2, 2, 2): not a point index."""
+    path = tmp_path / "sweeps.csv"
+    path.write_text("number,time/s,E/V,I/mA\n" + "".join(f"{1 + k // 5},{k},{3 + 0.01 * k},1.0\n" for k in range(20)))
+    record = read_table(path)
+    assert len(record) == 20 and not any(note.startswith("number") for note in record.provenance.notes)

@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--format", help="format name (see `anodelab formats`); sniffed when omitted")
     parser.add_argument("--cell", type=Path, help="cell.toml describing the cell (default: one beside FILE)")
+    parser.add_argument("--time-unit", choices=("s", "min", "h"),
+                        help="unit of time columns whose header names none (Maccor MIMS TestTime: min)")
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--to", type=Path, metavar="OUT", help="also write the data to OUT.csv or OUT.parquet")
     parser.add_argument("--force", action="store_true", help="with --to: replace OUT if it exists")
@@ -34,23 +36,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.to is not None:  # refused before the (possibly long) read
         _check_target(args.to, [args.file, *([args.cell] if args.cell else [])], args.force)
-    data = read(args.file, format=args.format, cell=args.cell)
+    options = {"time_unit": args.time_unit} if args.time_unit else None
+    data = read(args.file, format=args.format, cell=args.cell, options=options)
     if args.to is not None:
         cell = data.cell.source if data.cell is not None and data.cell.source else None
         _check_target(args.to, [args.file, *([Path(cell)] if cell else [])], args.force)
         _export(data, args.to)
-    summary = _sweep_cycles(data, data.summary())
+    summary = data.summary()
     print(dumps(summary) if args.json else _describe(summary))
     return 0
-
-
-def _sweep_cycles(data: Any, summary: dict[str, Any]) -> dict[str, Any]:
-    """For a CV, ``cycles`` counts the instrument's voltammetry cycles (``cycle_instrument``): the
-    core's cycles pair charge with discharge steps, which the sweeps of a CV are not."""
-    techniques = set(summary["provenance"]["techniques"])
-    if summary["kind"] == "record" and techniques and techniques <= {"CV", "CVA"} and "cycle_instrument" in data:
-        summary["cycles"] = len(set(data["cycle_instrument"].tolist()))
-    return summary
 
 
 def _check_target(out: Path, inputs: list[Path], force: bool) -> None:

@@ -2,6 +2,7 @@
 
 from anodelab.core.cell import CELL_TYPES, CellInfo, Electrode, Electrolyte
 from anodelab.core.conventions import HALF_CYCLE_ROLES, STATES
+from anodelab.core.cycles import CycleTable
 from anodelab.core.record import Provenance, Record
 from anodelab.core.result import Quantity
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
@@ -11,6 +12,7 @@ __all__ = [
     "HALF_CYCLE_ROLES",
     "STATES",
     "CellInfo",
+    "CycleTable",
     "Electrode",
     "Electrolyte",
     "Provenance",

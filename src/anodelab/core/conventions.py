@@ -68,22 +68,35 @@ OPENING_STATE: dict[str, int | None] = {
 def state_from_current(current_mA: NDArray[np.float64], zero_mA: float = 0.0) -> NDArray[np.int8]:
     """State codes (indices into :data:`STATES`) from signed current; ``|I| <= zero_mA`` is rest."""
     current = np.asarray(current_mA, dtype=float)
-    state = np.full(current.shape, REST, dtype=np.int8)
-    state[current > zero_mA] = CHARGE
+    state = (current > zero_mA).view(np.int8)  # CHARGE (1) where I > zero, else REST (0)
     state[current < -zero_mA] = DISCHARGE
-    state[~np.isfinite(current)] = UNKNOWN
+    finite = np.isfinite(current)
+    if not finite.all():
+        state[~finite] = UNKNOWN
     return state
+
+
+def run_starts(values: NDArray) -> NDArray[np.intp]:
+    """First row of each run of equal consecutive values (none for no rows)."""
+    values = np.asarray(values)
+    if values.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.concatenate(([0], np.flatnonzero(values[1:] != values[:-1]) + 1))
+
+
+def _per_row(per_run: NDArray, starts: NDArray[np.intp], n: int) -> NDArray:
+    """One value per run spread over the run's rows."""
+    return np.repeat(per_run, np.diff(starts, append=n))
 
 
 def number_steps(step_id: NDArray) -> NDArray[np.int32]:
     """Global 1-based step numbers: a new step wherever ``step_id`` changes from the row before."""
-    step_id = np.asarray(step_id)
-    if step_id.size == 0:
-        return np.zeros(0, dtype=np.int32)
-    changed = np.empty(step_id.shape, dtype=bool)
-    changed[0] = True
-    changed[1:] = step_id[1:] != step_id[:-1]
-    return np.cumsum(changed, dtype=np.int32)
+    return steps_of_runs(run_starts(step_id), np.size(step_id))
+
+
+def steps_of_runs(starts: NDArray[np.intp], n: int) -> NDArray[np.int32]:
+    """:func:`number_steps` for the ``n`` rows whose steps begin at ``starts`` (:func:`run_starts`)."""
+    return _per_row(np.arange(1, starts.size + 1, dtype=np.int32), starts, n)
 
 
 def step_directions(step: NDArray, state: NDArray) -> NDArray[np.int8]:
@@ -93,17 +106,25 @@ def step_directions(step: NDArray, state: NDArray) -> NDArray[np.int8]:
     0 <-> step 1). A step is active in the direction that holds most of its charge- or
     discharge-state rows; a step with none is a rest.
     """
-    step = np.asarray(step)
-    state = np.asarray(state)
-    if step.size == 0:
+    return _directions(run_starts(step), np.asarray(state))
+
+
+def _directions(starts: NDArray[np.intp], state: NDArray) -> NDArray[np.int8]:
+    if starts.size == 0:
         return np.zeros(0, dtype=np.int8)
-    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
-    charge_rows = np.add.reduceat((state == CHARGE).astype(np.int32), starts)
-    discharge_rows = np.add.reduceat((state == DISCHARGE).astype(np.int32), starts)
+    charge_rows = _count_per_run(state == CHARGE, starts)
+    discharge_rows = _count_per_run(state == DISCHARGE, starts)
     direction = np.full(starts.size, REST, dtype=np.int8)
     direction[charge_rows > discharge_rows] = CHARGE
     direction[(discharge_rows >= charge_rows) & (discharge_rows > 0)] = DISCHARGE
     return direction
+
+
+def _count_per_run(mask: NDArray[np.bool_], starts: NDArray[np.intp]) -> NDArray[np.intp]:
+    """True rows of ``mask`` in each run (a count per run where runs are long: many times faster)."""
+    if starts.size * 2048 <= mask.size:
+        return np.array([np.count_nonzero(part) for part in np.split(mask, starts[1:])], dtype=np.intp)
+    return np.add.reduceat(mask, starts, dtype=np.intp)
 
 
 def number_cycles(
@@ -113,27 +134,30 @@ def number_cycles(
 
     ``step`` holds the global step numbers (1-based, non-decreasing), ``state`` the state codes.
     """
-    step = np.asarray(step)
-    if step.size == 0:
+    return cycles_of_runs(run_starts(step), state, np.size(step), cell_type)
+
+
+def cycles_of_runs(
+    starts: NDArray[np.intp], state: NDArray, n: int, cell_type: str | None = None
+) -> NDArray[np.int32]:
+    """:func:`number_cycles` for the ``n`` rows whose steps begin at ``starts`` (:func:`run_starts`)."""
+    if starts.size == 0:
         return np.zeros(0, dtype=np.int32)
-    direction = step_directions(step, np.asarray(state))
+    direction = _directions(starts, np.asarray(state))
+    active = np.flatnonzero(direction != REST)
     opening = OPENING_STATE.get(cell_type) if cell_type else None
-    active = direction[direction != REST]
     if opening is None:
         if active.size == 0:
-            return np.ones(step.shape, dtype=np.int32)
-        opening = int(active[0])
-    closing = CHARGE if opening == DISCHARGE else DISCHARGE
-    cycle_of_step = np.zeros(direction.size, dtype=np.int32)
-    cycle, closed = 0, False
-    for index, code in enumerate(direction):
-        if code == opening and (cycle == 0 or closed):
-            cycle += 1
-            closed = False
-        elif code == closing and cycle > 0:
-            closed = True
-        cycle_of_step[index] = cycle
-    return cycle_of_step[step - 1]
+            return np.ones(n, dtype=np.int32)
+        opening = int(direction[active[0]])
+    # a cycle begins at each opening step whose previous active step is not an opening one
+    # (closing steps before the first opening step stay in cycle 0)
+    codes = direction[active]
+    begins = codes == opening
+    begins[1:] &= codes[:-1] != opening
+    new_cycle = np.zeros(direction.size, dtype=np.int32)
+    new_cycle[active[begins]] = 1
+    return _per_row(np.cumsum(new_cycle, dtype=np.int32), starts, n)
 
 
 def capacity_from_current(
@@ -158,16 +182,13 @@ def capacity_within_steps(cumulative_mAh: NDArray[np.float64], step: NDArray) ->
     counters (net charge): the value at each step's first row is the step's zero.
     """
     cumulative = np.asarray(cumulative_mAh, dtype=float)
-    step = np.asarray(step)
-    if cumulative.size == 0:
-        return np.zeros(0)
-    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
-    lengths = np.diff(np.r_[starts, cumulative.size])
-    return np.abs(cumulative - np.repeat(cumulative[starts], lengths))
+    starts = run_starts(step)
+    within = _per_row(cumulative[starts], starts, cumulative.size)
+    np.subtract(cumulative, within, out=within)
+    return np.abs(within, out=within)
 
 
 def _cumsum_within_steps(increment: NDArray[np.float64], step: NDArray) -> NDArray[np.float64]:
     total = np.cumsum(increment)
-    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
-    lengths = np.diff(np.r_[starts, increment.size])
-    return total - np.repeat(total[starts], lengths)
+    starts = run_starts(step)
+    return np.subtract(total, _per_row(total[starts], starts, total.size), out=total)

@@ -37,9 +37,11 @@ from anodelab.core.conventions import (
     STATES,
     UNKNOWN,
     capacity_from_current,
+    cycles_of_runs,
     number_cycles,
-    number_steps,
+    run_starts,
     state_from_current,
+    steps_of_runs,
 )
 from anodelab.core.errors import NotApplicableError, ReadError, ValidationError
 
@@ -78,7 +80,10 @@ class Provenance:
         }
 
 
-_BLOCK = 1 << 22  # 4 MiB: few blocks, so a hashing thread rarely waits to get the GIL back between them
+_BLOCK = 1 << 20  # 1 MiB: stays in the cache, and few enough that a hashing thread seldom waits for the GIL
+#: files this big are hashed in a thread while they are parsed; smaller ones after the parse, or
+#: from the bytes the reader read (a thread's start and a second read of the file cost more)
+_THREAD_BYTES = 64 << 20
 
 
 def sha256_of(path: str | Path, stop: threading.Event | None = None) -> str:
@@ -92,18 +97,25 @@ def sha256_of(path: str | Path, stop: threading.Event | None = None) -> str:
     return "" if stop and stop.is_set() else digest.hexdigest()
 
 
+def sha256_of_read(raw: bytes | memoryview) -> str | None:
+    """Hex SHA-256 of a file's bytes that a reader read whole in one read, for its provenance's
+    ``sha256``; None for a file :class:`Checksum` hashes in a thread while it is parsed."""
+    return hashlib.sha256(raw).hexdigest() if len(raw) < _THREAD_BYTES else None
+
+
 def _fingerprint(path: Path) -> tuple[int, ...]:
     info = os.stat(path)
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 class Checksum:
-    """The SHA-256 of a file, hashed in a thread while the file is parsed (see :meth:`result`).
+    """The SHA-256 of a file being read, for its provenance (see :meth:`result`).
 
-    Hashing is CPU work that the parse does not wait for: on a free core it costs no wall time.
-    The file's identity, size and modification/change times are taken when hashing starts and
-    compared when the result is asked for, so the digest is that of the bytes the parser read,
-    or the read is refused. Files under 1 MiB are hashed in the caller's thread (a thread's start costs more).
+    Computed once: from the bytes the reader parsed when it read the file whole and hashed them
+    (:func:`sha256_of_read`), else from the file, in a thread while it is parsed (files of 64 MiB
+    and more: on a free core that costs no wall time) or after the parse. The file's identity,
+    size and modification/change times are taken when the read starts and compared when the
+    result is asked for, so the digest is that of the bytes the parser read, or the read is refused.
     """
 
     def __init__(self, path: Path) -> None:
@@ -113,7 +125,7 @@ class Checksum:
         self._digest: str | None = None
         self._error: OSError | None = None
         self._thread: threading.Thread | None = None
-        if self._before[2] >= 1 << 20:
+        if self._before[2] >= _THREAD_BYTES:
             self._thread = threading.Thread(target=self._run, name="anodelab-sha256", daemon=True)
             self._thread.start()
 
@@ -127,17 +139,27 @@ class Checksum:
         """Stop hashing (the read failed; nothing will ask for the digest)."""
         self._stop.set()
 
-    def result(self) -> str:
-        """The hex digest, once the parse is done; :class:`ReadError` if the file changed meanwhile."""
-        if self._thread is None:
-            self._run()
+    def result(self, read: str | None = None) -> str:
+        """The hex digest, once the parse is done; :class:`ReadError` if the file changed meanwhile.
+
+        ``read``: the digest of the bytes the reader parsed (:func:`sha256_of_read`), if it has one.
+        """
+        digest: str | None
+        error: OSError | None
+        if read:
+            self.cancel()  # a hashing thread, if any, stops at its next block
+            digest, error = read, None
         else:
-            self._thread.join()
-        if self._error is not None:
-            raise ReadError(self.path, f"cannot be read to its end for the checksum ({self._error})")
-        if _fingerprint(self.path) != self._before or not self._digest:
+            if self._thread is None:
+                self._run()
+            else:
+                self._thread.join()
+            digest, error = self._digest, self._error
+        if error is not None:
+            raise ReadError(self.path, f"cannot be read to its end for the checksum ({error})")
+        if _fingerprint(self.path) != self._before or not digest:
             raise ReadError(self.path, "changed while it was being read; read it again once it is complete")
-        return self._digest
+        return digest
 
 
 @dataclass(frozen=True, repr=False)
@@ -191,8 +213,9 @@ class Record:
             time = data["time_s"]
             if not np.all(np.isfinite(time)):
                 raise ValidationError(f"{where}: time_s", "contains NaN or infinite times")
-            if n > 1 and np.any(np.diff(time) < 0):
-                row = int(np.argmax(np.diff(time) < 0)) + 1
+            backwards = time[1:] < time[:-1]
+            if backwards.any():
+                row = int(np.argmax(backwards)) + 1
                 raise ValidationError(f"{where}: time_s", f"decreases at row {row}; time must not run backwards")
 
         if "state" in data:
@@ -202,12 +225,13 @@ class Record:
         else:
             data["state"] = np.full(n, UNKNOWN, dtype=np.int8)
 
-        data["step"] = number_steps(data["step"] if "step" in data else data["state"])
+        starts = run_starts(data["step"] if "step" in data else data["state"])  # first row of each step
+        data["step"] = steps_of_runs(starts, n)
         if "capacity_mAh" not in data and "time_s" in data and "current_mA" in data:
             data["capacity_mAh"] = capacity_from_current(data["time_s"], data["current_mA"], data["step"])
         if "cycle" in data:
             data["cycle_instrument"] = data.pop("cycle")
-        data["cycle"] = number_cycles(data["step"], data["state"], cell.cell_type if cell else None)
+        data["cycle"] = cycles_of_runs(starts, data["state"], n, cell.cell_type if cell else None)
 
         for name, dtype in _DTYPES.items():
             data[name] = np.ascontiguousarray(data[name], dtype=dtype)
@@ -307,7 +331,12 @@ class Record:
         return pd.DataFrame(ordered, copy=False)
 
     def summary(self) -> dict[str, Any]:
-        """Headline facts of the record (what ``anodelab read --json`` prints)."""
+        """Headline facts of the record (what ``anodelab read --json`` prints).
+
+        ``cycles`` counts the active cycles (>= 1) of ``cycle``; for a cyclic voltammetry record
+        (techniques only CV/CVA) it counts the instrument's voltammetry cycles (``cycle_instrument``)
+        instead: ``cycle`` pairs charge with discharge steps, which the sweeps of a CV are not.
+        """
 
         def extreme(name: str, fn: Any) -> float | None:
             if name not in self.columns or len(self) == 0:
@@ -316,7 +345,11 @@ class Record:
             values = values[np.isfinite(values)]
             return float(fn(values)) if values.size else None
 
-        active_cycles = self.cycles[self.cycles > 0]
+        techniques = set(self.provenance.techniques)
+        if techniques and techniques <= {"CV", "CVA"} and "cycle_instrument" in self.columns:
+            cycles = int(np.unique(self.columns["cycle_instrument"]).size)
+        else:
+            cycles = int((self.cycles > 0).sum())
         return {
             "kind": "record",
             "format": self.provenance.format,
@@ -328,7 +361,7 @@ class Record:
             "current_mA_min": extreme("current_mA", np.min),
             "current_mA_max": extreme("current_mA", np.max),
             "steps": self.n_steps,
-            "cycles": int(active_cycles.size),
+            "cycles": cycles,
             "spectra": 0,
             "cell_type": self.cell.cell_type if self.cell else None,
             "sha256": self.provenance.sha256,

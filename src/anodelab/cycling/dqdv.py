@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
+from anodelab.cycling.halfcycles import require_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,7 +93,7 @@ def dqdv(
     """dQ/dV of every half-cycle of ``cycles`` (default all) of the record."""
     from anodelab.cycling.profiles import voltage_profiles
 
-    profiles = voltage_profiles(record, cell, cycles=cycles)
+    profiles = voltage_profiles(require_record(record, "dqdv"), cell, cycles=cycles)
     curves = []
     for c in profiles.curves:
         if c["voltage_V"].size < 3:

@@ -20,8 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.conventions import CHARGE, DISCHARGE, REST
+from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import NotApplicableError
 from anodelab.core.record import Record
+from anodelab.core.spectrum import Spectrum, SpectrumSeries
 
 #: a later step of a half-cycle that passes charge while its voltage spans less than this (V)
 #: is counted as a constant-voltage (CV) step
@@ -44,6 +46,22 @@ class Steps:
     current_mA: NDArray[np.float64] | None     # |I| at the step's middle row
     time_start_s: NDArray[np.float64] | None
     time_end_s: NDArray[np.float64] | None
+
+
+def require_record(data: object, analysis: str, needs: str = "a cycling Record (a time series of voltage and current)") -> Record:
+    """``data`` itself if it is a :class:`Record`; else :class:`NotApplicableError` saying what it holds."""
+    if isinstance(data, Record):
+        return data
+    provenance = getattr(data, "provenance", None)
+    source = f"{provenance.path}: " if provenance is not None and provenance.path else ""
+    if isinstance(data, (Spectrum, SpectrumSeries)):
+        held = "impedance spectra, which anodelab.impedance and anodelab.drt analyse"
+    elif isinstance(data, CycleTable):
+        held = ("a per-cycle summary table (CycleTable) as published in the file, not the time series it "
+                "summarises; read the time-series file instead (its cycle_summary compares with this table)")
+    else:
+        held = f"a {type(data).__name__}"
+    raise NotApplicableError(f"{source}{analysis} needs {needs}; this holds {held}")
 
 
 def reduce_steps(record: Record) -> Steps:

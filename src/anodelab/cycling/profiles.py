@@ -20,6 +20,7 @@ from anodelab.core.conventions import (
 )
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
+from anodelab.cycling.halfcycles import require_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +56,7 @@ class VoltageProfiles:
 
 def voltage_profiles(record: Record, cell: CellInfo | None = None, *, cycles: Any = None) -> VoltageProfiles:
     """Capacity-voltage curves of the half-cycles of ``cycles`` (an int, an iterable, or None: all >= 1)."""
+    record = require_record(record, "voltage_profiles")
     cell = cell if cell is not None else record.cell
     if cell is not None and (record.cell is None or record.cell.cell_type != cell.cell_type):
         record = record.with_cell(cell)

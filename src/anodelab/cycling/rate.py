@@ -10,6 +10,7 @@ import numpy as np
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
+from anodelab.cycling.halfcycles import require_record
 from anodelab.cycling.summary import CycleSummary, cycle_summary
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ def rate_table(data: Record | CycleSummary, cell: CellInfo | None = None, *, rto
     """
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise ValidationError("rtol", f"must lie in (0, 1), got {rtol!r}")
-    summary = data if isinstance(data, CycleSummary) else cycle_summary(data, cell)
+    summary = data if isinstance(data, CycleSummary) else cycle_summary(
+        require_record(data, "rate_table", "a cycling Record or its CycleSummary"), cell)
     current_name = f"{summary.closing}_current_mA"
     if current_name not in summary.columns:
         raise NotApplicableError("rate_table needs the current of each cycle; the record has no current column")

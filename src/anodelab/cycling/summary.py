@@ -20,7 +20,12 @@ from anodelab.core.conventions import (
 )
 from anodelab.core.errors import MetadataError, NotApplicableError, ValidationError
 from anodelab.core.record import Record
-from anodelab.cycling.halfcycles import CV_SPAN_V, half_cycles, reduce_steps
+from anodelab.cycling.halfcycles import (
+    CV_SPAN_V,
+    half_cycles,
+    reduce_steps,
+    require_record,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,6 +145,7 @@ def cycle_summary(
     no closing half-cycle is incomplete too. ``ce_cycles`` (first, last): the range for the average
     CE (default: reference cycle + 1 .. last complete cycle).
     """
+    record = require_record(record, "cycle_summary")
     cell = cell if cell is not None else record.cell
     if cell is not None and (record.cell is None or record.cell.cell_type != cell.cell_type):
         record = record.with_cell(cell)

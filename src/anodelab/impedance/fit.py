@@ -11,6 +11,11 @@ has been reached by two starts, one of them a Latin-hypercube draw (``CircuitFit
 the starts tried). Jacobians are closed form (each element's derivatives, chained through series
 and parallel connections), not finite differences.
 
+The fit does not depend on the spectrum's scale: it runs on ``Z / Z_ref`` (``Z_ref`` the power of two
+just above max |Z|, so the division is exact) with each parameter in units of ``Z_ref`` to its unit's
+power of ohm (:data:`OHM_POWER`: R, W sigma, L 1; C, Q -1; tau, n 0), bounds included. A spectrum
+scaled by ``k`` gives parameters scaled by ``k`` to those powers and the same chi2 (``unit``: ``k^2``).
+
 Weighting (residual of point i, real and imaginary parts separately, ``Z`` data, ``Zm`` model):
 
 - ``unit``: ``Zm - Z``;
@@ -248,18 +253,30 @@ def _guess(
 # -- the fit ----------------------------------------------------------------------------------------
 
 
+#: power of ohm in each parameter unit: a spectrum scaled by ``k`` is fitted by parameters scaled by ``k**power``
+OHM_POWER = {"ohm": 1, "ohm s^-1/2": 1, "H": 1, "F": -1, "S s^n": -1, "s": 0, "": 0}
+#: default bounds per unit for a spectrum whose max |Z| is 1 ohm; C x |Z|, L / |Z| (s) and Q x |Z| (s^n) span
+#: 1e-15..1e7, decades beyond the time constants of 10 MHz..0.1 mHz
+_BOUNDS_AT_1_OHM = {
+    "ohm": (1e-9, 1e4),
+    "ohm s^-1/2": (1e-9, 1e4),
+    "F": (1e-15, 1e7),
+    "H": (1e-15, 1e7),
+    "S s^n": (1e-15, 1e7),
+    "s": (1e-12, 1e8),
+    "": (1e-3, 1.0),
+}
+
+
 def default_bounds(model: CircuitModel, scale_ohm: float) -> dict[str, tuple[float, float]]:
-    """Default bounds per unit: resistances 1e-9..1e4 x max|Z|, n 0.001..1 (the domain impedance.py allows), wide decades elsewhere."""
-    ranges = {
-        "ohm": (1e-9 * scale_ohm, 1e4 * scale_ohm),
-        "ohm s^-1/2": (1e-9 * scale_ohm, 1e4 * scale_ohm),
-        "F": (1e-18, 1e3),
-        "H": (1e-15, 1e2),
-        "S s^n": (1e-18, 1e4),
-        "s": (1e-12, 1e8),
-        "": (1e-3, 1.0),
-    }
-    return {name: ranges[unit] for name, unit in zip(model.names, model.units, strict=True)}
+    """Default bounds for a spectrum of max |Z| ``scale_ohm``: :data:`_BOUNDS_AT_1_OHM` times ``scale_ohm`` to the
+    unit's :data:`OHM_POWER` (resistances 1e-9..1e4 x max|Z|; n 0.001..1, the domain impedance.py allows)."""
+    bounds = {}
+    for name, unit in zip(model.names, model.units, strict=True):
+        low, high = _BOUNDS_AT_1_OHM[unit]
+        factor = scale_ohm ** OHM_POWER[unit]
+        bounds[name] = (low * factor, high * factor)
+    return bounds
 
 
 def _weights(weighting: str, Z: NDArray[np.complex128]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -427,22 +444,29 @@ def fit_circuit(
         raise ValidationError("fixed", "every parameter is fixed; nothing to fit")
     if 2 * len(Z) <= free_count:
         raise FitError(f"{free_count} free parameters cannot be fitted to {len(Z)} points (2 N values)")
-    given = {**(circuit_values or {}), **initial, **fixed}
-    # the spectrum's own guess is needed only for parameters not given (a warm start gives them all)
-    guess = _guess(model, frequency, Z) if n_starts > 1 or any(n not in given for n in names) else {}
-    if circuit_values:
-        guess.update(circuit_values)
-    guess.update(initial)
-    guess.update(fixed)
-    limits = default_bounds(model, float(np.abs(Z).max()))
-    for name, pair in bounds.items():
-        low, high = (float(v) for v in pair)
-        if not (0 < low < high) or not math.isfinite(high):
-            raise ValidationError("bounds", f"{name}: need 0 < low < high (fitting is in log space), got {pair!r}")
-        limits[name] = (low, high)
     for name, value in {**initial, **fixed}.items():
         if not (math.isfinite(value) and value > 0):
             raise ValidationError(name, f"must be finite and > 0 (fitting is in log space), got {value!r}")
+    for name, pair in bounds.items():
+        given_low, given_high = (float(v) for v in pair)
+        if not (0 < given_low < given_high) or not math.isfinite(given_high):
+            raise ValidationError("bounds", f"{name}: need 0 < low < high (fitting is in log space), got {pair!r}")
+        bounds[name] = (given_low, given_high)
+    # the fit runs on Z / reference, every parameter in units of reference to its unit's power of ohm
+    # (a power of two: both scalings are exact, so the fit does not depend on the spectrum's scale)
+    reference = math.ldexp(1.0, math.frexp(float(np.abs(Z).max()))[1])
+    Z = Z / reference
+    to_fit = {name: reference ** -OHM_POWER[unit] for name, unit in zip(names, units, strict=True)}
+    initial = {name: float(v) * to_fit[name] for name, v in initial.items()}
+    fixed_fit = {name: float(v) * to_fit[name] for name, v in fixed.items()}
+    given = {**(circuit_values or {}), **initial, **fixed_fit}
+    # the spectrum's own guess is needed only for parameters not given (a warm start gives them all)
+    guess = _guess(model, frequency, Z) if n_starts > 1 or any(n not in given for n in names) else {}
+    guess.update({name: v * to_fit[name] for name, v in (circuit_values or {}).items()})
+    guess.update(initial)
+    guess.update(fixed_fit)
+    limits = default_bounds(model, float(np.abs(Z).max()))
+    limits.update({name: (pair[0] * to_fit[name], pair[1] * to_fit[name]) for name, pair in bounds.items()})
     free = np.array([i for i, name in enumerate(names) if name not in fixed], dtype=np.intp)
     w_re, w_im = _weights(weighting, Z)
     omega = 2.0 * np.pi * frequency
@@ -458,11 +482,11 @@ def fit_circuit(
     if n_starts > 1:
         spread = _guess(model, frequency, Z, spread=True)
         spread.update(initial)
-        spread.update(fixed)
+        spread.update(fixed_fit)
         starts.append(np.clip(np.log([max(spread[n], 1e-300) for n in names_free]), low + 1e-9, high - 1e-9))
     starts += _lhs_starts(x0, names_free, model, low, high, n_starts - len(starts), seed)
     best, tried = _run_starts(problem, starts, low, high, max_nfev)
-    return _result(problem, spectrum, best, tried, weighting, tuple(fixed))
+    return _result(problem, spectrum, reference, best, tried, weighting, tuple(fixed))
 
 
 def _lhs_starts(
@@ -569,8 +593,9 @@ def _canonical_order(model: CircuitModel, values: NDArray[np.float64]) -> NDArra
     for block in blocks:
         groups.setdefault(_signature(block[0]), []).append(block)
     for members in groups.values():
-        taus = [_arc_tau(node, values[b : b + c]) for node, b, c in members]
-        if len(members) < 2 or any(t is None for t in taus):
+        found = [_arc_tau(node, values[b : b + c]) for node, b, c in members]
+        taus = [t for t in found if t is not None]
+        if len(members) < 2 or len(taus) < len(members):
             continue
         ranked = [members[i] for i in np.argsort(taus, kind="stable")]
         for (_, target, count), (_, source, _) in zip(members, ranked, strict=True):
@@ -584,15 +609,19 @@ def _leaves_of(node: Node | Leaf) -> list[Leaf]:
     return [leaf for child in node.children for leaf in _leaves_of(child)]
 
 
-def _result(problem: _Problem, spectrum: Spectrum, best: Any, n_starts: int, weighting: str, fixed: tuple[str, ...]) -> CircuitFit:
+def _result(
+    problem: _Problem, spectrum: Spectrum, reference: float, best: Any, n_starts: int, weighting: str, fixed: tuple[str, ...]
+) -> CircuitFit:
+    """The fit in ohm units: ``problem`` is in units of ``reference`` ohm (see :func:`fit_circuit`)."""
     index, result = best
-    values = problem.values(result.x)
-    residual = problem.residual(result.x).copy()
-    Z_fit = problem.model_impedance(result.x)
+    values = problem.values(result.x) * reference ** np.array([OHM_POWER[unit] for unit in problem.units])
+    residual_unit = reference if weighting == "unit" else 1.0  # unit-weighted residuals are in ohm
+    residual = problem.residual(result.x) * residual_unit  # (a new array)
+    Z_fit = problem.model_impedance(result.x) * reference
     chi2 = float(residual @ residual)
     dof = residual.size - len(result.x)
     chi2_reduced = chi2 / dof if dof > 0 else math.nan
-    J = result.jac
+    J = result.jac * residual_unit
     with np.errstate(divide="ignore", invalid="ignore"):
         cov = chi2_reduced * np.linalg.pinv(J.T @ J)
         log_err = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -731,7 +760,7 @@ def arc_quantities(fit: CircuitFit, *, area_cm2: float | None = None) -> ArcQuan
                 rows.append(_arc_row(node.label, R, tau, n, area_cm2))
             return
         if node.kind == "p" and len(node.children) == 2 and all(isinstance(c, Leaf) for c in node.children):
-            codes = {c.code: c for c in node.children}  # type: ignore[union-attr]
+            codes = {c.code: c for c in node.children if isinstance(c, Leaf)}
             if "R" in codes and ("CPE" in codes or "C" in codes):
                 R = values[codes["R"].label]
                 if "CPE" in codes:

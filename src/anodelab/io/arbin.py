@@ -49,6 +49,7 @@ from anodelab.io.common import (
     head_text,
     library_messages,
     monotonic_time,
+    note_point_index,
     read_delimited,
     reader_version,
     require_every_line_read,
@@ -121,6 +122,7 @@ def _read_res_tables(path: Path, notes: list[str]) -> tuple[dict[str, NDArray[An
         if columns is None:
             notes.append("rows decoded by access-parser's (slow) row parser")
             columns = _slow_rows(path, table)
+        _note_row_count(int(table.table_header.number_of_rows), len(next(iter(columns.values()), [])), notes)
         global_table = database.parse_table("Global_Table") if "Global_Table" in database.catalog else {}
         statistic = (database.parse_table("Channel_Statistic_Table")
                      if "Channel_Statistic_Table" in database.catalog else {})
@@ -128,7 +130,8 @@ def _read_res_tables(path: Path, notes: list[str]) -> tuple[dict[str, NDArray[An
                                       dtype=np.float64)
     except ReadError:
         raise
-    except Exception as error:  # access-parser and construct raise assorted types on damaged databases
+    except Exception as error:  # noqa: BLE001 - access-parser and construct raise assorted types (struct.error,
+        # construct errors, KeyError, IndexError, ...) on damaged databases; each becomes a ReadError naming the file
         reason = " ".join(f"{type(error).__name__}: {error}".split())  # its messages can span lines
         raise ReadError(path, f"access-parser could not read the database ({reason})",
                         expected=RES_EXPECTED) from None
@@ -187,6 +190,17 @@ def _fixed_length_rows(path: Path, table: Any, jet_version: int) -> dict[str, ND
             values = np.where(present, values.astype(np.float64), np.nan)
         decoded[column.col_name_str] = values
     return decoded
+
+
+def _note_row_count(declared: int, decoded: int, notes: list[str]) -> None:
+    """Jet keeps a table's live row count in its definition (TDEF) page: rows its data pages lack
+    (a page emptied, damaged or cut off the end of the file) or hold twice show against it."""
+    if decoded < declared:
+        notes.append(f"Channel_Normal_Table's definition counts {declared} rows but its data pages hold {decoded}: "
+                     f"{declared - decoded} rows are missing (a data page emptied, damaged or cut off)")
+    elif decoded > declared:
+        notes.append(f"Channel_Normal_Table's data pages hold {decoded} rows, {decoded - declared} more than the "
+                     f"{declared} its definition counts (a data page copied or damaged)")
 
 
 def _slow_rows(path: Path, table: Any) -> dict[str, NDArray[Any]]:
@@ -290,6 +304,8 @@ def read_arbin_csv(path: Path) -> Record:
     if unitless:
         notes.append(f"columns without units read in Arbin's fixed units (s, A, V, Ah, Wh, ohm, °C): "
                      f"{', '.join(unitless)}")
+    if "Data_Point" in columns:  # Arbin numbers its rows 0 or 1, 2, 3, ...: rows lost or repeated show there
+        note_point_index("Data_Point", _numbers(path, "Data_Point", columns["Data_Point"]), notes)
     return _arbin_record(path, columns, notes, "Arbin (CSV export)", None)
 
 

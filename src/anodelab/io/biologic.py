@@ -34,6 +34,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,11 @@ from anodelab.core.conventions import (
     state_from_current,
 )
 from anodelab.core.errors import ReadError, ValidationError
-from anodelab.core.record import Provenance, Record
+from anodelab.core.record import Provenance, Record, sha256_of_read
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
+from anodelab.io.columns import note_point_indices, valid_frequencies
 from anodelab.io.common import decode, finite_column, read_delimited, require_text
+from anodelab.io.units import unit_dimension, unit_scale
 
 Columns = dict[str, NDArray[Any]]
 
@@ -149,6 +152,24 @@ _OLE_EPOCH = datetime(1899, 12, 30)
 _VOLTAGE = ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V")
 _CURRENT = ("I/mA", "<I>/mA")
 _TEMPERATURE = ("Temperature/°C", "T/°C")
+_CHARGE_COUNTERS = (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6), ("dQ/mA.h", 1.0), ("dQ/C", 1 / 3.6),
+                    ("Q charge/discharge/mA.h", 1.0))
+# .mpr columns the conversion reads whole (and the first charge counter present), copied out of the
+# row table (the others stay views into it); those it uses as float64 are copied as float64
+_MPR_AS_FLOAT64 = frozenset({*_VOLTAGE, *_CURRENT, "control/mA", *_TEMPERATURE})
+_MPR_READ_WHOLE = frozenset({
+    "flags", "time/s", "dq/mA.h", "Ns", "z cycle", "Loop", "cycle number", "Capacity/mA.h",
+    "Ece/V", "<Ece>/V", "Ewe-Ece/V", "freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm", "|Z|/Ohm", "Phase(Z)/deg",
+    *_MPR_AS_FLOAT64,
+})
+# EC-Lab columns the conversion reads, by quantity: a text export naming one in another unit of the
+# same dimension (time/min, freq/kHz, Ewe/mV, I/A) is scaled to it
+_UNIT_COLUMNS = {name.rpartition("/")[0]: name for name in (
+    "time/s", "freq/Hz", *_VOLTAGE, *_CURRENT, "Ece/V", "<Ece>/V", "Ewe-Ece/V", "Re(Z)/Ohm", "-Im(Z)/Ohm",
+    "|Z|/Ohm", "Phase(Z)/deg", "dq/mA.h", "(Q-Qo)/mA.h", "dQ/mA.h", "Q charge/discharge/mA.h", "Capacity/mA.h")}
+_EC_LAB_NAMES = frozenset([*_UNIT_COLUMNS.values(), *(name for name, _ in _DATA_COLUMNS.values()),
+                           *(name for name, _ in _ALTERNATIVE_COLUMNS.values())])
+_UNPACK_BYTES = 1 << 18  # rows of the table copied per block: well inside a core's L2 cache
 _FLAG_MASKS = {"mode": 0x03, "ox/red": 0x04, "ox": 0x04, "error": 0x08, "control changes": 0x10,
                "Ns changes": 0x20, "counter inc.": 0x80}
 # Markers used to build steps; not kept as columns.
@@ -173,6 +194,8 @@ class _Raw:
     notes: list[str] = field(default_factory=list)
     loop: NDArray[np.int64] | None = None  # loop number per row (mpr loop module)
     instrument: str = INSTRUMENT
+    sha256: str | None = None  # of the bytes parsed, when the reader read the file whole
+    views: Columns = field(default_factory=dict)  # copied .mpr columns as views into the file, for the extras
 
 
 # ============================================================================================
@@ -194,8 +217,8 @@ def _mpr_raw(path: Path) -> _Raw:
     modules = _mpr_modules(path, memoryview(raw))
     if "VMP data" not in modules:
         raise ReadError(path, "no data rows: the file has no 'VMP data' module", expected=MPR_EXPECTED)
-    columns, n_points, notes = _mpr_data(path, modules["VMP data"])
-    data = _Raw(columns, notes=notes)
+    columns, views, n_points, notes = _mpr_data(path, modules["VMP data"])
+    data = _Raw(columns, notes=notes, sha256=sha256_of_read(raw), views=views)
     if "VMP Set" in modules and len(modules["VMP Set"].data):
         code = modules["VMP Set"].data[0]
         data.techniques = (_MPR_TECHNIQUES.get(code, f"technique 0x{code:02x}"),)
@@ -242,8 +265,12 @@ def _mpr_modules(path: Path, raw: memoryview) -> dict[str, _Module]:
     return modules
 
 
-def _mpr_data(path: Path, module: _Module) -> tuple[Columns, int, list[str]]:
-    """Columns of the data module, viewed in place through one structured dtype."""
+def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[str]]:
+    """Columns of the data module, and the views into it of those copied out (:data:`_MPR_READ_WHOLE`).
+
+    The columns are viewed in place through one structured dtype; those the conversion reads
+    whole are copied out (contiguous arrays are many times faster to compute on).
+    """
     data, version = module.data, module.version
     if len(data) < 6:
         raise ReadError(path, "data module is too short for its header", expected=MPR_EXPECTED)
@@ -265,15 +292,40 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, int, list[str]]:
         detail = f", yet {extra} bytes follow its column table" if extra > 0 else ""
         raise ReadError(path, f"no data rows: the data module declares 0 points{detail}", expected=MPR_EXPECTED)
     ids = np.frombuffer(data, dtype=id_format, count=n_columns, offset=id_offset).astype(int).tolist()
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise ReadError(path, f"data module lists column ID(s) {', '.join(map(str, repeated))} more than once "
+                        "(EC-Lab writes each column once: the column table is damaged)", expected=MPR_EXPECTED)
     dtype, flags, notes = _mpr_dtype(path, ids, n_points, len(data) - offset)
     table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
-    columns: Columns = {name: table[name] for name in dtype.names or () if not name.startswith("unknown ")}
+    names = [name for name in dtype.names or () if not name.startswith("unknown ")]
+    columns: Columns = {name: table[name] for name in names}  # views into the file's bytes
+    counter = next((name for name, _ in _CHARGE_COUNTERS if name in columns), None)
+    copied = _unpack(table, {name: np.dtype(np.float64) if name in _MPR_AS_FLOAT64 else table.dtype[name]
+                             for name in names if name in _MPR_READ_WHOLE or name == counter})
+    views = {name: columns[name] for name in copied}
+    columns.update(copied)
     if flags:
-        byte = np.ascontiguousarray(columns.pop("flags"))
+        byte = columns.pop("flags")
         for name, mask in flags.items():
             shift = (mask & -mask).bit_length() - 1
             columns[name] = (byte & mask) >> shift
-    return columns, n_points, notes
+    return columns, views, n_points, notes
+
+
+def _unpack(table: NDArray[np.void], dtypes: Mapping[str, np.dtype]) -> Columns:
+    """Contiguous copies of fields of a row table, as ``dtypes`` (field name -> dtype of the copy).
+
+    Copied a block of rows at a time, every field per block, so that each block comes from memory
+    into the cache once (a field at a time, each would fetch all of the table's bytes again).
+    """
+    out: Columns = {name: np.empty(table.size, dtype=dtype) for name, dtype in dtypes.items()}
+    rows = max(1, _UNPACK_BYTES // max(1, table.itemsize))
+    for begin in range(0, table.size, rows):
+        block = table[begin:begin + rows]
+        for name, column in out.items():
+            column[begin:begin + rows] = block[name]
+    return out
 
 
 def _mpr_dtype(path: Path, ids: list[int], n_points: int, n_bytes: int) -> tuple[np.dtype, dict[str, int], list[str]]:
@@ -377,7 +429,8 @@ def read_mpt(path: Path) -> Record | SpectrumSeries:
     names = _mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes)
     table = read_delimited(path, _canonical_names(names, notes), skip_lines=n_header, separator="\t",
                            decimal_comma=_decimal_comma(lines[n_header]), expected=MPT_EXPECTED)
-    data = _Raw(_without_trailing_blank_lines(path, table.columns), techniques=_mpt_techniques(header), notes=notes)
+    columns = _in_ec_lab_units(path, _without_trailing_blank_lines(path, table.columns), notes, MPT_EXPECTED)
+    data = _Raw(columns, techniques=_mpt_techniques(header), notes=notes)
     device = next((line.split(":", 1)[1].strip() for line in header if line.startswith("Device :")), "")
     if device:
         data.instrument = f"{INSTRUMENT} {device}"
@@ -443,6 +496,39 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
 
 
+def _ec_lab_name(name: str) -> tuple[str, float | None]:
+    """The EC-Lab column a header names in another unit (``time/min`` -> ``time/s``) and the factor to
+    its unit (None: not a unit of that quantity); ``(name, 1.0)`` for any other name."""
+    quantity, _, unit = name.strip().rpartition("/")
+    target = _UNIT_COLUMNS.get(quantity)
+    if target is None or name.strip() in _EC_LAB_NAMES:
+        return name, 1.0
+    target_unit = target.rpartition("/")[2]
+    dimension = unit_dimension(target_unit) or ""
+    given, canonical = unit_scale(unit, dimension), unit_scale(target_unit, dimension)
+    return target, given[0] / canonical[0] if given and canonical else None
+
+
+def _in_ec_lab_units(path: Path, columns: Mapping[str, NDArray[Any]], notes: list[str], expected: str) -> Columns:
+    """Columns named like an EC-Lab quantity in another unit (``time/min``, ``freq/kHz``, ``Ewe/mV``) scaled
+    to EC-Lab's unit and name, with a note; refused when the unit is not one of that quantity's dimension."""
+    out: Columns = {}
+    for name, values in columns.items():
+        target, factor = _ec_lab_name(name)
+        if target == name or target in columns:
+            out[name] = values
+            continue
+        if factor is None:
+            raise ReadError(path, f"column {name!r} has a unit anodelab cannot convert to {target!r} "
+                            "(units are never guessed)", expected=f"{expected}: {target!r} or another unit of it")
+        if values.dtype.kind not in "fiu":
+            raise ReadError(path, f"column {name!r} holds a non-numeric value in data row {_first_non_numeric(values)}",
+                            expected=expected)
+        out[target] = values * factor
+        notes.append(f"column {name!r} read as {target!r} (values x {factor:g})")
+    return out
+
+
 def _decimal_comma(line: str) -> bool:
     """True when numbers in a data line use ',' as the decimal mark (European-locale exports)."""
     return re.search(r"\d,\d", line) is not None and re.search(r"\d\.\d", line) is None
@@ -488,12 +574,14 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
         raise ReadError(path, "header line is not ';' or tab separated", expected=TEXT_EXPECTED)
     notes: list[str] = []
     names = _canonical_names(first.split(separator), notes)
-    if not any(name.strip() in _VOLTAGE for name in names):
+    if not any(_ec_lab_name(name)[0].strip() in _VOLTAGE for name in names):
         raise ReadError(path, "no EC-Lab potential column (Ewe/V, <Ewe>/V, Ecell/V) in the header",
                         expected=TEXT_EXPECTED)
     table = read_delimited(path, names, skip_lines=1, separator=separator,
                            decimal_comma=_decimal_comma(lines[1]), expected=TEXT_EXPECTED)
-    columns = {name: values for name, values in table.columns.items() if name}  # '' = row index
+    rows = _without_trailing_blank_lines(path, table.columns)
+    note_point_indices(names, rows, notes)  # an unnamed first column: pandas' row index
+    columns = _in_ec_lab_units(path, {name: values for name, values in rows.items() if name}, notes, TEXT_EXPECTED)
     data = _Raw(_decode_flag_bytes(columns), notes=notes)
     if table.dropped_last_line:
         data.notes.append("last line was cut short and was dropped")
@@ -522,21 +610,28 @@ def _decode_flag_bytes(columns: Columns) -> Columns:
 def _convert(path: Path, data: _Raw, expected: str, *, drop_empty: bool = True) -> Record | SpectrumSeries:
     """The canonical Record or SpectrumSeries; ``drop_empty`` drops columns a text export left blank."""
     columns = data.columns
+    impedance = _is_impedance(columns)
     if drop_empty:
-        columns = {name: values for name, values in columns.items() if _has_values(values)}
+        empty = [name for name, values in columns.items() if not _has_values(values)]
+        if "time/s" in empty:
+            raise ReadError(path, "column 'time/s' holds no value in any row", expected=expected)
+        columns = {name: values for name, values in columns.items() if name not in empty}
+        if impedance and "freq/Hz" in empty:  # refused by _spectra, naming it
+            columns["freq/Hz"] = np.full(data.columns["freq/Hz"].size, np.nan)
         for name, values in columns.items():
             if values.dtype.kind not in "fiub" and name != "time/s":
                 raise ReadError(path, f"column {name!r} holds a non-numeric value in data row "
                                 f"{_first_non_numeric(values)}", expected=expected)
     if "time/s" in columns:
         columns["time/s"] = _seconds(path, columns["time/s"], data.notes, expected)
-    if _is_impedance(columns):
+    if impedance:
         return _spectra(path, columns, data, expected)
     return _record(path, columns, data, expected)
 
 
 def _provenance(data: _Raw) -> Provenance:
-    return Provenance(instrument=data.instrument, techniques=data.techniques, notes=tuple(data.notes))
+    return Provenance(sha256=data.sha256, instrument=data.instrument, techniques=data.techniques,
+                      notes=tuple(data.notes))
 
 
 def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
@@ -548,10 +643,11 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
     time = columns.get("time/s")
     if time is not None:
         out["time_s"] = time - time[0] if time.size and time[0] != 0 else time
-    current, current_name = _current(path, columns, data, expected)
+    step = _step_ids(columns, data.loop)
+    current, current_name = _current(path, columns, data, step, expected)
     if current is not None:
         out["current_mA"] = current
-    out.update(_steps_and_capacity(path, columns, data, out, expected))
+    out.update(_steps_and_capacity(path, columns, data, out, step, expected))
     cycle = columns.get("cycle number")
     if cycle is not None and cycle.dtype.kind in "fiu" and np.all(np.isfinite(cycle)):
         out["cycle"] = cycle.astype(np.int64)
@@ -562,7 +658,7 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
     consumed = {voltage_name, current_name, "time/s", "cycle number", *_TEMPERATURE, *_STEP_MARKERS}
     if "state" in out:
         consumed.add("Capacity/mA.h")
-    _add_extras(out, columns, consumed)
+    _add_extras(out, columns, consumed, data.views)
     try:
         return Record.from_columns(out, provenance=_provenance(data))
     except ValidationError as error:
@@ -570,10 +666,10 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
 
 
 def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[str, NDArray[Any]],
-                        expected: str) -> dict[str, NDArray[Any]]:
-    """``step`` ids and ``capacity_mAh`` (and ``state`` for voltage/capacity-only exports)."""
+                        step: NDArray[Any] | None, expected: str) -> dict[str, NDArray[Any]]:
+    """``step`` ids and ``capacity_mAh`` (and ``state`` for voltage/capacity-only exports), given the
+    instrument's step ids (:func:`_step_ids`)."""
     current = out.get("current_mA")
-    step: NDArray[Any] | None = _step_ids(columns, data.loop)
     if step is None and current is not None:
         step = state_from_current(current)  # the core's own rule, so capacity uses the same steps
     if "time_s" not in out and current is None and "Capacity/mA.h" in columns:
@@ -653,15 +749,17 @@ def _datetimes_to_seconds(path: Path, values: NDArray[Any], expected: str) -> tu
     return (micros - micros[0]) / 1e6, str(parsed[0])
 
 
-def _current(path: Path, columns: Columns, data: _Raw, expected: str) -> tuple[NDArray[np.float64] | None, str]:
-    """Signed current (mA) and the column it came from: measured, dq/dt, the setpoint, or 0 for OCV."""
+def _current(path: Path, columns: Columns, data: _Raw, step: NDArray[np.int32] | None,
+             expected: str) -> tuple[NDArray[np.float64] | None, str]:
+    """Signed current (mA) and the column it came from: measured, dq/dt, the setpoint, or 0 for OCV
+    (``step``: the instrument's step ids, :func:`_step_ids`)."""
     for name in _CURRENT:
         if name in columns:
             return finite_column(path, name, columns[name], expected), name
     time = columns.get("time/s")
     if time is not None and "dq/mA.h" in columns:
         dq = finite_column(path, "dq/mA.h", columns["dq/mA.h"], expected)
-        current, borrowed = _current_from_charge(time, dq, _step_ids(columns, data.loop))
+        current, borrowed = _current_from_charge(time, dq, step)
         data.notes.append(
             "current_mA is derived, not measured: the file stores no current, so current_mA = dq/dt, the mean "
             "current since the previous row; the first row of a step (whose dq covers only the part of the "
@@ -691,24 +789,29 @@ def _current_from_charge(
     n = dq_mAh.size
     if step is None:
         sign = np.sign(dq_mAh)
-        sign[:1] = sign[1:2]
+        if n > 1:
+            sign[0] = sign[1]
         step = np.cumsum(np.r_[False, sign[1:] != sign[:-1]], dtype=np.int32)
-    dt = np.zeros(n)
+    dt = np.empty(n)
+    dt[:1] = 0.0
     np.subtract(time[1:], time[:-1], out=dt[1:])
-    current = np.zeros(n)
-    np.divide(dq_mAh * 3600.0, dt, out=current, where=dt > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows with no time step are set below
+        current = dq_mAh * 3600.0
+        current /= dt
     valid = dt > 0
     valid[1:] &= step[1:] == step[:-1]
     valid[:1] = False
-    if valid.all() or n == 0:
-        return current, 0
-    index = np.arange(n)
-    following = np.minimum.accumulate(np.where(valid, index, n)[::-1])[::-1]
-    preceding = np.maximum.accumulate(np.where(valid, index, -1))
-    source = np.where((following < n) & (step[np.minimum(following, n - 1)] == step), following, preceding)
-    source = np.where((source >= 0) & (step[np.maximum(source, 0)] == step), source, index)
-    borrowed = ~valid & (source != index)
-    current[borrowed] = current[source[borrowed]]
+    bad = np.flatnonzero(~valid)  # few: first rows of steps and rows with no time step
+    current[bad] = np.where(dt[bad] > 0, current[bad], 0.0)
+    # the valid rows nearest to each bad one: after and before its run of consecutive bad rows
+    run = bad - np.arange(bad.size)  # constant along a run of consecutive bad rows
+    following = bad[np.searchsorted(run, run, side="right") - 1] + 1
+    preceding = bad[np.searchsorted(run, run, side="left")] - 1
+    own = step[bad]
+    source = np.where((following < n) & (step[np.minimum(following, n - 1)] == own), following, preceding)
+    source = np.where((source >= 0) & (step[np.maximum(source, 0)] == own), source, bad)
+    borrowed = source != bad
+    current[bad[borrowed]] = current[source[borrowed]]
     return current, int(borrowed.sum())
 
 
@@ -729,13 +832,13 @@ def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> NDArray[np.in
         changed[1:] |= counter[1:] != counter[:-1]
     if changed.size:
         changed[0] = False
-    return np.cumsum(changed, dtype=np.int32)
+    changes = np.flatnonzero(changed)
+    return np.repeat(np.arange(changes.size + 1, dtype=np.int32), np.diff(changes, prepend=0, append=changed.size))
 
 
 def _cumulative_charge(columns: Columns) -> NDArray[np.float64] | None:
     """A charge counter in mAh (cumulative or resetting), for :func:`capacity_within_steps`."""
-    for name, scale in (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6), ("dQ/mA.h", 1.0), ("dQ/C", 1 / 3.6),
-                        ("Q charge/discharge/mA.h", 1.0)):
+    for name, scale in _CHARGE_COUNTERS:
         values = columns.get(name)
         if values is not None and values.dtype.kind in "fiu":
             charge = np.asarray(values, dtype=np.float64)
@@ -774,17 +877,19 @@ def _states_from_capacity(
     return state, step
 
 
-def _add_extras(out: dict[str, NDArray[Any]], columns: Columns, consumed: set[str]) -> None:
-    """Keep the other numeric instrument columns under snake_case names with units."""
+def _add_extras(out: dict[str, NDArray[Any]], columns: Columns, consumed: set[str], views: Columns) -> None:
+    """Keep the other numeric instrument columns under snake_case names with units (as ``views``
+    where it holds them: the copies can go once read)."""
     for name, values in columns.items():
         if name in consumed or values.dtype.kind not in "fiub":
             continue
         extra = _extra_name(name)
         while extra in out:
             extra += "_2"
-        out[extra] = values
+        out[extra] = views.get(name, values)
 
 
+@cache
 def _extra_name(name: str) -> str:
     if name in _EXTRA_NAMES:
         return _EXTRA_NAMES[name]
@@ -803,13 +908,31 @@ def _extra_name(name: str) -> str:
 
 
 def _is_impedance(columns: Columns) -> bool:
+    """An impedance file: ``freq/Hz`` and Re/-Im(Z) (or |Z|/phase) columns, with a frequency > 0 on most
+    rows or impedance values (finite, not 0) on most rows. Cycling files whose few EIS rows hold the
+    impedance (0 or empty elsewhere) are records."""
     frequency = columns.get("freq/Hz")
-    has_z = {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys() or {"|Z|/Ohm", "Phase(Z)/deg"} <= columns.keys()
-    return (frequency is not None and has_z and frequency.dtype.kind in "fiu" and frequency.size > 0
-            and bool(np.all(frequency > 0)))
+    impedance = next((columns[first] for first, second in (("Re(Z)/Ohm", "-Im(Z)/Ohm"), ("|Z|/Ohm", "Phase(Z)/deg"))
+                      if first in columns and second in columns), None)
+    if frequency is None or impedance is None or frequency.size == 0:
+        return False
+    if frequency.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(frequency) & (frequency > 0))) * 2 > frequency.size:
+        return True
+    return impedance.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(impedance) & (impedance != 0))) * 2 > impedance.size
 
 
 def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> SpectrumSeries:
+    """The spectra of an impedance file; rows without a valid frequency are left out, with a note."""
+    good, note = valid_frequencies(np.asarray(columns["freq/Hz"], dtype=np.float64), "freq/Hz")
+    if not good.any():
+        raise ReadError(path, "impedance columns, but no row has a valid frequency (freq/Hz missing, infinite, 0 "
+                        "or negative on every row)", expected=f"{expected} with a frequency on every impedance row")
+    time = columns.get("time/s")
+    origin = float(time[0]) if time is not None else 0.0
+    if note:
+        data.notes.append(note)
+        columns = {name: values[good] for name, values in columns.items()}
+        data.loop = data.loop[good] if data.loop is not None else None
     frequency = finite_column(path, "freq/Hz", columns["freq/Hz"], expected)
     if {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys():
         real = finite_column(path, "Re(Z)/Ohm", columns["Re(Z)/Ohm"], expected)
@@ -832,7 +955,7 @@ def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> Spectru
         if "Ns" in columns:
             extras["sequence"] = int(columns["Ns"][begin])
         context = SpectrumContext(
-            time_s=float(time[begin] - time[0]) if time is not None else None,
+            time_s=float(time[begin] - origin) if time is not None else None,
             voltage_V=_mean(voltage, rows), current_mA=_mean(current, rows),
             cycle=int(cycle[begin]) if cycle is not None and np.isfinite(cycle[begin]) else None,
             temperature_C=_mean(temperature, rows), extras=extras,

@@ -23,7 +23,7 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import AnodelabError, ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
-from anodelab.io.common import finite_column
+from anodelab.io.common import finite_column, note_point_index, unique_names
 from anodelab.io.units import (
     CANONICAL_UNIT,
     clean_unit,
@@ -123,6 +123,7 @@ def describe_columns(keys: Sequence[str], units: Mapping[str, str] | None = None
     """Split names and units and assign roles. ``units`` (key -> unit) overrides header units."""
     columns = []
     for key in keys:
+        unit: str | None
         if units is not None and key in units:
             name, unit = key, units[key]
         else:
@@ -191,7 +192,7 @@ def parse_durations(path: Path, name: str, values: NDArray[Any]) -> NDArray[np.f
     """Seconds from duration strings ``[Nd ]HH:MM:SS[.fff]`` (Maccor ``0d 00:45:54.84``, ``12:00:01``)."""
     import polars as pl
 
-    series = pl.Series(values, dtype=pl.String)
+    series = _strings(values)
     parts = series.str.extract_groups(_DURATION).struct.unnest()
     days, hours, minutes, seconds = (parts[c].cast(pl.Float64) for c in parts.columns)
     total = (days.fill_null(0.0) * 86400.0 + hours * 3600.0 + minutes * 60.0 + seconds).to_numpy()
@@ -201,6 +202,17 @@ def parse_durations(path: Path, name: str, values: NDArray[Any]) -> NDArray[np.f
         raise ReadError(path, f"column {name!r} has {values[row]!r} in data row {row + 1}",
                         expected="durations like '0d 00:01:02.5' or '00:01:02'")
     return np.asarray(total, dtype=np.float64)
+
+
+def _strings(values: NDArray[Any]) -> Any:
+    """A text column as a polars String series (an object array, of None, text or numbers, goes through a list:
+    polars cannot cast it)."""
+    import polars as pl
+
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        return pl.Series(values.tolist(), dtype=pl.String, strict=False)
+    return pl.Series(values, dtype=pl.String)
 
 
 # -- building records --------------------------------------------------------------------------------
@@ -221,8 +233,8 @@ def numeric(path: Path, table: Mapping[str, NDArray[Any]], column: Column, expec
         return values.astype(np.float64, copy=False)
     import polars as pl
 
-    parsed = pl.Series(values, dtype=pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-    text = pl.Series(values, dtype=pl.String).str.strip_chars()
+    text = _strings(values).str.strip_chars()
+    parsed = text.cast(pl.Float64, strict=False)
     bad = parsed.is_null() & text.is_not_null() & (text != "") & ~text.str.to_lowercase().is_in(["nan", "n/a", "na"])
     if bad.any():
         row = int(np.argmax(bad.to_numpy()))
@@ -398,11 +410,11 @@ def record_from_columns(path: Path, table: Mapping[str, NDArray[Any]], columns: 
     if cycle is not None:
         parts.columns["cycle"] = np.nan_to_num(cycle, nan=-1).astype(np.int64)
         used.add(cycle_col.key)  # type: ignore[union-attr]
-    if (labels := pick(columns, "step_type")) is not None and "current_mA" in parts.columns:
-        if np.asarray(table[labels.key]).dtype.kind in "OUS":
-            parts.columns["current_mA"], note = orient_current_by_labels(parts.columns["current_mA"], table[labels.key])
-            if note:
-                parts.notes.append(note)
+    labels = pick(columns, "step_type")
+    if labels is not None and "current_mA" in parts.columns and np.asarray(table[labels.key]).dtype.kind in "OUS":
+        parts.columns["current_mA"], note = orient_current_by_labels(parts.columns["current_mA"], table[labels.key])
+        if note:
+            parts.notes.append(note)
     capacity_columns(parts, path, table, columns, expected, steps)
     checkable = (labels is not None and np.asarray(table[labels.key]).dtype.kind in "OUS") or (
         pick(columns, "charge_capacity") is not None and pick(columns, "discharge_capacity") is not None)
@@ -416,6 +428,43 @@ def record_from_columns(path: Path, table: Mapping[str, NDArray[Any]], columns: 
         used.add(temperature.key)
     add_extras(parts, path, table, columns, used)
     return finish_record(path, parts, instrument=instrument, techniques=techniques)
+
+
+# -- what the rows themselves show ------------------------------------------------------------------
+
+#: header names (after :func:`normal_name`) of a point-index column; "" and "unnamed: 0" are the
+#: nameless first column pandas writes for its row index
+INDEX_NAMES = frozenset({"", "unnamed: 0", "index", "idx", "number", "no", "no.", "#", "point", "pt",
+                         "point number", "data point", "datapoint", "rec#", "record"})
+
+
+def is_point_index(name: str, values: NDArray[Any]) -> bool:
+    """A column that numbers the rows: named as in :data:`INDEX_NAMES`, integers only, stepping by +1 on
+    most rows (median step 1: damage may break a few steps; a sweep or cycle number does not count)."""
+    values = np.asarray(values)
+    if normal_name(name) not in INDEX_NAMES or values.dtype.kind not in "fiu" or values.size < 3:
+        return False
+    values = values.astype(np.float64, copy=False)
+    return bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)) and np.median(np.diff(values)) == 1)
+
+
+def note_point_indices(header: Sequence[str], table: Mapping[str, NDArray[Any]], notes: list[str]) -> None:
+    """Note the skips, repeats and steps back of the point-index columns (:func:`is_point_index`) among the
+    ``header`` names (keyed in ``table`` as :func:`unique_names` makes them): rows lost, repeated or reordered."""
+    for name, key in zip(header, unique_names(header)):
+        if key in table and is_point_index(name, table[key]):
+            note_point_index(name.strip() or "the unnamed first column (a row index)", table[key], notes)
+
+
+def valid_frequencies(frequency_Hz: NDArray[np.float64], name: str) -> tuple[NDArray[np.bool_], str | None]:
+    """Rows with a usable frequency (finite and > 0) and, when some lack one, the note that leaves them out."""
+    good = np.isfinite(frequency_Hz) & (frequency_Hz > 0)
+    if good.all():
+        return good, None
+    bad = np.flatnonzero(~good)
+    rows = ", ".join(str(r + 1) for r in bad[:10]) + (" ..." if bad.size > 10 else "")
+    return good, (f"{bad.size} of {frequency_Hz.size} rows have no valid frequency (missing, infinite, 0 or negative "
+                  f"'{name}'; data rows {rows}) and are not part of any spectrum")
 
 
 # -- building spectra --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 import warnings
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ from anodelab._version import __version__
 from anodelab.core.errors import ReadError
 
 HEAD_BYTES = 65536
+#: a zip member (.ndax, .xlsx) may inflate to at most this plus 256x its compressed size (real members:
+#: <= 200x); checked on the declared sizes before anything is decompressed
+ZIP_MEMBER_BYTES = 64 << 20
+ZIP_XML_BYTES = 16 << 20  # an XML member: a few kB in .ndax, megabytes for a large worksheet
+ZIP_RATIO = 256
 
 
 def decode(raw: bytes) -> str:
@@ -87,34 +93,37 @@ def read_delimited(
     if not names:
         raise ReadError(path, "no column names in the header", expected=expected)
     names = unique_names(names)
-    options = dict(
-        has_header=False,
-        skip_lines=skip_lines,  # raw lines: a quote in a header comment must not open a field
-        separator=separator,
-        decimal_comma=decimal_comma,
-        encoding="utf8-lossy",
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-        new_columns=names,
-        quote_char=quote_char,
-    )
+    options: dict[str, Any] = {
+        "has_header": False,
+        "skip_lines": skip_lines,  # raw lines: a quote in a header comment must not open a field
+        "separator": separator,
+        "decimal_comma": decimal_comma,
+        "encoding": "utf8-lossy",
+        "truncate_ragged_lines": True,
+        "missing_columns": "insert",
+        "new_columns": names,
+        "quote_char": quote_char,
+    }
     try:
         try:
             frame = pl.read_csv(path, infer_schema_length=20000, **options)
         except pl.exceptions.ComputeError:
             # a column that looked like integers for 20k rows and then holds "1e+06": infer from all rows
             frame = pl.read_csv(path, infer_schema_length=None, **options)
-    except Exception as error:  # polars raises its own exception types; name the file instead
+    except (pl.exceptions.PolarsError, OSError) as error:  # polars' own types, and the file's; name the file instead
         raise ReadError(path, f"table could not be parsed ({type(error).__name__}: {str(error).splitlines()[0]})",
                         expected=expected) from None
     frame = frame.select(names[: frame.width]) if frame.width > len(names) else frame
+    # blank lines at the end of the file (polars makes an empty row of each) are not rows
+    for _ in range(_trailing_blank_lines(path)):
+        if not frame.height or any(value is not None and str(value).strip() for value in frame.row(frame.height - 1)):
+            break
+        frame = frame.head(frame.height - 1)
     dropped = False
     if frame.height and not _ends_with_newline(path):
         last, previous = _tail_rows(path, skip_lines, separator, quote_char)
-        if not "".join(last).strip():  # an unterminated blank line, not a row
-            if all(value is None or not str(value).strip() for value in frame.row(frame.height - 1)):
-                frame = frame.head(frame.height - 1)
-        elif cut_short(last, len(previous[-1]) if previous else len(names), previous, decimal_comma):
+        if "".join(last).strip() and cut_short(last, len(previous[-1]) if previous else len(names), previous,
+                                               decimal_comma):
             frame = frame.head(frame.height - 1)
             dropped = True
     columns: dict[str, NDArray[Any]] = {}
@@ -197,6 +206,22 @@ def is_number(text: str, decimal_comma: bool = False) -> bool:
     return True
 
 
+def _trailing_blank_lines(path: Path) -> int:
+    """How many blank (or whitespace-only) lines end the file, in its last 64 KiB."""
+    with path.open("rb") as handle:
+        handle.seek(max(handle.seek(0, 2) - HEAD_BYTES, 0))
+        tail = handle.read()
+    lines = tail.split(b"\n")
+    if tail.endswith(b"\n"):
+        lines.pop()  # nothing follows the final newline
+    blank = 0
+    for line in reversed(lines[1:]):  # the first may start mid-line
+        if line.strip():
+            break
+        blank += 1
+    return blank
+
+
 def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as handle:
         handle.seek(0, 2)
@@ -247,6 +272,58 @@ def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) ->
         raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row}",
                         expected=expected)
     return array
+
+
+def note_point_index(name: str, index: NDArray[Any], notes: list[str],
+                     may_repeat: NDArray[np.bool_] | None = None) -> None:
+    """Note what a point index that numbers the instrument's records 1, 2, 3, ... (Arbin Data_Point,
+    Neware DataPoint, Maccor Rec#) shows about the rows read.
+
+    A skip is records the file does not hold: inside a stretch of consecutive records it is noted as
+    rows lost (or thinned by the export), between isolated records as records an export left out (or
+    rows lost). A repeat (outside the rows ``may_repeat`` marks, which may share the previous row's
+    index) is a row duplicated; a step back, rows repeated or out of order. Empty cells are noted too.
+    """
+    values = np.asarray(index, dtype=np.float64)
+    known = np.isfinite(values)
+    if not known.any():
+        return
+    if not known.all():
+        notes.append(f"{name} is empty or not a number in {int((~known).sum())} row(s) (first at data row "
+                     f"{int(np.argmax(~known)) + 1}); its sequence is checked on the other rows")
+    rows = np.flatnonzero(known)
+    points = values[rows]
+    steps = np.diff(points)
+    consecutive = (steps == 0) | (steps == 1)
+    skips = steps > 1
+    # the row before the skip follows its predecessor, and the row after it is followed by its successor
+    inside = skips & np.r_[False, consecutive[:-1]] & np.r_[consecutive[1:], False]
+    for where, what in ((inside, "inside runs of consecutive records: rows lost, or thinned by the export"),
+                        (skips & ~inside, "between isolated records: records the export left out, or rows lost")):
+        if where.any():
+            notes.append(f"{name} skips {int((steps[where] - 1).sum())} record(s) at {int(where.sum())} place(s) "
+                         f"{what} (first after {name} {points[int(np.argmax(where))]:g})")
+    repeats = steps == 0
+    if may_repeat is not None:
+        repeats &= ~may_repeat[rows[1:]]
+    for where, what in ((repeats, "repeats"), (steps < 0, "goes back")):
+        if where.any():
+            notes.append(f"{name} {what} at {int(where.sum())} row(s) (first at data row "
+                         f"{int(rows[1:][where][0]) + 1}): rows duplicated or out of order, kept as stored")
+
+
+def check_zip_member(path: Path, info: zipfile.ZipInfo, writer: str, ratio: int = ZIP_RATIO) -> None:
+    """Refuse a member that would inflate far beyond any real one (a decompression bomb), from its
+    declared sizes: more than :data:`ZIP_XML_BYTES` (XML) or :data:`ZIP_MEMBER_BYTES` plus ``ratio`` times
+    its compressed size; or one neither stored nor deflated (as ``writer``, e.g. Neware or Excel, writes them)."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ReadError(path, f"member {info.filename} uses compression method {info.compress_type}",
+                        expected=f"stored or deflated members, as {writer} writes them")
+    limit = ZIP_XML_BYTES if info.filename.lower().endswith(".xml") else ZIP_MEMBER_BYTES
+    limit += ratio * info.compress_size
+    if info.file_size > limit:
+        raise ReadError(path, f"member {info.filename} would inflate {info.compress_size} bytes to {info.file_size} "
+                        f"(more than the {limit}-byte bound)", expected=f"an undamaged {writer} file, not a decompression bomb")
 
 
 def read_text_lines(path: Path, expected: str) -> tuple[list[str], bool]:

@@ -41,11 +41,15 @@ from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.autolab import INSTRUMENT as NOVA
 from anodelab.io.autolab import is_nova, nova_columns, nova_notes
 from anodelab.io.columns import Column, describe_columns, record_from_columns
-from anodelab.io.common import unique_names
+from anodelab.io.common import check_zip_member, unique_names
 from anodelab.io.tables import spectra_from_table, techniques_of
 from anodelab.io.units import unit_scale
 
 EXPECTED = "a LAND or Arbin Excel export with a record sheet (voltage, current, time columns)"
+#: worksheet XML deflates 5-15x (the shared file: 4.9x); calamine holds what it inflates in memory, so a
+#: member may inflate at most 64x (beyond io.common's fixed allowance) and all of them together to 1 GiB
+_XLSX_RATIO = 64
+_XLSX_BYTES = 1 << 30
 
 
 def read_excel(path: Path) -> Record | SpectrumSeries:
@@ -53,6 +57,7 @@ def read_excel(path: Path) -> Record | SpectrumSeries:
     path = Path(path)
     from python_calamine import CalamineWorkbook
 
+    _check_members(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
@@ -65,7 +70,7 @@ def read_excel(path: Path) -> Record | SpectrumSeries:
         return _read_sheets(path, workbook, names)
     sheets, instrument = (arbin, "Arbin (MITS Pro Excel export)") if arbin else (land, "LAND")
     header: list[str] | None = None
-    blocks: list[list[list[Any]]] = []
+    blocks: list[tuple[str, list[list[Any]]]] = []
     for name in sheets:
         try:
             rows = workbook.get_sheet_by_name(name).to_python()
@@ -79,19 +84,65 @@ def read_excel(path: Path) -> Record | SpectrumSeries:
             rows = rows[found + 1:]
         elif header is None:
             continue
-        blocks.append(rows)
+        blocks.append((name, rows))
     if header is None:
         raise ReadError(path, f"no sheet among {names} has a header row with a voltage column", expected=EXPECTED)
     keys = unique_names(header)
-    table = sheet_columns(keys, [row for block in blocks for row in block if any(cell != "" for cell in row)])
+    notes = [f"sheets read: {', '.join(sheets)}"]
+    notes += [note for name, rows in blocks if (note := _blank_rows_note(name, rows))]
+    body = [row for _, rows in blocks for row in rows if not _blank(row)]
+    table = sheet_columns(keys, body, path=path, sheet=", ".join(name for name, _ in blocks))
     if not table or len(next(iter(table.values()))) == 0:
         raise ReadError(path, "the record sheet has no data rows", expected=EXPECTED)
+    notes += [note for note in [_empty_cells_note(table)] if note]
     columns = describe_columns(list(table))
-    notes = [f"sheets read: {', '.join(sheets)}"]
     if arbin:
         notes.append("workbook is an Arbin MITS Pro export (Global_Info/Channel sheets), not a LAND export")
     return record_from_columns(path, table, columns, instrument=instrument, techniques=("cycling",),
                                expected=EXPECTED, notes=notes)
+
+
+def _check_members(path: Path) -> None:
+    """Refuse a zip member (an .xlsx is a zip of XML) that would inflate beyond any real one, from its declared
+    sizes, before calamine inflates it whole (it aborts the process when an allocation fails)."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return  # .xls: not a zip
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as error:
+        raise ReadError(path, f"not a readable Excel workbook (BadZipFile: {error})", expected=EXPECTED) from None
+    for info in members:
+        check_zip_member(path, info, "Excel", ratio=_XLSX_RATIO)
+    total = sum(info.file_size for info in members)
+    if total > _XLSX_BYTES:
+        raise ReadError(path, f"its members would inflate to {total} bytes (more than the {_XLSX_BYTES}-byte bound)",
+                        expected="a workbook of at most 1 GiB of XML (export larger ones as CSV)")
+
+
+def _blank(row: list[Any]) -> bool:
+    return all(cell == "" or cell is None for cell in row)
+
+
+def _blank_rows_note(sheet: str, rows: list[list[Any]]) -> str:
+    """A note on the empty rows between a sheet's header and its last row: calamine places rows by their
+    number, so an empty row is a row number the sheet's XML lacks (rows removed), or a row left blank."""
+    filled = [index for index, row in enumerate(rows) if not _blank(row)]
+    blank = filled[-1] + 1 - len(filled) if filled else 0
+    if not blank:
+        return ""
+    first = next(index for index, row in enumerate(rows) if _blank(row))
+    return (f"sheet {sheet!r}: {blank} empty row(s) inside the table (first after data row {first}) skipped: rows "
+            "missing from the sheet (removed or damaged), or left blank")
+
+
+def _empty_cells_note(table: dict[str, NDArray[Any]]) -> str:
+    """A note naming the number columns with empty cells (NaN in the table: Excel stores no NaN itself)."""
+    empty = [f"{key!r} ({int(np.isnan(values).sum())} rows)" for key, values in table.items()
+             if values.dtype.kind == "f" and np.isnan(values).any() and not np.isnan(values).all()]
+    return f"empty cells read as NaN in {', '.join(empty)}" if empty else ""
 
 
 def _calamine_errors() -> tuple[type[Exception], ...]:
@@ -109,8 +160,12 @@ def _header_row(rows: list[list[Any]]) -> int | None:
     return None
 
 
-def sheet_columns(keys: list[str], rows: list[list[Any]]) -> dict[str, NDArray[Any]]:
-    """Column arrays: float64 (empty cells NaN) where every cell is a number or empty, else str."""
+def sheet_columns(keys: list[str], rows: list[list[Any]], *, path: Path, sheet: str) -> dict[str, NDArray[Any]]:
+    """Column arrays: float64 (empty cells NaN) where every cell is a number or empty, else str.
+
+    Excel stores no NaN or infinity: a number cell holding one (or a number too large for a double) is
+    damage, refused naming the cell.
+    """
     width = len(keys)
     cells = [list(row[:width]) + [""] * (width - len(row)) for row in rows]
     table: dict[str, NDArray[Any]] = {}
@@ -118,6 +173,11 @@ def sheet_columns(keys: list[str], rows: list[list[Any]]) -> dict[str, NDArray[A
         values = [row[index] for row in cells]
         if all(isinstance(v, (int, float)) or v == "" or v is None for v in values):
             table[key] = np.array([np.nan if v == "" or v is None else float(v) for v in values], dtype=np.float64)
+            bad = ~np.isfinite(table[key]) & np.array([v != "" and v is not None for v in values], dtype=bool)
+            if bad.any():
+                row = int(np.argmax(bad))
+                raise ReadError(path, f"sheet {sheet!r}, column {key!r}, data row {row + 1} holds {values[row]!r}",
+                                expected="finite numbers (Excel stores no NaN or infinity: a damaged workbook)")
         else:
             table[key] = np.array([str(v) for v in values], dtype=object)
     return table
@@ -136,6 +196,7 @@ class _Sheet:
     kind: str  # "record" or "spectra"
     table: dict[str, NDArray[Any]]
     columns: list[Column]
+    blank_rows: str  # a note on empty rows inside its table, or ""
 
 
 def _read_sheets(path: Path, workbook: Any, names: Sequence[str]) -> Record | SpectrumSeries:
@@ -147,7 +208,7 @@ def _read_sheets(path: Path, workbook: Any, names: Sequence[str]) -> Record | Sp
         except _calamine_errors() as error:  # chart sheets, damaged XML: name the sheet
             raise ReadError(path, f"sheet {name!r} could not be read ({type(error).__name__})",
                             expected=SHEETS_EXPECTED) from None
-        sheet, why = _sheet(name, rows)
+        sheet, why = _sheet(path, name, rows)
         if sheet is None:
             skipped.append(f"{name!r} ({why})")
         else:
@@ -160,7 +221,7 @@ def _read_sheets(path: Path, workbook: Any, names: Sequence[str]) -> Record | Sp
         listing = "; ".join(f"{s.name!r}: {'impedance' if s.kind == 'spectra' else 'time series'}" for s in found)
         raise ReadError(path, f"the workbook mixes impedance and time-series sheets ({listing}); anodelab reads one "
                         "kind per file: save them as separate workbooks", expected=SHEETS_EXPECTED)
-    notes = [f"sheets read: {', '.join(repr(s.name) for s in found)}"]
+    notes = [f"sheets read: {', '.join(repr(s.name) for s in found)}"] + [s.blank_rows for s in found if s.blank_rows]
     if skipped:
         notes.append(f"sheets skipped: {'; '.join(skipped)}")
     nova = any(re.match(r"WE\(\d+\)\.|Potential applied \(V\)", key) for s in found for key in s.table)
@@ -170,7 +231,7 @@ def _read_sheets(path: Path, workbook: Any, names: Sequence[str]) -> Record | Sp
     return _records(path, found, notes, instrument)
 
 
-def _sheet(name: str, rows: list[list[Any]]) -> tuple[_Sheet | None, str]:
+def _sheet(path: Path, name: str, rows: list[list[Any]]) -> tuple[_Sheet | None, str]:
     """The sheet's table, or None and why it is skipped."""
     for index, row in enumerate(rows[:30]):
         cells = [str(c).strip() for c in row]
@@ -185,10 +246,12 @@ def _sheet(name: str, rows: list[list[Any]]) -> tuple[_Sheet | None, str]:
         series = "voltage" in roles and bool(roles & {"time", "current"})
         if not (impedance or series):
             continue
-        body = [r for r in rows[index + 1:] if any(cell != "" and cell is not None for cell in r)]
+        body = [r for r in rows[index + 1:] if not _blank(r)]
         if not body:
             return None, "header row but no data rows"
-        return _Sheet(name, "spectra" if impedance else "record", sheet_columns(keys, body), columns), ""
+        table = sheet_columns(keys, body, path=path, sheet=name)
+        kind = "spectra" if impedance else "record"
+        return _Sheet(name, kind, table, columns, _blank_rows_note(name, rows[index + 1:])), ""
     return None, "no header row with a voltage and a time or current column, nor frequency and impedance columns"
 
 

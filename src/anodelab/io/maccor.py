@@ -44,7 +44,7 @@ from anodelab.io.columns import (
     relative_time,
     step_ids,
 )
-from anodelab.io.common import read_lines_head, unique_names
+from anodelab.io.common import note_point_index, read_lines_head, unique_names
 from anodelab.io.layout import Layout, read_table_body
 from anodelab.io.tables import sidecar_units
 from anodelab.io.units import unit_scale
@@ -52,10 +52,11 @@ from anodelab.io.units import unit_scale
 EXPECTED = "a Maccor text file (tab-separated table with Rec#, Cyc#, Step, time, Amps, Volts, State)"
 _HEADER = re.compile(r"^\s*Rec(#|\s*[\t,])")
 _COMMA_NUMBER = re.compile(r"^[-+]?\d*,\d+$")
-# how to give the unit (name the registry option and the CLI flag here once they pass time_unit on)
-TIME_UNIT_HINT = ("its unit given, e.g. the minutes of a MIMS text export: a sidecar FILE.meta.yaml listing "
-                  "'- name: TestTime' with 'unit: min' (and the same for StepTime) under 'fields:', "
-                  "or read_maccor(FILE, time_unit='min')")
+# how to give the unit: the reader option (anodelab.read and the CLI pass it on) or a sidecar
+TIME_UNIT_HINT = ("its unit given, e.g. the minutes of a MIMS text export: `anodelab read FILE --time-unit min`, "
+                  "anodelab.read(FILE, options={'time_unit': 'min'}) or read_maccor(FILE, time_unit='min'), "
+                  "or a sidecar FILE.meta.yaml listing '- name: TestTime' with 'unit: min' (and the same for "
+                  "StepTime) under 'fields:'")
 
 # Maccor's own column names -> (role, unit) understood by anodelab.io.tables
 _NAMES: dict[str, tuple[str | None, str | None]] = {
@@ -141,12 +142,12 @@ def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], p
         raise ReadError(path, "no State column", expected=EXPECTED)
     parts = RecordParts(notes=([f"Maccor header: {preamble.strip()[:200]}"] if preamble.strip() else []) + notes)
     used = {c.key for c in by_role.values()} | {state_column.key}
+    states = np.char.strip(np.asarray(table[state_column.key], dtype=str))
     record_column = next((c for c in columns if c.key.strip() in ("Rec#", "Rec")), None)
     if record_column is not None:
-        _check_record_numbers(path, numeric(path, table, record_column, EXPECTED), parts.notes)
+        _check_record_numbers(path, numeric(path, table, record_column, EXPECTED), states == "FRA", parts.notes)
     parts.columns["voltage_V"] = converted(path, table, by_role["voltage"], EXPECTED)
     parts.columns["time_s"] = relative_time(converted(path, table, by_role["time"], EXPECTED))
-    states = np.char.strip(np.asarray(table[state_column.key], dtype=str))
     magnitude = np.abs(converted(path, table, by_role["current"], EXPECTED))
     parts.columns["current_mA"] = _signed_current(magnitude, states, parts.notes)
     cycle = numeric(path, table, by_role["cycle"], EXPECTED) if "cycle" in by_role else None
@@ -184,18 +185,16 @@ def _with_time_unit(path: Path, table: dict[str, NDArray[Any]], column: Column, 
     return Column(column.key, column.name, units[text], column.role)
 
 
-def _check_record_numbers(path: Path, records: NDArray[np.float64], notes: list[str]) -> None:
-    """``Rec#`` counts the instrument's records: it never decreases (FRA rows share one); gaps are records
-    the export left out (a reduced export, or lost rows), and are noted."""
+def _check_record_numbers(path: Path, records: NDArray[np.float64], fra: NDArray[np.bool_], notes: list[str]) -> None:
+    """``Rec#`` counts the instrument's records: it never decreases (refused), only FRA rows share one
+    (other repeats are noted), and gaps are records the export left out (a reduced export) or lost rows
+    (noted; see :func:`note_point_index`)."""
     steps = np.diff(records)
     if not np.isfinite(records).all() or (steps < 0).any():
         row = int(np.argmax(~np.isfinite(records[1:]) | (steps < 0))) + 1
         raise ReadError(path, f"record number Rec# goes from {records[row - 1]:g} to {records[row]:g} at data row "
                         f"{row + 1} (rows repeated, reordered or damaged)", expected=EXPECTED)
-    if (steps > 1).any():
-        notes.append(f"Rec# skips {int((steps[steps > 1] - 1).sum())} record number(s) at {int((steps > 1).sum())} "
-                     f"place(s) (first after Rec# {records[int(np.argmax(steps > 1))]:g}): records the file does "
-                     "not hold (a reduced export, or rows lost)")
+    note_point_index("Rec#", records, notes, may_repeat=fra)
 
 
 def _signed_current(magnitude: NDArray[np.float64], states: NDArray[np.str_], notes: list[str]) -> NDArray[np.float64]:

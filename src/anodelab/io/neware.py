@@ -35,15 +35,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab.core.conventions import capacity_within_steps, number_steps
+from anodelab.core.conventions import capacity_within_steps, number_steps, run_starts
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.io.common import (
+    check_zip_member,
     decode,
     finite_column,
     head_text,
     library_messages,
     monotonic_time,
+    note_point_index,
     read_delimited,
     reader_version,
     require_every_line_read,
@@ -61,11 +63,6 @@ _BTS9_VERSIONS = (129, 130)
 #: beyond any Neware channel: a decode outside these is garbage (a damaged version byte, misaligned records)
 _MAX_VOLTAGE_V = 1000.0
 _MAX_CURRENT_mA = 2e6
-#: a .ndax member may inflate to at most this plus 256x its compressed size (real members: <= 200x);
-#: zipfile stops at the declared size, so checking it caps what is decompressed
-_MEMBER_BYTES = 64 << 20
-_MEMBER_RATIO = 256
-_XML_BYTES = 16 << 20  # the XML members are a few kB
 _NO_RESTART = "the capacity counter does not restart at every step; capacity_mAh counts from each step's first row"
 
 
@@ -85,8 +82,7 @@ def counters_restart(
 
 def per_step(counter: NDArray[np.float64], step: NDArray[Any], restarts: bool) -> NDArray[np.float64]:
     """A capacity or energy counter as the amount passed within each step (>= 0)."""
-    counter = np.asarray(counter, dtype=np.float64)
-    return np.abs(counter) if restarts else capacity_within_steps(counter, step)
+    return np.abs(counter, dtype=np.float64) if restarts else capacity_within_steps(counter, step)
 
 
 # -- binary files (fastnda) ---------------------------------------------------------------------
@@ -99,6 +95,8 @@ def read_nda(path: Path) -> Record:
     frame, notes = _decode_with_fastnda(path, ".nda")
     if nda_version in _BTS9_VERSIONS:
         _check_declared_rows(path, frame.height, record_bytes)
+    else:
+        _note_misaligned_records(path, nda_version, notes)
     aux = _aux_from_fastnda(frame)
     return _binary_record(path, frame, aux, notes, f"Neware BTS (.nda version {nda_version})")
 
@@ -149,6 +147,38 @@ def _check_nda_layout(path: Path) -> tuple[int, int]:
     return nda_version, record_bytes
 
 
+#: record length (bytes) of each BTS 7/8 .nda version, as fastnda 1.3.1 decodes them (nda.py, _NDA_READERS)
+_NDA_RECORD_BYTES = {1: 38, 2: 39, 3: 43, 4: 43, 5: 59, 6: 59, 7: 59, 8: 59, 9: 60, 10: 64, 11: 69, 12: 69, 13: 69,
+                     14: 86, 15: 69, 16: 86, 17: 86, 18: 69, 19: 68, 20: 86, 22: 86, 23: 86, 24: 86, 25: 70, 26: 86,
+                     27: 70, 28: 86, 29: 86}
+#: versions 26, 28 and 29: fastnda starts at the first record (index 1), found by these bytes, and reads to the end
+_NDA_FIRST_RECORD = b"\x55\x00\x01\x00\x00\x00"
+
+
+def _note_misaligned_records(path: Path, nda_version: int, notes: list[str]) -> None:
+    """BTS 7/8 records have one length per version and fill the area fastnda decodes evenly: bytes over
+    mean records misaligned (bytes moved, inserted or cut), and fastnda drops those it cannot identify.
+
+    The area is the record block of the header (offset and length at byte 64; to the end of the file
+    when the length is 0, or for version 19), from the first record for versions 26, 28 and 29. How many
+    rows should decode is not checkable: the block also holds aux and other records.
+    """
+    record_bytes = _NDA_RECORD_BYTES.get(nda_version)
+    if record_bytes is None:
+        return
+    raw = path.read_bytes()
+    begin, length = struct.unpack_from("<II", raw, 64)
+    end = begin + length if length and nda_version != 19 else len(raw)
+    if nda_version in (26, 28, 29):
+        begin = raw.find(_NDA_FIRST_RECORD)
+        end = len(raw)
+    over = (min(end, len(raw)) - begin) % record_bytes
+    if begin >= 0 and over:
+        notes.append(f"the records (bytes {begin} to {end}) are not a whole number of {record_bytes}-byte records "
+                     f"({over} bytes over): records are misaligned or cut (bytes moved, inserted or cut), and rows "
+                     "after the damage may be missing")
+
+
 def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
     """BTS 9 headers state how many records the file holds, and the records fill their block evenly;
     fewer decoded rows (records lost to misalignment) means damage."""
@@ -157,7 +187,8 @@ def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
     with library_messages("fastnda"):  # its caveats on BTS 9 metadata concern fields we do not use
         try:
             declared = fastnda.read_metadata(path).get("num_datapoints")
-        except Exception as error:  # fastnda raises assorted types on damaged headers
+        except Exception as error:  # noqa: BLE001 - fastnda's header decoder raises assorted types (struct, index,
+            # key, value, EOF errors) on damaged bytes; each becomes a ReadError naming the file
             raise ReadError(path, f"fastnda could not read the header ({_one_line(error)})",
                             expected=NDA_EXPECTED) from None
     if isinstance(declared, int) and declared and rows != declared:
@@ -176,7 +207,7 @@ def _check_ndax_layout(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: info for info in archive.infolist()}
             for info in members.values():
-                _check_member_size(path, info)
+                check_zip_member(path, info, "Neware")  # zipfile stops at the declared size
             if "data.ndc" not in members:
                 raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
             with archive.open("data.ndc") as member:
@@ -184,7 +215,8 @@ def _check_ndax_layout(path: Path) -> str:
             test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in members else b""
     except ReadError:
         raise
-    except Exception as error:  # zipfile and the inflater fastnda installs (isal) raise assorted types
+    except Exception as error:  # noqa: BLE001 - zipfile and the inflater fastnda installs in zlib's place (isal,
+        # optional) raise assorted types on damaged archives; each becomes a ReadError naming the file
         raise ReadError(path, f"not a readable zip archive ({_one_line(error)})", expected=NDAX_EXPECTED) from None
     # fastnda decodes whole pages (512 bytes for .ndc versions 1-4, 4096 after) and ignores the rest
     page = 512 if ndc_version and ndc_version[0] <= 4 else 4096
@@ -193,18 +225,6 @@ def _check_ndax_layout(path: Path) -> str:
         raise ReadError(path, f"data.ndc is cut: {size} bytes is not a whole number of {page}-byte pages",
                         expected="a complete .ndax file")
     return test_info.decode("gb2312", errors="replace")
-
-
-def _check_member_size(path: Path, info: zipfile.ZipInfo) -> None:
-    """Refuse a member that would inflate far beyond any real one (a decompression bomb)."""
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ReadError(path, f"member {info.filename} uses compression method {info.compress_type}",
-                        expected="stored or deflated members, as Neware writes them")
-    limit = _XML_BYTES if info.filename.lower().endswith(".xml") else _MEMBER_BYTES
-    limit += _MEMBER_RATIO * info.compress_size
-    if info.file_size > limit:
-        raise ReadError(path, f"member {info.filename} would inflate {info.compress_size} bytes to {info.file_size} "
-                        f"(more than the {limit}-byte bound)", expected="a Neware .ndax file, not a decompression bomb")
 
 
 def _check_run_info(path: Path, last_index: int) -> None:
@@ -216,7 +236,8 @@ def _check_run_info(path: Path, last_index: int) -> None:
             return
         try:
             run_info = read_ndc(archive.read("data_runInfo.ndc"))
-        except Exception as error:  # fastnda/zipfile raise assorted types on damaged members
+        except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder and zipfile raise assorted types on
+            # damaged members; each becomes a ReadError naming the file
             raise ReadError(path, f"data_runInfo.ndc could not be decoded ({_one_line(error)})",
                             expected=NDAX_EXPECTED) from None
     if "index" in run_info.columns and run_info.height and int(run_info["index"].max()) > last_index:
@@ -258,7 +279,8 @@ def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[st
     with library_messages("fastnda") as messages:
         try:
             frame = fastnda.read(path, cycle_mode="raw", raw_categories=True)
-        except Exception as error:  # fastnda raises assorted types on damaged or unknown files
+        except Exception as error:  # noqa: BLE001 - fastnda's decoders raise assorted types on damaged or unknown
+            # files; each becomes a ReadError naming the file
             raise ReadError(path, f"fastnda could not decode it ({_one_line(error)})",
                             expected=NDA_EXPECTED if suffix == ".nda" else NDAX_EXPECTED) from None
     if frame.height == 0:
@@ -276,24 +298,25 @@ def _check_plausible(path: Path, frame: pl.DataFrame, notes: list[str]) -> None:
     """
     for name, limit, unit in (("voltage_V", _MAX_VOLTAGE_V, "V"), ("current_mA", _MAX_CURRENT_mA, "mA")):
         values = frame[name].to_numpy()
-        bad = ~(np.abs(values) <= limit)
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise ReadError(path, f"{name} decodes as {values[row]:.6g} {unit} at data row {row + 1}, beyond any "
-                            f"Neware channel (damaged file or unknown layout)", expected=f"|{name}| <= {limit:g}")
-    index = frame["index"].to_numpy().astype(np.int64)
-    steps = np.diff(index)
-    if np.any(steps <= 0):
-        row = int(np.argmax(steps <= 0)) + 2
+        if values.min() >= -limit and values.max() <= limit:  # False for NaN
+            continue
+        row = int(np.argmax(~(np.abs(values) <= limit)))
+        raise ReadError(path, f"{name} decodes as {values[row]:.6g} {unit} at data row {row + 1}, beyond any "
+                        f"Neware channel (damaged file or unknown layout)", expected=f"|{name}| <= {limit:g}")
+    index = frame["index"].to_numpy()
+    falls = index[1:] <= index[:-1]
+    if falls.any():
+        row = int(np.argmax(falls)) + 2
         raise ReadError(path, f"the record index falls from {index[row - 2]} to {index[row - 1]} at data row {row}",
                         expected="records numbered in order (an undamaged file)")
-    missing = int(index[-1] - index.size)
-    if missing > index.size or index[0] < 1:
-        raise ReadError(path, f"the record indices run from {index[0]} to {index[-1]} over {index.size} rows: not "
+    first, last = int(index[0]), int(index[-1])
+    missing = last - index.size
+    if missing > index.size or first < 1:
+        raise ReadError(path, f"the record indices run from {first} to {last} over {index.size} rows: not "
                         "Neware's running record number (damaged file or unknown layout)",
                         expected="records numbered 1, 2, 3, ...")
     if missing:
-        gaps = np.flatnonzero(steps > 1)
+        gaps = np.flatnonzero(np.diff(index) > 1)
         where = f"before record {index[0]}" if index[0] > 1 else ""
         if gaps.size:
             where += (" and " if where else "") + f"at {gaps.size} place(s), first after record {index[gaps[0]]}"
@@ -307,9 +330,9 @@ def _binary_record(path: Path, frame: pl.DataFrame, aux: dict[str, NDArray[Any]]
     if "unix_time_s" in frame.columns:
         _note_wall_clock(frame["unix_time_s"].to_numpy(), time_s, notes)
     step = frame["step_count"].to_numpy()
-    current = frame["current_mA"].to_numpy().astype(np.float64)
+    current = frame["current_mA"].to_numpy()  # as fastnda gives them (float32): Record makes float64 copies
     step_time = frame["step_time_s"].to_numpy() if "step_time_s" in frame.columns else _time_in_step(time_s, step)
-    capacity = frame["capacity_mAh"].to_numpy().astype(np.float64)
+    capacity = frame["capacity_mAh"].to_numpy()
     restarts = counters_restart(capacity, step, current, step_time)
     if not restarts:
         notes.append(_NO_RESTART)
@@ -344,11 +367,11 @@ def _time_in_step(time_s: NDArray[np.float64], step: NDArray[Any]) -> NDArray[np
 
 
 def _note_wall_clock(unix_time_s: NDArray[np.float64], time_s: NDArray[np.float64], notes: list[str]) -> None:
-    jumps = np.diff(unix_time_s)
-    backwards = int((jumps < 0).sum())
-    if backwards:
-        notes.append(f"the absolute clock (unix_time_s) jumps backwards at {backwards} row(s), by up to "
-                     f"{-jumps.min():.6g} s; time_s uses the test time, which does not")
+    backwards = np.flatnonzero(unix_time_s[1:] < unix_time_s[:-1])
+    if backwards.size:
+        largest = float(np.max(unix_time_s[backwards] - unix_time_s[backwards + 1]))
+        notes.append(f"the absolute clock (unix_time_s) jumps backwards at {backwards.size} row(s), by up to "
+                     f"{largest:.6g} s; time_s uses the test time, which does not")
     wall_span = float(unix_time_s[-1] - unix_time_s[0])
     if wall_span - time_s[-1] > max(60.0, 0.001 * time_s[-1]):
         notes.append(f"wall-clock span {wall_span:.0f} s exceeds the test time {time_s[-1]:.0f} s "
@@ -356,14 +379,14 @@ def _note_wall_clock(unix_time_s: NDArray[np.float64], time_s: NDArray[np.float6
 
 
 def _step_type_names(codes: NDArray[np.integer]) -> NDArray[np.str_]:
-    """Neware step-type codes -> names (CC_Chg, Rest, ...), vectorised over the codes present."""
+    """Neware step-type codes -> names (CC_Chg, Rest, ...), one lookup per code present, spread over
+    each run of equal codes."""
     from fastnda.dicts import STEP_TYPE_MAP
 
-    codes = np.asarray(codes, dtype=np.intp)
-    present = np.flatnonzero(np.bincount(codes))
-    lookup = np.zeros(int(present.max()) + 1, dtype=object)
-    lookup[present] = [STEP_TYPE_MAP.get(int(code), f"Type{int(code)}") for code in present]
-    return lookup.astype(str)[codes]
+    starts = run_starts(codes)
+    present, which = np.unique(codes[starts], return_inverse=True)
+    names = np.array([STEP_TYPE_MAP.get(int(code), f"Type{int(code)}") for code in present], dtype=str)
+    return np.repeat(names[which], np.diff(starts, append=codes.size))
 
 
 def _temperature_first(aux: dict[str, NDArray[Any]], notes: list[str]) -> dict[str, NDArray[Any]]:
@@ -414,7 +437,8 @@ def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[
         for member, entry in pairs:
             try:
                 table = read_ndc(archive.read(member))
-            except Exception as error:  # fastnda/zipfile raise assorted types on damaged members
+            except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder and zipfile raise assorted types
+                # on damaged members; each becomes a ReadError naming the file
                 raise ReadError(path, f"auxiliary member {member} could not be decoded ({_one_line(error)})",
                                 expected=NDAX_EXPECTED) from None
             if table.height and int(table["index"].max()) > int(index[-1]):
@@ -501,6 +525,7 @@ def _flat_layer(path: Path, header: str) -> tuple[dict[str, NDArray[Any]], NDArr
     notes = ["the last line was cut short and dropped"] if table.dropped_last_line else []
     columns = table.columns
     rows = len(table)
+    _note_data_points(path, columns, notes)
     step_time = _hms_seconds(path, columns, "Time")
     keys = [columns[name] for name in ("Cycle Index", "Step Index", "Step Type") if name in columns]
     if not keys:
@@ -535,9 +560,11 @@ def _nested_layers(path: Path, lines: list[str]) -> tuple[dict[str, NDArray[Any]
     if step_of_line[is_record].min(initial=0) < 0 or cycle_of_line[is_record].min(initial=0) < 0:
         raise ReadError(path, "data rows before the first cycle or step row", expected=CSV_EXPECTED)
     record_step = step_of_line[is_record]
-    steps = {name: np.asarray([row[i] if i < len(row) else "" for row in step_rows])[record_step]
+    # object arrays: a fixed-width str array is as wide as its longest field in every row (one 100 kB field
+    # in a step row repeated over every record row would take gigabytes)
+    steps = {name: np.asarray([row[i] if i < len(row) else "" for row in step_rows], dtype=object)[record_step]
              for i, name in enumerate(step_names) if name in ("Step Type", "Step Index", "Step Number")}
-    cycles = np.asarray([_fields(line)[0] for line in body.filter(is_cycle)])
+    cycles = np.asarray([_fields(line)[0] for line in body.filter(is_cycle)], dtype=object)
     records = body.filter(is_record).str.slice(2)
     table = _parse_rows(path, record_names, "\n".join(records))
     if records.len() and next(iter(table.values())).size != records.len():
@@ -546,7 +573,17 @@ def _nested_layers(path: Path, lines: list[str]) -> tuple[dict[str, NDArray[Any]
     table.update({name: steps[name] for name in ("Step Type", "Step Index") if name in steps})
     table["Cycle Index"] = cycles[cycle_of_line[is_record]]
     global_step = steps.get("Step Number", record_step)
-    return table, global_step, []
+    notes: list[str] = []
+    _note_data_points(path, table, notes)
+    return table, global_step, notes
+
+
+def _note_data_points(path: Path, table: dict[str, NDArray[Any]], notes: list[str]) -> None:
+    """Neware numbers its records 1, 2, 3, ... in ``DataPoint``: note the rows it shows lost or repeated."""
+    if "DataPoint" in table:
+        if table["DataPoint"].dtype.kind != "f":
+            raise ReadError(path, "column 'DataPoint' holds text", expected="record numbers")
+        note_point_index("DataPoint", table["DataPoint"], notes)
 
 
 def _parse_rows(path: Path, names: list[str], text: str) -> dict[str, NDArray[Any]]:
@@ -560,7 +597,7 @@ def _parse_rows(path: Path, names: list[str], text: str) -> dict[str, NDArray[An
     try:
         frame = pl.read_csv(io.StringIO(text), has_header=False, new_columns=names, infer_schema=False,
                             truncate_ragged_lines=True, missing_columns="insert", quote_char=None)
-    except Exception as error:  # polars raises its own exception types
+    except pl.exceptions.PolarsError as error:  # (text in memory: no file errors)
         raise ReadError(path, f"rows could not be parsed ({type(error).__name__}: {error})",
                         expected=CSV_EXPECTED) from None
     columns: dict[str, NDArray[Any]] = {}
@@ -595,7 +632,7 @@ def _csv_record(path: Path, table: dict[str, NDArray[Any]], step_id: NDArray[Any
     if temperature is not None:
         columns["temperature_C"] = temperature
     if "Step Type" in table:
-        columns["step_type"] = np.char.replace(table["Step Type"].astype(str), " ", "_")
+        columns["step_type"] = _text(table["Step Type"]).str.replace_all(" ", "_", literal=True).to_numpy()
     if "Step Index" in table:
         columns["step_index"] = _integers(path, table["Step Index"], "Step Index")
     columns["step_time_s"] = step_time
@@ -654,7 +691,7 @@ def _hms_seconds(path: Path, table: dict[str, NDArray[Any]], name: str) -> NDArr
 
     if name not in table:
         raise ReadError(path, f"no {name!r} column", expected=CSV_EXPECTED)
-    parts = pl.Series(table[name].astype(str)).str.extract_groups(_HMS)
+    parts = _text(table[name]).str.extract_groups(_HMS)
     days, hours, minutes, seconds = (parts.struct.field(field).cast(pl.Float64) for field in ("1", "2", "3", "4"))
     bad = seconds.is_null().to_numpy()
     if bad.any():
@@ -663,6 +700,13 @@ def _hms_seconds(path: Path, table: dict[str, NDArray[Any]], name: str) -> NDArr
                         expected="durations as h:mm:ss")
     total = days.fill_null(0) * 86400 + hours * 3600 + minutes * 60 + seconds
     return total.to_numpy()
+
+
+def _text(values: NDArray[Any]) -> pl.Series:
+    """A column as polars strings (not a fixed-width numpy str array, which is as wide as its longest field)."""
+    import polars as pl
+
+    return pl.Series(values).cast(pl.String)
 
 
 def _integers(path: Path, values: NDArray[Any], name: str) -> NDArray[np.int64]:

@@ -4,7 +4,9 @@ Each format is one row of :data:`FORMATS`: a name, what it yields, its extension
 bytes at offset 0, optional header text (a regular expression searched in the first 16 KiB,
 decoded as Latin-1), and the ``module:function`` that reads it. Reader modules are imported only
 when a file of theirs is read. Third-party packages add rows through the entry-point group
-``anodelab.formats`` (each entry point loads a :class:`Format`).
+``anodelab.formats`` (each entry point loads a :class:`Format`). A row's ``options`` name the keyword
+options its reader takes (e.g. ``time_unit`` for Maccor MIMS exports); :func:`read` passes each
+reader only the options it declares.
 
 Sniffing, when no format is named: formats whose magic bytes match come first; then formats that
 claim the extension and whose header pattern (if any) matches; then formats with a header pattern
@@ -19,7 +21,7 @@ import importlib
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import entry_points
@@ -53,11 +55,12 @@ class Format:
     extensions: tuple[str, ...] = ()
     magic: tuple[bytes, ...] = ()  # any of these at offset 0 identifies the format
     header: str | None = None  # regex searched in the decoded first 16 KiB
+    options: tuple[str, ...] = ()  # keyword options the reader takes, given through read(..., options=...)
 
     def matches_header(self, text: str) -> bool:
         return self.header is not None and re.search(self.header, text, re.IGNORECASE | re.MULTILINE) is not None
 
-    def load(self) -> Callable[[Path], Data]:
+    def load(self) -> Callable[..., Data]:
         module_name, function_name = self.reader.split(":")
         return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
 
@@ -88,23 +91,24 @@ FORMATS: tuple[Format, ...] = (
         "record|spectra", "anodelab.io.gamry:read_dta", (".dta",), header=r"\AEXPLAIN\s",
     ),
     Format(
-        "zplot", "Scribner ZPlot / ZView text (.z)",
+        "zplot", "Scribner ZPlot / ZView text (.z), ZPlot 2 and the older quoted ZPlotW layout",
         "spectra", "anodelab.io.zplot:read_z", (".z",), header=r'\A"?ZPlot|^End Comments',  # ZPlotW quotes its first line
     ),
     Format(
-        "chi-text", "CH Instruments text export (A.C. impedance, CV, LSV, CP, i-t)",
+        "chi-text", "CH Instruments text export (A.C. impedance, CV incl. ring-disk i1/i2, LSV, CP, i-t)",
         "record|spectra", "anodelab.io.chi:read_chi", (".txt", ".csv"),
         header=r"^(A\.C\. Impedance|Cyclic Voltammetry|Linear Sweep Voltammetry|Chronopotentiometry|Amperometric i-t Curve"
                r"|Chronoamperometry|Open Circuit Potential - Time)",
     ),
     Format(
-        "maccor-text", "Maccor raw text (.001, .022, ...) and Maccor text exports",
+        "maccor-text", "Maccor raw text (.001, .022, ...) and Maccor text exports (MIMS: give time_unit)",
         "record", "anodelab.io.maccor:read_maccor", (".txt",),
-        header=r"^Today''?s Date|^Rec#\tCyc#|^\s*Rec\s*[\t,]\s*Cycle",
+        header=r"^Today''?s Date|^Rec#\tCyc#|^\s*Rec\s*[\t,]\s*Cycle", options=("time_unit",),
     ),
     Format(
-        "excel", "Cycler Excel exports (.xlsx, .xls): LAND CT2001A / CT3001A and Arbin MITS Pro layouts",
-        "record", "anodelab.io.excel:read_excel", (".xlsx", ".xls"),
+        "excel", "Excel workbooks (.xlsx, .xls): LAND CT2001A / CT3001A and Arbin MITS Pro layouts, "
+        "or one sheet per scan rate / temperature with unit-bearing headers",
+        "record|spectra", "anodelab.io.excel:read_excel", (".xlsx", ".xls"),
     ),
     Format(
         "biologic-csv", "BioLogic EC-Lab ';'-separated or tab text export with EC-Lab column names",
@@ -207,20 +211,33 @@ def find_cell_toml(path: Path) -> Path | None:
 _PARSE_ERRORS = (ValueError, KeyError, IndexError, struct.error, UnicodeDecodeError, OverflowError, EOFError, zipfile.BadZipFile)
 
 
-def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Path | None = None) -> Data:
+def read(
+    path: str | Path,
+    format: str | None = None,
+    cell: CellInfo | str | Path | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+) -> Data:
     """Read an instrument file into a :class:`Record`, a :class:`SpectrumSeries` or (per-cycle summaries) a :class:`CycleTable`.
 
     ``format`` names a row of :func:`list_formats` (sniffed when None). ``cell`` is a
     :class:`CellInfo` or the path of a ``cell.toml``; when None, a ``cell.toml`` beside the file
-    is used if there is one. The file is opened read-only and never modified.
+    is used if there is one. ``options`` are reader options (``{"time_unit": "min"}`` for the
+    unitless ``TestTime`` of Maccor MIMS exports): each reader gets those its format declares; an
+    option that no format tried for this file takes is refused, and one the winning reader does not
+    take is noted in the provenance. The file is opened read-only and never modified.
     """
     path = Path(path)
-    if not path.exists():
-        raise ReadError(path, "file not found")
-    if not path.is_file():
-        raise ReadError(path, "not a regular file", expected="an instrument data file")
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
+    given = dict(options or {})
+    try:
+        if not path.exists():
+            raise ReadError(path, "file not found")
+        if not path.is_file():
+            raise ReadError(path, "not a regular file", expected="an instrument data file")
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as error:
+        raise ReadError(path, f"cannot be opened ({_os_reason(error, path)})") from error
     if not head:
         raise ReadError(path, "file is empty", expected="an instrument data file")
 
@@ -230,17 +247,30 @@ def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Pat
         cell = CellInfo.from_toml(found)
 
     tried: list[tuple[str, str]] = []
-    formats = [get_format(format)] if format else candidates(path, head)
-    checksum = Checksum(path)  # hashed in a thread while the readers parse
+    formats: Iterable[Format] = [get_format(format)] if format else candidates(path, head)
+    if given:
+        formats = list(formats)
+        _check_options(given, formats, path)
+    checksum = Checksum(path)  # the file's SHA-256, once, for the provenance
     for fmt in formats:
+        passed = {name: value for name, value in given.items() if name in fmt.options}
         try:
-            data = fmt.load()(path)
+            data = fmt.load()(path, **passed)
         except AnodelabError as error:
+            if isinstance(error, ValidationError) and error.field in passed:
+                checksum.cancel()
+                raise  # the option's value is wrong whatever the file holds
             tried.append((fmt.name, _reason(error, path)))
             continue
         except _PARSE_ERRORS as error:
             tried.append((fmt.name, f"malformed content ({type(error).__name__}: {error})"))
             continue
+        except OSError as error:
+            checksum.cancel()
+            raise ReadError(path, f"cannot be read ({_os_reason(error, path)})") from error
+        if unused := sorted(set(given) - set(passed)):
+            data = _noted(data, f"option(s) {', '.join(f'{n}={given[n]!r}' for n in unused)} not used: "
+                                f"the {fmt.name} reader takes no such option")
         return _finish(data, fmt, path, cell, checksum)
     checksum.cancel()
     if format and tried:
@@ -248,17 +278,40 @@ def read(path: str | Path, format: str | None = None, cell: CellInfo | str | Pat
     raise UnknownFormatError(path, tried)
 
 
+def _check_options(given: Mapping[str, str], formats: list[Format], path: Path) -> None:
+    """Refuse an option that none of ``formats`` (those to be tried for ``path``) takes."""
+    for name in given:
+        if any(name in fmt.options for fmt in formats):
+            continue
+        takers = [fmt.name for fmt in list_formats() if name in fmt.options]
+        if not takers:
+            known = sorted({option for fmt in list_formats() for option in fmt.options})
+            raise ValidationError(name, f"is not a reader option; the options are {', '.join(known) or 'none'}")
+        raise ValidationError(name, f"no format tried for {path} ({', '.join(f.name for f in formats) or 'none'}) "
+                                    f"takes this option; it is an option of {', '.join(takers)}")
+
+
+def _os_reason(error: OSError, path: Path) -> str:
+    """The system's reason, naming the file it concerns when that is not ``path``."""
+    reason = error.strerror or str(error)
+    return reason if error.filename in (None, str(path)) else f"{error.filename}: {reason}"
+
+
+def _noted(data: Data, note: str) -> Data:
+    return replace(data, provenance=replace(data.provenance, notes=(*data.provenance.notes, note)))
+
+
 def _reason(error: AnodelabError, path: Path) -> str:
     message = str(error)
     prefix = f"{path}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message.removeprefix(prefix)
 
 
 def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None, checksum: Checksum) -> Data:
     provenance = replace(
         data.provenance,
         path=str(path),
-        sha256=checksum.result(),
+        sha256=checksum.result(data.provenance.sha256),  # the reader's, if it hashed the bytes it parsed
         format=fmt.name,
         reader=fmt.reader,
         reader_version=data.provenance.reader_version or f"anodelab {__version__}",

@@ -29,10 +29,12 @@ from anodelab.io.columns import (
     describe_columns,
     extra_name,
     imaginary_sign_note,
+    note_point_indices,
     numeric,
     pick,
     record_from_columns,
     spectra_from_arrays,
+    valid_frequencies,
 )
 from anodelab.io.common import decode, read_lines_head, unique_names
 from anodelab.io.layout import Layout, fit_names, read_table_body, sniff_layout
@@ -106,7 +108,7 @@ def load_table(path: Path, expected: str) -> tuple[Layout, list[Column], dict[st
     notes: list[str] = []
     if layout.names is None:
         names = [f"column_{i + 1}" for i in range(layout.n_fields)]
-        table = read_table_body(path, layout, names, expected)
+        table = read_table_body(path, layout, names, expected, notes)
         return layout, [], table, notes
     names = unique_names(fit_names(layout.names, layout.n_fields))
     table = read_table_body(path, layout, names, expected, notes)
@@ -133,13 +135,16 @@ def read_table(path: Path) -> Record | SpectrumSeries | CycleTable:
     one are left out and listed in the notes) or when there is no voltage column; one row per
     cycle (see :func:`is_cycle_table`) gives a :class:`CycleTable`; a headerless table of three
     numeric columns is read as frequency (Hz), Re(Z) and Im(Z) (ohm), with the sign of Im(Z)
-    decided from the data (a capacitive spectrum has Im(Z) < 0 at most points).
+    decided from the data (a capacitive spectrum has Im(Z) < 0 at most points). A point-index column
+    (``number``, ``index``, pandas' unnamed first column; see :func:`is_point_index`) that skips,
+    repeats or steps back is noted.
     """
     path = Path(path)
     expected = _TABLE_EXPECTED
     layout, columns, table, notes = load_table(path, expected)
     if layout.names is None:
         return _headerless_spectra(path, table, notes)
+    note_point_indices(fit_names(layout.names, layout.n_fields), table, notes)
     roles = {c.role for c in columns}
     impedance = "frequency" in roles and ({"z_real", "z_imag"} <= roles or {"z_mod", "phase"} <= roles)
     if impedance and _mostly_frequencies(table, pick(columns, "frequency")):
@@ -211,12 +216,9 @@ def spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: S
         return converted(path, table, column, expected, finite=finite)
 
     f = values(frequency, finite=False)
-    good = np.isfinite(f) & (f > 0)
-    if not good.all():
-        bad = np.flatnonzero(~good)
-        rows = ", ".join(str(r + 1) for r in bad[:10]) + (" ..." if bad.size > 10 else "")
-        notes.append(f"{bad.size} of {f.size} rows have no valid frequency (missing, 0 or negative '{frequency.key}'; "
-                     f"data rows {rows}) and are not part of any spectrum")
+    good, note = valid_frequencies(f, frequency.key)
+    if note:
+        notes.append(note)
         table = {key: np.asarray(column)[good] for key, column in table.items()}
         f = f[good]
     real_col, imag_col = pick(columns, "z_real"), pick(columns, "z_imag")

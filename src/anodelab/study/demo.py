@@ -43,6 +43,7 @@ import numpy as np
 
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo, Electrode, Electrolyte
+from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import ValidationError
 from anodelab.io import read
 from anodelab.sim.virtual import (
@@ -198,6 +199,7 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
         with _matplotlib_outside_home():
             for planned, path, kind in zip(PLAN, files, kinds):
                 data = read(path)
+                assert not isinstance(data, CycleTable), path  # the demo writes time series and spectra only
                 summaries.append(data.summary())
                 objects = run_analyses(kind, data, planned.analysis_options)
                 results = {name: result.to_dict() for name, result in objects.items()}

@@ -1,0 +1,68 @@
+"""Shared reader helpers on synthetic input with known answers: point-index checks, trailing blank lines, zip bounds."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from anodelab.core.errors import ReadError
+from anodelab.io.common import check_zip_member, note_point_index, read_delimited
+
+
+def notes_of(index, may_repeat=None) -> list[str]:
+    notes: list[str] = []
+    note_point_index("Rec#", np.asarray(index, dtype=float), notes, may_repeat=may_repeat)
+    return notes
+
+
+def test_a_complete_point_index_adds_no_note():
+    assert notes_of(np.arange(1, 101)) == []
+    assert notes_of([np.nan] * 5) == []  # an empty index column is not checked
+
+
+def test_point_index_skips_inside_runs_and_between_isolated_records_are_told_apart():
+    lost = notes_of(np.r_[1:41, 44:101])  # 3 rows lost from a complete table
+    assert lost == [("Rec# skips 3 record(s) at 1 place(s) inside runs of consecutive records: rows lost, or "
+                     "thinned by the export (first after Rec# 40)")]
+    reduced = notes_of(np.r_[1:11, 30, 55, 90:100])  # an export keeping isolated records between two runs
+    assert len(reduced) == 1 and reduced[0].startswith("Rec# skips 77 record(s) at 3 place(s) between isolated")
+
+
+def test_point_index_repeats_and_steps_back_are_noted_where_repeats_are_not_allowed():
+    index = np.r_[1:6, 5, 6:10, 3, 10:12]
+    notes = notes_of(index)
+    assert any(note.startswith("Rec# repeats at 1 row(s) (first at data row 6)") for note in notes)
+    assert any(note.startswith("Rec# goes back at 1 row(s) (first at data row 11)") for note in notes)
+    fra = np.r_[1:5, 5, 5, 5, 6:9]  # rows 5-7 may share a Rec# (Maccor FRA)
+    assert notes_of(fra, may_repeat=np.isin(np.arange(fra.size), [4, 5, 6])) == []
+    assert notes_of(np.r_[1:4, np.nan, 5:9])[0].startswith("Rec# is empty or not a number in 1 row(s) (first at "
+                                                              "data row 4)")
+
+
+@pytest.mark.parametrize("end", ["\n", "\n\n", "\n\n\n", "\n  \n", "\r\n\r\n", "\n\n \t"])
+def test_blank_lines_at_the_end_are_not_rows(tmp_path, end):
+    rows = [(1, 0.5, 3.1), (2, 1.0, 3.2), (3, 1.5, 3.3)]
+    path = tmp_path / "t.csv"
+    eol = "\r\n" if end.startswith("\r") else "\n"
+    path.write_text("point,time,volt" + eol + eol.join(",".join(map(str, row)) for row in rows) + end, newline="")
+    table = read_delimited(path, ["point", "time", "volt"], skip_lines=1, separator=",")
+    assert len(table) == 3 and not table.dropped_last_line
+    np.testing.assert_array_equal(table.columns["volt"], [3.1, 3.2, 3.3])
+
+
+def test_blank_lines_inside_the_table_stay_rows_for_the_reader_to_judge(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n\n3,4\n\n")
+    table = read_delimited(path, ["a", "b"], skip_lines=1, separator=",")
+    assert len(table) == 3 and np.isnan(table.columns["a"][1])
+
+
+def test_zip_member_bound_follows_the_ratio_given():
+    info = zipfile.ZipInfo("xl/sharedStrings.xml")
+    info.compress_type, info.file_size, info.compress_size = zipfile.ZIP_DEFLATED, 2 << 30, 9_410_562
+    check_zip_member(Path("x.ndax"), info, "Neware")  # 228x: within .ndax's 256x
+    with pytest.raises(ReadError, match="would inflate 9410562 bytes to 2147483648"):
+        check_zip_member(Path("x.xlsx"), info, "Excel", ratio=64)
