@@ -1,12 +1,14 @@
 """Full structure-aware fuzz of the readers over the shared real files; prints outcome classes per reader.
 
     python benchmarks/fuzz_readers.py --seed 10 --budget-s 600 [--findings notes.md]
+    python benchmarks/fuzz_readers.py --readers neware-csv,cycle-table --budget-s 60   # only the files they read
     python benchmarks/fuzz_readers.py --seed 10 --repro FILE KIND DRAW --copy-to DIR   # one case again
 
 Every file under ../shared/data/external that a reader claims is copied, damaged by each mutation kind
 that applies (tests/fuzz/mutations.py), draw after draw, round-robin over files until the budget is spent,
 and each copy read in a child process capped in time and address space (tests/fuzz/oracle.py). The same
-seed gives the same copies. tests/io/test_fuzz.py runs draw 0 of this sweep on a subset of the files.
+seed gives the same copies. ``--readers`` keeps the files whose undamaged copy those formats (names as
+``anodelab formats`` lists them) read. tests/io/test_fuzz.py runs draw 0 of this sweep on a subset of the files.
 """
 
 from __future__ import annotations
@@ -25,6 +27,25 @@ from fuzz.mutations import ALL_KINDS, kinds_for
 from fuzz.oracle import CLASSES, DEFECTS, Reader
 from fuzz.sweep import Result, Subject, rng_for, run_case, subject
 from shared_data import EXTERNAL, real_files
+
+from anodelab.io.registry import HEAD_BYTES, candidates, list_formats
+
+
+def reader_names(text: str) -> frozenset[str]:
+    """``--readers NAME[,NAME]``: format names as ``anodelab formats`` lists them."""
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    known = {fmt.name for fmt in list_formats()}
+    if not names or names - known:
+        raise argparse.ArgumentTypeError(f"unknown reader(s) {', '.join(sorted(names - known)) or '(none given)'}; "
+                                         f"the readers are {', '.join(sorted(known))}")
+    return names
+
+
+def may_read(path: Path, readers: frozenset[str]) -> bool:
+    """Whether one of ``readers`` is among the formats tried for ``path`` (from its extension and first bytes)."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    return any(fmt.name in readers for fmt in candidates(path, head))
 
 
 def sweep(reader: Reader, subjects: list[Subject], seed: int, budget_s: float) -> list[Result]:
@@ -96,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-timeout-s", type=float, default=20.0)
     parser.add_argument("--memory-mib", type=int, default=1536, help="address space a read may add")
     parser.add_argument("--only", default="", help="only files whose path contains this")
+    parser.add_argument("--readers", type=reader_names, metavar="NAME[,NAME]",
+                        help="only the files these formats read (names as `anodelab formats` lists them)")
     parser.add_argument("--findings", type=Path, help="also write the table and findings (markdown) here")
     parser.add_argument("--repro", nargs=3, metavar=("FILE", "KIND", "DRAW"), help="rerun one case")
     parser.add_argument("--copy-to", type=Path, help="with --repro: keep the damaged copy in this folder")
@@ -106,12 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.repro:
             return _repro(reader, work, args)
-        paths = [p for p in real_files() if args.only in str(p.relative_to(EXTERNAL))]
+        paths = [p for p in real_files() if args.only in str(p.relative_to(EXTERNAL))
+                 and (args.readers is None or may_read(p, args.readers))]
         subjects = []
         for i, path in enumerate(paths):
             item = subject(reader, path, EXTERNAL, work / str(i))
             if item is None:
                 print(f"skipped (the undamaged file does not read): {path.relative_to(EXTERNAL)}", file=sys.stderr)
+            elif args.readers is not None and item.format not in args.readers:
+                print(f"skipped (read by {item.format}): {path.relative_to(EXTERNAL)}", file=sys.stderr)
             else:
                 subjects.append(item)
         start = time.monotonic()

@@ -30,13 +30,18 @@ _INDEX_NAME = re.compile(r"(?<![\w ])(DataPoint|Data_Point|Data Point|Rec#?|Reco
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 # unit tokens in a header field or a units row, with their size in SI base units
-_UNIT = re.compile(r"(?:(?<=[/(\[ ])|^)(V|mV|A|mA|uA|µA|s|min|h|Hz|kHz)(?=[)\]]|$)")
-_SI = {"V": 1.0, "mV": 1e-3, "A": 1.0, "mA": 1e-3, "uA": 1e-6, "µA": 1e-6, "s": 1.0, "min": 60.0, "h": 3600.0,
-       "Hz": 1.0, "kHz": 1e3}
-_SWAP = {"V": "mV", "mV": "V", "A": "mA", "mA": "A", "uA": "mA", "µA": "mA", "s": "min", "min": "s", "h": "s",
-         "Hz": "kHz", "kHz": "Hz"}
+_UNIT = re.compile(r"(?:(?<=[/(\[ ])|^)(V|mV|A|mA|uA|µA|Ah|mAh|s|min|h|Hz|kHz)(?=[)\]]|$)")
+_SI = {"V": 1.0, "mV": 1e-3, "A": 1.0, "mA": 1e-3, "uA": 1e-6, "µA": 1e-6, "Ah": 1.0, "mAh": 1e-3, "s": 1.0,
+       "min": 60.0, "h": 3600.0, "Hz": 1.0, "kHz": 1e3}
+_SWAP = {"V": "mV", "mV": "V", "A": "mA", "mA": "A", "uA": "mA", "µA": "mA", "Ah": "mAh", "mAh": "Ah", "s": "min",
+         "min": "s", "h": "s", "Hz": "kHz", "kHz": "Hz"}
 _CANONICAL_UNIT = {"time_s": ("s", "min", "h"), "voltage_V": ("V", "mV"), "current_mA": ("A", "mA", "uA", "µA"),
-                   "frequency_Hz": ("Hz", "kHz")}
+                   "frequency_Hz": ("Hz", "kHz"), "charge_capacity_mAh": ("Ah", "mAh"),
+                   "discharge_capacity_mAh": ("Ah", "mAh")}
+#: the columns of the undamaged read a Source keeps (``baseline``): what maps the file's table to the reader's
+#: columns (a per-cycle summary, read as a CycleTable, by its cycle and capacity columns)
+BASELINE_COLUMNS = ("time_s", "voltage_V", "current_mA", "frequency_Hz", "cycle", "charge_capacity_mAh",
+                    "discharge_capacity_mAh")
 _FACTORS = (1.0, 1e-3, 1e3, 1e-6, 1e6, 60.0, 3600.0, 1 / 60, 1 / 3600, 86400.0, -1.0, -1e-3, -1e3)
 TEXT_SUFFIXES = {".mpt", ".txt", ".csv", ".dta", ".z", ".tsv", ".dat"}
 _MPR_MAGIC_BYTES = 52
@@ -131,7 +136,8 @@ class Source:
     def text(self) -> TextTable | None:
         if self.path.suffix.lower() not in TEXT_SUFFIXES and not _looks_text(self.raw):
             return None
-        rows = next((v.size for k, v in self.baseline.items() if k in ("time_s", "voltage_V", "frequency_Hz")), None)
+        rows = next((v.size for k, v in self.baseline.items() if k in ("time_s", "voltage_V", "frequency_Hz", "cycle")),
+                    None)
         return parse_table(self.raw, rows)
 
     @cached_property

@@ -15,8 +15,12 @@ Outcome classes (the columns of benchmarks/fuzz_readers.py); the capitalised one
 ``MEMORY``          MemoryError, or the child killed at its address-space cap
 ``CRASH``           the child died otherwise (a signal)
 ``SILENT-GARBAGE``  read, without a note, differently from the original in a way the mutation does not
-                    explain: rows lost or added, NaN/inf in time/voltage/current/impedance, a unit ignored,
-                    a data-intact copy read to other numbers, an impedance file read as a time series
+                    explain: rows lost or added, NaN/inf in time/voltage/current/impedance/capacity, a unit
+                    ignored, a data-intact copy read to other numbers, an impedance file read as a time series
+
+A per-cycle summary (a CycleTable, kind ``cycles``) must keep its cycle column strictly increasing and its
+capacities finite; rows removed from inside it are ``faithful`` when what is left is the original's rows at
+the cycles left, so that the removal shows as a gap in the cycle numbers.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from fuzz.mutations import Expect
 DEFECTS = ("REFUSED-VALID", "TRACEBACK", "HANG", "MEMORY", "CRASH", "SILENT-GARBAGE")
 CLASSES = ("refused", "identical", "noted", "faithful", *DEFECTS)
 RECORD_COLUMNS = ("time_s", "voltage_V", "current_mA", "capacity_mAh")
-CHECKED = ("time_s", "voltage_V", "current_mA", "frequency_Hz", "Z_real_ohm", "Z_imag_ohm")
+CYCLE_COLUMNS = ("cycle", "charge_capacity_mAh", "discharge_capacity_mAh")
+CHECKED = ("time_s", "voltage_V", "current_mA", "frequency_Hz", "Z_real_ohm", "Z_imag_ohm", "charge_capacity_mAh",
+           "discharge_capacity_mAh")
 _PRELOAD = ("pandas", "polars", "fastnda", "python_calamine", "access_parser", "openpyxl")
 
 
@@ -47,8 +53,13 @@ class _Deadline(BaseException):
 
 def summarize(data: Any) -> dict[str, Any]:
     """What the oracle needs from a read: kind, row count, notes and the checked columns."""
+    from anodelab.core.cycles import CycleTable
     from anodelab.core.record import Record
 
+    if isinstance(data, CycleTable):
+        arrays = {name: np.array(data.columns[name]) for name in CYCLE_COLUMNS if name in data.columns}
+        return {"outcome": "data", "kind": "cycles", "rows": len(data), "arrays": arrays,
+                "notes": list(data.provenance.notes), "format": data.provenance.format}
     if isinstance(data, Record):
         arrays = {name: np.array(data.columns[name]) for name in RECORD_COLUMNS if name in data.columns}
         return {"outcome": "data", "kind": "record", "rows": len(data), "arrays": arrays,
@@ -208,6 +219,22 @@ def _shape(note: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "#", note)
 
 
+def _cycle_table(base: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> tuple[str, str] | None:
+    """The verdict on a cycle table read differently from the original, when its cycle column decides it:
+    not strictly increasing (garbage), or rows missing that show as gaps in it (faithful); None otherwise."""
+    cycle = got.get("cycle")
+    if cycle is None or (np.diff(cycle) <= 0).any():
+        return "SILENT-GARBAGE", "the cycle column of a cycle table is missing or does not increase row by row"
+    rows = np.flatnonzero(np.isin(base["cycle"], cycle))
+    if (rows.size == cycle.size < base["cycle"].size and got.keys() == base.keys()
+            and all(np.array_equal(got[name], base[name][rows], equal_nan=True) for name in base)):
+        gaps = np.setdiff1d(base["cycle"], cycle)
+        if gaps.max() < cycle.max():
+            return "faithful", (f"{gaps.size} row(s) removed show as gaps in the cycle numbers "
+                                f"(cycles {', '.join(str(int(c)) for c in gaps[:5])})")
+    return None
+
+
 def judge(expect: Expect, copy: Path, base: dict[str, Any], got: dict[str, Any]) -> tuple[str, str]:
     """The outcome class of one damaged copy's read, and why."""
     outcome = got["outcome"]
@@ -234,6 +261,8 @@ def judge(expect: Expect, copy: Path, base: dict[str, Any], got: dict[str, Any])
     if more:
         return "SILENT-GARBAGE", "non-finite values accepted without a note: " + ", ".join(
             f"{k} ({v} rows)" for k, v in more.items())
+    if got["kind"] == "cycles" and (verdict := _cycle_table(base["arrays"], got["arrays"])):
+        return verdict
     delta = got["rows"] - base["rows"]
     difference = _difference(base, got)
     if expect.same:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from fuzz.mutations import Mutant, Source
+from fuzz.mutations import BASELINE_COLUMNS, Mutant, Source
 from fuzz.oracle import Reader, judge
 
 Kind = Callable[[Source, np.random.Generator], Mutant | None]
@@ -64,7 +64,7 @@ def subject(reader: Reader, path: Path, root: Path, folder: Path) -> Subject | N
     copy.unlink()
     if base["outcome"] != "data":
         return None
-    arrays = {k: v for k, v in base["arrays"].items() if k in ("time_s", "voltage_V", "current_mA", "frequency_Hz")}
+    arrays = {k: v for k, v in base["arrays"].items() if k in BASELINE_COLUMNS}
     return Subject(str(path.relative_to(root)), folder, Source(path, raw, arrays), base)
 
 

@@ -438,3 +438,29 @@ def test_duplicate_column_ids_in_an_mpr_are_refused(tmp_path):
     with pytest.raises(ReadError, match="column ID.* 6 more than once") as info:
         read_mpr(path)
     assert str(path) in str(info.value)
+
+
+
+@pytest.mark.parametrize("header", ["", "Unnamed: 0"])
+def test_ec_lab_csv_row_index_is_checked_then_left_out_of_the_record(tmp_path, header):
+    """pandas' row index (0, 1, 2, ...; unnamed, or 'Unnamed: 0' once re-saved) numbers the export's rows:
+    it shows gaps, it is not data."""
+    path = _index_csv(tmp_path / "gaps.csv", [*range(8), *range(12, 20)])
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([header + lines[0], *lines[1:]]) + "\n")
+    with_index = read_biologic_text(path)
+    assert any("skips 4 record(s)" in note for note in with_index.provenance.notes)
+    without = tmp_path / "without.csv"
+    without.write_text("\n".join(line.split(";", 1)[1] for line in lines) + "\n")
+    plain = read_biologic_text(without)
+    assert with_index.column_names == plain.column_names and "column_1" not in with_index.column_names
+    for name in plain.column_names:
+        np.testing.assert_array_equal(with_index[name], plain[name])
+
+
+def test_ec_lab_csv_unnamed_column_of_measured_values_is_kept(tmp_path):
+    """An unnamed column that is not a row index (not 0, 1, 2, ...) holds data and stays in the record."""
+    path = tmp_path / "unnamed.csv"
+    path.write_text("time/s;Ewe/V;;I/mA\n" + "".join(f"{2.0 * k};{3 + 0.01 * k};{0.5 * k * k};1.0\n" for k in range(20)))
+    record = read_biologic_text(path)
+    np.testing.assert_array_equal(record["column_3"], 0.5 * np.arange(20) ** 2)

@@ -9,13 +9,16 @@ damage no reader could see. Never a traceback, hang, memory blow-up or silent ga
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import zipfile
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fuzz.mutations import (
     ALL_KINDS,
+    BASELINE_COLUMNS,
     Expect,
     Source,
     kinds_for,
@@ -38,6 +41,7 @@ FILES = (
     "cycler/arbin/2017-05-09_test-TC-contact_CH33.csv",
     "cycler/neware/nw_regular_export_ife_example.csv",
     "cycler/other/CALCE_CX2-33_prism_LCO_25C_0-100_0.5-0.5C_d_timeseries.csv",
+    "cycler/other/CALCE_CX2-33_prism_LCO_25C_0-100_0.5-0.5C_d_cycle_data.csv",  # a CycleTable
     "cycler/other/batmo_bdf.csv",
     "cv/heubach2024_Au111_ionic_liquid/Fig_1_a_black.csv",
     "eis/pydrttools_zarc_data.txt",
@@ -74,7 +78,7 @@ def _cases() -> list:
         except anodelab.AnodelabError:
             cases.append(pytest.param(relative, "", id=f"{relative}-baseline"))
             continue
-        arrays = {k: v for k, v in base["arrays"].items() if k in ("time_s", "voltage_V", "current_mA", "frequency_Hz")}
+        arrays = {k: v for k, v in base["arrays"].items() if k in BASELINE_COLUMNS}
         for kind in kinds_for(Source(path, path.read_bytes(), arrays)):
             reason = KNOWN.get((relative, kind.__name__))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
@@ -147,6 +151,61 @@ def test_oracle_classes(tmp_path):
     cut["arrays"]["time_s"] = base["arrays"]["time_s"][::-1].copy()
     assert judge(Expect(last_row_may_change=True), copy, base, cut)[0] == "SILENT-GARBAGE"
     assert judge(Expect(), copy, base, {"outcome": "hang", "message": "slow"})[0] == "HANG"
+
+
+def _cycles(cycle, charge, notes: tuple[str, ...] = ()) -> dict:
+    arrays = {"cycle": np.asarray(cycle), "charge_capacity_mAh": np.asarray(charge, dtype=float)}
+    return {"outcome": "data", "kind": "cycles", "rows": len(cycle), "arrays": arrays, "notes": list(notes)}
+
+
+def test_oracle_rule_for_cycle_tables(tmp_path):
+    copy = tmp_path / "cycle_data.csv"
+    base = _cycles(range(1, 9), np.arange(1, 9) * 100.0)
+    kept = [1, 2, 3, 6, 7, 8]  # rows 4 and 5 removed: the cycle numbers show the gap
+    gap = _cycles(kept, np.array(kept) * 100.0)
+    assert judge(Expect(rows_delta=-2), copy, base, gap)[0] == "faithful"
+    shifted = _cycles(kept, np.array([1, 2, 3, 4, 5, 6]) * 100.0)  # the capacities moved to other cycles
+    assert judge(Expect(rows_delta=-2), copy, base, shifted)[0] == "SILENT-GARBAGE"
+    renumbered = _cycles(range(1, 7), np.array(kept) * 100.0)  # no gap shows the loss
+    assert judge(Expect(rows_delta=-2), copy, base, renumbered)[0] == "SILENT-GARBAGE"
+    assert judge(Expect(rows_delta=-2, detectable=False), copy, base, _cycles(range(1, 7), np.arange(1, 7) * 100.0)
+                 )[0] == "faithful"  # the last rows cut, where nothing in the file counts them
+    back = _cycles([1, 2, 4, 3, 5, 6, 7, 8], np.arange(1, 9) * 100.0)
+    assert judge(Expect(), copy, base, back)[0] == "SILENT-GARBAGE"
+    nan = np.arange(1, 9) * 100.0
+    nan[2] = np.nan
+    assert judge(Expect(values_may_change=True), copy, base, _cycles(range(1, 9), nan))[0] == "SILENT-GARBAGE"
+    assert judge(Expect(), copy, base, _cycles(range(1, 9), nan, ("charge_capacity_mAh is empty in 1 row(s)",))
+                 )[0] == "noted"
+
+
+def _fuzz_readers():
+    spec = importlib.util.spec_from_file_location(
+        "fuzz_readers", Path(__file__).resolve().parents[2] / "benchmarks" / "fuzz_readers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fuzz_readers_restricts_the_sweep_to_the_files_the_named_readers_read(tmp_path, monkeypatch, capsys):
+    script = _fuzz_readers()
+    with pytest.raises(SystemExit) as info:
+        script.main(["--readers", "cycle-table,no-such-reader"])
+    assert info.value.code == 2 and "unknown reader(s) no-such-reader" in capsys.readouterr().err
+    summary = tmp_path / "summary_cycle_data.csv"
+    summary.write_text("Cycle_Index,Charge_Capacity (Ah),Discharge_Capacity (Ah)\n"
+                       + "".join(f"{k},{1.0 - 0.01 * k},{0.99 - 0.01 * k}\n" for k in range(1, 11)))
+    series = tmp_path / "series.csv"
+    series.write_text("time/s,Ewe/V,I/mA\n" + "".join(f"{10.0 * k},{3 + 0.01 * k},1.0\n" for k in range(10)))
+    mpr = tmp_path / "cp.mpr"
+    mpr.write_bytes(external_file("cycler/biologic/cp.mpr").read_bytes())
+    assert script.may_read(summary, frozenset({"cycle-table"})) and not script.may_read(mpr, frozenset({"cycle-table"}))
+    monkeypatch.setattr(script, "EXTERNAL", tmp_path)
+    monkeypatch.setattr(script, "real_files", lambda: sorted([summary, series, mpr]))
+    findings = tmp_path / "findings.md"
+    assert script.main(["--readers", "cycle-table", "--budget-s", "0", "--findings", str(findings)]) == 0
+    assert "of 1 files" in findings.read_text()
+    assert "skipped (read by generic-table): series.csv" in capsys.readouterr().err
 
 
 def test_text_table_and_row_removal(tmp_path):

@@ -441,3 +441,17 @@ def test_a_column_named_like_an_index_that_does_not_count_rows_gets_no_note(tmp_
     path.write_text("number,time/s,E/V,I/mA\n" + "".join(f"{1 + k // 5},{k},{3 + 0.01 * k},1.0\n" for k in range(20)))
     record = read_table(path)
     assert len(record) == 20 and not any(note.startswith("number") for note in record.provenance.notes)
+
+
+@pytest.mark.parametrize("cell", ["", "NaN", "inf"])
+def test_cycle_table_capacity_cell_that_is_not_a_finite_number_is_noted(tmp_path, cell):
+    path = tmp_path / "summary.csv"
+    rows = [f"{k},{1.0 - 0.01 * k},{0.99 - 0.01 * k}" for k in range(1, 8)]
+    rows[3] = f"4,{cell},0.95"
+    path.write_text("Cycle_Index,Charge_Capacity (Ah),Discharge_Capacity (Ah)\n" + "\n".join(rows) + "\n")
+    table = anodelab.read(path)
+    assert isinstance(table, CycleTable) and len(table) == 7
+    np.testing.assert_allclose(table["discharge_capacity_mAh"], [(0.99 - 0.01 * k) * 1e3 if k != 4 else 950.0
+                                                                 for k in range(1, 8)])
+    assert any(note.startswith("charge_capacity_mAh is empty or not a finite number in 1 row(s) (cycles 4)")
+               for note in table.provenance.notes)

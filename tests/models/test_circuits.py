@@ -205,3 +205,15 @@ def test_closed_form_gradients_match_finite_differences(element):
         # scaled by the impedance: a derivative that vanishes at some frequencies is compared in ohm there
         scale = np.abs(element.impedance(frequency)) / value
         np.testing.assert_allclose(gradient[name] / scale, difference / scale, rtol=0, atol=1e-7, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "element",
+    [R(5.0), C(1e-6), L(1e-6), CPE(1e-5, 0.8), ZARC(30.0, 1e-3, 0.85), W(12.0), Ws(20.0, 2.0), Wo(20.0, 2.0), G(15.0, 0.1)],
+    ids=lambda element: element.code,
+)
+def test_impedance_is_the_fitters_formula(element):
+    # one formula per element: impedance(), gradient() and the fitter's Jacobian agree to the last bit
+    frequency = np.logspace(-3, 6, 46)
+    Z, _ = element._impedance_and_gradient(2 * np.pi * frequency, *element.parameters.values())
+    np.testing.assert_array_equal(element.impedance(frequency), Z)

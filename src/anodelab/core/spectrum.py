@@ -19,8 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
-from anodelab.core.errors import ValidationError
-from anodelab.core.record import Provenance
+from anodelab.core.cycles import CycleTable
+from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.record import Provenance, Record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -252,3 +253,49 @@ def check_impedance_range(spectrum: Spectrum, field: str) -> None:
             f"{where}|Z| = {modulus[index]:.3g} ohm at {spectrum.frequency_Hz[index]:.6g} Hz ({outside.size} of "
             f"{modulus.size} points) is outside {low:g}..{high:g} ohm, the range of measured impedances",
         )
+
+
+# -- what the impedance and DRT analyses accept ---------------------------------------------------------
+
+
+def require_spectrum(data: object, analysis: str) -> Spectrum:
+    """``data`` itself if it is a :class:`Spectrum`; else :class:`NotApplicableError` saying what it holds."""
+    if isinstance(data, Spectrum):
+        return data
+    raise _not_applicable(data, analysis, "one impedance spectrum (a Spectrum)")
+
+
+def require_spectra(data: object, analysis: str) -> SpectrumSeries:
+    """``data`` as a :class:`SpectrumSeries`: a series itself, or a non-empty list or tuple of :class:`Spectrum`
+    put in one; else :class:`NotApplicableError` saying what it holds."""
+    if isinstance(data, SpectrumSeries):
+        return data
+    if isinstance(data, (list, tuple)) and data and all(isinstance(item, Spectrum) for item in data):
+        return SpectrumSeries.of(data)
+    raise _not_applicable(data, analysis, "impedance spectra (a SpectrumSeries, or a list of Spectrum)")
+
+
+def _not_applicable(data: object, analysis: str, needs: str) -> NotApplicableError:
+    """The error for ``analysis`` given ``data``: the source file, what it needs, what the data hold."""
+    if isinstance(data, (list, tuple)):
+        other = next((item for item in data if not isinstance(item, Spectrum)), None)
+        if other is not None:
+            error = _not_applicable(other, analysis, needs)
+            return NotApplicableError(f"{error} (in a {type(data).__name__} of {len(data)} items)")
+        held = f"an empty {type(data).__name__}" if not data else f"a {type(data).__name__} of {len(data)} spectra"
+        return NotApplicableError(f"{analysis} needs {needs}; this holds {held}")
+    provenance = getattr(data, "provenance", None)
+    source = f"{provenance.path}: " if isinstance(provenance, Provenance) and provenance.path else ""
+    if isinstance(data, (Record, CycleTable)):
+        columns = ", ".join(data.column_names[:8]) + (", ..." if len(data.column_names) > 8 else "")
+    if isinstance(data, Record):
+        techniques = "/".join(data.provenance.techniques)
+        held = (f"a {techniques + ' ' if techniques else ''}time series (Record, {len(data)} rows: {columns}), not "
+                "impedance spectra; anodelab.cycling analyses it")
+    elif isinstance(data, CycleTable):
+        held = f"a per-cycle summary table (CycleTable, {len(data)} cycles: {columns}), not impedance spectra"
+    elif isinstance(data, SpectrumSeries):
+        held = f"a SpectrumSeries of {len(data)} spectra; give one of them (series[i]) or use the series analysis"
+    else:
+        held = f"a {type(data).__name__}"
+    return NotApplicableError(f"{source}{analysis} needs {needs}; this holds {held}")

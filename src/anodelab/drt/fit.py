@@ -29,7 +29,12 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import ValidationError
 from anodelab.core.result import Quantity
-from anodelab.core.spectrum import Spectrum, SpectrumSeries, check_impedance_range
+from anodelab.core.spectrum import (
+    Spectrum,
+    SpectrumSeries,
+    check_impedance_range,
+    require_spectrum,
+)
 from anodelab.drt.deconvolution import deconvolve, improves, is_tail
 from anodelab.drt.kernels import Basis, basis_for, centres_for
 from anodelab.drt.lambda_choice import CRITERIA, DEFAULT_GRID, choose_lambda
@@ -468,8 +473,7 @@ def drt(
         if len(spectrum) != 1:
             raise ValidationError("spectrum", f"holds {len(spectrum)} spectra; use drt_series")
         spectrum = spectrum[0]
-    if not isinstance(spectrum, Spectrum):
-        raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
+    spectrum = require_spectrum(spectrum, "drt")
     settings = DRTOptions.of(**options)
     check_spectrum(spectrum, "spectrum")
     value = _check_lambda(lambda_)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from anodelab.core.errors import ValidationError
-from anodelab.core.spectrum import SpectrumSeries
+from anodelab.core.spectrum import SpectrumSeries, require_spectra
 from anodelab.drt.fit import (
     OUTPUT_POINTS_PER_DECADE,
     DRTOptions,
@@ -53,8 +53,7 @@ def drt_series(
     ``coordinate``: the context field the map runs along (``time_s``, ``voltage_V``, ``cycle``,
     ``temperature_C``; the spectrum index for all when any spectrum lacks it).
     """
-    if not isinstance(series, SpectrumSeries):
-        raise ValidationError("series", f"expected a SpectrumSeries, got {type(series).__name__}")
+    series = require_spectra(series, "drt_series")
     if coordinate not in ("time_s", "voltage_V", "cycle", "temperature_C", "index"):
         raise ValidationError(
             "coordinate", f"expected time_s, voltage_V, cycle, temperature_C or index, got {coordinate!r}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anodelab.core.errors import NotApplicableError
-from anodelab.core.spectrum import SpectrumSeries
+from anodelab.core.spectrum import SpectrumSeries, require_spectra
 from anodelab.impedance.derived import (
     arrhenius_fit,
     interfacial_asr_ohm_cm2,
@@ -27,12 +27,12 @@ BLOCKING_CIRCUIT = "p(R0,C1)-CPE2"
 
 def kk(series: SpectrumSeries) -> SeriesKK:
     """Linear KK test of every spectrum (default options)."""
-    return kk_series(series)
+    return kk_series(require_spectra(series, "kk"))
 
 
 def fit_default(series: SpectrumSeries) -> Any:
     """:data:`DEFAULT_CIRCUIT` fitted to every spectrum, warm-started along the series."""
-    return fit_series(series, DEFAULT_CIRCUIT)
+    return fit_series(require_spectra(series, "fit_default"), DEFAULT_CIRCUIT)
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ def _temperatures(series: SpectrumSeries) -> list[float]:
 
 def interfacial_arrhenius(series: SpectrumSeries) -> _Dict:
     """Symmetric cell vs temperature: R_interface from ``R0-p(R1,CPE1)``, ASR per interface, Arrhenius ``T/R``."""
+    series = require_spectra(series, "interfacial_arrhenius")
     temperatures = _temperatures(series)
     fits = fit_series(series, SYMMETRIC_CIRCUIT, n_starts=4)
     R = [fit.parameters["R1"].value for fit in fits.fits]
@@ -70,6 +71,7 @@ def interfacial_arrhenius(series: SpectrumSeries) -> _Dict:
 
 def conductivity_arrhenius(series: SpectrumSeries) -> _Dict:
     """Blocking cell: bulk R from ``p(R0,C1)-CPE2`` (and the intercept), sigma = L / (R S), Arrhenius ``sigma``."""
+    series = require_spectra(series, "conductivity_arrhenius")
     cell = series.cell
     electrolyte = cell.electrolyte if cell else None
     thickness = getattr(electrolyte, "thickness_um", None)

@@ -37,7 +37,6 @@ import reprlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -299,71 +298,20 @@ class CircuitModel:
         if vector.shape != (len(self),):
             raise ValidationError("values", f"expected {len(self)} values ({', '.join(self.names)}), got shape {vector.shape}")
         omega = mc.angular_frequency(frequency_Hz)
-        return self._evaluate(vector, omega)
-
-    def _evaluate(self, vector: NDArray[np.float64], omega: NDArray[np.float64]) -> NDArray[np.complex128]:
-        return self.compile(omega)(vector)
-
-    def compile(self, omega: NDArray[np.float64]) -> Any:
-        """A fast ``values -> Z`` function at fixed angular frequencies (same formulas as models.circuits)."""
-        s = 1j * omega
-        log_s = np.log(omega) + 0.5j * np.pi
-        sqrt_omega = np.sqrt(omega)
-        ones = np.ones(omega.shape, dtype=np.complex128)
-        position = [0]
-
-        def leaf_function(leaf: Leaf, i: int) -> Any:
-            code = leaf.code
-            if code == "R":
-                return lambda v: v[i] * ones
-            if code == "C":
-                return lambda v: 1.0 / (s * v[i])
-            if code == "L":
-                return lambda v: s * v[i]
-            if code == "CPE":
-                return lambda v: np.exp(-v[i + 1] * log_s) / v[i]
-            if code == "Zarc":
-                return lambda v: v[i] / (1.0 + np.exp(v[i + 2] * (log_s + np.log(v[i + 1]))))
-            if code == "W":
-                return lambda v: v[i] * (1.0 - 1j) / sqrt_omega
-            if code == "Ws":
-                return lambda v: v[i] * np.tanh(np.sqrt(s * v[i + 1])) / np.sqrt(s * v[i + 1])
-            if code == "Wo":
-                return lambda v: v[i] / (np.sqrt(s * v[i + 1]) * np.tanh(np.sqrt(s * v[i + 1])))
-            return lambda v: v[i] / np.sqrt(1.0 + s * v[i + 1])  # G
-
-        def build(node: Node | Leaf) -> Any:
-            if isinstance(node, Leaf):
-                function = leaf_function(node, position[0])
-                position[0] += len(node.field_names)
-                return function
-            parts = [build(child) for child in node.children]
-            if node.kind == "s":
-                return lambda v: sum(part(v) for part in parts)
-
-            def parallel(v: NDArray[np.float64]) -> Any:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return 1.0 / sum(1.0 / part(v) for part in parts)
-
-            return parallel
-
-        return build(self.tree)
-
-    def _evaluate_reference(self, vector: NDArray[np.float64], omega: NDArray[np.float64]) -> NDArray[np.complex128]:
         position = [0]
 
         def walk(node: Node | Leaf) -> Any:
             if isinstance(node, Leaf):
-                names = node.field_names
-                values = vector[position[0] : position[0] + len(names)]
-                position[0] += len(names)
-                holder = SimpleNamespace(**dict(zip(names, values, strict=True)))
-                return np.asarray(node.cls._impedance(holder, omega), dtype=np.complex128)
+                count = len(node.field_names)
+                element: Any = node.cls
+                Z, _ = element._impedance_and_gradient(omega, *vector[position[0] : position[0] + count])
+                position[0] += count
+                return Z
             branches = [walk(child) for child in node.children]
             if node.kind == "s":
-                return np.sum(branches, axis=0)
+                return sum(branches)
             with np.errstate(divide="ignore", invalid="ignore"):
-                return 1.0 / np.sum([1.0 / branch for branch in branches], axis=0)
+                return 1.0 / sum(1.0 / branch for branch in branches)
 
         return np.broadcast_to(walk(self.tree), omega.shape).astype(np.complex128)
 

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.errors import FitError, ValidationError
 from anodelab.core.result import Quantity
-from anodelab.core.spectrum import Spectrum
+from anodelab.core.spectrum import Spectrum, require_spectrum
 from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K, kJ_mol_to_eV
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ def high_frequency_intercept_ohm(frequency_Hz: ArrayLike, Z_ohm: ArrayLike) -> f
 
 
 def spectrum_intercept_ohm(spectrum: Spectrum) -> float:
+    """:func:`high_frequency_intercept_ohm` of a :class:`Spectrum`, ohm."""
+    spectrum = require_spectrum(spectrum, "spectrum_intercept_ohm")
     return high_frequency_intercept_ohm(spectrum.frequency_Hz, spectrum.Z_ohm)
 
 

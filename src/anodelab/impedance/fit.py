@@ -41,7 +41,13 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import FitError, ValidationError
 from anodelab.core.result import Quantity
-from anodelab.core.spectrum import Spectrum, SpectrumSeries, check_impedance_range
+from anodelab.core.spectrum import (
+    Spectrum,
+    SpectrumSeries,
+    check_impedance_range,
+    require_spectra,
+    require_spectrum,
+)
 from anodelab.impedance.circuit_strings import CircuitModel, Leaf, Node, as_model
 from anodelab.models import circuits as mc
 
@@ -426,8 +432,7 @@ def fit_circuit(
     ``fixed``: name -> value held constant; ``n_starts``: 1 = only the initial guess; more adds seeded
     Latin-hypercube starts around it (at most that many: see the module docstring). Raises :class:`FitError` when no start converges.
     """
-    if not isinstance(spectrum, Spectrum):
-        raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
+    spectrum = require_spectrum(spectrum, "fit_circuit")
     check_impedance_range(spectrum, "spectrum")
     if weighting not in WEIGHTINGS:
         raise ValidationError("weighting", f"expected one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
@@ -703,9 +708,7 @@ def fit_series(
     ``restart_factor`` times the neighbour's (a sudden change the warm start may not follow).
     ``options`` go to :func:`fit_circuit` (``initial`` applies to the first spectrum only).
     """
-    spectra = list(series)
-    if not spectra:
-        raise ValidationError("series", "no spectra to fit")
+    spectra = list(require_spectra(series, "fit_series"))
     initial = options.pop("initial", None)
     fits = [fit_circuit(spectra[0], circuit, initial=initial, n_starts=n_starts, **options)]
     model = fits[0].model  # parsed once for the whole series

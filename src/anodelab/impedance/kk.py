@@ -27,7 +27,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.errors import FitError, ValidationError
-from anodelab.core.spectrum import Spectrum, SpectrumSeries, check_impedance_range
+from anodelab.core.spectrum import (
+    Spectrum,
+    SpectrumSeries,
+    check_impedance_range,
+    require_spectra,
+    require_spectrum,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,8 +119,7 @@ def kramers_kronig_test(
     exclude_inductive: bool = False,
 ) -> KKResult:
     """Linear KK test of ``spectrum`` (see the module docstring). ``n_rc`` fixes M instead of choosing it."""
-    if not isinstance(spectrum, Spectrum):
-        raise ValidationError("spectrum", f"expected a Spectrum, got {type(spectrum).__name__}")
+    spectrum = require_spectrum(spectrum, "kramers_kronig_test")
     check_impedance_range(spectrum, "spectrum")
     if not (0 < mu_threshold < 1):
         raise ValidationError("mu_threshold", f"must be between 0 and 1, got {mu_threshold!r}")
@@ -234,4 +239,4 @@ class SeriesKK:
 
 def kk_series(series: SpectrumSeries, **options: Any) -> SeriesKK:
     """:func:`kramers_kronig_test` on every spectrum of ``series`` (the analysis registered for EIS kinds)."""
-    return SeriesKK(tuple(kramers_kronig_test(spectrum, **options) for spectrum in series))
+    return SeriesKK(tuple(kramers_kronig_test(spectrum, **options) for spectrum in require_spectra(series, "kk_series")))

@@ -51,8 +51,19 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import ReadError, ValidationError
 from anodelab.core.record import Provenance, Record, sha256_of_read
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
-from anodelab.io.columns import note_point_indices, valid_frequencies
-from anodelab.io.common import decode, finite_column, read_delimited, require_text
+from anodelab.io.columns import (
+    is_point_index,
+    normal_name,
+    note_point_indices,
+    valid_frequencies,
+)
+from anodelab.io.common import (
+    decode,
+    finite_column,
+    read_delimited,
+    require_text,
+    unique_names,
+)
 from anodelab.io.units import unit_dimension, unit_scale
 
 Columns = dict[str, NDArray[Any]]
@@ -553,6 +564,9 @@ def _mpt_notes(header: list[str]) -> list[str]:
 # ============================================================================================
 
 
+_PANDAS_INDEX = ("", "unnamed: 0")  # the header pandas writes over its row index (an export re-saved with pandas)
+
+
 def read_biologic_text(path: Path) -> Record | SpectrumSeries:
     """Read an EC-Lab text export whose first line holds EC-Lab column names (';' or tab separated).
 
@@ -581,7 +595,11 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
                            decimal_comma=_decimal_comma(lines[1]), expected=TEXT_EXPECTED)
     rows = _without_trailing_blank_lines(path, table.columns)
     note_point_indices(names, rows, notes)  # an unnamed first column: pandas' row index
-    columns = _in_ec_lab_units(path, {name: values for name, values in rows.items() if name}, notes, TEXT_EXPECTED)
+    # pandas' row index numbers the rows of the export, not a measurement: checked just above, then left out
+    row_index = {key for name, key in zip(names, unique_names(names))
+                 if normal_name(name).strip() in _PANDAS_INDEX and key in rows and is_point_index(name, rows[key])}
+    columns = _in_ec_lab_units(path, {key: values for key, values in rows.items() if key not in row_index}, notes,
+                               TEXT_EXPECTED)
     data = _Raw(_decode_flag_bytes(columns), notes=notes)
     if table.dropped_last_line:
         data.notes.append("last line was cut short and was dropped")

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import ReadError
 from anodelab.io.columns import normal_name, role_of, unquote
-from anodelab.io.common import Table, decode, read_delimited
+from anodelab.io.common import decode, read_delimited
 from anodelab.io.units import unit_dimension
 
 # -- text layout sniffing ----------------------------------------------------------------------------
@@ -108,38 +108,68 @@ def fit_names(names: Sequence[str], n_fields: int) -> list[str]:
 
 
 def read_table_body(path: Path, layout: Layout, names: list[str], expected: str,
-                    notes: list[str] | None = None) -> dict[str, NDArray[Any]]:
-    """Parse the data rows; blank lines are skipped. Whitespace tables are parsed here, others by polars.
+                    notes: list[str]) -> dict[str, NDArray[Any]]:
+    """Parse the data rows. Whitespace tables are parsed here, others by polars.
 
-    A last row cut short (fewer fields, no final newline) is dropped and, when ``notes`` is
-    given, a note says so.
+    A last row cut short (fewer fields, no final newline) is dropped; rows without any value and
+    blank lines inside the table are dropped too (see :func:`_drop_empty_rows`). ``notes`` gets a
+    note for each.
     """
     if layout.separator is None:
-        return _read_whitespace(path, layout, names, expected)
+        return _read_whitespace(path, layout, names, expected, notes)
     table = read_delimited(path, names, skip_lines=layout.data_line, separator=layout.separator,
                            decimal_comma=layout.decimal_comma, expected=expected)
-    if table.dropped_last_line and notes is not None:
+    if table.dropped_last_line:
         notes.append("the last row was cut short (file ends mid-row) and is dropped")
-    return _drop_blank_rows(table)
+    return _drop_empty_rows(table.columns, notes)
 
 
-def _drop_blank_rows(table: Table) -> dict[str, NDArray[Any]]:
-    """Rows without any number (blank lines, which polars reads as rows of nulls) are dropped."""
-    columns = dict(table.columns)
-    blank = None
+def _drop_empty_rows(columns: dict[str, NDArray[Any]], notes: list[str]) -> dict[str, NDArray[Any]]:
+    """Drop the rows that hold no value in any cell (blank lines, which polars reads as rows of nulls, and
+    a spreadsheet's rows of separators only), noting how many and where.
+
+    Empty rows after the last row with a value are a spreadsheet's padding; empty rows between rows
+    with values are noted with their data row numbers. A row with text in any cell but no number
+    holds data and is kept (the readers then refuse it or note it where a number is needed).
+    """
+    size = next(iter(columns.values())).size if columns else 0
+    empty = np.ones(size, dtype=bool)
     for values in columns.values():
         if values.dtype.kind == "f":
-            blank = np.isnan(values) if blank is None else blank & np.isnan(values)
-    if blank is not None and blank.any():
-        keep = ~blank
-        columns = {name: values[keep] for name, values in columns.items()}
-    return columns
+            empty &= np.isnan(values)
+    for values in columns.values():  # text cells, on the rows without a number only
+        if values.dtype.kind != "f" and empty.any():
+            candidates = np.flatnonzero(empty)
+            empty[candidates] = [v is None or not str(v).strip() for v in values[candidates]]
+    if not empty.any():
+        return columns
+    filled = np.flatnonzero(~empty)
+    end = int(filled[-1]) + 1 if filled.size else 0
+    inside = np.flatnonzero(empty[:end])
+    padding = empty.size - end
+    if inside.size:
+        where = ", ".join(str(int(row) + 1) for row in inside[:10]) + (" ..." if inside.size > 10 else "")
+        notes.append(f"{inside.size} empty row(s) or blank line(s) inside the table (data rows {where}, blank "
+                     "lines counted) hold no value and are dropped")
+    if padding:
+        notes.append(f"{padding} empty row(s) after the table (from data row {end + 1}; a spreadsheet's padding) "
+                     "hold no value and are dropped")
+    keep = ~empty
+    return {name: values[keep] for name, values in columns.items()}
 
 
-def _read_whitespace(path: Path, layout: Layout, names: list[str], expected: str) -> dict[str, NDArray[Any]]:
+def _read_whitespace(path: Path, layout: Layout, names: list[str], expected: str,
+                     notes: list[str]) -> dict[str, NDArray[Any]]:
     with path.open("rb") as handle:
         text = decode(handle.read())
-    lines = [line for line in text.split("\n")[layout.data_line:] if line.strip()]
+    body = text.split("\n")[layout.data_line:]
+    filled = [i for i, line in enumerate(body) if line.strip()]
+    blank = [i for i in range(filled[0], filled[-1]) if not body[i].strip()] if filled else []
+    if blank:
+        where = ", ".join(str(i + 1) for i in blank[:10]) + (" ..." if len(blank) > 10 else "")
+        notes.append(f"{len(blank)} blank line(s) inside the table (data rows {where}, blank lines counted) "
+                     "hold no value and are dropped")
+    lines = [body[i] for i in filled]
     rows = [line.split() for line in lines]
     counts = {len(row) for row in rows}
     if counts != {layout.n_fields}:

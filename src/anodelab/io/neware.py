@@ -475,6 +475,8 @@ def _match_aux_members(members: list[str], entries: list[dict[str, str]]) -> lis
 
 def _align(index: NDArray[Any], aux_index: NDArray[Any], values: NDArray[Any]) -> NDArray[np.float64]:
     """Aux values placed on the main rows with the same record index (NaN where none)."""
+    if np.array_equal(aux_index, index):  # one aux record per main record, as usual: no search
+        return np.asarray(values, dtype=np.float64)
     out = np.full(index.size, np.nan)
     position = np.searchsorted(index, aux_index)
     inside = position < index.size

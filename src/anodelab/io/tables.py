@@ -344,6 +344,11 @@ def cycle_table_from_columns(path: Path, table: Mapping[str, NDArray[Any]], colu
         out[name] = data
     if empty:
         notes.append(f"columns without any value not kept: {', '.join(repr(k) for k in empty)}")
+    for name, values in out.items():
+        if values.dtype.kind == "f" and not (finite := np.isfinite(values)).all():
+            cycles = ", ".join(f"{c:g}" for c in out["cycle"][~finite][:10]) + (" ..." if (~finite).sum() > 10 else "")
+            notes.append(f"{name} is empty or not a finite number in {int((~finite).sum())} row(s) (cycles {cycles}); "
+                         "kept as read (NaN or inf)")
     notes.append("per-cycle summary as published in the file (one row per cycle); capacities in mAh, energies in "
                  "mWh, times in s; the file's cycle numbers are kept as they are")
     provenance = Provenance(instrument="unknown (per-cycle summary table)", techniques=("cycling summary",),

@@ -25,8 +25,8 @@ G        :class:`G` (R_ohm, tau_s)      ``R / sqrt(1 + j w tau)`` (Gerischer)
 ``Ws`` ("Warburg short") and ``Wo`` ("Warburg open") follow impedance.py's naming; for a diffusion
 layer of thickness ``l`` and diffusivity ``D``, ``tau = l^2 / D``.
 
-Every element also has closed-form derivatives of its impedance with respect to its parameters
-(:meth:`gradient`; ``_impedance_and_gradient`` works on raw values for the fitter's Jacobian).
+Every element writes its formula once, in ``_impedance_and_gradient`` (raw values in, ``Z`` and the
+closed-form ``dZ / d parameter`` out): :meth:`impedance`, :meth:`gradient` and the fitter's Jacobian use it.
 """
 
 from __future__ import annotations
@@ -81,16 +81,14 @@ class _Element:
 
     def impedance(self, frequency_Hz: ArrayLike) -> ComplexArray:
         """Impedance (ohm) at each frequency (Hz)."""
-        return np.asarray(self._impedance(angular_frequency(frequency_Hz)), dtype=np.complex128)
+        Z, _ = self._impedance_and_gradient(angular_frequency(frequency_Hz), *self.parameters.values())
+        return np.asarray(Z, dtype=np.complex128)
 
     def gradient(self, frequency_Hz: ArrayLike) -> dict[str, ComplexArray]:
         """Parameter name -> ``dZ / d parameter`` at each frequency (closed form)."""
         omega = angular_frequency(frequency_Hz)
         _, derivatives = self._impedance_and_gradient(omega, *self.parameters.values())
         return {name: np.broadcast_to(d, omega.shape).astype(np.complex128) for name, d in zip(self.parameters, derivatives, strict=True)}
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        raise NotImplementedError
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
@@ -108,9 +106,6 @@ class R(_Element):
     def __post_init__(self) -> None:
         _check("R_ohm", self.R_ohm, low=0.0, low_inclusive=True)
 
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return np.full(omega.shape, self.R_ohm, dtype=np.complex128)
-
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
         (R_ohm,) = values
@@ -126,9 +121,6 @@ class C(_Element):
 
     def __post_init__(self) -> None:
         _check("C_F", self.C_F, low=0.0, low_inclusive=False)
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return 1.0 / (1j * omega * self.C_F)
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
@@ -146,9 +138,6 @@ class L(_Element):
 
     def __post_init__(self) -> None:
         _check("L_H", self.L_H, low=0.0, low_inclusive=True)
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return 1j * omega * self.L_H
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
@@ -168,9 +157,6 @@ class CPE(_Element):
     def __post_init__(self) -> None:
         _check("Q_S_s_n", self.Q_S_s_n, low=0.0, low_inclusive=False)
         _check("n", self.n, low=0.0, low_inclusive=False, high=1.0)
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return 1.0 / (self.Q_S_s_n * (1j * omega) ** self.n)
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
@@ -214,9 +200,6 @@ class ZARC(_Element):
         """Frequency of the apex of the arc: ``1 / (2 pi tau)``."""
         return 1.0 / (2.0 * np.pi * self.tau_s)
 
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return self.R_ohm / (1.0 + (1j * omega * self.tau_s) ** self.n)
-
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
         R_ohm, tau_s, n = values
@@ -236,9 +219,6 @@ class W(_Element):
 
     def __post_init__(self) -> None:
         _check("sigma_ohm_s_half", self.sigma_ohm_s_half, low=0.0, low_inclusive=True)
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return self.sigma_ohm_s_half * (1.0 - 1j) / np.sqrt(omega)
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
@@ -261,10 +241,6 @@ class Ws(_Element):
     def __post_init__(self) -> None:
         _check("R_ohm", self.R_ohm, low=0.0, low_inclusive=True)
         _check("tau_s", self.tau_s, low=0.0, low_inclusive=False)
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        root = np.sqrt(1j * omega * self.tau_s)
-        return self.R_ohm * np.tanh(root) / root
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
@@ -290,10 +266,6 @@ class Wo(_Element):
         _check("R_ohm", self.R_ohm, low=0.0, low_inclusive=True)
         _check("tau_s", self.tau_s, low=0.0, low_inclusive=False)
 
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        root = np.sqrt(1j * omega * self.tau_s)
-        return self.R_ohm / (root * np.tanh(root))
-
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
         # as Ws with coth: r d/dr [coth(r) / r] = 1 - coth(r)^2 - coth(r) / r
@@ -314,9 +286,6 @@ class G(_Element):
     def __post_init__(self) -> None:
         _check("R_ohm", self.R_ohm, low=0.0, low_inclusive=True)
         _check("tau_s", self.tau_s, low=0.0, low_inclusive=False)
-
-    def _impedance(self, omega: NDArray[np.float64]) -> ComplexArray:
-        return self.R_ohm / np.sqrt(1.0 + 1j * omega * self.tau_s)
 
     @staticmethod
     def _impedance_and_gradient(omega: NDArray[np.float64], *values: float) -> tuple[Any, tuple[Any, ...]]:
