@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -186,9 +187,45 @@ def test_multi_line_messages_and_numpy_warnings_keep_the_error_on_one_line(capsy
     monkeypatch.setattr(anodelab.io, "read", noisy)
     assert main(["read", str(half_cell), "--json"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "" and json.loads(captured.out)["rows"] > 0
+    assert json.loads(captured.out)["rows"] > 0
+    assert captured.err.startswith("anodelab: warning: 1 numerical warning (RuntimeWarning: overflow")
+    assert captured.err.count("\n") == 1
     assert main(["read", str(half_cell.with_suffix(".mpr"))]) == 2
-    _one_error_line(capsys, "the reader said: line one line two")
+    _one_error_line(capsys, "the reader said: line one line two")  # the warning adds no second line
+
+
+@pytest.mark.parametrize("status", [0, 1])
+def test_warnings_are_counted_on_one_line_after_the_output(capsys, monkeypatch, status):
+    from anodelab.cli import formats
+
+    real_run = formats.run
+
+    def noisy(args):
+        real_run(args)
+        with np.errstate(over="warn", invalid="warn"):
+            for _ in range(2):
+                np.exp(np.array([1000.0]))
+            np.array([np.inf]) - np.inf
+        warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=1)
+        warnings.warn("a library's future change", FutureWarning, stacklevel=1)
+        return status
+
+    monkeypatch.setattr(formats, "run", noisy)
+    assert main(["formats"]) == status
+    captured = capsys.readouterr()
+    assert all(fmt.name in captured.out for fmt in anodelab.list_formats())
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("anodelab: warning: 3 numerical warnings (RuntimeWarning: "), lines
+    assert "in exp (x2); RuntimeWarning: invalid value" in lines[0] and lines[0].endswith("results may be affected")
+    assert "deprecation" not in lines[0] and "future" not in lines[0]
+
+    def other(args):
+        warnings.warn("first\n  second line", UserWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(formats, "run", other)
+    assert main(["formats"]) == 0
+    assert capsys.readouterr().err == "anodelab: warning: 1 warning (UserWarning: first second line); results may be affected\n"
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "large", "latin-1", "nested-arrays", "nested-tables"])
@@ -229,13 +266,30 @@ def _not_json(constant):
     raise AssertionError(f"{constant} is not JSON")
 
 
-def test_every_json_output_is_strict(tmp_path, capsys, half_cell):
+def test_every_json_output_is_strict(tmp_path, capsys, monkeypatch, half_cell):
+    import anodelab.cycling
+
     (tmp_path / "eis").mkdir()
     spectra = symmetric_peis_csv(tmp_path / "eis")
     for argv in (["read", str(half_cell)], ["read", str(spectra)], ["formats"], ["cycling", str(half_cell)],
                  ["drt", str(spectra)], ["eis", "kk", str(spectra)], ["eis", "fit", str(spectra), "--circuit", "R(RQ)"]):
         assert main([*argv, "--json"]) == 0, argv
         json.loads(capsys.readouterr().out, parse_constant=_not_json)
+    # none of those holds a non-finite number: one that does, through the command's own printing
+    real_summary = anodelab.cycling.cycle_summary
+
+    class NonFinite:
+        def __init__(self, *args, **kwargs):
+            self.summary = real_summary(*args, **kwargs)
+
+        def to_dict(self):
+            return {**self.summary.to_dict(), "probe": [float("nan"), np.float64(np.inf), {"x": -np.inf}]}
+
+    monkeypatch.setattr(anodelab.cycling, "cycle_summary", NonFinite)
+    assert main(["cycling", str(half_cell), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out, parse_constant=_not_json)["probe"] == [None, None, {"x": None}]
+    assert '"probe": [null, null, {"x": null}]' in out
 
 
 def test_strict_json_writes_non_finite_numbers_as_null():

@@ -38,3 +38,12 @@ def test_public_names():
     assert all(hasattr(anodelab, name) for name in anodelab.__all__)
     assert anodelab.CycleTable is anodelab.core.CycleTable is CycleTable
     assert all(hasattr(anodelab.core, name) for name in anodelab.core.__all__)
+
+
+def test_library_code_has_no_assert():
+    # `python -O` strips asserts: library checks must raise (or be type narrowing)
+    import ast
+
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in sorted((ROOT / "src").rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(node, ast.Assert)]
+    assert found == []

@@ -66,3 +66,20 @@ def test_capacity_within_steps_handles_resets_and_signed_counters():
     step = np.array([1, 1, 1, 2, 2, 3, 3])
     cumulative = np.array([0.0, 0.5, 1.0, 1.0, 0.2, 0.0, 0.4])  # net counter, then reset at step 3
     assert capacity_within_steps(cumulative, step).tolist() == pytest.approx([0, 0.5, 1.0, 0, 0.8, 0, 0.4])
+
+
+def test_the_codes_state_from_current_relies_on():
+    """state_from_current reads the boolean ``I > zero`` as int8 codes (bench_read: 6 % of an .mpr read)."""
+    assert (REST, CHARGE) == (0, 1)
+    assert state_from_current(np.array([0.0, 2.0, -2.0, 0.5]), zero_mA=1.0).tolist() == [REST, CHARGE, DISCHARGE, REST]
+
+
+@pytest.mark.parametrize("n_steps", [3, 400])  # few long runs (a count per run) / many short ones (reduceat)
+def test_both_ways_of_counting_per_run_agree_with_a_loop(n_steps):
+    from anodelab.core.conventions import _count_per_run
+
+    rng = np.random.default_rng(n_steps)
+    mask = rng.random(10_000) < 0.3
+    starts = np.r_[0, np.sort(rng.choice(np.arange(1, mask.size), n_steps - 1, replace=False))]
+    ends = np.r_[starts[1:], mask.size]
+    assert _count_per_run(mask, starts).tolist() == [int(mask[a:b].sum()) for a, b in zip(starts, ends)]

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
 from anodelab.core.cell import CellInfo
-from anodelab.core.errors import NotApplicableError, ReadError, ValidationError
-from anodelab.core.record import Checksum, Provenance, Record, sha256_of
+from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.record import Provenance, Record
 
 
 def _cycling(n_cycles=3, cell=None):
@@ -100,20 +98,12 @@ def test_summary_of_a_cv_counts_the_instruments_sweep_cycles():
     assert cycling.summary()["cycles"] == int((cycling.cycles > 0).sum())
 
 
-@pytest.mark.parametrize("size", [0, 1000, (4 << 20) + 12345])  # empty, one small block, two 4 MiB blocks
-def test_sha256_of_matches_hashlib_on_the_whole_file(tmp_path, size):
-    path = tmp_path / "data.bin"
-    path.write_bytes(np.random.default_rng(size).bytes(size))
-    assert sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.mark.parametrize("size", [1000, 3 << 20])  # hashed in the caller's thread / in a thread of its own
-def test_checksum_is_that_of_the_bytes_read_or_the_read_is_refused(tmp_path, size):
-    path = tmp_path / "data.bin"
-    path.write_bytes(np.random.default_rng(1).bytes(size))
-    assert Checksum(path).result() == hashlib.sha256(path.read_bytes()).hexdigest()
-    checksum = Checksum(path)
-    with path.open("ab") as handle:  # the file grows while it is being read
-        handle.write(b"more rows")
-    with pytest.raises(ReadError, match="changed while it was being read"):
-        checksum.result()
+def test_summary_of_a_cv_counts_a_restarting_counter_as_new_cycles():
+    """Two sheets (scan rates) of two scans each, the instrument counter 1, 2 in both: four CV cycles."""
+    sweep = np.r_[np.linspace(0.0, 1.0, 20, endpoint=False), np.linspace(1.0, 0.0, 20, endpoint=False)]
+    columns = {"time_s": np.arange(160) * 0.1, "voltage_V": np.tile(sweep, 4),
+               "current_mA": np.tile(np.r_[np.full(20, 0.1), np.full(20, -0.1)], 4),
+               "step": np.zeros(160), "cycle": np.tile(np.repeat([1, 2], 40), 2)}
+    cv = Record.from_columns(columns, provenance=Provenance(techniques=("CV",)))
+    assert np.unique(cv["cycle_instrument"]).size == 2
+    assert cv.summary()["cycles"] == 4

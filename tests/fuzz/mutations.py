@@ -450,6 +450,27 @@ def text_truncated(src: Source, rng: np.random.Generator) -> Mutant | None:
                   Expect(rows_delta=row - table.stop, detectable=table.declares_count()))
 
 
+def text_stray_quotes(src: Source, rng: np.random.Generator) -> Mutant | None:
+    """A '"' opening a text cell and another closing one rows further down the same column: a parser that
+    quotes joins the lines between into one row (rows lost), one that never quotes keeps both in their cells."""
+    table = src.text
+    if table is None or table.delimiter is None or table.n_rows < 8:
+        return None
+    text = [j for j in range(table.values.shape[1]) if np.isnan(table.values[:, j]).all()]
+    top = _row_in_middle(table, rng)
+    bottom = min(top + int(rng.integers(2, max(3, table.n_rows // 5))), table.stop - 1)
+    lines = list(table.lines)
+    opened, closed = table.split(lines[top]), table.split(lines[bottom])
+    text = [j for j in text if j < min(len(opened), len(closed)) and opened[j].strip() and closed[j].strip()]
+    if not text or bottom - top < 2:
+        return None
+    column = int(rng.choice(text))
+    opened[column], closed[column] = '"' + opened[column], closed[column] + '"'
+    lines[top], lines[bottom] = table.join(opened), table.join(closed)
+    return Mutant("stray-quotes", f"'\"' before the cell of line {top + 1} and after that of line {bottom + 1} "
+                  f"in text column {column + 1}", table.render(lines))
+
+
 def text_nan_cell(src: Source, rng: np.random.Generator) -> Mutant | None:
     return _replace_cell(src, rng, "nan-cell", str(rng.choice(["NaN", "nan", "#N/A"])), Expect())
 
@@ -1014,7 +1035,7 @@ TEXT_KINDS: tuple[Callable[[Source, np.random.Generator], Mutant | None], ...] =
     text_eol_swap, text_eol_cr, text_eol_mixed, text_bom, text_utf16, text_recode, text_no_final_newline,
     text_trailing_blank, text_blank_lines, text_rows_removed, text_rows_duplicated, text_rows_reversed,
     text_last_line_cut, text_truncated, text_nan_cell, text_inf_cell, text_empty_cell, text_long_field,
-    text_nan_column, text_decimal_comma, text_unit_change, text_header_flips,
+    text_nan_column, text_decimal_comma, text_unit_change, text_header_flips, text_stray_quotes,
 )
 BINARY_KINDS: tuple[Callable[[Source, np.random.Generator], Mutant | None], ...] = (
     binary_head_flips, binary_truncated,

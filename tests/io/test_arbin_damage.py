@@ -38,8 +38,8 @@ def test_res_with_an_emptied_page_notes_the_lost_data_points(tmp_path, relative)
     data = anodelab.read(path)
     lost = int(rows[len(pages) // 2])
     assert len(data) == len(complete) - lost
-    assert any(note.startswith(f"{lost} data points are missing") for note in data.provenance.notes)
-    assert not any("missing" in note for note in complete.provenance.notes)
+    assert any(note.startswith(f"Data_Point skips {lost} record(s) at 1 place(s)") for note in data.provenance.notes)
+    assert not any("Data_Point skips" in note for note in complete.provenance.notes)
 
 
 def test_rows_lost_at_the_end_are_noted_from_the_statistics_table():
@@ -50,8 +50,10 @@ def test_rows_lost_at_the_end_are_noted_from_the_statistics_table():
                       "at least 30 data points are missing at the end")]
     notes.clear()
     arbin._note_missing_points(np.r_[3.0:50.0, 60.0:101.0], np.array([100.0]), notes)
-    assert notes == [("12 data points are missing from Channel_Normal_Table: Data_Point skips before Data_Point 3 "
-                      "and at 1 place(s), first after Data_Point 49")]
+    assert notes == [("Data_Point starts at 3, not 1: the 2 record(s) before the first row are not in the file "
+                      "(rows lost, or left out by the export)"),
+                     ("Data_Point skips 10 record(s) at 1 place(s) inside runs of consecutive records: rows lost, "
+                      "or thinned by the export (first after Data_Point 49)")]
 
 
 def csv_copy(tmp_path, change):

@@ -52,7 +52,7 @@ def test_cv_export_maps_we1_columns_in_every_nova_layout(tmp_path, separator, de
     np.testing.assert_array_equal(record["potential_applied_V"], applied)
     np.testing.assert_array_equal(record["cycle_instrument"], scan)
     assert record.provenance.techniques == ("CV",)
-    assert not any("missing" in note for note in record.provenance.notes)  # Index restarts only at new scans
+    assert not any("Index" in note for note in record.provenance.notes)  # Index restarts only at new scans
     assert any("'Q+', 'Q-'" in note for note in record.provenance.notes)  # empty columns are named, not dropped silently
 
 
@@ -60,8 +60,8 @@ def test_index_gap_is_reported_as_missing_points(tmp_path):
     path = write_cv(tmp_path / "cv.txt", drop_rows=(5, 6, 30))
     record = read_nova(path)
     assert len(record) == cv_points()[0].size - 3
-    gap = [note for note in record.provenance.notes if "missing" in note]
-    assert len(gap) == 1 and "2 place(s)" in gap[0] and "3 point(s)" in gap[0]
+    gap = [note for note in record.provenance.notes if "Index" in note]
+    assert len(gap) == 1 and gap[0].startswith("Index skips 3 record(s) at 2 place(s) inside runs")
 
 
 def test_only_the_applied_potential_is_used_and_said_so(tmp_path):

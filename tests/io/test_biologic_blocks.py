@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import anodelab
+from anodelab.core.record import pending_sha256
 from anodelab.io import biologic
 from anodelab.io.biologic import read_mpr
+from anodelab.io.checksum import BufferSha256
 
 # flags byte (mode, ox/red, error, Ns changes), Ns, time/s, Ewe/V, dq/mA.h, (Q-Qo)/mA.h: 31-byte rows
 IDS = [1, 2, 3, 31, 131, 4, 6, 7, 13]
@@ -69,6 +71,7 @@ def test_columns_current_and_checksum_of_a_multi_block_mpr(tmp_path, n):
     path.write_bytes(_mpr(rows))
     assert rows.nbytes > 2 * biologic._UNPACK_BYTES or n < 3
     record = anodelab.read(path)
+    assert isinstance(pending_sha256(record.provenance), BufferSha256)  # hashed when first asked for
     assert record.provenance.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert read_mpr(path).provenance.sha256 == record.provenance.sha256  # the reader's own digest
 

@@ -9,6 +9,7 @@ count of CVs; damaged .mpr row counts; a 100 kB field in a text column.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import tracemalloc
 import warnings
@@ -352,6 +353,25 @@ def test_an_eis_mpt_whose_frequency_column_is_all_nan_is_refused(tmp_path):
     with pytest.raises(ReadError, match="no row has a valid frequency") as info:
         read_mpt(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(("damaged", "missing"), [
+    ({"Re(Z)/Ohm": "Re(Z)Ohm", "Phase(Z)/deg": "Phaqe(Z)/deg"}, "Re(Z)/Ohm, Phase(Z)/deg"),
+    ({"freq/Hz": "fraq/Hz"}, "freq/Hz"),
+])
+def test_a_peis_mpt_whose_impedance_names_are_damaged_is_refused_naming_them(tmp_path, damaged, missing):
+    """The header names the technique PEIS: columns that make no spectrum are refused, not read as a record."""
+    header = _PEIS_HEADER
+    for name, damage in damaged.items():
+        header = header.replace(name, damage)
+    path = _peis_mpt(tmp_path, header=header)
+    with pytest.raises(ReadError, match=rf"technique PEIS \(impedance\) but missing column\(s\) {re.escape(missing)} "):
+        read_mpt(path)
+    cycling = tmp_path / "gcpl.mpt"  # the same columns under a cycling title stay a record
+    cycling.write_text(path.read_text(encoding="latin-1").replace(
+        "Potentio Electrochemical Impedance Spectroscopy", "Galvanostatic Cycling with Potential Limitation"),
+        encoding="latin-1")
+    assert isinstance(read_mpt(cycling), Record)
 
 
 @pytest.mark.parametrize(("unit", "factor"), [("kHz", 1e3), ("mHz", 1e-3), ("MHz", 1e6)])

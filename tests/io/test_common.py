@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from anodelab.core.errors import ReadError
+from anodelab.io import common
 from anodelab.io.common import check_zip_member, note_point_index, read_delimited
 
 
@@ -42,6 +43,32 @@ def test_point_index_repeats_and_steps_back_are_noted_where_repeats_are_not_allo
                                                               "data row 4)")
 
 
+def test_point_index_first_number_and_restarts_at_new_scans():
+    assert notes_of(np.r_[1:11]) == []
+    notes: list[str] = []
+    note_point_index("Data_Point", np.r_[4:11], notes, first=1)
+    assert notes == [("Data_Point starts at 4, not 1: the 3 record(s) before the first row are not in the file "
+                      "(rows lost, or left out by the export)")]
+    two_scans = np.r_[1:6, 1:6].astype(float)
+    new_scan = np.arange(10) == 5
+    notes.clear()
+    note_point_index("Index", two_scans, notes, may_restart=new_scan)
+    assert notes == []
+    notes.clear()
+    note_point_index("Index", two_scans, notes, may_restart=np.arange(10) == 4)  # restarts where no scan begins
+    assert len(notes) == 1 and notes[0].startswith("Index goes back at 1 row(s) (first at data row 6)")
+
+
+@pytest.mark.parametrize("fields, comma", [
+    (["1", "3,4567", "0,5"], True),
+    (["1", "3.4567", "0,5"], False),       # with decimal points, 1,234 is a thousands separator
+    (["1", "2", "label"], False),
+    (["-1,5E-03", "x"], True),
+])
+def test_decimal_comma_is_sniffed_from_the_fields(fields, comma):
+    assert common.uses_decimal_comma(fields) is comma
+
+
 @pytest.mark.parametrize("end", ["\n", "\n\n", "\n\n\n", "\n  \n", "\r\n\r\n", "\n\n \t"])
 def test_blank_lines_at_the_end_are_not_rows(tmp_path, end):
     rows = [(1, 0.5, 3.1), (2, 1.0, 3.2), (3, 1.5, 3.3)]
@@ -49,7 +76,7 @@ def test_blank_lines_at_the_end_are_not_rows(tmp_path, end):
     eol = "\r\n" if end.startswith("\r") else "\n"
     path.write_text("point,time,volt" + eol + eol.join(",".join(map(str, row)) for row in rows) + end, newline="")
     table = read_delimited(path, ["point", "time", "volt"], skip_lines=1, separator=",")
-    assert len(table) == 3 and not table.dropped_last_line
+    assert len(table) == 3 and table.cut_reason is None
     np.testing.assert_array_equal(table.columns["volt"], [3.1, 3.2, 3.3])
 
 
@@ -58,6 +85,35 @@ def test_blank_lines_inside_the_table_stay_rows_for_the_reader_to_judge(tmp_path
     path.write_text("a,b\n1,2\n\n3,4\n\n")
     table = read_delimited(path, ["a", "b"], skip_lines=1, separator=",")
     assert len(table) == 3 and np.isnan(table.columns["a"][1])
+
+
+@pytest.mark.parametrize("quote_char", ['"', None])
+def test_two_stray_quotes_in_a_text_column_lose_no_row(tmp_path, quote_char):
+    rows = [f"{k},{3 + 0.001 * k:.3f},{'charge' if k % 2 else 'rest'}" for k in range(300)]
+    rows[50] = rows[50].replace(",rest", ',"rest')     # opens a quoted field over the next 100 lines
+    rows[150] = rows[150].replace(",rest", ',rest"')
+    path = tmp_path / "t.csv"
+    path.write_text("point,volt,state\n" + "\n".join(rows) + "\n")
+    if quote_char:
+        with pytest.raises(ReadError, match=r"200 rows were parsed from 300 lines: a quote opens a field that runs "
+                                            r"over lines from data row 51"):
+            read_delimited(path, ["point", "volt", "state"], skip_lines=1, separator=",", quote_char=quote_char)
+    else:  # a format that never quotes keeps the quote in its field
+        table = read_delimited(path, ["point", "volt", "state"], skip_lines=1, separator=",", quote_char=quote_char)
+        np.testing.assert_array_equal(table.columns["point"], np.arange(300))
+        assert table.columns["state"][50] == '"rest'
+
+
+def test_lines_are_counted_across_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "_BLOCK_BYTES", 7)  # every line and the header cross a block boundary
+    path = tmp_path / "t.csv"
+    path.write_text("# a comment line\npoint,state\n" + "".join(f"{k},rest\n" for k in range(40)) + "40,rest\n \t\n")
+    table = read_delimited(path, ["point", "state"], skip_lines=2, separator=",")
+    np.testing.assert_array_equal(table.columns["point"], np.arange(41))
+    path.write_text(path.read_text().replace("3,rest", '3,"rest', 1).replace("30,rest", '30,rest"'))  # 3..30 joined
+    with pytest.raises(ReadError, match="15 rows were parsed from 42 lines: a quote opens a field that runs over "
+                                        "lines from data row 4"):
+        read_delimited(path, ["point", "state"], skip_lines=2, separator=",")
 
 
 def test_zip_member_bound_follows_the_ratio_given():

@@ -123,6 +123,26 @@ def test_nova_excel_export_uses_the_we1_columns(tmp_path):
     assert "sheet" not in record and "NOVA" in record.provenance.instrument
 
 
+def test_nova_cv_reads_alike_from_excel_and_ascii(tmp_path):
+    header = ["Potential applied (V)", "Time (s)", "WE(1).Current (A)", "WE(1).Potential (V)", "Scan", "Index",
+              "Current range"]
+    time, potential, current = cv_sheet(20)
+    scans = 3
+    rows = [[float(e), float(t + k * time[-1]), float(i), float(e) + 0.002, k + 1, n + 1, "1 mA"]
+            for k in range(scans) for n, (t, e, i) in enumerate(zip(time, potential, current))]
+    book = openpyxl.Workbook()
+    for row in [header, *rows]:
+        book.active.append(row)
+    book.save(tmp_path / "nova.xlsx")
+    (tmp_path / "nova.txt").write_text("\n".join("\t".join(map(str, row)) for row in [header, *rows]) + "\n")
+    excel, ascii_ = anodelab.read(tmp_path / "nova.xlsx"), anodelab.read(tmp_path / "nova.txt")
+    assert excel.provenance.techniques == ascii_.provenance.techniques == ("CV",)
+    assert excel.summary()["cycles"] == ascii_.summary()["cycles"] == scans  # the scans, not charge/discharge pairs
+    for record in (excel, ascii_):  # the text column is not kept, and the notes say so
+        assert "current_range" not in " ".join(record.column_names)
+        assert any(note.endswith("text columns not kept: 'Current range'") for note in record.provenance.notes)
+
+
 # -- damaged Arbin-layout workbooks (written with openpyxl, then their XML changed) -------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from impedance_py import same_as_impedance_py
 
 from anodelab.core.errors import ReadError
 from anodelab.io.gamry import read_dta
@@ -32,22 +33,12 @@ def _zcurve_rows(raw: bytes) -> tuple[bytes, bytes]:
     return raw[:start], raw[start:]
 
 
-def _same_as_impedance_py(series, path):
-    from impedance.preprocessing import readGamry
-
-    frequency, Z = readGamry(str(path))
-    order = np.argsort(-frequency)
-    assert len(series) == 1
-    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
-    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
-
-
 def test_complete_last_row_without_final_newline_is_read(tmp_path, external):
     raw = external(EIS).read_bytes()
     assert raw.endswith(b"\t7\n")
     path = _write(tmp_path, raw.rstrip(b"\r\n"))
     series = read_dta(path)
-    _same_as_impedance_py(series, path)
+    same_as_impedance_py(series, path, "readGamry")
     assert len(series[0]) == raw[raw.index(b"ZCURVE"):].count(b"\n") - 3  # every row
     assert not any("cut short" in note for note in series.provenance.notes)
 
@@ -66,7 +57,7 @@ def test_blank_lines_between_rows_keep_every_point(tmp_path, external):
     head, rows = _zcurve_rows(original.read_bytes())
     spaced = head + rows.replace(b"\n", b"\n\n")
     series = read_dta(_write(tmp_path, spaced))
-    _same_as_impedance_py(series, original)   # impedance.py cannot read the spaced copy; its original is the truth
+    same_as_impedance_py(series, original, "readGamry")   # impedance.py cannot read the spaced copy; its original is the truth
     n = rows.count(b"\n")
     assert any(f"{n - 1} blank line(s)" in note for note in series.provenance.notes)
 
@@ -108,7 +99,7 @@ def test_point_index_gap_is_noted_and_repeat_refused(tmp_path):
     rows = _rows([0.1, 0.2, 0.3, 0.4], [1e-3, 2e-3, 3e-3, 4e-3]).splitlines(keepends=True)
     record = read_dta(_write(tmp_path, HEADER + "CURVE\tTABLE\n" + COLUMNS + "".join(rows[:2] + rows[3:])))
     np.testing.assert_allclose(record.current_mA, [1, 2, 4])
-    assert any("Pt skips 1 point(s)" in note for note in record.provenance.notes)
+    assert any("table CURVE: Pt skips 1 record(s)" in note for note in record.provenance.notes)
     with pytest.raises(ReadError, match="Pt goes from 1 to 1"):
         read_dta(_write(tmp_path, HEADER + "CURVE\tTABLE\n" + COLUMNS + "".join(rows[:2] + rows[1:])))
 

@@ -1,4 +1,4 @@
-"""Maccor, LAND/Arbin Excel, CH Instruments, Gamry and ZPlot readers against the files' own numbers,
+"""Maccor, LAND/Arbin Excel, Gamry and ZPlot readers against the files' own numbers,
 the established readers (impedance.py, navani) and physical sense."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from impedance_py import same_as_impedance_py
 from shared_data import external_file
 
 import anodelab
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.chi import read_chi
 from anodelab.io.excel import read_excel
 from anodelab.io.gamry import read_dta
 from anodelab.io.maccor import read_maccor
@@ -197,105 +197,6 @@ def test_land_bad_input(tmp_path):
         assert str(path) in str(info.value)
 
 
-# -- CH Instruments --------------------------------------------------------------------------------
-
-CHI_CV = """Mar. 02, 2024   09:41:07
-Cyclic Voltammetry
-File: c:\\data\\cv.bin
-Data Source:  Experiment
-Instrument Model:  CHI660E
-Header: 
-Note: 
-{polarity}
-Init E (V) = 0.1
-High E (V) = 0.3
-Low E (V) = 0.1
-Init P/N = P
-Scan Rate (V/s) = 0.1
-Segment = 2
-Sample Interval (V) = 0.05
-Quiet Time (sec) = 2
-Sensitivity (A/V) = 1e-5
-
-Potential/V, Current/A
-
-0.100, 1.0e-6
-0.150, 2.0e-6
-0.200, 3.0e-6
-0.250, 4.0e-6
-0.300, 5.0e-6
-0.250, -1.0e-6
-0.200, -2.0e-6
-0.150, -3.0e-6
-0.100, -4.0e-6
-"""
-
-
-def test_chi_impedance_equals_impedance_py(external):
-    from impedance.preprocessing import readCHInstruments
-
-    path = external("cycler/eis/exampleDataCHInstruments.txt")
-    series = anodelab.read(path)
-    assert series.provenance.format == "chi-text" and len(series) == 1
-    frequency, Z = readCHInstruments(str(path))
-    order = np.argsort(-frequency)
-    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
-    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
-    assert series[0].Z_imag_ohm[-1] < 0  # 0.1 Hz: capacitive, stored with the physical sign
-
-
-@pytest.mark.parametrize("polarity, sign", [("", 1.0), ("Anodic = negative", -1.0), ("Anodic = positive", 1.0)])
-def test_chi_cv_layout_sign_time_and_segments(tmp_path, polarity, sign):
-    # layout of a CHI660E "Convert to Text" CV export, as published CHI text files show it
-    path = tmp_path / "cv.txt"
-    path.write_text(CHI_CV.format(polarity=polarity))
-    record = anodelab.read(path)
-    assert record.provenance.format == "chi-text" and record.provenance.techniques == ("CV",)
-    stored = np.array([1, 2, 3, 4, 5, -1, -2, -3, -4]) * 1e-3
-    np.testing.assert_allclose(record.current_mA, sign * stored)
-    np.testing.assert_allclose(record.time_s, np.arange(9) * 0.5)  # 0.05 V per point at 0.1 V/s
-    assert record.n_steps == 2  # forward and reverse sweep
-    notes = " ".join(record.provenance.notes)
-    assert ("kept as exported" in notes) == (polarity == "")
-
-
-def test_chi_segment_blocks_and_amperometric_it(tmp_path):
-    text = CHI_CV.format(polarity="").replace("\n0.250, -1.0e-6", "\nSegment 2:\n0.250, -1.0e-6")
-    text = text.replace("Potential/V, Current/A\n\n", "Potential/V, Current/A\n\nSegment 1:\n")
-    path = tmp_path / "segments.txt"
-    path.write_text(text)
-    record = read_chi(path)
-    assert record.n_steps == 2 and len(record) == 9
-    it = tmp_path / "it.txt"
-    it.write_text("Jan. 01, 2024   10:00:00\nAmperometric i-t Curve\nInstrument Model:  CHI760E\n"
-                  "Init E (V) = 0.25\nSample Interval (s) = 0.1\n\nTime/sec, Current/A\n\n"
-                  "0.1, 2.0e-4\n0.2, 1.5e-4\n0.3, 1.2e-4\n")
-    record = anodelab.read(it)
-    np.testing.assert_allclose(record.voltage_V, 0.25)
-    np.testing.assert_allclose(record.time_s, [0, 0.1, 0.2])
-    np.testing.assert_allclose(record.current_mA, [0.2, 0.15, 0.12])
-    cp = tmp_path / "cp.txt"  # chronopotentiometry exports hold time and potential only
-    cp.write_text("Jan. 27, 2022   13:43:22\nChronopotentiometry\nInstrument Model:  CHI760E\n"
-                  "Cathodic Current (A) = 0.001\nAnodic Current (A) = 0.001\nInit P/N = N\n\n"
-                  "Time/sec, Potential/V\n\n0.0, 0.700\n2.0, 0.650\n4.0, 0.640\n")
-    record = anodelab.read(cp)
-    assert record.provenance.techniques == ("CP",) and "current_mA" not in record
-    np.testing.assert_allclose(record.voltage_V, [0.70, 0.65, 0.64])
-    assert any("no current column" in note for note in record.provenance.notes)
-
-
-def test_chi_bad_input(tmp_path, external):
-    raw = external("cycler/eis/exampleDataCHInstruments.txt").read_bytes()
-    cases = {"header.txt": raw[:200], "magic.txt": raw.replace(b"A.C. Impedance", b"Unknown thing"),
-             "text.txt": raw.replace(b"1.000e-1, 5.685e+3", b"1.000e-1, abc")}
-    for name, content in cases.items():
-        path = tmp_path / name
-        path.write_bytes(content)
-        with pytest.raises(ReadError) as info:
-            read_chi(path)
-        assert str(path) in str(info.value)
-
-
 # -- Gamry ------------------------------------------------------------------------------------------
 
 GAMRY_EIS = ["cycler/eis/exampleDataGamry.DTA", "eis/impedancepy_exampleDataGamry.DTA", "eis/pyimpspec_tests_data.dta"]
@@ -322,14 +223,9 @@ def gamry_curve(name: str, times, volts, amps, count: str = "") -> str:
 
 @pytest.mark.parametrize("relative", GAMRY_EIS)
 def test_gamry_impedance_equals_impedance_py(relative):
-    from impedance.preprocessing import readGamry
-
     series = read(relative)
-    assert series.provenance.format == "gamry-dta" and len(series) == 1
-    frequency, Z = readGamry(str(external_file(relative)))  # also replaces decimal commas
-    order = np.argsort(-frequency)
-    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
-    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
+    assert series.provenance.format == "gamry-dta"
+    same_as_impedance_py(series, external_file(relative), "readGamry")  # which also replaces decimal commas
     assert series[0].context.voltage_V is not None  # mean Vdc of the sweep
 
 
@@ -383,15 +279,10 @@ def test_gamry_bad_input(tmp_path):
 
 
 def test_zplot_equals_impedance_py(external):
-    from impedance.preprocessing import readZPlot
-
     path = external("eis/impedancepy_Circuit1_EIS_1.z")
     series = anodelab.read(path)
-    assert series.provenance.format == "zplot" and len(series) == 1 and len(series[0]) == 48  # "Data Points: 48"
-    frequency, Z = readZPlot(str(path))
-    order = np.argsort(-frequency)
-    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
-    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
+    assert series.provenance.format == "zplot" and len(series[0]) == 48  # "Data Points: 48"
+    same_as_impedance_py(series, path, "readZPlot")
     assert series[0].context.time_s == pytest.approx(2.59)
 
 

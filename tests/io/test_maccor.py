@@ -68,8 +68,20 @@ def test_mims_read_once_the_unit_is_given(tmp_path):
 
 def test_time_unit_must_be_a_time_unit(tmp_path):
     path, *_ = _mims(tmp_path)
-    with pytest.raises(ValidationError, match="time_unit"):
-        read_maccor(path, time_unit="V")
+    for unit in ("V", 5):
+        with pytest.raises(ValidationError, match="time_unit"):
+            read_maccor(path, time_unit=unit)
+
+
+def test_a_time_unit_the_file_does_not_need_is_noted_as_not_used(tmp_path):
+    path, minutes, *_ = _mims(tmp_path)
+    path.write_text(path.read_text(encoding="latin-1").replace("\tTestTime\tStepTime\t", "\tTest (Min)\tStep (Min)\t"),
+                    encoding="latin-1")
+    plain = read_maccor(path)
+    assert not any("not used" in note for note in plain.provenance.notes)
+    record = read_maccor(path, time_unit="h")
+    np.testing.assert_allclose(record.time_s, minutes * 60)  # the header's minutes, not the hours given
+    assert any("time_unit 'h' not used" in note for note in record.provenance.notes)
 
 
 def test_mims_without_final_newline_keeps_its_last_row(tmp_path):
@@ -126,8 +138,11 @@ def test_reduced_export_gaps_are_told_apart_from_rows_lost_inside_a_complete_str
     """PreDiag .022 keeps every record up to Rec# 5650 and isolated ones after: rows lost before that are new."""
     source = external("cycler/maccor/PreDiag_000412_00008Fshort.022")
     original = read_maccor(source)
-    assert [note.split(" at ")[0] for note in original.provenance.notes if note.startswith("Rec#")] == [
-        "Rec# skips 857935 record(s)"]
+    step = np.diff(pd.read_csv(source, sep="\t", skiprows=1, usecols=["Rec#"])["Rec#"].to_numpy())
+    assert step.min() >= 1  # the Rec# column only skips: every gap is one the note must count
+    gaps = step[step > 1] - 1
+    assert [note.split(" between ")[0] for note in original.provenance.notes if note.startswith("Rec#")] == [
+        f"Rec# skips {gaps.sum()} record(s) at {gaps.size} place(s)"]
     lines = source.read_bytes().split(b"\n")
     path = tmp_path / "lost.022"
     path.write_bytes(b"\n".join(lines[:3000] + lines[3029:]))  # 29 rows of the complete stretch

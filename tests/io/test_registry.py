@@ -137,6 +137,14 @@ def test_an_option_no_candidate_takes_is_refused_naming_the_formats_that_take_it
         anodelab.read(csv, options={"decimal": ","})
 
 
+@pytest.mark.parametrize("value", [5, 1.5, None, b"min", ["min"]])
+def test_an_option_value_that_is_not_text_is_a_validation_error(tmp_path, value):
+    txt = half_cell_csv(tmp_path).rename(tmp_path / "run.txt")  # .txt: maccor-text, which takes time_unit, is tried
+    with pytest.raises(ValidationError) as info:
+        anodelab.read(txt, options={"time_unit": value})
+    assert info.value.field == "time_unit" and "text" in str(info.value)
+
+
 # -- unreadable input ----------------------------------------------------------------------------
 
 

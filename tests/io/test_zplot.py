@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from impedance_py import same_as_impedance_py
 
 import anodelab
 from anodelab.core.errors import ReadError
@@ -36,16 +37,6 @@ def _write(tmp_path, content: bytes | str, name: str = "x.z"):
     return path
 
 
-def _same_as_impedance_py(series, path):
-    from impedance.preprocessing import readZPlot
-
-    frequency, Z = readZPlot(str(path))
-    order = np.argsort(-frequency)
-    assert len(series) == 1
-    np.testing.assert_array_equal(series[0].frequency_Hz, frequency[order])
-    np.testing.assert_array_equal(series[0].Z_ohm, Z[order])
-
-
 def _notes(series) -> str:
     return " ".join(series.provenance.notes)
 
@@ -54,7 +45,7 @@ def test_complete_last_row_without_final_newline_is_read(tmp_path, external):
     path = _write(tmp_path, external(CIRCUIT).read_bytes().rstrip(b"\r\n"))
     series = read_z(path)
     assert len(series[0]) == 48  # "Data Points: 48"
-    _same_as_impedance_py(series, path)
+    same_as_impedance_py(series, path, "readZPlot")
     assert "cut short" not in _notes(series) and "stopped early" not in _notes(series)
 
 
@@ -66,7 +57,7 @@ def test_sweep_stopped_early_is_read_with_a_note(tmp_path, external):
     path = _write(tmp_path, raw[: end + 1])
     series = read_z(path)
     assert len(series[0]) == 40
-    _same_as_impedance_py(series, path)
+    same_as_impedance_py(series, path, "readZPlot")
     assert "plans 48 data points, the file holds 40" in _notes(series)
 
 
@@ -85,7 +76,7 @@ def test_zplotw_layout_quoted_header_and_comma_rows(tmp_path):
     path = _write(tmp_path, ZPLOTW_HEADER + rows, "zplotw.z")
     series = anodelab.read(path)
     assert series.provenance.format == "zplot"
-    _same_as_impedance_py(series, path)
+    same_as_impedance_py(series, path, "readZPlot")
     np.testing.assert_allclose(series[0].frequency_Hz, [r[0] for r in ZPLOTW_ROWS])
     np.testing.assert_allclose(series[0].Z_imag_ohm, [r[3] for r in ZPLOTW_ROWS])
     assert "plans 79 data points, the file holds 5" in _notes(series)
@@ -98,7 +89,7 @@ def test_blank_lines_between_rows_are_noted(tmp_path, external):
     start = raw.index(b"End Comments")
     start = raw.index(b"\n", start) + 1
     series = read_z(_write(tmp_path, raw[:start] + raw[start:].replace(b"\n", b"\n\n")))
-    _same_as_impedance_py(series, original)
+    same_as_impedance_py(series, original, "readZPlot")
     assert "47 blank line(s) between the data rows" in _notes(series)
 
 

@@ -17,8 +17,10 @@ import pytest
 import anodelab
 from anodelab.cli import main
 from anodelab.core import CellInfo, Record
-from anodelab.core.errors import ValidationError
+from anodelab.core.cycles import CycleTable
+from anodelab.core.errors import ReadError, ValidationError
 from anodelab.sim.virtual import KINDS
+from anodelab.study import demo as demo_module
 from anodelab.study.demo import MARKER, PLAN, experiments, run_demo
 
 SPECTRA_KINDS = {"eis", "eis-series", "eis-temperature", "conductivity"}
@@ -165,16 +167,27 @@ def test_out_must_name_a_folder(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
 
 
+# A fresh process (matplotlib not yet imported) runs `anodelab demo` on the one planned experiment that is
+# cheapest among those drawing a figure: the rest of the plan only adds analyses that draw nothing.
+_ONE_FIGURE_DEMO = """
+import sys
+from anodelab.study import demo
+demo.PLAN = tuple(planned for planned in demo.PLAN if planned.name == "si_c_eis")
+from anodelab.cli import main
+sys.exit(main(["demo", "--out", sys.argv[1]]))
+"""
+
+
 def test_the_demo_writes_nothing_into_home(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MPL", "XDG_"))}
     env["HOME"] = str(home)
-    result = subprocess.run([sys.executable, "-m", "anodelab.cli", "demo", "--out", str(tmp_path / "out")],
+    result = subprocess.run([sys.executable, "-c", _ONE_FIGURE_DEMO, str(tmp_path / "out")],
                             capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
-    assert result.returncode == 0 and result.stderr == ""
+    assert result.returncode == 0 and result.stderr == "", result.stderr
     assert list(home.iterdir()) == []
-    assert list((tmp_path / "out").rglob("*.png"))
+    assert [path.name for path in (tmp_path / "out").rglob("*.png")] == ["si_c_eis.drt.png"]
 
 
 def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):
@@ -193,3 +206,10 @@ def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):
     with pytest.raises(ValidationError) as error:
         run_demo(tmp_path / "new", seed=-1)
     assert error.value.field == "seed"
+
+
+def test_a_file_that_reads_back_as_a_cycle_table_is_a_read_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo_module, "PLAN", PLAN[:1])
+    monkeypatch.setattr(demo_module, "read", lambda path: CycleTable.from_columns({"cycle": [1, 2]}))
+    with pytest.raises(ReadError, match="reads back as a per-cycle table"):
+        run_demo(tmp_path / "out")

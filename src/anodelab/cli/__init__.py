@@ -11,9 +11,13 @@ Errors print one line on stderr, never a traceback:
 - any other exception is a bug in anodelab: the line names it, asks for a report, and exits 1, so
   scripts tell it from a user error. ``ANODELAB_DEBUG=1`` shows its traceback instead.
 
-Python warnings (NumPy's floating-point RuntimeWarnings, deprecations) are not printed: the
-analyses check their inputs and report caveats in their results, and a warning must neither break
-the one-line error nor become an exception under ``-W error``. ``ANODELAB_DEBUG=1`` shows them.
+Python warnings raised while a command runs (NumPy's floating-point RuntimeWarnings, a library's
+UserWarning) are collected, not printed as they come: after the command's output, one line on stderr
+counts them and quotes the first few (``anodelab: warning: 2 numerical warnings (RuntimeWarning:
+overflow encountered in exp ...); results may be affected``); the exit status is the command's. A
+failed command prints only its one-line error. Deprecation and future warnings are not shown (they
+concern the code, not the results), and no warning becomes an exception under ``-W error``.
+``ANODELAB_DEBUG=1`` shows every warning as Python does.
 Every ``--json`` output is strict JSON (:mod:`anodelab.cli.strict_json`).
 """
 
@@ -56,10 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if os.environ.get("ANODELAB_DEBUG"):
         return int(args.run(args) or 0)
+    caught = _Warnings()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("always")
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.showwarning = caught.add
         try:
-            return int(args.run(args) or 0)
+            status = int(args.run(args) or 0)
         except AnodelabError as error:
             return _fail(str(error), EXIT_USER_ERROR)
         except OSError as error:
@@ -70,6 +78,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(f"internal error ({type(error).__name__}: {str(error)[:300]}); this is a bug in anodelab {__version__}, "
                          "please report it with the command that caused it (ANODELAB_DEBUG=1 shows the traceback)",
                          EXIT_BUG)
+    caught.report()
+    return status
+
+
+class _Warnings:
+    """Counts a command's warnings by category and message (at most ``KEPT`` distinct ones, ``SHOWN`` quoted)."""
+
+    SHOWN = 3
+    KEPT = 100
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.distinct: dict[tuple[str, str], int] = {}
+        self.numerical = True
+
+    def add(self, message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        self.count += 1
+        self.numerical = self.numerical and issubclass(category, RuntimeWarning)
+        key = (category.__name__, " ".join(str(message).split())[:120])
+        if key in self.distinct or len(self.distinct) < self.KEPT:
+            self.distinct[key] = self.distinct.get(key, 0) + 1
+
+    def report(self) -> None:
+        """One line on stderr, if anything was caught."""
+        if not self.count:
+            return
+        quoted = [f"{name}: {text}" + (f" (x{n})" if n > 1 else "") for (name, text), n in self.distinct.items()]
+        more = ", ..." if len(quoted) > self.SHOWN or sum(self.distinct.values()) < self.count else ""
+        kind = "numerical warning" if self.numerical else "warning"
+        print(f"anodelab: warning: {self.count} {kind}{'s' if self.count > 1 else ''} "
+              f"({'; '.join(quoted[:self.SHOWN])}{more}); results may be affected", file=sys.stderr)
 
 
 def _fail(message: str, status: int) -> int:

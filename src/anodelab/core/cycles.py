@@ -28,30 +28,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
-from anodelab.core.errors import MetadataError, NotApplicableError, ValidationError
-from anodelab.core.record import Provenance
+from anodelab.core.conventions import CHARGE, OPENING_STATE
+from anodelab.core.errors import MetadataError, ValidationError
+from anodelab.core.record import Provenance, _ColumnTable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: cell types whose Coulombic efficiency is discharge / charge (the others: charge / discharge)
-_DISCHARGE_OVER_CHARGE = ("full", "cathode-half")
-_CHARGE_OVER_DISCHARGE = ("anode-half", "plating")
-
 
 @dataclass(frozen=True, repr=False)
-class CycleTable:
+class CycleTable(_ColumnTable):
     """One row per cycle. Build with :meth:`from_columns`; columns are read-only numpy arrays."""
 
     columns: Mapping[str, NDArray[Any]]
     cell: CellInfo | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    _rows_from: ClassVar[str] = "cycle"
+    _noun: ClassVar[str] = "cycle table"
 
     @classmethod
     def from_columns(cls, columns: Mapping[str, Any], *, cell: CellInfo | None = None,
@@ -80,41 +79,25 @@ class CycleTable:
             array.flags.writeable = False
         return cls(MappingProxyType(ordered), cell, provenance or Provenance())
 
-    def __len__(self) -> int:
-        return int(self.columns["cycle"].size)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.columns
-
-    def __getitem__(self, name: str) -> NDArray[Any]:
-        try:
-            return self.columns[name]
-        except KeyError:
-            raise NotApplicableError(
-                f"{self.provenance.path or 'this cycle table'} has no column {name!r}; it has {', '.join(self.columns)}"
-            ) from None
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(self.columns)
-
     @property
     def cycles(self) -> NDArray[np.int32]:
         return self.columns["cycle"]
 
     @property
     def ce(self) -> NDArray[np.float64]:
-        """Coulombic efficiency per cycle for the attached cell type.
+        """Coulombic efficiency per cycle for the attached cell type: closing / opening half-cycle.
 
-        discharge/charge for full and cathode half-cells, charge/discharge (extraction/insertion,
-        stripped/plated) for anode half-cells and plating cells; NaN where the denominator is 0.
+        The opening direction is :data:`~anodelab.core.conventions.OPENING_STATE`'s: discharge/charge for
+        full and cathode half-cells, charge/discharge (extraction/insertion, stripped/plated) for anode
+        half-cells and plating cells; NaN where the denominator is 0.
         """
-        cell_type = self.cell.cell_type if self.cell else None
-        if cell_type not in _DISCHARGE_OVER_CHARGE + _CHARGE_OVER_DISCHARGE:
+        opening = self._opening()
+        if opening is None:
+            directed = ", ".join(name for name, state in OPENING_STATE.items() if state is not None)
             raise MetadataError("cell_type", "the direction of the Coulombic efficiency depends on the cell type "
-                                f"(got {cell_type!r}); give cell_type (full, cathode-half, anode-half or plating)")
+                                f"(got {self.cell.cell_type if self.cell else None!r}); give cell_type ({directed})")
         charge, discharge = self["charge_capacity_mAh"], self["discharge_capacity_mAh"]
-        top, bottom = (discharge, charge) if cell_type in _DISCHARGE_OVER_CHARGE else (charge, discharge)
+        top, bottom = (discharge, charge) if opening == CHARGE else (charge, discharge)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(bottom > 0, top / bottom, np.nan)
 
@@ -123,10 +106,13 @@ class CycleTable:
         import pandas as pd
 
         frame = dict(self.columns)
-        if self.cell is not None and self.cell.cell_type in _DISCHARGE_OVER_CHARGE + _CHARGE_OVER_DISCHARGE \
-                and {"charge_capacity_mAh", "discharge_capacity_mAh"} <= set(self.columns):
+        if self._opening() is not None and {"charge_capacity_mAh", "discharge_capacity_mAh"} <= set(self.columns):
             frame["ce"] = self.ce
         return pd.DataFrame(frame)
+
+    def _opening(self) -> int | None:
+        """The opening half-cycle's state for the attached cell type (None: no cell or no fixed direction)."""
+        return OPENING_STATE.get(self.cell.cell_type) if self.cell else None
 
     def summary(self) -> dict[str, Any]:
         """Headline facts (what ``anodelab read --json`` prints)."""

@@ -20,14 +20,11 @@ Instrument columns the canonical ones do not cover are kept under their own (san
 
 from __future__ import annotations
 
-import hashlib
-import os
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +40,7 @@ from anodelab.core.conventions import (
     state_from_current,
     steps_of_runs,
 )
-from anodelab.core.errors import NotApplicableError, ReadError, ValidationError
+from anodelab.core.errors import NotApplicableError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,18 +51,51 @@ CANONICAL = ("time_s", "voltage_V", "current_mA", "step", "cycle", "capacity_mAh
 _DTYPES = {"step": np.int32, "cycle": np.int32, "state": np.int8}
 
 
+class Digest(Protocol):
+    """A checksum computed when first asked for (see :mod:`anodelab.io.checksum`)."""
+
+    def hexdigest(self) -> str: ...
+
+
+class _Sha256Field:
+    """``Provenance.sha256``: set to a hex string or a :class:`Digest`; read, always a hex string
+    (or None), a Digest being computed on first access and its result kept."""
+
+    def __get__(self, instance: object, owner: type | None = None) -> str | None:
+        if instance is None:
+            return None  # the dataclass field's default
+        value: str | Digest | None = instance.__dict__["_sha256"]
+        if value is None or isinstance(value, str):
+            return value
+        digest = value.hexdigest()
+        instance.__dict__["_sha256"] = digest  # threads that race here store the same string
+        return digest
+
+    def __set__(self, instance: object, value: str | Digest | None) -> None:
+        instance.__dict__["_sha256"] = value
+
+
 @dataclass(frozen=True)
 class Provenance:
-    """Where data came from: file, checksum, reader, instrument and techniques."""
+    """Where data came from: file, checksum, reader, instrument and techniques.
+
+    ``sha256`` may be given as a :class:`Digest` that is computed when first read (a reader that
+    parsed the file's bytes from one buffer defers hashing them); reading it always gives the hex
+    string. ``dataclasses.replace`` and pickling compute it; :func:`pending_sha256` passes it on
+    unread.
+    """
 
     path: str | None = None
-    sha256: str | None = None
+    sha256: _Sha256Field = _Sha256Field()
     format: str | None = None
     reader: str | None = None
     reader_version: str | None = None
     instrument: str | None = None
     techniques: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_sha256": self.sha256}  # the digest, not a buffer and its lock
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,90 +110,45 @@ class Provenance:
         }
 
 
-_BLOCK = 1 << 20  # 1 MiB: stays in the cache, and few enough that a hashing thread seldom waits for the GIL
-#: files this big are hashed in a thread while they are parsed; smaller ones after the parse, or
-#: from the bytes the reader read (a thread's start and a second read of the file cost more)
-_THREAD_BYTES = 64 << 20
+def pending_sha256(provenance: Provenance) -> str | Digest | None:
+    """``provenance.sha256`` as it was given, a deferred digest not computed (for ``replace(..., sha256=)``)."""
+    value: str | Digest | None = provenance.__dict__["_sha256"]
+    return value
 
 
-def sha256_of(path: str | Path, stop: threading.Event | None = None) -> str:
-    """Hex SHA-256 of a file, read into one reused buffer (``stop``: give up early, returning "")."""
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as handle:
-        buffer = bytearray(max(1, min(_BLOCK, os.fstat(handle.fileno()).st_size)))
-        view = memoryview(buffer)
-        while (size := handle.readinto(buffer)) and not (stop and stop.is_set()):
-            digest.update(view[:size])  # hashlib releases the GIL for buffers over 2 KiB
-    return "" if stop and stop.is_set() else digest.hexdigest()
+class _ColumnTable:
+    """Column access shared by :class:`Record` and :class:`~anodelab.core.cycles.CycleTable`."""
 
+    columns: Mapping[str, NDArray[Any]]
+    cell: CellInfo | None
+    provenance: Provenance
+    _rows_from: ClassVar[str]  # the column whose size is the number of rows
+    _noun: ClassVar[str]  # "record", "cycle table": names an in-memory table in errors
 
-def sha256_of_read(raw: bytes | memoryview) -> str | None:
-    """Hex SHA-256 of a file's bytes that a reader read whole in one read, for its provenance's
-    ``sha256``; None for a file :class:`Checksum` hashes in a thread while it is parsed."""
-    return hashlib.sha256(raw).hexdigest() if len(raw) < _THREAD_BYTES else None
+    def __len__(self) -> int:
+        return int(self.columns[self._rows_from].size)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
 
-def _fingerprint(path: Path) -> tuple[int, ...]:
-    info = os.stat(path)
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-class Checksum:
-    """The SHA-256 of a file being read, for its provenance (see :meth:`result`).
-
-    Computed once: from the bytes the reader parsed when it read the file whole and hashed them
-    (:func:`sha256_of_read`), else from the file, in a thread while it is parsed (files of 64 MiB
-    and more: on a free core that costs no wall time) or after the parse. The file's identity,
-    size and modification/change times are taken when the read starts and compared when the
-    result is asked for, so the digest is that of the bytes the parser read, or the read is refused.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._before = _fingerprint(path)
-        self._stop = threading.Event()
-        self._digest: str | None = None
-        self._error: OSError | None = None
-        self._thread: threading.Thread | None = None
-        if self._before[2] >= _THREAD_BYTES:
-            self._thread = threading.Thread(target=self._run, name="anodelab-sha256", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
+    def __getitem__(self, name: str) -> NDArray[Any]:
         try:
-            self._digest = sha256_of(self.path, self._stop)
-        except OSError as error:
-            self._error = error
+            return self.columns[name]
+        except KeyError:
+            source = self.provenance.path or f"this {self._noun}"
+            raise NotApplicableError(f"{source} has no column {name!r}; it has {', '.join(self.columns)}") from None
 
-    def cancel(self) -> None:
-        """Stop hashing (the read failed; nothing will ask for the digest)."""
-        self._stop.set()
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
 
-    def result(self, read: str | None = None) -> str:
-        """The hex digest, once the parse is done; :class:`ReadError` if the file changed meanwhile.
-
-        ``read``: the digest of the bytes the reader parsed (:func:`sha256_of_read`), if it has one.
-        """
-        digest: str | None
-        error: OSError | None
-        if read:
-            self.cancel()  # a hashing thread, if any, stops at its next block
-            digest, error = read, None
-        else:
-            if self._thread is None:
-                self._run()
-            else:
-                self._thread.join()
-            digest, error = self._digest, self._error
-        if error is not None:
-            raise ReadError(self.path, f"cannot be read to its end for the checksum ({error})")
-        if _fingerprint(self.path) != self._before or not digest:
-            raise ReadError(self.path, "changed while it was being read; read it again once it is complete")
-        return digest
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its columns as a dict (a mapping proxy does not pickle), read-only again when loaded."""
+        return (_unpickle_table, (type(self), dict(self.columns), self.cell, self.provenance))
 
 
 @dataclass(frozen=True, repr=False)
-class Record:
+class Record(_ColumnTable):
     """One cycler/potentiostat time series. Build with :meth:`from_columns`.
 
     Columns are read-only numpy arrays; ``record["voltage_V"]`` or ``record.voltage_V`` return
@@ -173,6 +158,8 @@ class Record:
     columns: Mapping[str, NDArray[Any]]
     cell: CellInfo | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    _rows_from: ClassVar[str] = "voltage_V"
+    _noun: ClassVar[str] = "record"
 
     @classmethod
     def from_columns(
@@ -243,29 +230,10 @@ class Record:
 
     # -- access ---------------------------------------------------------------------------------
 
-    def __len__(self) -> int:
-        return int(self.columns["voltage_V"].size)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.columns
-
-    def __getitem__(self, name: str) -> NDArray[Any]:
-        try:
-            return self.columns[name]
-        except KeyError:
-            source = self.provenance.path or "this record"
-            raise NotApplicableError(
-                f"{source} has no column {name!r}; it has {', '.join(self.columns)}"
-            ) from None
-
     def __getattr__(self, name: str) -> NDArray[Any]:
         if name in CANONICAL:
             return self[name]
         raise AttributeError(name)
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(self.columns)
 
     @property
     def states(self) -> NDArray[np.str_]:
@@ -334,8 +302,9 @@ class Record:
         """Headline facts of the record (what ``anodelab read --json`` prints).
 
         ``cycles`` counts the active cycles (>= 1) of ``cycle``; for a cyclic voltammetry record
-        (techniques only CV/CVA) it counts the instrument's voltammetry cycles (``cycle_instrument``)
-        instead: ``cycle`` pairs charge with discharge steps, which the sweeps of a CV are not.
+        (techniques only CV/CVA) it counts the runs of the instrument's voltammetry cycle counter
+        (``cycle_instrument``) instead: ``cycle`` pairs charge with discharge steps, which the sweeps
+        of a CV are not, and a counter that restarts (one sheet per scan rate) starts a new cycle.
         """
 
         def extreme(name: str, fn: Any) -> float | None:
@@ -347,7 +316,8 @@ class Record:
 
         techniques = set(self.provenance.techniques)
         if techniques and techniques <= {"CV", "CVA"} and "cycle_instrument" in self.columns:
-            cycles = int(np.unique(self.columns["cycle_instrument"]).size)
+            counter = self.columns["cycle_instrument"]  # runs, not distinct values: sheets may restart it
+            cycles = int(np.count_nonzero(counter[1:] != counter[:-1])) + 1 if counter.size else 0
         else:
             cycles = int((self.cycles > 0).sum())
         return {
@@ -375,6 +345,13 @@ class Record:
             f"<Record {source}: {len(self)} rows, {self.n_steps} steps, "
             f"{int((self.cycles > 0).sum())} cycles, {cell}>"
         )
+
+
+def _unpickle_table(cls: type[Any], columns: dict[str, NDArray[Any]], cell: CellInfo | None,
+                    provenance: Provenance) -> Any:
+    for array in columns.values():
+        array.flags.writeable = False
+    return cls(MappingProxyType(columns), cell, provenance)
 
 
 def _iterable(value: int | Iterable[int]) -> Iterable[int]:

@@ -50,9 +50,9 @@ from anodelab.io.common import (
     library_messages,
     monotonic_time,
     note_point_index,
+    one_line,
     read_delimited,
     reader_version,
-    require_every_line_read,
     require_text,
 )
 
@@ -132,8 +132,7 @@ def _read_res_tables(path: Path, notes: list[str]) -> tuple[dict[str, NDArray[An
         raise
     except Exception as error:  # noqa: BLE001 - access-parser and construct raise assorted types (struct.error,
         # construct errors, KeyError, IndexError, ...) on damaged databases; each becomes a ReadError naming the file
-        reason = " ".join(f"{type(error).__name__}: {error}".split())  # its messages can span lines
-        raise ReadError(path, f"access-parser could not read the database ({reason})",
+        raise ReadError(path, f"access-parser could not read the database ({one_line(error)})",
                         expected=RES_EXPECTED) from None
     return columns, dict(global_table), statistic_points
 
@@ -247,14 +246,8 @@ def _in_data_point_order(path: Path, columns: dict[str, NDArray[Any]], notes: li
 def _note_missing_points(data_point: NDArray[Any], statistic_points: NDArray[Any], notes: list[str]) -> None:
     """Arbin numbers its rows 1, 2, 3, ... (Data_Point): note the rows a gap, or a statistics row naming a
     point past the last one, says are lost (an emptied or damaged database page)."""
-    points = np.unique(data_point)
-    gaps = np.flatnonzero(np.diff(points) > 1)
-    missing = int(points[-1] - points[0] + 1 - points.size) + max(int(points[0]) - 1, 0)
-    if missing:
-        where = f"before Data_Point {points[0]:.0f}" if points[0] > 1 else ""
-        if gaps.size:
-            where += (" and " if where else "") + f"at {gaps.size} place(s), first after Data_Point {points[gaps[0]]:.0f}"
-        notes.append(f"{missing} data points are missing from Channel_Normal_Table: Data_Point skips {where}")
+    points = np.unique(data_point)  # sorted; repeats are noted by _in_data_point_order
+    note_point_index("Data_Point", points, notes, first=1)
     beyond = statistic_points[statistic_points > points[-1]]
     if beyond.size:
         notes.append(f"Channel_Statistic_Table refers to Data_Point {beyond.max():.0f}, past the last row "
@@ -293,8 +286,7 @@ def read_arbin_csv(path: Path) -> Record:
     names = [name.strip() for name in header.split(",")]
     # Arbin exports never quote: a stray '"' must not join the lines up to the next one into one row
     table = read_delimited(path, names, skip_lines=1, separator=",", expected=CSV_EXPECTED, quote_char=None)
-    require_every_line_read(path, len(table) + table.dropped_last_line, 1, CSV_EXPECTED)
-    notes = ["the last line was cut short and dropped"] if table.dropped_last_line else []
+    notes = table.notes
     if len(table) == 0:
         raise ReadError(path, "no data rows", expected=CSV_EXPECTED)
     columns, unitless = _csv_columns(path, table.columns)

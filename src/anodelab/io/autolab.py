@@ -37,9 +37,11 @@ from anodelab.io.columns import (
     numeric,
     pick,
     record_from_columns,
+    spectra_from_table,
     split_header,
 )
-from anodelab.io.tables import is_empty_column, load_table, spectra_from_table
+from anodelab.io.common import note_point_index
+from anodelab.io.layout import load_table
 
 EXPECTED = ("a Metrohm Autolab NOVA ASCII export (a header of 'Name (unit)' columns such as 'Time (s)', "
             "'WE(1).Current (A)', 'WE(1).Potential (V)', or 'Frequency (Hz)', \"Z' (Ω)\", \"-Z'' (Ω)\")")
@@ -92,6 +94,14 @@ def nova_notes(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[
     return notes + _index_notes(path, table, columns)
 
 
+def nova_techniques(columns: Sequence[Column]) -> tuple[str, ...]:
+    """("CV",) for a NOVA time series with ``Scan`` (the sweep number of a CV), else ("unknown",).
+
+    So ``Record.summary()["cycles"]`` counts the scans, not charge/discharge pairs.
+    """
+    return ("CV",) if pick(columns, "cycle") is not None else ("unknown",)
+
+
 def is_nova(keys: Sequence[str]) -> bool:
     """True for a NOVA header: a ``WE(n).`` column, ``Potential applied (V)``, or NOVA's EIS trio."""
     text = "\t".join(keys)
@@ -113,13 +123,9 @@ def read_nova(path: Path) -> Record | SpectrumSeries:
         return _spectra(path, table, columns, notes)
     if pick(columns, "voltage") is None:
         raise ReadError(path, "no 'WE(1).Potential (V)' or 'Potential applied (V)' column", expected=EXPECTED)
-    empty = [key for key, values in table.items() if is_empty_column(values)]
-    if empty:
-        notes.append(f"columns without any value not kept: {', '.join(repr(k) for k in empty)}")
     if pick(columns, "current") is None and pick(columns, "time") is None:
         raise ReadError(path, "no 'WE(1).Current (A)' or 'Time (s)' column", expected=EXPECTED)
-    techniques = ("CV",) if pick(columns, "cycle") is not None else ("unknown",)
-    return record_from_columns(path, table, columns, instrument=INSTRUMENT, techniques=techniques,
+    return record_from_columns(path, table, columns, instrument=INSTRUMENT, techniques=nova_techniques(columns),
                                expected=EXPECTED, notes=notes)
 
 
@@ -143,26 +149,16 @@ def _spectra(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Co
 
 
 def _index_notes(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column]) -> list[str]:
-    """Check NOVA's point ``Index``: +1 per row, restarting at 1 only where ``Scan`` changes (else points are missing)."""
+    """Check NOVA's point ``Index``: +1 per row, restarting only where ``Scan`` changes (else points are missing)."""
     index_key = next((c.key for c in columns if c.name.lower() == "index"), None)
     if index_key is None:
         return []
     index = numeric(path, table, Column(index_key, "Index", None, None), EXPECTED)
-    if index.size < 2 or not np.all(np.isfinite(index)):
-        return [] if np.all(np.isfinite(index)) else [f"'{index_key}' is empty on some rows; point count not checked"]
     scan = pick(columns, "cycle")
-    new_scan = np.zeros(index.size - 1, dtype=bool)
+    new_scan = np.zeros(index.size, dtype=bool)
     if scan is not None:
         values = numeric(path, table, scan, EXPECTED)
-        new_scan = values[1:] != values[:-1]
-    step = np.diff(index)
-    restart = new_scan & (index[1:] == index[0])
-    gap = ~((step == 1) | restart)
-    if not gap.any():
-        return []
-    rows = np.flatnonzero(gap)
-    missing = int(np.sum(np.clip(step[rows] - 1, 0, None)))
-    where = ", ".join(f"after data row {r + 1} ({index[r]:g} -> {index[r + 1]:g})" for r in rows[:5])
-    more = " ..." if rows.size > 5 else ""
-    return [(f"'{index_key}' does not run +1 per row at {rows.size} place(s) ({where}{more}): "
-             f"{missing} point(s) are missing from the export or rows are out of order")]
+        new_scan[1:] = values[1:] != values[:-1]
+    notes: list[str] = []
+    note_point_index(index_key, index, notes, may_restart=new_scan)
+    return notes

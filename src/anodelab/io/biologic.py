@@ -49,8 +49,9 @@ from anodelab.core.conventions import (
     state_from_current,
 )
 from anodelab.core.errors import ReadError, ValidationError
-from anodelab.core.record import Provenance, Record, sha256_of_read
+from anodelab.core.record import Digest, Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
+from anodelab.io.checksum import sha256_of_read
 from anodelab.io.columns import (
     is_point_index,
     normal_name,
@@ -62,7 +63,9 @@ from anodelab.io.common import (
     finite_column,
     read_delimited,
     require_text,
+    text_series,
     unique_names,
+    uses_decimal_comma,
 )
 from anodelab.io.units import unit_dimension, unit_scale
 
@@ -205,7 +208,7 @@ class _Raw:
     notes: list[str] = field(default_factory=list)
     loop: NDArray[np.int64] | None = None  # loop number per row (mpr loop module)
     instrument: str = INSTRUMENT
-    sha256: str | None = None  # of the bytes parsed, when the reader read the file whole
+    sha256: Digest | None = None  # of the bytes parsed (deferred), when the reader read the file whole
     views: Columns = field(default_factory=dict)  # copied .mpr columns as views into the file, for the extras
 
 
@@ -439,14 +442,13 @@ def read_mpt(path: Path) -> Record | SpectrumSeries:
     header, notes = lines[: n_header - 1], _mpt_notes(lines[: n_header - 1])
     names = _mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes)
     table = read_delimited(path, _canonical_names(names, notes), skip_lines=n_header, separator="\t",
-                           decimal_comma=_decimal_comma(lines[n_header]), expected=MPT_EXPECTED)
-    columns = _in_ec_lab_units(path, _without_trailing_blank_lines(path, table.columns), notes, MPT_EXPECTED)
+                           decimal_comma=uses_decimal_comma(lines[n_header].split("\t")), expected=MPT_EXPECTED)
+    columns = _in_ec_lab_units(path, table.columns, notes, MPT_EXPECTED)
     data = _Raw(columns, techniques=_mpt_techniques(header), notes=notes)
     device = next((line.split(":", 1)[1].strip() for line in header if line.startswith("Device :")), "")
     if device:
         data.instrument = f"{INSTRUMENT} {device}"
-    if table.dropped_last_line:
-        data.notes.append("last line was cut short and was dropped")
+    data.notes.extend(table.notes)
     return _convert(path, data, MPT_EXPECTED)
 
 
@@ -488,25 +490,6 @@ def _canonical_names(names: list[str], notes: list[str]) -> list[str]:
     return out
 
 
-def _without_trailing_blank_lines(path: Path, columns: Mapping[str, NDArray[Any]]) -> Columns:
-    """The table without the all-empty rows that blank lines at the end of the file make."""
-    with path.open("rb") as handle:
-        handle.seek(0, 2)
-        handle.seek(max(0, handle.tell() - 4096))
-        tail = handle.read().replace(b"\r", b"")
-    blank_lines = len(tail) - len(tail.rstrip(b"\n")) - 1  # newlines beyond the one ending the last row
-    arrays = list(columns.values())
-    n = arrays[0].size if arrays else 0
-    drop = 0
-    while drop < blank_lines and drop < n and all(_missing(values[n - 1 - drop]) for values in arrays):
-        drop += 1
-    return {name: values[: n - drop] for name, values in columns.items()} if drop else dict(columns)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
-
-
 def _ec_lab_name(name: str) -> tuple[str, float | None]:
     """The EC-Lab column a header names in another unit (``time/min`` -> ``time/s``) and the factor to
     its unit (None: not a unit of that quantity); ``(name, 1.0)`` for any other name."""
@@ -538,11 +521,6 @@ def _in_ec_lab_units(path: Path, columns: Mapping[str, NDArray[Any]], notes: lis
         out[target] = values * factor
         notes.append(f"column {name!r} read as {target!r} (values x {factor:g})")
     return out
-
-
-def _decimal_comma(line: str) -> bool:
-    """True when numbers in a data line use ',' as the decimal mark (European-locale exports)."""
-    return re.search(r"\d,\d", line) is not None and re.search(r"\d\.\d", line) is None
 
 
 def _mpt_techniques(header: list[str]) -> tuple[str, ...]:
@@ -592,8 +570,8 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
         raise ReadError(path, "no EC-Lab potential column (Ewe/V, <Ewe>/V, Ecell/V) in the header",
                         expected=TEXT_EXPECTED)
     table = read_delimited(path, names, skip_lines=1, separator=separator,
-                           decimal_comma=_decimal_comma(lines[1]), expected=TEXT_EXPECTED)
-    rows = _without_trailing_blank_lines(path, table.columns)
+                           decimal_comma=uses_decimal_comma(lines[1].split(separator)), expected=TEXT_EXPECTED)
+    rows = table.columns
     note_point_indices(names, rows, notes)  # an unnamed first column: pandas' row index
     # pandas' row index numbers the rows of the export, not a measurement: checked just above, then left out
     row_index = {key for name, key in zip(names, unique_names(names))
@@ -601,8 +579,7 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
     columns = _in_ec_lab_units(path, {key: values for key, values in rows.items() if key not in row_index}, notes,
                                TEXT_EXPECTED)
     data = _Raw(_decode_flag_bytes(columns), notes=notes)
-    if table.dropped_last_line:
-        data.notes.append("last line was cut short and was dropped")
+    data.notes.extend(table.notes)
     return _convert(path, data, TEXT_EXPECTED)
 
 
@@ -629,6 +606,9 @@ def _convert(path: Path, data: _Raw, expected: str, *, drop_empty: bool = True) 
     """The canonical Record or SpectrumSeries; ``drop_empty`` drops columns a text export left blank."""
     columns = data.columns
     impedance = _is_impedance(columns)
+    if not impedance and data.techniques and set(data.techniques) <= _IMPEDANCE_TECHNIQUES:
+        raise ReadError(path, f"technique {'/'.join(dict.fromkeys(data.techniques))} (impedance) but "
+                        f"{_no_spectrum(columns)}", expected=f"{expected} with {_SPECTRUM_COLUMNS}")
     if drop_empty:
         empty = [name for name, values in columns.items() if not _has_values(values)]
         if "time/s" in empty:
@@ -755,7 +735,7 @@ def _datetimes_to_seconds(path: Path, values: NDArray[Any], expected: str) -> tu
     """Absolute ``MM/DD/YYYY hh:mm:ss.fff`` (EC-Lab "Absolute MMDDYYYY"; DD/MM when MM > 12)."""
     import polars as pl
 
-    text = pl.Series(values.tolist(), dtype=pl.String, strict=False).str.strip_chars()  # no fixed-width copy
+    text = text_series(values).str.strip_chars()
     month_first = not bool((text.str.slice(0, 2).cast(pl.Int32, strict=False) > 12).any())
     fmt = "%m/%d/%Y %H:%M:%S%.f" if month_first else "%d/%m/%Y %H:%M:%S%.f"
     parsed = text.str.to_datetime(fmt, strict=False, time_unit="us")
@@ -925,18 +905,33 @@ def _extra_name(name: str) -> str:
 # -- impedance --------------------------------------------------------------------------------
 
 
+_IMPEDANCE_TECHNIQUES = frozenset({"PEIS", "GEIS"})
+_IMPEDANCE_PAIRS = (("Re(Z)/Ohm", "-Im(Z)/Ohm"), ("|Z|/Ohm", "Phase(Z)/deg"))
+_SPECTRUM_COLUMNS = "freq/Hz and Re(Z)/Ohm, -Im(Z)/Ohm (or |Z|/Ohm, Phase(Z)/deg)"
+
+
 def _is_impedance(columns: Columns) -> bool:
     """An impedance file: ``freq/Hz`` and Re/-Im(Z) (or |Z|/phase) columns, with a frequency > 0 on most
     rows or impedance values (finite, not 0) on most rows. Cycling files whose few EIS rows hold the
     impedance (0 or empty elsewhere) are records."""
     frequency = columns.get("freq/Hz")
-    impedance = next((columns[first] for first, second in (("Re(Z)/Ohm", "-Im(Z)/Ohm"), ("|Z|/Ohm", "Phase(Z)/deg"))
-                      if first in columns and second in columns), None)
+    impedance = next((columns[first] for first, second in _IMPEDANCE_PAIRS if first in columns and second in columns),
+                     None)
     if frequency is None or impedance is None or frequency.size == 0:
         return False
     if frequency.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(frequency) & (frequency > 0))) * 2 > frequency.size:
         return True
     return impedance.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(impedance) & (impedance != 0))) * 2 > impedance.size
+
+
+def _no_spectrum(columns: Columns) -> str:
+    """Why the columns of an impedance technique make no spectrum: the missing columns, else the values."""
+    missing = [] if "freq/Hz" in columns else ["freq/Hz"]
+    if not any(first in columns and second in columns for first, second in _IMPEDANCE_PAIRS):
+        missing += [name for pair in _IMPEDANCE_PAIRS for name in pair if name not in columns]
+    if missing:
+        return f"missing column(s) {', '.join(missing)} (columns: {', '.join(columns)})"
+    return "fewer than half the rows hold a frequency > 0 or a nonzero impedance"
 
 
 def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> SpectrumSeries:

@@ -23,7 +23,12 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import AnodelabError, ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
-from anodelab.io.common import finite_column, note_point_index, unique_names
+from anodelab.io.common import (
+    finite_column,
+    note_point_index,
+    text_series,
+    unique_names,
+)
 from anodelab.io.units import (
     CANONICAL_UNIT,
     clean_unit,
@@ -192,7 +197,7 @@ def parse_durations(path: Path, name: str, values: NDArray[Any]) -> NDArray[np.f
     """Seconds from duration strings ``[Nd ]HH:MM:SS[.fff]`` (Maccor ``0d 00:45:54.84``, ``12:00:01``)."""
     import polars as pl
 
-    series = _strings(values)
+    series = text_series(values)
     parts = series.str.extract_groups(_DURATION).struct.unnest()
     days, hours, minutes, seconds = (parts[c].cast(pl.Float64) for c in parts.columns)
     total = (days.fill_null(0.0) * 86400.0 + hours * 3600.0 + minutes * 60.0 + seconds).to_numpy()
@@ -202,17 +207,6 @@ def parse_durations(path: Path, name: str, values: NDArray[Any]) -> NDArray[np.f
         raise ReadError(path, f"column {name!r} has {values[row]!r} in data row {row + 1}",
                         expected="durations like '0d 00:01:02.5' or '00:01:02'")
     return np.asarray(total, dtype=np.float64)
-
-
-def _strings(values: NDArray[Any]) -> Any:
-    """A text column as a polars String series (an object array, of None, text or numbers, goes through a list:
-    polars cannot cast it)."""
-    import polars as pl
-
-    values = np.asarray(values)
-    if values.dtype.kind == "O":
-        return pl.Series(values.tolist(), dtype=pl.String, strict=False)
-    return pl.Series(values, dtype=pl.String)
 
 
 # -- building records --------------------------------------------------------------------------------
@@ -233,7 +227,7 @@ def numeric(path: Path, table: Mapping[str, NDArray[Any]], column: Column, expec
         return values.astype(np.float64, copy=False)
     import polars as pl
 
-    text = _strings(values).str.strip_chars()
+    text = text_series(values).str.strip_chars()
     parsed = text.cast(pl.Float64, strict=False)
     bad = parsed.is_null() & text.is_not_null() & (text != "") & ~text.str.to_lowercase().is_in(["nan", "n/a", "na"])
     if bad.any():
@@ -272,10 +266,8 @@ def relative_time(time_s: NDArray[np.float64]) -> NDArray[np.float64]:
     return time_s - time_s[0] if time_s.size else time_s
 
 
-def step_ids(step: NDArray[Any] | None, cycle: NDArray[Any] | None) -> NDArray[np.int64] | None:
+def step_ids(step: NDArray[Any], cycle: NDArray[Any] | None) -> NDArray[np.int64]:
     """One identifier per row that changes whenever the instrument's step or cycle changes."""
-    if step is None:
-        return None
     step = np.nan_to_num(np.asarray(step, dtype=np.float64), nan=-1.0).astype(np.int64)
     if cycle is None:
         return step
@@ -349,25 +341,41 @@ def capacity_columns(parts: RecordParts, path: Path, table: Mapping[str, NDArray
     parts.columns["capacity_mAh"] = capacity_within_steps(counter, steps)
 
 
+def is_empty_column(values: NDArray[Any]) -> bool:
+    """A column without any value: all NaN, or all empty text (what an exported but unsampled signal gives)."""
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).all())
+    return values.dtype.kind in "OUS" and not any(v is not None and str(v).strip() for v in values)
+
+
 def add_extras(parts: RecordParts, path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column],
                used: set[str]) -> None:
-    """Keep every numeric column not used for a canonical one, named with its unit (values as in the file)."""
+    """Keep every numeric column not used for a canonical one, named with its unit (values as in the file);
+    the text columns and those without any value that are not kept are named in the notes."""
     taken = set(parts.columns)
+    empty, text = [], []
     for column in columns:
         if column.key in used:
             continue
         values = np.asarray(table[column.key])
+        if values.size and is_empty_column(values):
+            empty.append(column.key)
+            continue
         if values.dtype.kind not in "fiub":
+            text.append(column.key)
             continue
         values = values.astype(np.float64, copy=False)
-        if values.size and np.isnan(values).all():
-            continue
         label = column.role if column.role in ("charge_energy", "discharge_energy") else column.name
         name = extra_name(label, column.unit)
         while name in taken:
             name += "_2"
         taken.add(name)
         parts.columns[name] = values
+    if empty:
+        parts.notes.append(f"columns without any value not kept: {', '.join(repr(k) for k in empty)}")
+    if text:
+        parts.notes.append(f"text columns not kept: {', '.join(repr(k) for k in text)}")
 
 
 def finish_record(path: Path, parts: RecordParts, *, instrument: str, techniques: tuple[str, ...],
@@ -401,12 +409,12 @@ def record_from_columns(path: Path, table: Mapping[str, NDArray[Any]], columns: 
         parts.columns["current_mA"] = converted(path, table, current, expected)
         used.add(current.key)
     step_col, cycle_col = pick(columns, "step"), pick(columns, "cycle")
-    step = numeric(path, table, step_col, expected) if step_col else None
     cycle = numeric(path, table, cycle_col, expected) if cycle_col else None
-    steps = step_ids(step, cycle)
-    if steps is not None:
+    steps = None
+    if step_col is not None:
+        steps = step_ids(numeric(path, table, step_col, expected), cycle)
         parts.columns["step"] = steps
-        used.add(step_col.key)  # type: ignore[union-attr]
+        used.add(step_col.key)
     if cycle is not None:
         parts.columns["cycle"] = np.nan_to_num(cycle, nan=-1).astype(np.int64)
         used.add(cycle_col.key)  # type: ignore[union-attr]
@@ -542,3 +550,57 @@ def imaginary_sign_note(Z_imag_ohm: NDArray[np.float64], stored_as: str) -> str 
         return (f"{positive} of {Z_imag_ohm.size} points have Im(Z) > 0 after reading the column as {stored_as}; "
                 "check the file's sign convention")
     return None
+
+
+def techniques_of(columns: Sequence[Column]) -> tuple[str, ...]:
+    """("cycling",) for tables with capacity, cycle or step columns, else ("unknown",)."""
+    roles = {c.role for c in columns}
+    return ("cycling",) if roles & {"capacity", "charge_capacity", "discharge_capacity", "cycle", "step"} else ("unknown",)
+
+
+def spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column],
+                       notes: list[str], *, instrument: str = "unknown (generic table)") -> SpectrumSeries:
+    """Spectra from the role columns of an impedance table; rows without a valid frequency are left out, with a note."""
+    expected = "an impedance table with frequency, Re(Z) and Im(Z) columns"
+    notes = list(notes)
+    frequency = pick(columns, "frequency")
+    if frequency is None:
+        raise ReadError(path, "no frequency column", expected=expected)
+    unitless = [c.key for c in columns if c.role in ("frequency", "z_real", "z_imag", "z_mod") and c.unit is None]
+    if unitless:
+        notes.append(f"no units for {', '.join(unitless)}: frequency taken as Hz and impedance as ohm "
+                     "(the only units impedance tables use)")
+
+    def values(column: Column, *, finite: bool = True) -> NDArray[np.float64]:
+        if column.unit is None:
+            data = numeric(path, table, column, expected)
+            return -data if column.negated else data
+        return converted(path, table, column, expected, finite=finite)
+
+    f = values(frequency, finite=False)
+    good, note = valid_frequencies(f, frequency.key)
+    if note:
+        notes.append(note)
+        table = {key: np.asarray(column)[good] for key, column in table.items()}
+        f = f[good]
+    real_col, imag_col = pick(columns, "z_real"), pick(columns, "z_imag")
+    if real_col is not None and imag_col is not None:
+        real, imag = values(real_col), values(imag_col)
+        if imag_col.negated:
+            notes.append(f"'{imag_col.key}' stores -Im(Z): flipped to the physical sign")
+        if (note := imaginary_sign_note(imag, f"'{imag_col.key}'")):
+            notes.append(note)
+    else:
+        modulus, phase = values(pick(columns, "z_mod")), values(pick(columns, "phase"))  # type: ignore[arg-type]
+        radians = np.radians(phase)
+        real, imag = modulus * np.cos(radians), modulus * np.sin(radians)
+        notes.append("Re(Z), Im(Z) computed from |Z| and phase")
+    context: dict[str, NDArray[np.float64]] = {}
+    for role, name in (("time", "time_s"), ("voltage", "voltage_V"), ("current", "current_mA"), ("cycle", "cycle"),
+                       ("temperature", "temperature_C")):
+        column = pick(columns, role)
+        if column is not None and (column.unit is not None or role == "cycle"):
+            context[name] = converted(path, table, column, expected, finite=False)
+    if "time_s" in context and np.isfinite(context["time_s"]).any():
+        context["time_s"] = context["time_s"] - context["time_s"][np.isfinite(context["time_s"])][0]
+    return spectra_from_arrays(path, f, real, imag, instrument=instrument, notes=notes, context=context)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -61,10 +62,20 @@ class Table:
     """Columns of a delimited table: name -> numpy array (float64 where numeric, else str)."""
 
     columns: dict[str, NDArray[Any]]
-    dropped_last_line: bool = False
+    cut_reason: str | None = None  # why the last line was dropped (see :func:`cut_short`); None: nothing dropped
 
     def __len__(self) -> int:
         return next(iter(self.columns.values())).size if self.columns else 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What was dropped, as provenance notes."""
+        return [cut_note(self.cut_reason)] if self.cut_reason else []
+
+
+def cut_note(reason: str, where: str = "the last row") -> str:
+    """The note for a last row dropped because :func:`cut_short` found it cut (``reason``)."""
+    return f"{where} was cut short ({reason}: the file ends without a newline) and is dropped"
 
 
 def read_delimited(
@@ -81,10 +92,12 @@ def read_delimited(
 
     ``names`` are the column names (already decoded from the header by the caller), ``skip_lines``
     the number of lines before the first data row. Empty trailing names (a separator at the end of
-    the header line) are dropped. A last line without a newline after it that :func:`cut_short`
-    finds cut is dropped and reported in ``dropped_last_line``; a complete one is kept.
-    ``quote_char=None`` for formats that never quote: a stray quote then stays in its field
-    instead of joining the lines up to the next quote into one row.
+    the header line) are dropped. Every line after ``skip_lines`` must become one row: a quote that
+    opens a field running over lines (a stray ``"``) would join them and lose rows, so the file is
+    refused. Blank (whitespace-only) lines at the end are not rows. A last line without a newline
+    after it that :func:`cut_short` finds cut is dropped, its reason in ``cut_reason``; a complete
+    one is kept. ``quote_char=None`` for formats that never quote: a stray quote then stays in its
+    field.
     """
     import polars as pl
 
@@ -111,21 +124,23 @@ def read_delimited(
             # a column that looked like integers for 20k rows and then holds "1e+06": infer from all rows
             frame = pl.read_csv(path, infer_schema_length=None, **options)
     except (pl.exceptions.PolarsError, OSError) as error:  # polars' own types, and the file's; name the file instead
-        raise ReadError(path, f"table could not be parsed ({type(error).__name__}: {str(error).splitlines()[0]})",
-                        expected=expected) from None
+        raise ReadError(path, f"table could not be parsed ({one_line(error)})", expected=expected) from None
+    lines = _data_lines(path, skip_lines)
+    if frame.height != lines.count:
+        raise ReadError(path, f"{frame.height} rows were parsed from {lines.count} lines{_joined(frame)}",
+                        expected=f"{expected}, one row per line")
     frame = frame.select(names[: frame.width]) if frame.width > len(names) else frame
-    # blank lines at the end of the file (polars makes an empty row of each) are not rows
-    for _ in range(_trailing_blank_lines(path)):
-        if not frame.height or any(value is not None and str(value).strip() for value in frame.row(frame.height - 1)):
-            break
+    tail = lines.tail_lines()
+    # blank lines at the end of the file (polars makes a row of each) are not rows
+    while tail and not tail[-1].strip() and frame.height:
+        tail.pop()
         frame = frame.head(frame.height - 1)
-    dropped = False
-    if frame.height and not _ends_with_newline(path):
-        last, previous = _tail_rows(path, skip_lines, separator, quote_char)
-        if "".join(last).strip() and cut_short(last, len(previous[-1]) if previous else len(names), previous,
-                                               decimal_comma):
+    reason = None
+    if frame.height and not lines.ends_with_newline:
+        last, previous = _tail_rows(tail, separator, quote_char)
+        reason = cut_short(last, len(previous[-1]) if previous else len(names), previous, decimal_comma)
+        if reason:
             frame = frame.head(frame.height - 1)
-            dropped = True
     columns: dict[str, NDArray[Any]] = {}
     for name, series in zip(frame.columns, frame.get_columns()):
         if series.dtype.is_numeric():
@@ -140,21 +155,70 @@ def read_delimited(
             columns[name] = np.full(series.len(), np.nan)
         else:
             columns[name] = series.to_numpy()
-    return Table(columns, dropped)
+    return Table(columns, reason)
 
 
-def _tail_rows(path: Path, skip_lines: int, separator: str, quote_char: str | None) -> tuple[list[str], list[list[str]]]:
-    """Fields of the file's last line and of up to 50 non-blank data lines before it (from its last 64 KiB)."""
+_BLOCK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class _DataLines:
+    """The lines of a file after its header lines, as :func:`_data_lines` counts them."""
+
+    count: int  # every line a parser makes a row of: each ended by a newline, and a last one without
+    tail: bytes  # the last :data:`HEAD_BYTES` of them (from a line start)
+    ends_with_newline: bool
+
+    def tail_lines(self) -> list[bytes]:
+        """The tail's lines, CR stripped (none after the final newline)."""
+        lines = [line.rstrip(b"\r") for line in self.tail.split(b"\n")]
+        return lines[:-1] if self.tail.endswith(b"\n") else lines
+
+
+def _data_lines(path: Path, skip_lines: int) -> _DataLines:
+    """Count the lines after the first ``skip_lines``, reading the file in 1 MiB blocks (bounded memory),
+    and keep the last 64 KiB of them."""
+    count = 0
+    skipped = 0
+    tail = b""
+    started = skip_lines == 0
     with path.open("rb") as handle:
-        for _ in range(skip_lines):
-            handle.readline()
-        start = handle.tell()
-        offset = max(start, handle.seek(0, 2) - HEAD_BYTES)
-        handle.seek(offset)
-        lines = decode(handle.read()).split("\n")
-    if offset > start and len(lines) > 1:
-        lines = lines[1:]  # the first one starts mid-line
-    rows = [_split(line.rstrip("\r"), separator, quote_char) for line in lines]
+        while block := handle.read(_BLOCK_BYTES):
+            begin = 0
+            while not started:
+                found = block.find(b"\n", begin)
+                if found < 0:
+                    break
+                begin, skipped = found + 1, skipped + 1
+                started = skipped == skip_lines
+            if not started:
+                continue
+            data = block[begin:]
+            count += data.count(b"\n")
+            tail = (tail + data)[-(HEAD_BYTES + 1):]
+    ends_with_newline = tail.endswith((b"\n", b"\r"))
+    count += bool(tail) and not tail.endswith(b"\n")
+    if len(tail) > HEAD_BYTES:  # it may start mid-line: from the first line start on
+        tail = tail[tail.find(b"\n") + 1:] if tail[0:1] != b"\n" else tail[1:]
+    return _DataLines(count, tail, ends_with_newline)
+
+
+def _joined(frame: Any) -> str:
+    """Where the parser joined lines: the first data row holding a line break (a quoted field over lines)."""
+    import polars as pl
+
+    for series in frame.get_columns():
+        if series.dtype == pl.String:
+            rows = series.str.contains("\n", literal=True).fill_null(False).arg_true()
+            if rows.len():
+                return (f": a quote opens a field that runs over lines from data row {int(rows[0]) + 1} "
+                        "(a stray '\"'?), which would join them into one row")
+    return ""
+
+
+def _tail_rows(tail: list[bytes], separator: str, quote_char: str | None) -> tuple[list[str], list[list[str]]]:
+    """Fields of the file's last line and of up to 50 non-blank data lines before it."""
+    rows = [_split(decode(line), separator, quote_char) for line in tail[-51:]]
     return rows[-1], [row for row in rows[:-1] if "".join(row).strip()][-50:]
 
 
@@ -173,28 +237,50 @@ def cut_short(fields: Sequence[str], width: int, previous: Sequence[Sequence[str
     """Why the last line of a file, which has no newline after it, was cut short; None when complete.
 
     ``fields`` are its fields, ``width`` the field count of a complete row, ``previous`` the fields
-    of earlier rows (a few dozen suffice). Only the last field can be cut mid-token (a separator
-    follows every other one), so the line is cut when it has fewer than ``width`` fields, or when
-    its last field is empty, not a number, or shorter than the fixed width where every earlier row
-    (at least 3) holds a non-empty value, a number, or a value of that width (``1.2345E+0`` cut
-    from ``1.2345E+01``). A cut that leaves a value like the others (``12.3`` of ``12.34``) cannot
+    of earlier rows (a few dozen suffice, at least 3). Only the last field can be cut mid-token (a
+    separator follows every other one), so the line is cut when it has fewer than ``width`` fields,
+    or when its last field is
+
+    - empty where every earlier row holds a value;
+    - in a column of numbers: not a number, or short of the fixed format every earlier value has
+      (fewer decimals than all of them, a shorter exponent, or, for integers, fewer characters:
+      ``1.2345E+0`` cut from ``1.2345E+01``);
+    - in a text column: a proper prefix of a value seen there and not itself one (``char`` of
+      ``charge``; ``rest`` after ``charge`` is a value).
+
+    A cut that leaves a value like the others (``12.3`` of ``12.34`` among varying decimals) cannot
     be seen and is kept.
     """
     if len(fields) < width:
         return f"it has {len(fields)} of {width} fields"
-    index = len(fields) - 1
-    token = fields[index].strip()
-    column = [row[index].strip() for row in previous if len(row) > index]
+    token = fields[-1].strip()
+    column = [row[len(fields) - 1].strip() for row in previous if len(row) >= len(fields)]
     if len(column) < 3:
         return None
     if not token:
         return "its last field is empty" if all(column) else None
-    if not is_number(token, decimal_comma) and all(is_number(value, decimal_comma) for value in column):
+    if not all(is_number(value, decimal_comma) for value in column):
+        seen = set(column)
+        if token not in seen and any(value.startswith(token) for value in seen):
+            return f"its last field {token!r} is the start of a value seen in that column"
+        return None
+    if not is_number(token, decimal_comma):
         return f"its last field {token!r} is not a number"
-    widths = {len(value.lstrip("+-")) for value in column}
-    if len(widths) == 1 and len(token.lstrip("+-")) < min(widths):
-        return f"its last field {token!r} is shorter than the {min(widths)} characters of the rows before it"
+    shapes = {_shape(value) for value in column}
+    if len(shapes) == 1:
+        decimals, exponent, integer_width = shapes.pop()
+        got = _shape(token)
+        if got[0] < decimals or got[1] < exponent or (integer_width and got[2] and got[2] < integer_width):
+            return (f"its last field {token!r} is short of the fixed format of the {len(column)} values before it "
+                    f"(like {column[-1]!r})")
     return None
+
+
+def _shape(number: str) -> tuple[int, int, int]:
+    """The format of a number's text: decimals, exponent length, and for an integer its width (else 0)."""
+    mantissa, _, exponent = number.lstrip("+-").replace(",", ".").lower().partition("e")
+    whole, point, decimals = mantissa.partition(".")
+    return len(decimals), len(exponent), 0 if point or exponent else len(whole)
 
 
 def is_number(text: str, decimal_comma: bool = False) -> bool:
@@ -206,29 +292,38 @@ def is_number(text: str, decimal_comma: bool = False) -> bool:
     return True
 
 
-def _trailing_blank_lines(path: Path) -> int:
-    """How many blank (or whitespace-only) lines end the file, in its last 64 KiB."""
-    with path.open("rb") as handle:
-        handle.seek(max(handle.seek(0, 2) - HEAD_BYTES, 0))
-        tail = handle.read()
-    lines = tail.split(b"\n")
-    if tail.endswith(b"\n"):
-        lines.pop()  # nothing follows the final newline
-    blank = 0
-    for line in reversed(lines[1:]):  # the first may start mid-line
-        if line.strip():
-            break
-        blank += 1
-    return blank
+_COMMA_NUMBER = re.compile(r"[-+]?\d*,\d+([eE][-+]?\d+)?")
+_POINT_NUMBER = re.compile(r"[-+]?\d*\.\d+([eE][-+]?\d+)?")
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(0, 2)
-        if handle.tell() == 0:
+def uses_decimal_comma(fields: Iterable[str]) -> bool:
+    """Whether data fields write numbers with a decimal comma: some like ``3,4567`` and none like ``3.4567``
+    (among those, ``1,234`` is a thousands separator)."""
+    comma = False
+    for value in fields:
+        value = value.strip()
+        if _POINT_NUMBER.fullmatch(value):
             return False
-        handle.seek(-1, 2)
-        return handle.read(1) in (b"\n", b"\r")
+        comma = comma or _COMMA_NUMBER.fullmatch(value) is not None
+    return comma
+
+
+def text_series(values: NDArray[Any]) -> Any:
+    """A column as a polars String series, not a fixed-width numpy str array as wide as its longest field
+    (an object array, of None, text or numbers, goes through a list: polars cannot cast it)."""
+    import polars as pl
+
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        return pl.Series(values.tolist(), dtype=pl.String, strict=False)
+    return pl.Series(values, dtype=pl.String)
+
+
+def one_line(error: BaseException | str, limit: int = 300) -> str:
+    """An exception (``Type: message``) or a library message on one line (some span several), at most
+    ``limit`` characters (polars' run to kilobytes)."""
+    text = " ".join((error if isinstance(error, str) else f"{type(error).__name__}: {error}").split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -274,15 +369,17 @@ def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) ->
     return array
 
 
-def note_point_index(name: str, index: NDArray[Any], notes: list[str],
-                     may_repeat: NDArray[np.bool_] | None = None) -> None:
+def note_point_index(name: str, index: NDArray[Any], notes: list[str], may_repeat: NDArray[np.bool_] | None = None,
+                     *, first: float | None = None, may_restart: NDArray[np.bool_] | None = None) -> None:
     """Note what a point index that numbers the instrument's records 1, 2, 3, ... (Arbin Data_Point,
-    Neware DataPoint, Maccor Rec#) shows about the rows read.
+    Neware DataPoint, Maccor Rec#, NOVA Index, Gamry Pt) shows about the rows read.
 
     A skip is records the file does not hold: inside a stretch of consecutive records it is noted as
     rows lost (or thinned by the export), between isolated records as records an export left out (or
-    rows lost). A repeat (outside the rows ``may_repeat`` marks, which may share the previous row's
-    index) is a row duplicated; a step back, rows repeated or out of order. Empty cells are noted too.
+    rows lost); so is a first row above ``first`` (the number of the first record, when the format
+    fixes it). A repeat (outside the rows ``may_repeat`` marks, which may share the previous row's
+    index) is a row duplicated; a step back, rows repeated or out of order, except a restart at the
+    first number on the rows ``may_restart`` marks (a new scan). Empty cells are noted too.
     """
     values = np.asarray(index, dtype=np.float64)
     known = np.isfinite(values)
@@ -293,7 +390,13 @@ def note_point_index(name: str, index: NDArray[Any], notes: list[str],
                      f"{int(np.argmax(~known)) + 1}); its sequence is checked on the other rows")
     rows = np.flatnonzero(known)
     points = values[rows]
+    if first is not None and points[0] > first:
+        notes.append(f"{name} starts at {points[0]:g}, not {first:g}: the {points[0] - first:g} record(s) before "
+                     "the first row are not in the file (rows lost, or left out by the export)")
     steps = np.diff(points)
+    if may_restart is not None:
+        restarts = may_restart[rows[1:]] & (points[1:] == (points[0] if first is None else first))
+        steps[restarts] = 1.0
     consecutive = (steps == 0) | (steps == 1)
     skips = steps > 1
     # the row before the skip follows its predecessor, and the row after it is followed by its successor
@@ -375,17 +478,17 @@ def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: l
     time = np.asarray(time_s, dtype=np.float64)
     if time.size == 0:
         return time
-    bad = ~np.isfinite(time)
-    if bad.any():
-        raise ReadError(path, f"{clock} is missing or not a number at data row {int(np.argmax(bad)) + 1}",
+    finite = np.isfinite(time)
+    if not finite.all():
+        raise ReadError(path, f"{clock} is missing or not a number at data row {int(np.argmin(finite)) + 1}",
                         expected="a time for every row")
     if time[0] != 0.0:
         notes.append(f"the first row is at {clock} = {time[0]:.6g} s; time_s counts from the first row")
-    time = time - time[0]
+        time = time - time[0]
+    if not (time[1:] < time[:-1]).any():  # the usual case: no differences to build
+        return time
     steps = np.diff(time)
     backwards = steps < 0
-    if not backwards.any():
-        return time
     notes.append(
         f"{clock} runs backwards at {int(backwards.sum())} row(s) (first at data row "
         f"{int(np.argmax(backwards)) + 2}, largest jump {-steps.min():.6g} s); each backward jump was "
@@ -398,17 +501,3 @@ def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: l
 def reader_version(package: str) -> str:
     """``anodelab X + package Y`` for the provenance."""
     return f"anodelab {__version__} + {package} {version(package)}"
-
-
-def require_every_line_read(path: Path, rows: int, skip_lines: int, expected: str) -> None:
-    """Refuse a table parsed into fewer rows than the file has non-blank lines after ``skip_lines``
-    (or more rows than lines): a parser that joined or skipped lines would lose data silently."""
-    raw = np.frombuffer(path.read_bytes(), dtype=np.uint8)
-    newlines = np.flatnonzero(raw == 10)
-    starts = np.r_[0, newlines + 1][skip_lines:]
-    ends = np.r_[newlines, raw.size][skip_lines:]
-    lengths = ends - starts
-    carriage = (lengths > 0) & (raw[np.maximum(ends - 1, 0)] == 13)
-    lines = int(np.count_nonzero(lengths - carriage > 0))
-    if not lines <= rows <= ends.size:
-        raise ReadError(path, f"{rows} rows were parsed from {lines} data lines", expected=expected)

@@ -39,10 +39,15 @@ from anodelab.core.errors import AnodelabError, ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.autolab import INSTRUMENT as NOVA
-from anodelab.io.autolab import is_nova, nova_columns, nova_notes
-from anodelab.io.columns import Column, describe_columns, record_from_columns
-from anodelab.io.common import check_zip_member, unique_names
-from anodelab.io.tables import spectra_from_table, techniques_of
+from anodelab.io.autolab import is_nova, nova_columns, nova_notes, nova_techniques
+from anodelab.io.columns import (
+    Column,
+    describe_columns,
+    record_from_columns,
+    spectra_from_table,
+    techniques_of,
+)
+from anodelab.io.common import check_zip_member, is_number, unique_names
 from anodelab.io.units import unit_scale
 
 EXPECTED = "a LAND or Arbin Excel export with a record sheet (voltage, current, time columns)"
@@ -237,7 +242,7 @@ def _sheet(path: Path, name: str, rows: list[list[Any]]) -> tuple[_Sheet | None,
         cells = [str(c).strip() for c in row]
         while cells and not cells[-1]:
             cells.pop()
-        if sum(bool(c) and not _is_number(c) for c in cells) < 2:
+        if sum(bool(c) and not is_number(c) for c in cells) < 2:
             continue
         keys = unique_names(cells)
         columns = nova_columns(keys) if is_nova(keys) else describe_columns(keys)
@@ -253,14 +258,6 @@ def _sheet(path: Path, name: str, rows: list[list[Any]]) -> tuple[_Sheet | None,
         kind = "spectra" if impedance else "record"
         return _Sheet(name, kind, table, columns, _blank_rows_note(name, rows[index + 1:])), ""
     return None, "no header row with a voltage and a time or current column, nor frequency and impedance columns"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _sheet_notes(sheets: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
@@ -279,10 +276,11 @@ def _records(path: Path, sheets: Sequence[_Sheet], notes: list[str], instrument:
     records = []
     for sheet in sheets:
         try:
-            notes_here = nova_notes(path, sheet.table, sheet.columns) if is_nova(list(sheet.table)) else []
+            nova = is_nova(list(sheet.table))
+            notes_here = nova_notes(path, sheet.table, sheet.columns) if nova else []
+            techniques = nova_techniques(sheet.columns) if nova else techniques_of(sheet.columns)
             records.append(record_from_columns(path, sheet.table, sheet.columns, instrument=instrument,
-                                               techniques=techniques_of(sheet.columns), expected=SHEETS_EXPECTED,
-                                               notes=notes_here))
+                                               techniques=techniques, expected=SHEETS_EXPECTED, notes=notes_here))
         except ReadError as error:
             raise ReadError(path, f"sheet {sheet.name!r}: {error.problem}", expected=error.expected) from None
     notes += _sheet_notes([(s.name, r.provenance.notes) for s, r in zip(sheets, records)])

@@ -39,7 +39,13 @@ from anodelab.io.columns import (
     finish_record,
     spectra_from_arrays,
 )
-from anodelab.io.common import cut_short, is_number, read_text_lines
+from anodelab.io.common import (
+    cut_short,
+    is_number,
+    note_point_index,
+    read_text_lines,
+    uses_decimal_comma,
+)
 from anodelab.io.units import unit_scale, voltage_reference
 
 EXPECTED = "a Gamry EXPLAIN file (.DTA) with a ZCURVE or CURVE table"
@@ -74,7 +80,7 @@ def read_dta(path: Path) -> Record | SpectrumSeries:
     tag = header.get("TAG", "")
     technique = _TECHNIQUES.get(tag, tag or "unknown")
     notes[:0] = [f"Gamry {tag or 'file'}"] + (["experiment aborted (EXPERIMENTABORTED)"] if aborted else [])
-    comma = _decimal_comma(tables)
+    comma = uses_decimal_comma(cell for table in tables for row in table.rows[:5] for cell in row)
     if comma:
         notes.append("decimal commas read as points")
     zcurves = [t for t in tables if t.name == "ZCURVE"]
@@ -192,17 +198,7 @@ def _check_table(path: Path, table: _Table, aborted: bool, notes: list[str]) -> 
             row = int(np.argmax(steps <= 0)) + 1
             raise ReadError(path, f"table {table.name}: point index Pt goes from {points[row - 1]} to {points[row]} at "
                             f"line {table.lines[row]} (rows repeated or out of order)", expected=EXPECTED)
-        if (steps > 1).any():
-            notes.append(f"table {table.name}: point index Pt skips {int((steps - 1).sum())} point(s) (first after "
-                         f"Pt {points[int(np.argmax(steps > 1))]}); the file does not hold them")
-
-
-def _decimal_comma(tables: list[_Table]) -> bool:
-    for table in tables:
-        for row in table.rows[:5]:
-            if any(re.fullmatch(r"[-+]?\d+,\d+([eE][-+]?\d+)?", cell) for cell in row):
-                return True
-    return False
+        note_point_index(f"table {table.name}: Pt", points, notes)
 
 
 def _arrays(path: Path, tables: list[_Table], comma: bool) -> tuple[dict[str, NDArray[Any]], list[Column], NDArray[np.int64]]:

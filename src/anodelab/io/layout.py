@@ -1,5 +1,5 @@
-"""Where a table sits in a text file: separator, header and units rows, first data line; and
-parsing its body."""
+"""Where a table sits in a text file: separator, header and units rows, first data line; parsing its
+body; and the whole table with its columns described (units from the header, a units row or a sidecar)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.errors import ReadError
-from anodelab.io.columns import normal_name, role_of, unquote
-from anodelab.io.common import decode, read_delimited
+from anodelab.io.columns import (
+    NEEDS_UNIT,
+    Column,
+    describe_columns,
+    normal_name,
+    role_of,
+    unquote,
+)
+from anodelab.io.common import (
+    decode,
+    is_number,
+    read_delimited,
+    read_lines_head,
+    unique_names,
+    uses_decimal_comma,
+)
 from anodelab.io.units import unit_dimension
 
 # -- text layout sniffing ----------------------------------------------------------------------------
 
 _SEPARATORS: tuple[str | None, ...] = ("\t", ";", ",", None)  # None: runs of whitespace
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(nan|inf)$", re.IGNORECASE)
-_COMMA_NUMBER = re.compile(r"^[-+]?\d+,\d*([eE][-+]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -40,13 +52,9 @@ def _fields(line: str, separator: str | None) -> list[str]:
     return [unquote(f) for f in (line.split(separator) if separator else line.split())]
 
 
-def _is_number(text: str, decimal_comma: bool) -> bool:
-    return bool(_NUMBER.match(text)) or (decimal_comma and bool(_COMMA_NUMBER.match(text)))
-
-
 def _numeric_line(fields: list[str], decimal_comma: bool) -> bool:
     filled = [f for f in fields if f]
-    numbers = sum(_is_number(f, decimal_comma) for f in filled)
+    numbers = sum(is_number(f, decimal_comma) for f in filled)
     return len(fields) >= 2 and numbers >= 2 and numbers * 2 >= len(filled)
 
 
@@ -59,7 +67,7 @@ def sniff_layout(lines: Sequence[str]) -> Layout | None:
             continue
         n_fields = len(_fields(lines[start], separator))
         names, units = _header_above(lines, start, separator)
-        comma = decimal_comma and any(_COMMA_NUMBER.match(f) for f in _fields(lines[start], separator))
+        comma = decimal_comma and uses_decimal_comma(_fields(lines[start], separator))
         return Layout(separator, start, names, units, comma, n_fields)
     return None
 
@@ -119,8 +127,7 @@ def read_table_body(path: Path, layout: Layout, names: list[str], expected: str,
         return _read_whitespace(path, layout, names, expected, notes)
     table = read_delimited(path, names, skip_lines=layout.data_line, separator=layout.separator,
                            decimal_comma=layout.decimal_comma, expected=expected)
-    if table.dropped_last_line:
-        notes.append("the last row was cut short (file ends mid-row) and is dropped")
+    notes.extend(table.notes)
     return _drop_empty_rows(table.columns, notes)
 
 
@@ -181,3 +188,85 @@ def _read_whitespace(path: Path, layout: Layout, names: list[str], expected: str
     except ValueError:
         raise ReadError(path, "a whitespace-separated data row holds a non-numeric field", expected=expected) from None
     return {name: values[:, i].copy() for i, name in enumerate(names[: layout.n_fields])}
+
+
+# -- sidecar metadata and whole tables ---------------------------------------------------------------------------------
+
+
+def sidecar_units(path: Path) -> tuple[dict[str, str], list[str]]:
+    """Column units from a YAML sidecar (``<file>.meta.yaml``, ``<stem>.yaml``, ``<file>.yaml``).
+
+    Every list item with scalar ``name`` and ``unit`` keys (echemdb ``fields`` / ``fieldUnits``)
+    counts; an optional ``reference`` (electrode) goes to the notes. Read with a small line parser
+    of that YAML subset, so PyYAML is not needed. Returns (name -> unit, notes).
+    """
+    candidates = [path.with_name(path.name + ".meta.yaml"), path.with_name(path.stem + ".yaml"),
+                  path.with_name(path.name + ".yaml")]
+    sidecar = next((c for c in candidates if c.is_file()), None)
+    if sidecar is None:
+        return {}, []
+    with sidecar.open("rb") as handle:
+        text = decode(handle.read(1 << 20))
+    units: dict[str, str] = {}
+    notes: list[str] = []
+    for entry in _yaml_list_items(text):
+        if "name" in entry and "unit" in entry:
+            units.setdefault(entry["name"], entry["unit"])
+            if entry.get("reference"):
+                notes.append(f"{entry['name']} is vs. {entry['reference']} (from sidecar {sidecar.name})")
+    if units:
+        notes.insert(0, f"units of {', '.join(sorted(units))} from sidecar {sidecar.name}")
+    return units, notes
+
+
+def _yaml_list_items(text: str) -> list[dict[str, str]]:
+    """Scalar keys of every YAML block-list item (``- key: value`` plus same-indent ``key: value`` lines)."""
+    items: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    indent = -1
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        item = re.match(r"^(\s*)-\s+([\w ]+):\s*(.*)$", line)
+        pair = re.match(r"^(\s*)([\w ]+):\s*(.*)$", line)
+        if item:
+            current, indent = {}, len(item.group(1)) + 2
+            items.append(current)
+            current[item.group(2).strip()] = _yaml_scalar(item.group(3))
+        elif pair and current is not None and len(pair.group(1)) == indent:
+            current[pair.group(2).strip()] = _yaml_scalar(pair.group(3))
+        elif pair and len(pair.group(1)) < indent:
+            current, indent = None, -1
+    return items
+
+
+def _yaml_scalar(text: str) -> str:
+    text = re.sub(r"\s+#.*$", "", text).strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+
+
+def load_table(path: Path, expected: str) -> tuple[Layout, list[Column], dict[str, NDArray[Any]], list[str]]:
+    """Sniff the layout, parse the body and describe the columns (units from the header, a units row or a sidecar)."""
+    lines, _ = read_lines_head(path, expected)
+    layout = sniff_layout(lines)
+    if layout is None:
+        raise ReadError(path, "no block of numeric data rows found", expected=expected)
+    notes: list[str] = []
+    if layout.names is None:
+        names = [f"column_{i + 1}" for i in range(layout.n_fields)]
+        table = read_table_body(path, layout, names, expected, notes)
+        return layout, [], table, notes
+    names = unique_names(fit_names(layout.names, layout.n_fields))
+    table = read_table_body(path, layout, names, expected, notes)
+    units: dict[str, str] | None = None
+    if layout.units is not None:
+        units = {name: unit for name, unit in zip(names, layout.units) if name and unit}
+        notes.append("units from the units row under the column names")
+    columns = describe_columns([n for n in names if n in table], units)
+    if any(c.role in NEEDS_UNIT and c.unit is None for c in columns):
+        side, side_notes = sidecar_units(path)
+        if side:
+            merged = dict(units or {})
+            merged.update({c.key: side[c.name] for c in columns if c.unit is None and c.name in side})
+            columns = describe_columns([n for n in names if n in table], merged)
+        notes += side_notes
+    return layout, columns, table, notes

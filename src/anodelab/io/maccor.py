@@ -44,14 +44,17 @@ from anodelab.io.columns import (
     relative_time,
     step_ids,
 )
-from anodelab.io.common import note_point_index, read_lines_head, unique_names
-from anodelab.io.layout import Layout, read_table_body
-from anodelab.io.tables import sidecar_units
+from anodelab.io.common import (
+    note_point_index,
+    read_lines_head,
+    unique_names,
+    uses_decimal_comma,
+)
+from anodelab.io.layout import Layout, read_table_body, sidecar_units
 from anodelab.io.units import unit_scale
 
 EXPECTED = "a Maccor text file (tab-separated table with Rec#, Cyc#, Step, time, Amps, Volts, State)"
 _HEADER = re.compile(r"^\s*Rec(#|\s*[\t,])")
-_COMMA_NUMBER = re.compile(r"^[-+]?\d*,\d+$")
 # how to give the unit: the reader option (anodelab.read and the CLI pass it on) or a sidecar
 TIME_UNIT_HINT = ("its unit given, e.g. the minutes of a MIMS text export: `anodelab read FILE --time-unit min`, "
                   "anodelab.read(FILE, options={'time_unit': 'min'}) or read_maccor(FILE, time_unit='min'), "
@@ -74,7 +77,7 @@ def read_maccor(path: Path, *, time_unit: str | None = None) -> Record:
     and headers with a unit (``Test (Min)``) need none.
     """
     path = Path(path)
-    if time_unit is not None and unit_scale(time_unit, "time") is None:
+    if time_unit is not None and (not isinstance(time_unit, str) or unit_scale(time_unit, "time") is None):
         raise ValidationError("time_unit", f"{time_unit!r} is not a time unit; e.g. 's', 'min' or 'h'")
     lines, _ = read_lines_head(path, EXPECTED)
     header = next((i for i, line in enumerate(lines[:50]) if _HEADER.match(line)), None)
@@ -86,7 +89,7 @@ def read_maccor(path: Path, *, time_unit: str | None = None) -> Record:
     if rows and len(rows[0]) > len(names) and not "".join(rows[0][len(names):]).strip():
         names += [""] * (len(rows[0]) - len(names))  # every row ends with a separator (MIMS text exports)
     names = unique_names(names)
-    comma = separator == "\t" and _decimal_comma(rows)
+    comma = separator == "\t" and uses_decimal_comma(field for row in rows for field in row)
     notes = ["decimal commas read as points"] if comma else []
     layout = Layout(separator, header + 1, tuple(names), None, comma, len(names))
     table = read_table_body(path, layout, names, EXPECTED, notes)
@@ -107,13 +110,6 @@ def _time_units(path: Path, time_unit: str | None) -> dict[str, str]:
     return {"testtime": time_unit, "steptime": time_unit}
 
 
-def _decimal_comma(rows: list[list[str]]) -> bool:
-    """Numbers like ``3,4567`` and none like ``3.4567`` (with those, ``1,234`` is a thousands separator)."""
-    fields = [field.strip() for row in rows for field in row]
-    return (any(_COMMA_NUMBER.match(field) for field in fields)
-            and not any(re.fullmatch(r"[-+]?\d*\.\d+", field) for field in fields))
-
-
 def _columns(keys: list[str]) -> list[Column]:
     columns = []
     for column in describe_columns(keys):
@@ -132,7 +128,11 @@ def _columns(keys: list[str]) -> list[Column]:
 def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], preamble: str,
             time_unit: str | None, notes: list[str]) -> Record:
     units = _time_units(path, time_unit)
-    columns = [_with_time_unit(path, table, c, units, notes) for c in columns]
+    given = [_with_time_unit(path, table, c, units, notes) for c in columns]
+    if time_unit is not None and all(new is old for new, old in zip(given, columns, strict=True)):
+        notes.append(f"time_unit {time_unit!r} not used: the time columns of this file give their unit "
+                     "(in the header, or as durations)")
+    columns = given
     by_role = {c.role: c for c in columns if c.role}
     for role in ("voltage", "current", "time", "step"):
         if role not in by_role:
@@ -152,7 +152,6 @@ def _record(path: Path, table: dict[str, NDArray[Any]], columns: list[Column], p
     parts.columns["current_mA"] = _signed_current(magnitude, states, parts.notes)
     cycle = numeric(path, table, by_role["cycle"], EXPECTED) if "cycle" in by_role else None
     steps = step_ids(numeric(path, table, by_role["step"], EXPECTED), cycle)
-    assert steps is not None  # None only without a step column, refused above
     parts.columns["step"] = steps
     if cycle is not None:
         parts.columns["cycle"] = np.nan_to_num(cycle, nan=-1).astype(np.int64)

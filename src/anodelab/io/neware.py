@@ -26,6 +26,8 @@ Steps and capacity
 
 from __future__ import annotations
 
+import mmap
+import os
 import re
 import struct
 import zipfile
@@ -46,10 +48,11 @@ from anodelab.io.common import (
     library_messages,
     monotonic_time,
     note_point_index,
+    one_line,
     read_delimited,
     reader_version,
-    require_every_line_read,
     require_text,
+    text_series,
 )
 from anodelab.io.units import unit_scale
 
@@ -104,13 +107,21 @@ def read_nda(path: Path) -> Record:
 def read_ndax(path: Path) -> Record:
     """Read a Neware ``.ndax`` file (BTS 8.x / 9.x) through fastnda."""
     path = Path(path)
-    test_info = _check_ndax_layout(path)
-    frame, notes = _decode_with_fastnda(path, ".ndax")
-    index = frame["index"].to_numpy()
-    aux = _aux_from_ndax(path, test_info, index, notes)
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception as error:  # noqa: BLE001 - see _check_ndax_layout
+        raise ReadError(path, f"not a readable zip archive ({one_line(error)})", expected=NDAX_EXPECTED) from None
+    with archive:  # opened once for every check of ours (fastnda opens it itself)
+        test_info = _check_ndax_layout(path, archive)
+        frame, notes = _decode_with_fastnda(path, ".ndax")
+        index = frame["index"].to_numpy()
+        aux = _aux_from_ndax(path, archive, test_info, index, notes)
+        if "data_runInfo.ndc" in archive.NameToInfo:
+            with library_messages("fastnda"):  # fastnda said what it had to say about this member when it read it
+                run_info = _read_member(path, archive, "data_runInfo.ndc", last_page=True)
+            _check_member_index(path, "data_runInfo.ndc", run_info, index)
     if aux is None:
         aux = _aux_from_fastnda(frame)
-    _check_run_info(path, int(index[-1]))
     if "unix_time_s" in frame.columns:
         _note_stop_time(test_info, frame["unix_time_s"].to_numpy(), notes)
     return _binary_record(path, frame, aux, notes, "Neware BTS (.ndax)")
@@ -166,13 +177,15 @@ def _note_misaligned_records(path: Path, nda_version: int, notes: list[str]) -> 
     record_bytes = _NDA_RECORD_BYTES.get(nda_version)
     if record_bytes is None:
         return
-    raw = path.read_bytes()
-    begin, length = struct.unpack_from("<II", raw, 64)
-    end = begin + length if length and nda_version != 19 else len(raw)
-    if nda_version in (26, 28, 29):
-        begin = raw.find(_NDA_FIRST_RECORD)
-        end = len(raw)
-    over = (min(end, len(raw)) - begin) % record_bytes
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        begin, length = struct.unpack_from("<II", handle.read(72), 64)  # _check_nda_layout read 256 bytes
+        end = begin + length if length and nda_version != 19 else size
+        if nda_version in (26, 28, 29):
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as raw:  # found without reading it all
+                begin = raw.find(_NDA_FIRST_RECORD)
+            end = size
+    over = (min(end, size) - begin) % record_bytes
     if begin >= 0 and over:
         notes.append(f"the records (bytes {begin} to {end}) are not a whole number of {record_bytes}-byte records "
                      f"({over} bytes over): records are misaligned or cut (bytes moved, inserted or cut), and rows "
@@ -189,7 +202,7 @@ def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
             declared = fastnda.read_metadata(path).get("num_datapoints")
         except Exception as error:  # noqa: BLE001 - fastnda's header decoder raises assorted types (struct, index,
             # key, value, EOF errors) on damaged bytes; each becomes a ReadError naming the file
-            raise ReadError(path, f"fastnda could not read the header ({_one_line(error)})",
+            raise ReadError(path, f"fastnda could not read the header ({one_line(error)})",
                             expected=NDA_EXPECTED) from None
     if isinstance(declared, int) and declared and rows != declared:
         raise ReadError(path, f"the header declares {declared} records but {rows} could be decoded",
@@ -200,24 +213,23 @@ def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
                         expected="an undamaged .nda file")
 
 
-def _check_ndax_layout(path: Path) -> str:
-    """The archive opens, no member inflates beyond a sane bound, data.ndc is whole pages, and its
-    TestInfo.xml (returned, '' if absent) decodes."""
+def _check_ndax_layout(path: Path, archive: zipfile.ZipFile) -> str:
+    """No member inflates beyond a sane bound, data.ndc is whole pages, and its TestInfo.xml
+    (returned, '' if absent) decodes."""
+    members = archive.NameToInfo
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = {info.filename: info for info in archive.infolist()}
-            for info in members.values():
-                check_zip_member(path, info, "Neware")  # zipfile stops at the declared size
-            if "data.ndc" not in members:
-                raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
-            with archive.open("data.ndc") as member:
-                ndc_version = member.read(4)[2:3]
-            test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in members else b""
+        for info in members.values():
+            check_zip_member(path, info, "Neware")  # zipfile stops at the declared size
+        if "data.ndc" not in members:
+            raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
+        with archive.open("data.ndc") as member:
+            ndc_version = member.read(4)[2:3]
+        test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in members else b""
     except ReadError:
         raise
     except Exception as error:  # noqa: BLE001 - zipfile and the inflater fastnda installs in zlib's place (isal,
         # optional) raise assorted types on damaged archives; each becomes a ReadError naming the file
-        raise ReadError(path, f"not a readable zip archive ({_one_line(error)})", expected=NDAX_EXPECTED) from None
+        raise ReadError(path, f"not a readable zip archive ({one_line(error)})", expected=NDAX_EXPECTED) from None
     # fastnda decodes whole pages (512 bytes for .ndc versions 1-4, 4096 after) and ignores the rest
     page = 512 if ndc_version and ndc_version[0] <= 4 else 4096
     size = members["data.ndc"].file_size
@@ -227,22 +239,39 @@ def _check_ndax_layout(path: Path) -> str:
     return test_info.decode("gb2312", errors="replace")
 
 
-def _check_run_info(path: Path, last_index: int) -> None:
-    """data_runInfo.ndc refers to records of data.ndc; one beyond its last record means data.ndc was cut."""
+def _read_member(path: Path, archive: zipfile.ZipFile, member: str, *, last_page: bool = False) -> pl.DataFrame:
+    """One .ndc member decoded by fastnda (its documented entry point for single members); with
+    ``last_page``, only the records of its last written page (records are in index order: enough for
+    :func:`_check_member_index`, at a fraction of the cost)."""
     from fastnda._ndc import read_ndc
 
-    with zipfile.ZipFile(path) as archive, library_messages("fastnda"):
-        if "data_runInfo.ndc" not in archive.namelist():
-            return
-        try:
-            run_info = read_ndc(archive.read("data_runInfo.ndc"))
-        except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder and zipfile raise assorted types on
-            # damaged members; each becomes a ReadError naming the file
-            raise ReadError(path, f"data_runInfo.ndc could not be decoded ({_one_line(error)})",
-                            expected=NDAX_EXPECTED) from None
-    if "index" in run_info.columns and run_info.height and int(run_info["index"].max()) > last_index:
-        raise ReadError(path, f"data.ndc ends at record {last_index} but data_runInfo.ndc refers to record "
-                        f"{int(run_info['index'].max())}: data.ndc lost records", expected="a complete .ndax file")
+    try:
+        raw = archive.read(member)
+        return read_ndc(_header_and_last_page(raw) if last_page else raw)
+    except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder and zipfile raise assorted types on
+        # damaged members; each becomes a ReadError naming the file
+        raise ReadError(path, f"{member} could not be decoded ({one_line(error)})", expected=NDAX_EXPECTED) from None
+
+
+def _header_and_last_page(raw: bytes) -> bytes:
+    """An .ndc member cut to its header page and its last page holding any bytes (members are
+    preallocated: the pages after the written ones are zero); page sizes as in :func:`_check_ndax_layout`."""
+    page = 512 if len(raw) > 2 and raw[2] <= 4 else 4096
+    pages = np.frombuffer(raw, dtype=np.uint8, count=len(raw) // page * page).reshape(-1, page)
+    written = np.flatnonzero(pages[1:].any(axis=1))
+    if written.size == 0:
+        return raw[:page]
+    last = (int(written[-1]) + 1) * page
+    return raw[:page] + raw[last:last + page]
+
+
+def _check_member_index(path: Path, member: str, table: pl.DataFrame, index: NDArray[Any]) -> None:
+    """Members (run info, aux channels) refer to records of data.ndc; one beyond its last record means
+    data.ndc was cut."""
+    last = int(index[-1])
+    if "index" in table.columns and table.height and (referred := int(table["index"].max())) > last:
+        raise ReadError(path, f"data.ndc ends at record {last} but {member} refers to record {referred}: "
+                        "data.ndc lost records", expected="a complete .ndax file")
 
 
 def _note_stop_time(test_info: str, unix_time_s: NDArray[np.float64], notes: list[str]) -> None:
@@ -262,12 +291,6 @@ def _note_stop_time(test_info: str, unix_time_s: NDArray[np.float64], notes: lis
                      "(or the test was paused before it stopped)")
 
 
-def _one_line(error: BaseException | str) -> str:
-    """An exception or library message on one line (fastnda's span several)."""
-    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    return " ".join(text.split())
-
-
 def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[str]]:
     """fastnda's frame (raw cycle counter, integer step types) and the notes it emitted."""
     import fastnda
@@ -281,11 +304,11 @@ def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[st
             frame = fastnda.read(path, cycle_mode="raw", raw_categories=True)
         except Exception as error:  # noqa: BLE001 - fastnda's decoders raise assorted types on damaged or unknown
             # files; each becomes a ReadError naming the file
-            raise ReadError(path, f"fastnda could not decode it ({_one_line(error)})",
+            raise ReadError(path, f"fastnda could not decode it ({one_line(error)})",
                             expected=NDA_EXPECTED if suffix == ".nda" else NDAX_EXPECTED) from None
     if frame.height == 0:
         raise ReadError(path, "no data records", expected="at least one record")
-    notes = [f"fastnda: {_one_line(message)}" for message in dict.fromkeys(messages)]
+    notes = [f"fastnda: {one_line(message)}" for message in dict.fromkeys(messages)]
     _check_plausible(path, frame, notes)
     return frame, notes
 
@@ -386,7 +409,9 @@ def _step_type_names(codes: NDArray[np.integer]) -> NDArray[np.str_]:
     starts = run_starts(codes)
     present, which = np.unique(codes[starts], return_inverse=True)
     names = np.array([STEP_TYPE_MAP.get(int(code), f"Type{int(code)}") for code in present], dtype=str)
-    return np.repeat(names[which], np.diff(starts, append=codes.size))
+    # repeated as rows of UCS-4 code units: a copy per row (np.repeat of a str array is ~4x slower)
+    units = names.view(np.uint32).reshape(names.size, -1)
+    return np.repeat(units[which], np.diff(starts, append=codes.size), axis=0).view(names.dtype).ravel()
 
 
 def _temperature_first(aux: dict[str, NDArray[Any]], notes: list[str]) -> dict[str, NDArray[Any]]:
@@ -415,7 +440,8 @@ _AUX_ENTRY = re.compile(r"<Aux\d+\s([^>]*)/?>")
 _AUX_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 
 
-def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[str]) -> dict[str, NDArray[Any]] | None:
+def _aux_from_ndax(path: Path, archive: zipfile.ZipFile, test_info: str, index: NDArray[Any],
+                   notes: list[str]) -> dict[str, NDArray[Any]] | None:
     """Aux channels of an .ndax, each matched to its TestInfo.xml entry; None to use fastnda's.
 
     fastnda pairs aux files with TestInfo entries by sorting file names, which mislabels
@@ -423,27 +449,18 @@ def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[
     unconnected voltage input). In every file seen, ``data_AUX_<RealChlID>_<ChlType - 100>_<n>.ndc``
     names the entry it belongs to; we pair by that and fall back to fastnda when it does not hold.
     """
-    # read_ndc is fastnda's documented entry point for single .ndc members
-    from fastnda._ndc import read_ndc
     from fastnda.dicts import AUX_CHL_MAP, AUX_CHL_SCALE_MAP
 
     entries = [dict(_AUX_ATTRIBUTE.findall(match)) for match in _AUX_ENTRY.findall(test_info)]
     columns: dict[str, NDArray[Any]] = {}
-    with zipfile.ZipFile(path) as archive, library_messages("fastnda") as messages:
+    with library_messages("fastnda") as messages:
         pairs = _match_aux_members([name for name in archive.namelist() if name.startswith("data_AUX_")], entries)
         if pairs is None:
             notes.append("auxiliary channels could not be matched to TestInfo.xml; names as assigned by fastnda")
             return None
         for member, entry in pairs:
-            try:
-                table = read_ndc(archive.read(member))
-            except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder and zipfile raise assorted types
-                # on damaged members; each becomes a ReadError naming the file
-                raise ReadError(path, f"auxiliary member {member} could not be decoded ({_one_line(error)})",
-                                expected=NDAX_EXPECTED) from None
-            if table.height and int(table["index"].max()) > int(index[-1]):
-                raise ReadError(path, f"data.ndc ends at record {int(index[-1])} but {member} holds records up to "
-                                f"{int(table['index'].max())}: data.ndc lost records", expected="a complete .ndax file")
+            table = _read_member(path, archive, member)
+            _check_member_index(path, member, table, index)
             channel_type = int(entry["ChlType"])
             for name in (name for name in table.columns if name != "index"):
                 unnamed = name == "?"  # the channel type says what an unnamed value is
@@ -453,7 +470,7 @@ def _aux_from_ndax(path: Path, test_info: str, index: NDArray[Any], notes: list[
                 while column in columns:
                     column += "_"
                 columns[column] = _align(index, table["index"].to_numpy(), table[name].to_numpy() * scale)
-    notes.extend(f"fastnda: {_one_line(message)}" for message in dict.fromkeys(messages))
+    notes.extend(f"fastnda: {one_line(message)}" for message in dict.fromkeys(messages))
     return columns
 
 
@@ -523,8 +540,7 @@ def _flat_layer(path: Path, header: str) -> tuple[dict[str, NDArray[Any]], NDArr
     # Neware never quotes: a stray '"' must not join the lines up to the next one into one row
     table = read_delimited(path, _fields(header), skip_lines=1, separator=",", expected=CSV_EXPECTED,
                            quote_char=None)
-    require_every_line_read(path, len(table) + table.dropped_last_line, 1, CSV_EXPECTED)
-    notes = ["the last line was cut short and dropped"] if table.dropped_last_line else []
+    notes = table.notes
     columns = table.columns
     rows = len(table)
     _note_data_points(path, columns, notes)
@@ -634,7 +650,7 @@ def _csv_record(path: Path, table: dict[str, NDArray[Any]], step_id: NDArray[Any
     if temperature is not None:
         columns["temperature_C"] = temperature
     if "Step Type" in table:
-        columns["step_type"] = _text(table["Step Type"]).str.replace_all(" ", "_", literal=True).to_numpy()
+        columns["step_type"] = text_series(table["Step Type"]).str.replace_all(" ", "_", literal=True).to_numpy()
     if "Step Index" in table:
         columns["step_index"] = _integers(path, table["Step Index"], "Step Index")
     columns["step_time_s"] = step_time
@@ -693,7 +709,7 @@ def _hms_seconds(path: Path, table: dict[str, NDArray[Any]], name: str) -> NDArr
 
     if name not in table:
         raise ReadError(path, f"no {name!r} column", expected=CSV_EXPECTED)
-    parts = _text(table[name]).str.extract_groups(_HMS)
+    parts = text_series(table[name]).str.extract_groups(_HMS)
     days, hours, minutes, seconds = (parts.struct.field(field).cast(pl.Float64) for field in ("1", "2", "3", "4"))
     bad = seconds.is_null().to_numpy()
     if bad.any():
@@ -702,13 +718,6 @@ def _hms_seconds(path: Path, table: dict[str, NDArray[Any]], name: str) -> NDArr
                         expected="durations as h:mm:ss")
     total = days.fill_null(0) * 86400 + hours * 3600 + minutes * 60 + seconds
     return total.to_numpy()
-
-
-def _text(values: NDArray[Any]) -> pl.Series:
-    """A column as polars strings (not a fixed-width numpy str array, which is as wide as its longest field)."""
-    import polars as pl
-
-    return pl.Series(values).cast(pl.String)
 
 
 def _integers(path: Path, values: NDArray[Any], name: str) -> NDArray[np.int64]:

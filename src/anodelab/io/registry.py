@@ -36,8 +36,9 @@ from anodelab.core.errors import (
     UnknownFormatError,
     ValidationError,
 )
-from anodelab.core.record import Checksum, Record
+from anodelab.core.record import Digest, Record, pending_sha256
 from anodelab.core.spectrum import SpectrumSeries
+from anodelab.io.checksum import Checksum
 
 Data = Record | SpectrumSeries | CycleTable
 HEAD_BYTES = 65536
@@ -252,36 +253,38 @@ def read(
         formats = list(formats)
         _check_options(given, formats, path)
     checksum = Checksum(path)  # the file's SHA-256, once, for the provenance
-    for fmt in formats:
-        passed = {name: value for name, value in given.items() if name in fmt.options}
-        try:
-            data = fmt.load()(path, **passed)
-        except AnodelabError as error:
-            if isinstance(error, ValidationError) and error.field in passed:
-                checksum.cancel()
-                raise  # the option's value is wrong whatever the file holds
-            tried.append((fmt.name, _reason(error, path)))
-            continue
-        except _PARSE_ERRORS as error:
-            tried.append((fmt.name, f"malformed content ({type(error).__name__}: {error})"))
-            continue
-        except OSError as error:
-            checksum.cancel()
-            raise ReadError(path, f"cannot be read ({_os_reason(error, path)})") from error
-        if unused := sorted(set(given) - set(passed)):
-            data = _noted(data, f"option(s) {', '.join(f'{n}={given[n]!r}' for n in unused)} not used: "
-                                f"the {fmt.name} reader takes no such option")
-        return _finish(data, fmt, path, cell, checksum)
-    checksum.cancel()
+    try:
+        for fmt in formats:
+            passed = {name: value for name, value in given.items() if name in fmt.options}
+            try:
+                data = fmt.load()(path, **passed)
+            except AnodelabError as error:
+                if isinstance(error, ValidationError) and error.field in passed:
+                    raise  # the option's value is wrong whatever the file holds
+                tried.append((fmt.name, _reason(error, path)))
+                continue
+            except _PARSE_ERRORS as error:
+                tried.append((fmt.name, f"malformed content ({type(error).__name__}: {error})"))
+                continue
+            except OSError as error:
+                raise ReadError(path, f"cannot be read ({_os_reason(error, path)})") from error
+            unused = sorted(set(given) - set(passed))
+            notes = [(f"option(s) {', '.join(f'{n}={given[n]!r}' for n in unused)} not used: the {fmt.name} "
+                      "reader takes no such option")] if unused else []
+            return _finish(data, fmt, path, cell, checksum.result(pending_sha256(data.provenance)), notes)
+    finally:
+        checksum.cancel()  # whatever happened: no hashing thread outlives the read (a no-op once hashed)
     if format and tried:
         raise ReadError(path, f"cannot be read as {format}: {tried[0][1]}")
     raise UnknownFormatError(path, tried)
 
 
 def _check_options(given: Mapping[str, str], formats: list[Format], path: Path) -> None:
-    """Refuse an option that none of ``formats`` (those to be tried for ``path``) takes."""
-    for name in given:
+    """Refuse an option that none of ``formats`` (those to be tried for ``path``) takes, or whose value is not text."""
+    for name, value in given.items():
         if any(name in fmt.options for fmt in formats):
+            if not isinstance(value, str):
+                raise ValidationError(name, f"reader option values are text (e.g. 'min'), got {value!r:.60}")
             continue
         takers = [fmt.name for fmt in list_formats() if name in fmt.options]
         if not takers:
@@ -297,24 +300,23 @@ def _os_reason(error: OSError, path: Path) -> str:
     return reason if error.filename in (None, str(path)) else f"{error.filename}: {reason}"
 
 
-def _noted(data: Data, note: str) -> Data:
-    return replace(data, provenance=replace(data.provenance, notes=(*data.provenance.notes, note)))
-
-
 def _reason(error: AnodelabError, path: Path) -> str:
     message = str(error)
     prefix = f"{path}: "
     return message.removeprefix(prefix)
 
 
-def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None, checksum: Checksum) -> Data:
+def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None, sha256: str | Digest,
+            notes: list[str]) -> Data:
+    """``data`` with its provenance completed: path, checksum (a deferred one stays deferred), format, reader."""
     provenance = replace(
         data.provenance,
         path=str(path),
-        sha256=checksum.result(data.provenance.sha256),  # the reader's, if it hashed the bytes it parsed
+        sha256=sha256,
         format=fmt.name,
         reader=fmt.reader,
         reader_version=data.provenance.reader_version or f"anodelab {__version__}",
+        notes=(*data.provenance.notes, *notes),
     )
     if isinstance(data, Record):
         if cell is not None:

@@ -22,109 +22,25 @@ from anodelab.core.errors import AnodelabError, ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.columns import (
-    NEEDS_UNIT,
     ROLES,
     Column,
     converted,
-    describe_columns,
     extra_name,
-    imaginary_sign_note,
+    is_empty_column,
     note_point_indices,
     numeric,
     pick,
     record_from_columns,
     spectra_from_arrays,
-    valid_frequencies,
+    spectra_from_table,
+    techniques_of,
 )
-from anodelab.io.common import decode, read_lines_head, unique_names
-from anodelab.io.layout import Layout, fit_names, read_table_body, sniff_layout
+from anodelab.io.layout import fit_names, load_table
 from anodelab.io.units import CANONICAL_UNIT, unit_dimension, unit_scale
-
-# -- sidecar metadata ---------------------------------------------------------------------------------
-
-
-def sidecar_units(path: Path) -> tuple[dict[str, str], list[str]]:
-    """Column units from a YAML sidecar (``<file>.meta.yaml``, ``<stem>.yaml``, ``<file>.yaml``).
-
-    Every list item with scalar ``name`` and ``unit`` keys (echemdb ``fields`` / ``fieldUnits``)
-    counts; an optional ``reference`` (electrode) goes to the notes. Read with a small line parser
-    of that YAML subset, so PyYAML is not needed. Returns (name -> unit, notes).
-    """
-    candidates = [path.with_name(path.name + ".meta.yaml"), path.with_name(path.stem + ".yaml"),
-                  path.with_name(path.name + ".yaml")]
-    sidecar = next((c for c in candidates if c.is_file()), None)
-    if sidecar is None:
-        return {}, []
-    with sidecar.open("rb") as handle:
-        text = decode(handle.read(1 << 20))
-    units: dict[str, str] = {}
-    notes: list[str] = []
-    for entry in _yaml_list_items(text):
-        if "name" in entry and "unit" in entry:
-            units.setdefault(entry["name"], entry["unit"])
-            if entry.get("reference"):
-                notes.append(f"{entry['name']} is vs. {entry['reference']} (from sidecar {sidecar.name})")
-    if units:
-        notes.insert(0, f"units of {', '.join(sorted(units))} from sidecar {sidecar.name}")
-    return units, notes
-
-
-def _yaml_list_items(text: str) -> list[dict[str, str]]:
-    """Scalar keys of every YAML block-list item (``- key: value`` plus same-indent ``key: value`` lines)."""
-    items: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    indent = -1
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        item = re.match(r"^(\s*)-\s+([\w ]+):\s*(.*)$", line)
-        pair = re.match(r"^(\s*)([\w ]+):\s*(.*)$", line)
-        if item:
-            current, indent = {}, len(item.group(1)) + 2
-            items.append(current)
-            current[item.group(2).strip()] = _yaml_scalar(item.group(3))
-        elif pair and current is not None and len(pair.group(1)) == indent:
-            current[pair.group(2).strip()] = _yaml_scalar(pair.group(3))
-        elif pair and len(pair.group(1)) < indent:
-            current, indent = None, -1
-    return items
-
-
-def _yaml_scalar(text: str) -> str:
-    text = re.sub(r"\s+#.*$", "", text).strip()
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
-
 
 # -- the readers --------------------------------------------------------------------------------------
 
 _TABLE_EXPECTED = "a delimited table with named columns and units (time, voltage, current ...) or an impedance table"
-
-
-def load_table(path: Path, expected: str) -> tuple[Layout, list[Column], dict[str, NDArray[Any]], list[str]]:
-    """Sniff the layout, parse the body and describe the columns (units from the header, a units row or a sidecar)."""
-    lines, _ = read_lines_head(path, expected)
-    layout = sniff_layout(lines)
-    if layout is None:
-        raise ReadError(path, "no block of numeric data rows found", expected=expected)
-    notes: list[str] = []
-    if layout.names is None:
-        names = [f"column_{i + 1}" for i in range(layout.n_fields)]
-        table = read_table_body(path, layout, names, expected, notes)
-        return layout, [], table, notes
-    names = unique_names(fit_names(layout.names, layout.n_fields))
-    table = read_table_body(path, layout, names, expected, notes)
-    units: dict[str, str] | None = None
-    if layout.units is not None:
-        units = {name: unit for name, unit in zip(names, layout.units) if name and unit}
-        notes.append("units from the units row under the column names")
-    columns = describe_columns([n for n in names if n in table], units)
-    if any(c.role in NEEDS_UNIT and c.unit is None for c in columns):
-        side, side_notes = sidecar_units(path)
-        if side:
-            merged = dict(units or {})
-            merged.update({c.key: side[c.name] for c in columns if c.unit is None and c.name in side})
-            columns = describe_columns([n for n in names if n in table], merged)
-        notes += side_notes
-    return layout, columns, table, notes
 
 
 def read_table(path: Path) -> Record | SpectrumSeries | CycleTable:
@@ -171,12 +87,6 @@ def _mostly_frequencies(table: Mapping[str, NDArray[Any]], column: Column | None
     return int(np.count_nonzero(np.isfinite(values) & (values > 0))) * 2 > values.size
 
 
-def techniques_of(columns: Sequence[Column]) -> tuple[str, ...]:
-    """("cycling",) for tables with capacity, cycle or step columns, else ("unknown",)."""
-    roles = {c.role for c in columns}
-    return ("cycling",) if roles & {"capacity", "charge_capacity", "discharge_capacity", "cycle", "step"} else ("unknown",)
-
-
 def _headerless_spectra(path: Path, table: Mapping[str, NDArray[Any]], notes: list[str]) -> SpectrumSeries:
     if len(table) != 3:
         raise ReadError(path, f"table without header has {len(table)} columns; without names only a three-column "
@@ -194,54 +104,6 @@ def _headerless_spectra(path: Path, table: Mapping[str, NDArray[Any]], notes: li
                     "<= 0 (capacitive); kept")
     notes = notes + ["headerless table read as frequency (Hz), Re(Z) (ohm), Im(Z) (ohm)", decision]
     return spectra_from_arrays(path, frequency, real, imag, instrument="unknown (headerless impedance table)", notes=notes)
-
-
-def spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: Sequence[Column],
-                       notes: list[str], *, instrument: str = "unknown (generic table)") -> SpectrumSeries:
-    """Spectra from the role columns of an impedance table; rows without a valid frequency are left out, with a note."""
-    expected = "an impedance table with frequency, Re(Z) and Im(Z) columns"
-    notes = list(notes)
-    frequency = pick(columns, "frequency")
-    if frequency is None:
-        raise ReadError(path, "no frequency column", expected=expected)
-    unitless = [c.key for c in columns if c.role in ("frequency", "z_real", "z_imag", "z_mod") and c.unit is None]
-    if unitless:
-        notes.append(f"no units for {', '.join(unitless)}: frequency taken as Hz and impedance as ohm "
-                     "(the only units impedance tables use)")
-
-    def values(column: Column, *, finite: bool = True) -> NDArray[np.float64]:
-        if column.unit is None:
-            data = numeric(path, table, column, expected)
-            return -data if column.negated else data
-        return converted(path, table, column, expected, finite=finite)
-
-    f = values(frequency, finite=False)
-    good, note = valid_frequencies(f, frequency.key)
-    if note:
-        notes.append(note)
-        table = {key: np.asarray(column)[good] for key, column in table.items()}
-        f = f[good]
-    real_col, imag_col = pick(columns, "z_real"), pick(columns, "z_imag")
-    if real_col is not None and imag_col is not None:
-        real, imag = values(real_col), values(imag_col)
-        if imag_col.negated:
-            notes.append(f"'{imag_col.key}' stores -Im(Z): flipped to the physical sign")
-        if (note := imaginary_sign_note(imag, f"'{imag_col.key}'")):
-            notes.append(note)
-    else:
-        modulus, phase = values(pick(columns, "z_mod")), values(pick(columns, "phase"))  # type: ignore[arg-type]
-        radians = np.radians(phase)
-        real, imag = modulus * np.cos(radians), modulus * np.sin(radians)
-        notes.append("Re(Z), Im(Z) computed from |Z| and phase")
-    context: dict[str, NDArray[np.float64]] = {}
-    for role, name in (("time", "time_s"), ("voltage", "voltage_V"), ("current", "current_mA"), ("cycle", "cycle"),
-                       ("temperature", "temperature_C")):
-        column = pick(columns, role)
-        if column is not None and (column.unit is not None or role == "cycle"):
-            context[name] = converted(path, table, column, expected, finite=False)
-    if "time_s" in context and np.isfinite(context["time_s"]).any():
-        context["time_s"] = context["time_s"] - context["time_s"][np.isfinite(context["time_s"])][0]
-    return spectra_from_arrays(path, f, real, imag, instrument=instrument, notes=notes, context=context)
 
 
 def read_bdf(path: Path) -> Record:
@@ -357,14 +219,6 @@ def cycle_table_from_columns(path: Path, table: Mapping[str, NDArray[Any]], colu
         return CycleTable.from_columns(out, provenance=provenance)
     except AnodelabError as error:
         raise ReadError(path, str(error), expected=_CYCLE_EXPECTED) from None
-
-
-def is_empty_column(values: NDArray[Any]) -> bool:
-    """A column without any value: all NaN, or all empty text (what an exported but unsampled signal gives)."""
-    values = np.asarray(values)
-    if values.dtype.kind == "f":
-        return bool(np.isnan(values).all())
-    return values.dtype.kind in "OUS" and not any(v is not None and str(v).strip() for v in values)
 
 
 def _converted_extra(path: Path, table: Mapping[str, NDArray[Any]], column: Column) -> tuple[str, NDArray[Any]]:

@@ -27,7 +27,6 @@ writes. Nor does it write into ``$HOME``: matplotlib's font cache goes to a temp
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -44,8 +43,9 @@ import numpy as np
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo, Electrode, Electrolyte
 from anodelab.core.cycles import CycleTable
-from anodelab.core.errors import ValidationError
+from anodelab.core.errors import ReadError, ValidationError
 from anodelab.io import read
+from anodelab.io.checksum import sha256_of
 from anodelab.sim.virtual import (
     alloy_half_cell,
     blocking_cell_spectrum,
@@ -185,7 +185,7 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
     _write_marker(folder, seed, written)  # the folder is the demo's from now on
 
     def record(path: Path) -> None:
-        written[path.relative_to(folder).as_posix()] = _sha256(path)
+        written[path.relative_to(folder).as_posix()] = sha256_of(path)
 
     try:
         files, kinds = [], []
@@ -199,7 +199,9 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
         with _matplotlib_outside_home():
             for planned, path, kind in zip(PLAN, files, kinds):
                 data = read(path)
-                assert not isinstance(data, CycleTable), path  # the demo writes time series and spectra only
+                if isinstance(data, CycleTable):  # the demo writes time series and spectra only
+                    raise ReadError(path, "reads back as a per-cycle table", expected="the time series or spectra "
+                                    "the demo wrote")
                 summaries.append(data.summary())
                 objects = run_analyses(kind, data, planned.analysis_options)
                 results = {name: result.to_dict() for name, result in objects.items()}
@@ -221,14 +223,6 @@ def _is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.lstat().st_mode)
     except OSError:
         return False
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:  # in blocks: a file a planted marker lists may be large
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_marker(folder: Path, seed: int, written: Mapping[str, str]) -> None:
@@ -314,6 +308,6 @@ def _previous_files(folder: Path, marker: Path) -> set[Path]:
         if len(parts) != 2 or parts[0] not in papers or parts[1] in (".", "..") or "\\" in parts[1]:
             continue
         paper, path = folder / parts[0], folder / parts[0] / parts[1]
-        if not paper.is_symlink() and _is_regular(path) and _sha256(path) == checksum:
+        if not paper.is_symlink() and _is_regular(path) and sha256_of(path) == checksum:
             ours.add(path)
     return ours
