@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import fastnda
@@ -266,11 +267,33 @@ def test_ndax_page_lost_in_the_middle_is_noted_with_its_record_count(tmp_path):
     page = 10 * 4096  # the 10th data page (page 0 is the file header)
     rows_in_page = raw[page + 2] | raw[page + 3] << 8
     raw[page + 4: page + 4 + (rows_in_page + 7) // 8] = bytes((rows_in_page + 7) // 8)
+    raw[page + 4092: page + 4096] = zlib.crc32(raw[page: page + 4092]).to_bytes(4, "little")  # its CRC-32 still holds
     path = rezip(external_file("cycler/neware/test.ndax"), tmp_path / "gap.ndax",
                  lambda name, data: bytes(raw) if name == "data.ndc" else data)
     data = anodelab.read(path)
     assert len(data) == 1464 - rows_in_page
     assert any(note.startswith(f"{rows_in_page} records are missing") for note in data.provenance.notes)
+
+
+@pytest.mark.parametrize(("relative", "member", "offset"), [
+    ("cycler/neware/test.ndax", "data.ndc", 10 * 4096 + 294),  # .ndc version 5: a current
+    ("cycler/neware/123456789012_Unit27_Example_Data_File.ndax", "data.ndc", 4096 + 197),  # version 14: a voltage
+    ("cycler/neware/20260302_IFE_BTS85_2_9_8_1.ndax", "data_AUX_144_2_1.ndc", 200 * 4096 + 1000),  # version 17
+])
+def test_ndax_byte_changed_in_a_page_fails_its_crc(tmp_path, relative, member, offset):
+    """Each page of an .ndc member after its header ends with the CRC-32 of the rest of the page; one byte
+    changed in a page decodes without complaint (fastnda reads every row, with other values) unless checked."""
+    source = external_file(relative)
+    raw = bytearray(zipfile.ZipFile(source).read(member))
+    page = raw[offset // 4096 * 4096: offset // 4096 * 4096 + 4096]
+    assert zlib.crc32(page[:4092]) == int.from_bytes(page[4092:], "little")
+    raw[offset] ^= 0x10
+    path = rezip(source, tmp_path / Path(relative).name, lambda name, data: bytes(raw) if name == member else data)
+    original, damaged = fastnda.read(source), fastnda.read(path)
+    assert damaged.height == original.height and not damaged.equals(original)
+    with pytest.raises(ReadError, match=f"{member} page {offset // 4096} fails its CRC-32") as info:
+        anodelab.read(path)
+    assert str(path) in str(info.value)
 
 
 def test_ndax_member_that_inflates_too_far_is_refused_without_inflating_it(tmp_path):

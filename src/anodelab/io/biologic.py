@@ -168,11 +168,12 @@ _CURRENT = ("I/mA", "<I>/mA")
 _TEMPERATURE = ("Temperature/°C", "T/°C")
 _CHARGE_COUNTERS = (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6), ("dQ/mA.h", 1.0), ("dQ/C", 1 / 3.6),
                     ("Q charge/discharge/mA.h", 1.0))
-# .mpr columns the conversion reads whole (and the first charge counter present), copied out of the
-# row table (the others stay views into it); those it uses as float64 are copied as float64
+# .mpr columns the conversion reads more than once, copied out of the row table (the others stay views
+# into it: dq/mA.h and the charge counters are read once each, into current_mA and capacity_mAh); those
+# it uses as float64 are copied as float64
 _MPR_AS_FLOAT64 = frozenset({*_VOLTAGE, *_CURRENT, "control/mA", *_TEMPERATURE})
 _MPR_READ_WHOLE = frozenset({
-    "flags", "time/s", "dq/mA.h", "Ns", "z cycle", "Loop", "cycle number", "Capacity/mA.h",
+    "flags", "time/s", "Ns", "z cycle", "Loop", "cycle number", "Capacity/mA.h",
     "Ece/V", "<Ece>/V", "Ewe-Ece/V", "freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm", "|Z|/Ohm", "Phase(Z)/deg",
     *_MPR_AS_FLOAT64,
 })
@@ -314,16 +315,16 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[
     table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
     names = [name for name in dtype.names or () if not name.startswith("unknown ")]
     columns: Columns = {name: table[name] for name in names}  # views into the file's bytes
-    counter = next((name for name, _ in _CHARGE_COUNTERS if name in columns), None)
     copied = _unpack(table, {name: np.dtype(np.float64) if name in _MPR_AS_FLOAT64 else table.dtype[name]
-                             for name in names if name in _MPR_READ_WHOLE or name == counter})
+                             for name in names if name in _MPR_READ_WHOLE})
     views = {name: columns[name] for name in copied}
     columns.update(copied)
     if flags:
         byte = columns.pop("flags")
         for name, mask in flags.items():
-            shift = (mask & -mask).bit_length() - 1
-            columns[name] = (byte & mask) >> shift
+            column = byte & mask
+            column >>= (mask & -mask).bit_length() - 1
+            columns[name] = column
     return columns, views, n_points, notes
 
 
@@ -680,10 +681,8 @@ def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[s
         data.notes.append("no current column: state unknown")
     if step is None:
         return {}
-    charge = _cumulative_charge(columns)
-    if charge is None:
-        return {"step": step}
-    return {"step": step, "capacity_mAh": capacity_within_steps(charge, step)}
+    within = _capacity(columns, step)
+    return {"step": step} if within is None else {"step": step, "capacity_mAh": within}
 
 
 def _check_potentials(columns: Columns, voltage: NDArray[np.float64], name: str, notes: list[str]) -> None:
@@ -756,8 +755,8 @@ def _current(path: Path, columns: Columns, data: _Raw, step: NDArray[np.int32] |
             return finite_column(path, name, columns[name], expected), name
     time = columns.get("time/s")
     if time is not None and "dq/mA.h" in columns:
-        dq = finite_column(path, "dq/mA.h", columns["dq/mA.h"], expected)
-        current, borrowed = _current_from_charge(time, dq, step)
+        charge_mAs = _finite_scaled(path, "dq/mA.h", columns["dq/mA.h"], 3600.0, expected)
+        current, borrowed = _current_from_charge(time, charge_mAs, step)
         data.notes.append(
             "current_mA is derived, not measured: the file stores no current, so current_mA = dq/dt, the mean "
             "current since the previous row; the first row of a step (whose dq covers only the part of the "
@@ -773,10 +772,23 @@ def _current(path: Path, columns: Columns, data: _Raw, step: NDArray[np.int32] |
     return None, ""
 
 
+def _finite_scaled(path: Path, name: str, values: NDArray[Any], scale: float, expected: str) -> NDArray[np.float64]:
+    """``values * scale`` as float64, in one pass over ``values`` (a view into the .mpr row table is read
+    once), or :func:`finite_column`'s ReadError naming the first value that is missing or not a number."""
+    if values.dtype.kind not in "fiub":
+        finite_column(path, name, values, expected)  # raises: not numeric
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.multiply(values, scale, dtype=np.float64)
+    if not np.isfinite(scaled).all():
+        finite_column(path, name, values, expected)  # raises, unless only the product overflowed
+    return scaled
+
+
 def _current_from_charge(
-    time: NDArray[np.float64], dq_mAh: NDArray[np.float64], step: NDArray[np.int32] | None
+    time: NDArray[np.float64], charge_mAs: NDArray[np.float64], step: NDArray[np.int32] | None
 ) -> tuple[NDArray[np.float64], int]:
-    """Mean current (mA) of each row from its charge increment, and how many rows borrowed a neighbour's.
+    """Mean current (mA) of each row from its charge increment ``charge_mAs`` (dq in mA s, overwritten:
+    it becomes the current), and how many rows borrowed a neighbour's.
 
     ``dq`` of a row is the charge since the previous row, except on the first row of a step, where
     it starts when the step began. Such rows (and rows with no time step) take the value of the next
@@ -784,9 +796,9 @@ def _current_from_charge(
     Steps are the instrument's, or runs of the same sign of dq when the file has none (the first
     row, which has no interval, joining the second).
     """
-    n = dq_mAh.size
+    n = charge_mAs.size
     if step is None:
-        sign = np.sign(dq_mAh)
+        sign = np.sign(charge_mAs)
         if n > 1:
             sign[0] = sign[1]
         step = np.cumsum(np.r_[False, sign[1:] != sign[:-1]], dtype=np.int32)
@@ -794,8 +806,7 @@ def _current_from_charge(
     dt[:1] = 0.0
     np.subtract(time[1:], time[:-1], out=dt[1:])
     with np.errstate(divide="ignore", invalid="ignore"):  # rows with no time step are set below
-        current = dq_mAh * 3600.0
-        current /= dt
+        current = np.divide(charge_mAs, dt, out=charge_mAs)
     valid = dt > 0
     valid[1:] &= step[1:] == step[:-1]
     valid[:1] = False
@@ -834,17 +845,24 @@ def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> NDArray[np.in
     return np.repeat(np.arange(changes.size + 1, dtype=np.int32), np.diff(changes, prepend=0, append=changed.size))
 
 
-def _cumulative_charge(columns: Columns) -> NDArray[np.float64] | None:
-    """A charge counter in mAh (cumulative or resetting), for :func:`capacity_within_steps`."""
+def _capacity(columns: Columns, step: NDArray[Any]) -> NDArray[np.float64] | None:
+    """Charge within each step (mAh) by :func:`capacity_within_steps` from the first charge counter (cumulative
+    or resetting) that is finite on every row, else from the running sum of ``dq``; None without either.
+
+    A counter is read once (it may be a view into the .mpr row table): finite counters give a finite
+    capacity, so the counter itself is checked only where the capacity is not (it may have overflowed).
+    """
     for name, scale in _CHARGE_COUNTERS:
         values = columns.get(name)
         if values is not None and values.dtype.kind in "fiu":
-            charge = np.asarray(values, dtype=np.float64)
-            if np.all(np.isfinite(charge)):
-                return charge * scale if scale != 1.0 else charge
+            charge = np.multiply(values, scale, dtype=np.float64) if scale != 1.0 else values
+            with np.errstate(over="ignore", invalid="ignore"):
+                capacity = capacity_within_steps(charge, step)
+            if np.isfinite(capacity).all() or np.isfinite(charge).all():
+                return capacity
     increments = columns.get("dq/mA.h")
     if increments is not None and increments.dtype.kind in "fiu" and np.all(np.isfinite(increments)):
-        return np.cumsum(increments, dtype=np.float64)
+        return capacity_within_steps(np.cumsum(increments, dtype=np.float64), step)
     return None
 
 

@@ -31,6 +31,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,7 @@ NDA_EXPECTED = "a Neware BTS .nda file (starts with 'NEWARE')"
 NDAX_EXPECTED = "a Neware BTS .ndax file (a zip archive holding data.ndc)"
 CSV_EXPECTED = "a Neware BTS CSV export (DataPoint ... Step Type ... Voltage(V) columns)"
 _BTS9_VERSIONS = (129, 130)
+_NDC_PAGE_BYTES = 4096  #: pages of .ndc version 5 and after
 #: beyond any Neware channel: a decode outside these is garbage (a damaged version byte, misaligned records)
 _MAX_VOLTAGE_V = 1000.0
 _MAX_CURRENT_mA = 2e6
@@ -106,6 +108,8 @@ def read_nda(path: Path) -> Record:
 
 def read_ndax(path: Path) -> Record:
     """Read a Neware ``.ndax`` file (BTS 8.x / 9.x) through fastnda."""
+    import fastnda.ndax  # noqa: F401 - read below anyway; puts isal's faster inflater (if installed) in zlib's place
+
     path = Path(path)
     try:
         archive = zipfile.ZipFile(path)
@@ -214,29 +218,46 @@ def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
 
 
 def _check_ndax_layout(path: Path, archive: zipfile.ZipFile) -> str:
-    """No member inflates beyond a sane bound, data.ndc is whole pages, and its TestInfo.xml
-    (returned, '' if absent) decodes."""
+    """No member inflates beyond a sane bound, every .ndc member passes :func:`_check_ndc_pages`, and
+    TestInfo.xml (returned, '' if absent) decodes."""
     members = archive.NameToInfo
     try:
         for info in members.values():
             check_zip_member(path, info, "Neware")  # zipfile stops at the declared size
         if "data.ndc" not in members:
             raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
-        with archive.open("data.ndc") as member:
-            ndc_version = member.read(4)[2:3]
+        for info in members.values():
+            if info.filename.lower().endswith(".ndc"):
+                _check_ndc_pages(path, archive, info)
         test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in members else b""
     except ReadError:
         raise
     except Exception as error:  # noqa: BLE001 - zipfile and the inflater fastnda installs in zlib's place (isal,
         # optional) raise assorted types on damaged archives; each becomes a ReadError naming the file
         raise ReadError(path, f"not a readable zip archive ({one_line(error)})", expected=NDAX_EXPECTED) from None
-    # fastnda decodes whole pages (512 bytes for .ndc versions 1-4, 4096 after) and ignores the rest
-    page = 512 if ndc_version and ndc_version[0] <= 4 else 4096
-    size = members["data.ndc"].file_size
-    if size % page:
-        raise ReadError(path, f"data.ndc is cut: {size} bytes is not a whole number of {page}-byte pages",
-                        expected="a complete .ndax file")
     return test_info.decode("gb2312", errors="replace")
+
+
+def _check_ndc_pages(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """An .ndc member is whole pages (fastnda decodes whole pages and ignores the rest: 512 bytes for .ndc
+    versions 1-4, 4096 after) and each 4096-byte page after the header page ends with the CRC-32 of its
+    other 4092 bytes (in every page of every real file: versions 5, 14 and 17; the header page stores 0).
+    Read 64 pages at a time. No file of versions 1-4 has been seen: their pages are not checksummed."""
+    with archive.open(info) as member:
+        block = member.read(_NDC_PAGE_BYTES)
+        page = 512 if len(block) > 2 and block[2] <= 4 else _NDC_PAGE_BYTES
+        if info.file_size % page:
+            raise ReadError(path, f"{info.filename} is cut: {info.file_size} bytes is not a whole number of "
+                            f"{page}-byte pages", expected="a complete .ndax file")
+        number = 1  # of the first page in the block
+        while page == _NDC_PAGE_BYTES and (block := member.read(64 * page)):
+            view = memoryview(block)
+            for start in range(0, len(block), page):
+                stored = int.from_bytes(view[start + page - 4:start + page], "little")
+                if zlib.crc32(view[start:start + page - 4]) != stored:
+                    raise ReadError(path, f"{info.filename} page {number + start // page} fails its CRC-32 (the "
+                                    "file is damaged)", expected="an undamaged .ndax file")
+            number += len(block) // page
 
 
 def _read_member(path: Path, archive: zipfile.ZipFile, member: str, *, last_page: bool = False) -> pl.DataFrame:
@@ -255,7 +276,7 @@ def _read_member(path: Path, archive: zipfile.ZipFile, member: str, *, last_page
 
 def _header_and_last_page(raw: bytes) -> bytes:
     """An .ndc member cut to its header page and its last page holding any bytes (members are
-    preallocated: the pages after the written ones are zero); page sizes as in :func:`_check_ndax_layout`."""
+    preallocated: the pages after the written ones are zero); page sizes as in :func:`_check_ndc_pages`."""
     page = 512 if len(raw) > 2 and raw[2] <= 4 else 4096
     pages = np.frombuffer(raw, dtype=np.uint8, count=len(raw) // page * page).reshape(-1, page)
     written = np.flatnonzero(pages[1:].any(axis=1))
