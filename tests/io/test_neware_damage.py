@@ -64,8 +64,8 @@ def test_stray_quotes_in_a_text_field_keep_every_row(tmp_path):
 
 
 @pytest.mark.parametrize("value", ['"3.1', "nan", "inf", ""])
-@pytest.mark.parametrize("name", ["Voltage(V)", "Current(A)"])
-def test_non_finite_or_quoted_voltage_or_current_is_refused(tmp_path, name, value):
+@pytest.mark.parametrize("name", ["Voltage(V)", "Current(A)", "Capacity(Ah)", "Energy(Wh)"])
+def test_non_finite_or_quoted_quantity_is_refused(tmp_path, name, value):
     index = column(name)
 
     def damage(fields, row):

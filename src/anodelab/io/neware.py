@@ -708,9 +708,8 @@ def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[s
     values = table[name]
     if values.dtype.kind != "f":
         raise ReadError(path, f"column {name!r} holds text", expected="numbers")
-    if required:  # voltage and current: NaN, inf or an empty cell is refused, as by the other readers
-        values = finite_column(path, name, values, "a number in every row")
-    return values * scale[0]
+    # NaN, inf or an empty cell is refused, as by the other readers: Neware writes every quantity on every row
+    return finite_column(path, name, values, "a number in every row") * scale[0]
 
 
 def _temperature(table: dict[str, NDArray[Any]], notes: list[str]) -> NDArray[np.float64] | None:
