@@ -120,7 +120,7 @@ def test_chi2_no_worse_than_impedancepy_from_the_same_start(external, name, circ
 
 def test_closed_form_jacobian_matches_finite_differences_for_every_element_and_nesting():
     from anodelab.impedance.circuit_strings import parse_circuit
-    from anodelab.impedance.fit import _compile
+    from anodelab.impedance.problem import _compile
 
     model = parse_circuit("L0-R0-p(R1,CPE1)-p(R2-Wo2,C2,p(Zarc3,Ws3))-G4-W5")
     rng = np.random.default_rng(0)
@@ -142,7 +142,7 @@ def test_residual_jacobian_in_log_parameters_matches_finite_differences(weightin
     from scipy.optimize._numdiff import approx_derivative
 
     from anodelab.impedance.circuit_strings import parse_circuit
-    from anodelab.impedance.fit import _compile, _Problem, _weights
+    from anodelab.impedance.problem import _compile, _Problem, _weights
 
     spectrum = eis_spectrum(system="li-llzto", noise_pct=1.0, seed=5).data[0]
     model = parse_circuit("R0-p(R1,CPE1)")

@@ -20,8 +20,9 @@ from anodelab.core.conventions import CHARGE, DISCHARGE, REST, UNKNOWN
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io import biologic
-from anodelab.io.biologic import read_biologic_text, read_mpr, read_mpt
+from anodelab.io import biologic_mpr
+from anodelab.io.biologic_mpr import read_mpr
+from anodelab.io.biologic_text import read_biologic_text, read_mpt
 
 BIOLOGIC = "cycler/biologic"
 TECHNIQUE_FILES = [
@@ -202,7 +203,7 @@ def test_peis_mpr_spectra_follow_the_technique_settings(external):
     field order; unit code 1 = kHz), and its loop module (3 loops of 24 points).
     """
     path = external(PEIS)
-    settings = bytes(biologic._mpr_modules(path, memoryview(path.read_bytes()))["VMP Set"].data)
+    settings = bytes(biologic_mpr._mpr_modules(path, memoryview(path.read_bytes()))["VMP Set"].data)
     fi, fi_unit, ff, ff_unit, per_decade = struct.unpack_from("<fBfBI", settings, 0x185E)
     assert (fi_unit, ff_unit) == (1, 1)
     f_max, f_min = fi * 1e3, ff * 1e3
@@ -224,7 +225,7 @@ def test_peis_mpr_spectra_follow_the_technique_settings(external):
 def test_peis_impedance_agrees_with_the_modulus_and_phase_in_the_file(external):
     """Re/-Im (IDs 37/38) and |Z|/Phase (IDs 36/35) are stored separately; our Z must match both."""
     path = external(PEIS)
-    raw = biologic._mpr_raw(path).columns
+    raw = biologic_mpr._mpr_raw(path).columns
     series = read_mpr(path)
     z = np.concatenate([s.Z_ohm[np.argsort(-s.frequency_Hz)] for s in series])
     order = np.concatenate([np.argsort(-raw["freq/Hz"][k:k + 24]) + k for k in (0, 24, 48)])
@@ -439,7 +440,7 @@ def _damaged_mpr(raw: bytes, damage: str) -> bytes:
         flipped[position] ^= 0x10  # -> 24 (cycle number, float64): the row width no longer fits
     elif damage == "module marker flipped":
         flipped[raw.rindex(b"MODULE")] ^= 0xFF
-    cut = {"truncated in magic": 30, "truncated in a header": len(biologic._MPR_MAGIC) + 20,
+    cut = {"truncated in magic": 30, "truncated in a header": len(biologic_mpr._MPR_MAGIC) + 20,
            "truncated in the data": data + 3000, "truncated at the end": len(raw) - 100}
     return bytes(flipped[: cut.get(damage, len(raw))])
 

@@ -11,8 +11,8 @@ import pytest
 
 import anodelab
 from anodelab.core.record import pending_sha256
-from anodelab.io import biologic
-from anodelab.io.biologic import read_mpr
+from anodelab.io import biologic_mpr
+from anodelab.io.biologic_mpr import read_mpr
 from anodelab.io.checksum import BufferSha256
 
 # flags byte (mode, ox/red, error, Ns changes), Ns, time/s, Ewe/V, dq/mA.h, (Q-Qo)/mA.h: 31-byte rows
@@ -28,7 +28,7 @@ def _module(name: str, payload: bytes, version: int) -> bytes:
 def _mpr(rows: np.ndarray) -> bytes:
     head = struct.pack("<IB", rows.size, len(IDS)) + struct.pack(f"<{len(IDS)}H", *IDS)
     settings = bytes([0x04]) + b"\x00" * 63  # GCPL
-    return (biologic._MPR_MAGIC + _module("VMP Set", settings, 0)
+    return (biologic_mpr._MPR_MAGIC + _module("VMP Set", settings, 0)
             + _module("VMP data", head.ljust(405, b"\x00") + rows.tobytes(), 2))
 
 
@@ -69,7 +69,7 @@ def test_columns_current_and_checksum_of_a_multi_block_mpr(tmp_path, n):
     rows = _rows(n, seed=n)
     path = tmp_path / "blocks.mpr"
     path.write_bytes(_mpr(rows))
-    assert rows.nbytes > 2 * biologic._UNPACK_BYTES or n < 3
+    assert rows.nbytes > 2 * biologic_mpr._UNPACK_BYTES or n < 3
     record = anodelab.read(path)
     assert isinstance(pending_sha256(record.provenance), BufferSha256)  # hashed when first asked for
     assert record.provenance.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -23,8 +23,9 @@ from anodelab.cli import main
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io import biologic
-from anodelab.io.biologic import read_biologic_text, read_mpr, read_mpt
+from anodelab.io import biologic_mpr
+from anodelab.io.biologic_mpr import read_mpr
+from anodelab.io.biologic_text import read_biologic_text, read_mpt
 
 CP_MPT = "cycler/biologic/cp.mpt"
 CV_FILES = [f"cycler/biologic/eclab_techniques/20220912_03_sp_Cu_Durapore_05_Cp_100mA_{n:02d}_CV_C01.mpr"
@@ -158,7 +159,7 @@ def mpr_file(technique: int, ids: list[int], rows: bytes, n_points: int) -> byte
     head = struct.pack("<IB", n_points, len(ids)) + struct.pack(f"<{len(ids)}H", *ids)
     data = head.ljust(405, b"\x00") + rows
     settings = bytes([technique]) + b"\x00" * 63
-    out = biologic._MPR_MAGIC + module("VMP Set", settings) + settings
+    out = biologic_mpr._MPR_MAGIC + module("VMP Set", settings) + settings
     return out + module("VMP data", data, version=2) + data
 
 
@@ -184,7 +185,7 @@ def test_bcd_title_in_an_mpt(tmp_path):
 def test_empty_mpr_is_refused_like_an_empty_mpt(tmp_path, case):
     rows = np.zeros(2, dtype=[("t", "<f8"), ("e", "<f4")]).tobytes()
     content = {
-        "magic only": biologic._MPR_MAGIC,
+        "magic only": biologic_mpr._MPR_MAGIC,
         "settings only": mpr_file(0x04, [4, 6], b"", 0).split(b"MODULE")[0] + b"MODULE"
         + mpr_file(0x04, [4, 6], b"", 0).split(b"MODULE")[1],
         "zero points": mpr_file(0x04, [4, 6], b"", 0),

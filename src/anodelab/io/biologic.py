@@ -1,4 +1,7 @@
-"""BioLogic EC-Lab / BT-Lab readers: binary ``.mpr``, text ``.mpt``, and plain EC-Lab text exports.
+"""BioLogic EC-Lab / BT-Lab, what the readers share: EC-Lab column names, and the conversion to canonical columns.
+
+The readers are :mod:`anodelab.io.biologic_mpr` (binary ``.mpr``) and :mod:`anodelab.io.biologic_text`
+(text ``.mpt`` and plain EC-Lab text exports).
 
 All three readers name the instrument's columns as EC-Lab's text export does (``Ewe/V``, ``I/mA``,
 ``(Q-Qo)/mA.h``, ``Ns``, ...) and then share one conversion to the canonical columns:
@@ -20,20 +23,13 @@ All three readers name the instrument's columns as EC-Lab's text export does (``
 * impedance files (``freq/Hz`` with ``Re(Z)``/``-Im(Z)`` or ``|Z|``/``Phase(Z)`` on every row) become a
   :class:`SpectrumSeries`, split wherever a loop, the cycle number or the sequence changes, or the
   frequency sweep restarts.
-
-The ``.mpr`` parser is our own (layout learnt from galvani's ``BioLogic.py`` and yadg's ``eclab``
-extractor). galvani refuses files with column IDs it does not know (e.g. the PEIS harmonics
-473-503) and reads every ``.mpr`` into a record array we would convert anyway; here the column-ID
-table builds one numpy structured dtype and ``np.frombuffer`` views the data module in place.
 """
 
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,30 +47,12 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import ReadError, ValidationError
 from anodelab.core.record import Digest, Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
-from anodelab.io.checksum import sha256_of_read
-from anodelab.io.columns import (
-    is_point_index,
-    normal_name,
-    note_point_indices,
-    valid_frequencies,
-)
-from anodelab.io.common import (
-    decode,
-    finite_column,
-    read_delimited,
-    require_text,
-    text_series,
-    unique_names,
-    uses_decimal_comma,
-)
-from anodelab.io.units import unit_dimension, unit_scale
+from anodelab.io.columns import valid_frequencies
+from anodelab.io.common import finite_column, text_series
 
 Columns = dict[str, NDArray[Any]]
 
 INSTRUMENT = "BioLogic"
-MPR_EXPECTED = "a BioLogic EC-Lab binary file (.mpr)"
-MPT_EXPECTED = "an EC-Lab/BT-Lab ASCII export (.mpt)"
-TEXT_EXPECTED = "an EC-Lab text export with EC-Lab column names (Ewe/V, Ecell/V, ...)"
 
 # --------------------------------------------------------------------------------------------
 # Column IDs of the .mpr data module -> (EC-Lab column name, numpy format).
@@ -138,55 +116,13 @@ _ALTERNATIVE_COLUMNS: dict[int, tuple[str, str]] = {
     501: ("Efficiency/%", "<f8"), 502: ("Capacity/mA.h", "<f8"),
 }
 
-# Technique byte at the start of the settings module: yadg's table (extractors/eclab/techniques.py),
-# plus 0x88 = BCD, Battery Capacity Determination (yadg issue #241, "KeyError: 136" on a BCD file,
-# fixed in yadg PR #242). Other bytes are shown as "technique 0x..", never guessed.
-_MPR_TECHNIQUES = {
-    0x04: "GCPL", 0x06: "CV", 0x0B: "OCV", 0x16: "MP", 0x18: "CA", 0x19: "CP", 0x1C: "WAIT",
-    0x1D: "PEIS", 0x1E: "GEIS", 0x30: "CV", 0x32: "ZIR", 0x33: "CVA", 0x6C: "LSV", 0x75: "CstV",
-    0x76: "CstC", 0x77: "GCPL", 0x7F: "MB", 0x88: "BCD",
-}
-# Technique titles in .mpt headers -> the same short names.
-_TEXT_TECHNIQUES = {
-    "galvanostatic cycling with potential limitation": "GCPL", "cyclic voltammetry": "CV",
-    "open circuit voltage": "OCV", "chronoamperometry / chronocoulometry": "CA", "chronoamperometry": "CA",
-    "chronopotentiometry": "CP", "wait": "WAIT", "potentio electrochemical impedance spectroscopy": "PEIS",
-    "galvano electrochemical impedance spectroscopy": "GEIS", "ir compensation (peis)": "ZIR",
-    "linear sweep voltammetry": "LSV", "modulo bat": "MB", "loop": "LOOP",
-    "constant voltage": "CstV", "constant current": "CstC", "battery capacity determination": "BCD",
-    "cyclic voltammetry advanced": "CVA", "modular potentio": "MP",
-}
-
-_MPR_MAGIC = b"BIO-LOGIC MODULAR FILE\x1a".ljust(48) + b"\x00" * 4
-_MODULE_MAGIC = b"MODULE"
-_HEADER_V1 = struct.Struct("<10s25sII8s")  # short name, long name, length, version, date
-_HEADER_V2 = struct.Struct("<10s25sIIII8s")  # ... max length (0xFFFFFFFF), length, version, ?, date
-_OLE_EPOCH = datetime(1899, 12, 30)
-
 _VOLTAGE = ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V")
 _CURRENT = ("I/mA", "<I>/mA")
 _TEMPERATURE = ("Temperature/°C", "T/°C")
 _CHARGE_COUNTERS = (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6), ("dQ/mA.h", 1.0), ("dQ/C", 1 / 3.6),
                     ("Q charge/discharge/mA.h", 1.0))
-# .mpr columns the conversion reads more than once, copied out of the row table (the others stay views
-# into it: dq/mA.h and the charge counters are read once each, into current_mA and capacity_mAh); those
-# it uses as float64 are copied as float64
-_MPR_AS_FLOAT64 = frozenset({*_VOLTAGE, *_CURRENT, "control/mA", *_TEMPERATURE})
-_MPR_READ_WHOLE = frozenset({
-    "flags", "time/s", "Ns", "z cycle", "Loop", "cycle number", "Capacity/mA.h",
-    "Ece/V", "<Ece>/V", "Ewe-Ece/V", "freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm", "|Z|/Ohm", "Phase(Z)/deg",
-    *_MPR_AS_FLOAT64,
-})
-# EC-Lab columns the conversion reads, by quantity: a text export naming one in another unit of the
-# same dimension (time/min, freq/kHz, Ewe/mV, I/A) is scaled to it
-_UNIT_COLUMNS = {name.rpartition("/")[0]: name for name in (
-    "time/s", "freq/Hz", *_VOLTAGE, *_CURRENT, "Ece/V", "<Ece>/V", "Ewe-Ece/V", "Re(Z)/Ohm", "-Im(Z)/Ohm",
-    "|Z|/Ohm", "Phase(Z)/deg", "dq/mA.h", "(Q-Qo)/mA.h", "dQ/mA.h", "Q charge/discharge/mA.h", "Capacity/mA.h")}
-_EC_LAB_NAMES = frozenset([*_UNIT_COLUMNS.values(), *(name for name, _ in _DATA_COLUMNS.values()),
-                           *(name for name, _ in _ALTERNATIVE_COLUMNS.values())])
-_UNPACK_BYTES = 1 << 18  # rows of the table copied per block: well inside a core's L2 cache
-_FLAG_MASKS = {"mode": 0x03, "ox/red": 0x04, "ox": 0x04, "error": 0x08, "control changes": 0x10,
-               "Ns changes": 0x20, "counter inc.": 0x80}
+
+
 # Markers used to build steps; not kept as columns.
 _STEP_MARKERS = ("control changes", "Ns changes", "counter inc.")
 _EXTRA_NAMES = {
@@ -211,391 +147,6 @@ class _Raw:
     instrument: str = INSTRUMENT
     sha256: Digest | None = None  # of the bytes parsed (deferred), when the reader read the file whole
     views: Columns = field(default_factory=dict)  # copied .mpr columns as views into the file, for the extras
-
-
-# ============================================================================================
-# .mpr
-# ============================================================================================
-
-
-def read_mpr(path: Path) -> Record | SpectrumSeries:
-    """Read a BioLogic EC-Lab binary file (``.mpr``): a Record, or a SpectrumSeries for PEIS/GEIS."""
-    path = Path(path)
-    return _convert(path, _mpr_raw(path), MPR_EXPECTED, drop_empty=False)
-
-
-def _mpr_raw(path: Path) -> _Raw:
-    """The instrument columns of an ``.mpr`` under EC-Lab names, with technique, loops and start time."""
-    raw = path.read_bytes()
-    if not raw.startswith(_MPR_MAGIC):
-        raise ReadError(path, "not a BioLogic .mpr file (wrong magic bytes)", expected=MPR_EXPECTED)
-    modules = _mpr_modules(path, memoryview(raw))
-    if "VMP data" not in modules:
-        raise ReadError(path, "no data rows: the file has no 'VMP data' module", expected=MPR_EXPECTED)
-    columns, views, n_points, notes = _mpr_data(path, modules["VMP data"])
-    data = _Raw(columns, notes=notes, sha256=sha256_of_read(raw), views=views)
-    if "VMP Set" in modules and len(modules["VMP Set"].data):
-        code = modules["VMP Set"].data[0]
-        data.techniques = (_MPR_TECHNIQUES.get(code, f"technique 0x{code:02x}"),)
-    if "VMP loop" in modules:
-        data.loop = _mpr_loops(path, modules["VMP loop"], n_points)
-    if "VMP LOG" in modules:
-        start = _mpr_start(modules["VMP LOG"].data)
-        if start is not None:
-            data.notes.append(f"acquisition started {start.isoformat(sep=' ')} (instrument clock)")
-            if "time/s" in columns and n_points:
-                first = start + timedelta(seconds=float(columns["time/s"][0]))
-                data.notes.append(f"first row at {first.isoformat(sep=' ')} (instrument clock)")
-    return data
-
-
-@dataclass(frozen=True)
-class _Module:
-    version: int
-    data: memoryview
-
-
-def _mpr_modules(path: Path, raw: memoryview) -> dict[str, _Module]:
-    """Walk the ``MODULE`` chain after the file magic; each module once."""
-    modules: dict[str, _Module] = {}
-    position = len(_MPR_MAGIC)
-    while position < len(raw):
-        if raw[position:position + 6] != _MODULE_MAGIC:
-            raise ReadError(path, f"corrupt module chain: no 'MODULE' marker at byte {position}", expected=MPR_EXPECTED)
-        position += 6
-        header = _HEADER_V2 if raw[position + 35:position + 39] == b"\xff\xff\xff\xff" else _HEADER_V1
-        if position + header.size > len(raw):
-            raise ReadError(path, f"file is truncated inside a module header at byte {position}", expected=MPR_EXPECTED)
-        fields = header.unpack_from(raw, position)
-        name = fields[0].decode("latin-1").strip(" \x00")
-        length, version = (fields[3], fields[4]) if header is _HEADER_V2 else (fields[2], fields[3])
-        start = position + header.size
-        if start + length > len(raw):
-            raise ReadError(path, f"file is truncated: module {name!r} declares {length} bytes, "
-                            f"{len(raw) - start} remain", expected=MPR_EXPECTED)
-        if name in modules:
-            raise ReadError(path, f"module {name!r} appears twice", expected=MPR_EXPECTED)
-        modules[name] = _Module(version, raw[start:start + length])
-        position = start + length
-    return modules
-
-
-def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[str]]:
-    """Columns of the data module, and the views into it of those copied out (:data:`_MPR_READ_WHOLE`).
-
-    The columns are viewed in place through one structured dtype; those the conversion reads
-    whole are copied out (contiguous arrays are many times faster to compute on).
-    """
-    data, version = module.data, module.version
-    if len(data) < 6:
-        raise ReadError(path, "data module is too short for its header", expected=MPR_EXPECTED)
-    n_points = int.from_bytes(data[0:4], "little")
-    if version in (2, 3):
-        n_columns, id_format, id_offset, offset = data[4], "<u2", 5, 405 if version == 2 else 406
-    elif version == 0 and data[5] == 0:  # EC-Lab >= 11.50: u2 count, u2 IDs, data at 1007
-        n_columns, id_format, id_offset, offset = int.from_bytes(data[4:6], "little"), "<u2", 6, 1007
-    elif version == 0:  # oldest layout: u1 IDs, data at 100
-        n_columns, id_format, id_offset, offset = data[4], "u1", 5, 100
-    else:
-        raise ReadError(path, f"data module version {version} is not supported", expected="version 0, 2 or 3")
-    id_end = id_offset + n_columns * np.dtype(id_format).itemsize
-    if n_columns == 0 or id_end > min(offset, len(data)):
-        raise ReadError(path, f"data module declares {n_columns} columns, its header has no room for them",
-                        expected=MPR_EXPECTED)
-    if n_points == 0:
-        extra = len(data) - offset
-        detail = f", yet {extra} bytes follow its column table" if extra > 0 else ""
-        raise ReadError(path, f"no data rows: the data module declares 0 points{detail}", expected=MPR_EXPECTED)
-    ids = np.frombuffer(data, dtype=id_format, count=n_columns, offset=id_offset).astype(int).tolist()
-    if len(set(ids)) != len(ids):
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        raise ReadError(path, f"data module lists column ID(s) {', '.join(map(str, repeated))} more than once "
-                        "(EC-Lab writes each column once: the column table is damaged)", expected=MPR_EXPECTED)
-    dtype, flags, notes = _mpr_dtype(path, ids, n_points, len(data) - offset)
-    table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
-    names = [name for name in dtype.names or () if not name.startswith("unknown ")]
-    columns: Columns = {name: table[name] for name in names}  # views into the file's bytes
-    copied = _unpack(table, {name: np.dtype(np.float64) if name in _MPR_AS_FLOAT64 else table.dtype[name]
-                             for name in names if name in _MPR_READ_WHOLE})
-    views = {name: columns[name] for name in copied}
-    columns.update(copied)
-    if flags:
-        byte = columns.pop("flags")
-        for name, mask in flags.items():
-            column = byte & mask
-            column >>= (mask & -mask).bit_length() - 1
-            columns[name] = column
-    return columns, views, n_points, notes
-
-
-def _unpack(table: NDArray[np.void], dtypes: Mapping[str, np.dtype]) -> Columns:
-    """Contiguous copies of fields of a row table, as ``dtypes`` (field name -> dtype of the copy).
-
-    Copied a block of rows at a time, every field per block, so that each block comes from memory
-    into the cache once (a field at a time, each would fetch all of the table's bytes again).
-    """
-    out: Columns = {name: np.empty(table.size, dtype=dtype) for name, dtype in dtypes.items()}
-    rows = max(1, _UNPACK_BYTES // max(1, table.itemsize))
-    for begin in range(0, table.size, rows):
-        block = table[begin:begin + rows]
-        for name, column in out.items():
-            column[begin:begin + rows] = block[name]
-    return out
-
-
-def _mpr_dtype(path: Path, ids: list[int], n_points: int, n_bytes: int) -> tuple[np.dtype, dict[str, int], list[str]]:
-    """The row dtype whose width matches the module (``n_bytes`` for ``n_points`` rows)."""
-    tables = [_DATA_COLUMNS]
-    if any(i in _ALTERNATIVE_COLUMNS for i in ids):
-        tables.append({**_DATA_COLUMNS, **_ALTERNATIVE_COLUMNS})
-    tried = []
-    for table in tables:
-        fields, flags, unknown = _mpr_fields(ids, table)
-        known = np.dtype([f for f in fields if f[1] is not None]).itemsize
-        if n_points and n_bytes % n_points == 0 and len(unknown) == 1 and n_bytes // n_points - known in (1, 2, 4, 8):
-            # One unknown ID: its width is what the module length leaves; skip it as raw bytes.
-            width = n_bytes // n_points - known
-            fields = [(name, fmt or f"V{width}") for name, fmt in fields]
-            note = f"column ID {unknown[0]} is unknown to anodelab ({width} bytes per row); it was skipped"
-            return np.dtype(fields), flags, [note]
-        if unknown:
-            tried.append(f"unknown column ID(s) {', '.join(map(str, unknown))} of unknown width")
-            continue
-        dtype = np.dtype(fields)
-        if dtype.itemsize * n_points == n_bytes:
-            return dtype, flags, []
-        tried.append(f"{n_points} rows of {dtype.itemsize} bytes need {dtype.itemsize * n_points} bytes, "
-                     f"the data module holds {n_bytes}")
-    raise ReadError(path, "data module does not match its column table: " + "; ".join(dict.fromkeys(tried)),
-                    expected=f"{MPR_EXPECTED} with column IDs known from EC-Lab (galvani/yadg tables)")
-
-
-Fields = list[tuple[str, str | None]]
-
-
-def _mpr_fields(ids: list[int], table: Mapping[int, tuple[str, str]]) -> tuple[Fields, dict[str, int], list[int]]:
-    """Structured-dtype fields for a column-ID list; flag IDs share one leading byte."""
-    fields: Fields = []
-    flags: dict[str, int] = {}
-    unknown: list[int] = []
-    seen: dict[str, int] = {}
-    for column_id in ids:
-        if column_id in _FLAG_COLUMNS:
-            if not flags:
-                fields.append(("flags", "u1"))
-            name, mask = _FLAG_COLUMNS[column_id]
-            flags[name] = mask
-        elif column_id in table:
-            name, fmt = table[column_id]
-            seen[name] = seen.get(name, 0) + 1
-            fields.append((name if seen[name] == 1 else f"{name} {seen[name]}", fmt))
-        else:
-            unknown.append(column_id)
-            fields.append((f"unknown {column_id}", None))
-    return fields, flags, unknown
-
-
-def _mpr_loops(path: Path, module: _Module, n_points: int) -> NDArray[np.int64]:
-    """Loop number (0-based) of every row from the loop module's table of start rows."""
-    data = module.data
-    count = int.from_bytes(data[0:4], "little") if len(data) >= 4 else -1
-    if count < 1 or 4 + 4 * count > len(data):
-        raise ReadError(path, "loop module is corrupt (bad index count)", expected=MPR_EXPECTED)
-    starts = np.frombuffer(data, dtype="<u4", count=count, offset=4).astype(np.int64)
-    if starts[0] != 0 or np.any(np.diff(starts) < 0) or starts[-1] > n_points:
-        raise ReadError(path, "loop module is corrupt (loop start rows out of order or beyond the data)",
-                        expected=MPR_EXPECTED)
-    return np.searchsorted(starts, np.arange(n_points), side="right") - 1
-
-
-def _mpr_start(log: memoryview) -> datetime | None:
-    """Acquisition start (OLE date) from the LOG module: at byte 0x249, or where galvani found it."""
-    for offset in (0x249, 465, 469, 473):
-        if offset + 8 <= len(log):
-            days = struct.unpack_from("<d", log, offset)[0]
-            if 32874.0 < days < 73051.0:  # 1990-01-01 .. 2100-01-01
-                return _OLE_EPOCH + timedelta(days=days)
-    return None
-
-
-# ============================================================================================
-# .mpt
-# ============================================================================================
-
-
-def read_mpt(path: Path) -> Record | SpectrumSeries:
-    """Read an EC-Lab / BT-Lab ASCII export (``.mpt``): CRLF or LF, decimal point or comma."""
-    path = Path(path)
-    with path.open("rb") as handle:
-        head = handle.read(1 << 20)
-    require_text(path, head, MPT_EXPECTED)
-    lines = decode(head).splitlines()
-    if not lines or lines[0].strip() not in ("EC-Lab ASCII FILE", "BT-Lab ASCII FILE"):
-        raise ReadError(path, "first line is not 'EC-Lab ASCII FILE'", expected=MPT_EXPECTED)
-    match = re.match(r"Nb header lines\s*:\s*(\d+)", lines[1]) if len(lines) > 1 else None
-    if match is None:
-        raise ReadError(path, "second line does not give 'Nb header lines : N'", expected=MPT_EXPECTED)
-    n_header = int(match.group(1))
-    if n_header < 3:
-        raise ReadError(path, f"'Nb header lines : {n_header}' is too few", expected=MPT_EXPECTED)
-    if len(lines) <= n_header:
-        raise ReadError(path, f"no data rows after the {n_header} header lines", expected=MPT_EXPECTED)
-    header, notes = lines[: n_header - 1], _mpt_notes(lines[: n_header - 1])
-    names = _mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes)
-    table = read_delimited(path, _canonical_names(names, notes), skip_lines=n_header, separator="\t",
-                           decimal_comma=uses_decimal_comma(lines[n_header].split("\t")), expected=MPT_EXPECTED)
-    columns = _in_ec_lab_units(path, table.columns, notes, MPT_EXPECTED)
-    data = _Raw(columns, techniques=_mpt_techniques(header), notes=notes)
-    device = next((line.split(":", 1)[1].strip() for line in header if line.startswith("Device :")), "")
-    if device:
-        data.instrument = f"{INSTRUMENT} {device}"
-    data.notes.extend(table.notes)
-    return _convert(path, data, MPT_EXPECTED)
-
-
-def _mpt_names(header_line: str, rows: list[str], notes: list[str]) -> list[str]:
-    """Column names of an ``.mpt``, without unnamed header columns the rows hold no field for.
-
-    EC-Lab impedance exports that also record the counter electrode can name one column more than
-    the rows hold: ``...<TAB><TAB>Ewe-Ece/V`` (an empty name, then a name) over rows one field short.
-    The rows line up with the named columns, so the empty names are dropped (and said so).
-    """
-    names = header_line.split("\t")
-    while names and not names[-1].strip():
-        names.pop()
-    blank = [index for index, name in enumerate(names) if not name.strip()]
-    if not blank or not rows:
-        return names
-    widths = [len(row.split("\t")) - row.endswith("\t") for row in rows if row.strip()]
-    if not widths or max(widths) != len(names) - len(blank):
-        return names
-    kept = [name for name in names if name.strip()]
-    where = ", ".join(f"after {names[index - 1]!r}" if index else "first" for index in blank)
-    notes.append(f"the header names {len(names)} columns (with {len(blank)} unnamed, {where}) but the rows hold "
-                 f"{len(kept)} fields: the unnamed header column(s) were dropped and the rows read against the "
-                 f"{len(kept)} named columns")
-    return kept
-
-
-def _canonical_names(names: list[str], notes: list[str]) -> list[str]:
-    """EC-Lab column names as the readers know them: ``<Ewe/V>`` (EC-Lab 11.50 constant-current
-    techniques) is ``<Ewe>/V``, and likewise for any ``<quantity/unit>``."""
-    out = []
-    for name in names:
-        match = re.fullmatch(r"\s*<([^<>/]+)/([^<>]+)>\s*", name)
-        if match:
-            renamed = f"<{match.group(1)}>/{match.group(2)}"
-            notes.append(f"column {name.strip()!r} read as {renamed!r}")
-            name = renamed
-        out.append(name)
-    return out
-
-
-def _ec_lab_name(name: str) -> tuple[str, float | None]:
-    """The EC-Lab column a header names in another unit (``time/min`` -> ``time/s``) and the factor to
-    its unit (None: not a unit of that quantity); ``(name, 1.0)`` for any other name."""
-    quantity, _, unit = name.strip().rpartition("/")
-    target = _UNIT_COLUMNS.get(quantity)
-    if target is None or name.strip() in _EC_LAB_NAMES:
-        return name, 1.0
-    target_unit = target.rpartition("/")[2]
-    dimension = unit_dimension(target_unit) or ""
-    given, canonical = unit_scale(unit, dimension), unit_scale(target_unit, dimension)
-    return target, given[0] / canonical[0] if given and canonical else None
-
-
-def _in_ec_lab_units(path: Path, columns: Mapping[str, NDArray[Any]], notes: list[str], expected: str) -> Columns:
-    """Columns named like an EC-Lab quantity in another unit (``time/min``, ``freq/kHz``, ``Ewe/mV``) scaled
-    to EC-Lab's unit and name, with a note; refused when the unit is not one of that quantity's dimension."""
-    out: Columns = {}
-    for name, values in columns.items():
-        target, factor = _ec_lab_name(name)
-        if target == name or target in columns:
-            out[name] = values
-            continue
-        if factor is None:
-            raise ReadError(path, f"column {name!r} has a unit anodelab cannot convert to {target!r} "
-                            "(units are never guessed)", expected=f"{expected}: {target!r} or another unit of it")
-        if values.dtype.kind not in "fiu":
-            raise ReadError(path, f"column {name!r} holds a non-numeric value in data row {_first_non_numeric(values)}",
-                            expected=expected)
-        out[target] = values * factor
-        notes.append(f"column {name!r} read as {target!r} (values x {factor:g})")
-    return out
-
-
-def _mpt_techniques(header: list[str]) -> tuple[str, ...]:
-    """Short technique names: the title on line 4, or each 'Technique : n' section of linked runs."""
-    titles = [header[i + 1] for i, line in enumerate(header[:-1]) if re.match(r"Technique\s*:\s*\d+\s*$", line)]
-    if not titles and len(header) > 3:
-        titles = [header[3]]
-    return tuple(_TEXT_TECHNIQUES.get(title.strip().lower(), title.strip()) for title in titles if title.strip())
-
-
-def _mpt_notes(header: list[str]) -> list[str]:
-    wanted = ("Acquisition started on", "Technique started on", "Run on channel", "Reference electrode",
-              "Electrode surface area", "Characteristic mass")
-    return [line.strip() for line in header if line.startswith(wanted)]
-
-
-# ============================================================================================
-# EC-Lab text exports without the ASCII-file header (';' or tab separated)
-# ============================================================================================
-
-
-_PANDAS_INDEX = ("", "unnamed: 0")  # the header pandas writes over its row index (an export re-saved with pandas)
-
-
-def read_biologic_text(path: Path) -> Record | SpectrumSeries:
-    """Read an EC-Lab text export whose first line holds EC-Lab column names (';' or tab separated).
-
-    Covers BT-Lab "advanced" exports (absolute ``time/s`` as ``MM/DD/YYYY hh:mm:ss.fff`` and the raw
-    flag byte repeated in each flag column), reduced exports such as ``time/s, Ewe/V`` (no current:
-    state ``unknown``), and ``cycle number, Ecell/V, Capacity/mA.h`` (no time, no current: steps and
-    states from the capacity resets and the voltage trend).
-    """
-    path = Path(path)
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    require_text(path, head, TEXT_EXPECTED)
-    lines = decode(head).splitlines()
-    if len(lines) < 2:
-        raise ReadError(path, "no data rows after the header line", expected=TEXT_EXPECTED)
-    first = lines[0]
-    separator = ";" if first.count(";") > first.count("\t") else "\t"
-    if first.count(separator) == 0:
-        raise ReadError(path, "header line is not ';' or tab separated", expected=TEXT_EXPECTED)
-    notes: list[str] = []
-    names = _canonical_names(first.split(separator), notes)
-    if not any(_ec_lab_name(name)[0].strip() in _VOLTAGE for name in names):
-        raise ReadError(path, "no EC-Lab potential column (Ewe/V, <Ewe>/V, Ecell/V) in the header",
-                        expected=TEXT_EXPECTED)
-    table = read_delimited(path, names, skip_lines=1, separator=separator,
-                           decimal_comma=uses_decimal_comma(lines[1].split(separator)), expected=TEXT_EXPECTED)
-    rows = table.columns
-    note_point_indices(names, rows, notes)  # an unnamed first column: pandas' row index
-    # pandas' row index numbers the rows of the export, not a measurement: checked just above, then left out
-    row_index = {key for name, key in zip(names, unique_names(names))
-                 if normal_name(name).strip() in _PANDAS_INDEX and key in rows and is_point_index(name, rows[key])}
-    columns = _in_ec_lab_units(path, {key: values for key, values in rows.items() if key not in row_index}, notes,
-                               TEXT_EXPECTED)
-    data = _Raw(_decode_flag_bytes(columns), notes=notes)
-    data.notes.extend(table.notes)
-    return _convert(path, data, TEXT_EXPECTED)
-
-
-def _decode_flag_bytes(columns: Columns) -> Columns:
-    """Some exports repeat the raw flag byte in every flag column; split it by bit mask."""
-    present = [name for name in _FLAG_MASKS if name in columns and columns[name].dtype.kind in "fiu"]
-    limits = {name: 3 if name == "mode" else 1 for name in present}
-    if not any(np.nanmax(columns[name], initial=0) > limits[name] for name in present):
-        return columns
-    out = dict(columns)
-    for name in present:
-        mask = _FLAG_MASKS[name]
-        byte = np.nan_to_num(columns[name]).astype(np.uint8)
-        out[name] = (byte & mask) >> ((mask & -mask).bit_length() - 1)
-    return out
 
 
 # ============================================================================================

@@ -69,11 +69,11 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format(
         "biologic-mpr", "BioLogic EC-Lab binary (.mpr): GCPL, MB, CV, LSV, CA, CP, OCV, PEIS, GEIS",
-        "record|spectra", "anodelab.io.biologic:read_mpr", (".mpr",), magic=(b"BIO-LOGIC MODULAR FILE",),
+        "record|spectra", "anodelab.io.biologic_mpr:read_mpr", (".mpr",), magic=(b"BIO-LOGIC MODULAR FILE",),
     ),
     Format(
         "biologic-mpt", "BioLogic EC-Lab text export (.mpt, CRLF or LF)",
-        "record|spectra", "anodelab.io.biologic:read_mpt", (".mpt", ".txt"), magic=(b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE"),
+        "record|spectra", "anodelab.io.biologic_text:read_mpt", (".mpt", ".txt"), magic=(b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE"),
     ),
     Format(
         "neware-nda", "Neware BTS binary (.nda, BTS 7.x / 9.x)",
@@ -113,12 +113,12 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "biologic-csv", "BioLogic EC-Lab ';'-separated or tab text export with EC-Lab column names",
-        "record|spectra", "anodelab.io.biologic:read_biologic_text", (".csv", ".txt"),
+        "record|spectra", "anodelab.io.biologic_text:read_biologic_text", (".csv", ".txt"),
         header=r"\A[^\n]*(Ewe/V|Ecell/V|<Ewe>/V|freq/Hz)",
     ),
     Format(
         "neware-csv", "Neware BTS CSV export (record / step / cycle layers)",
-        "record", "anodelab.io.neware:read_neware_csv", (".csv",),
+        "record", "anodelab.io.neware_csv:read_neware_csv", (".csv",),
         header=r"\A(?:\xef\xbb\xbf)?(?:[^\n]*\bDataPoint,[^\n]*,Step Type,|Cycle Index,Chg\. Cap\.\((?:m?Ah)\),DChg\. Cap\.)",
     ),
     Format(
