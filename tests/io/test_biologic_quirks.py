@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import external_file
 
 import anodelab
 from anodelab.cli import main
@@ -485,3 +486,30 @@ def test_ec_lab_csv_unnamed_column_of_measured_values_is_kept(tmp_path):
     path.write_text("time/s;Ewe/V;;I/mA\n" + "".join(f"{2.0 * k};{3 + 0.01 * k};{0.5 * k * k};1.0\n" for k in range(20)))
     record = read_biologic_text(path)
     np.testing.assert_array_equal(record["column_3"], 0.5 * np.arange(20) ** 2)
+
+
+def _header_damaged(tmp_path, remove_lf: bool):
+    """cp.mpt with a lone CR inside its 6th header line and, optionally, the LF after its 8th removed."""
+    raw = bytearray(external_file("cycler/biologic/cp.mpt").read_bytes())
+    ends = [i for i, byte in enumerate(raw) if byte == 0x0A]
+    if remove_lf:
+        raw[ends[7]] = 0x20
+    raw.insert(ends[5] - 3, 0x0D)
+    path = tmp_path / "cp.mpt"
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_lone_cr_in_the_mpt_header_is_not_a_line_break(tmp_path):
+    """The table parser ends lines at LF only; the header must be counted the same way, or the data shift."""
+    original = anodelab.read(external_file("cycler/biologic/cp.mpt"))
+    data = anodelab.read(_header_damaged(tmp_path, remove_lf=False))
+    assert data.column_names == original.column_names
+    for name in original.column_names:
+        np.testing.assert_array_equal(data[name], original[name])
+
+
+def test_a_header_one_line_short_is_refused_not_shifted(tmp_path):
+    """One header LF lost (and a stray CR that str.splitlines would count): refused, no data row lost."""
+    with pytest.raises(ReadError):
+        anodelab.read(_header_damaged(tmp_path, remove_lf=True), format="biologic-mpt")

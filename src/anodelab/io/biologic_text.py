@@ -71,7 +71,9 @@ def read_mpt(path: Path) -> Record | SpectrumSeries:
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     require_text(path, head, MPT_EXPECTED)
-    lines = decode(head).splitlines()
+    # lines as the table parser counts them (skip_lines below): ended by LF only, so that a stray
+    # CR (or another character str.splitlines breaks at) cannot shift the data by a line
+    lines = [line.removesuffix("\r") for line in decode(head).split("\n")]
     if not lines or lines[0].strip() not in ("EC-Lab ASCII FILE", "BT-Lab ASCII FILE"):
         raise ReadError(path, "first line is not 'EC-Lab ASCII FILE'", expected=MPT_EXPECTED)
     match = re.match(r"Nb header lines\s*:\s*(\d+)", lines[1]) if len(lines) > 1 else None
@@ -80,7 +82,7 @@ def read_mpt(path: Path) -> Record | SpectrumSeries:
     n_header = int(match.group(1))
     if n_header < 3:
         raise ReadError(path, f"'Nb header lines : {n_header}' is too few", expected=MPT_EXPECTED)
-    if len(lines) <= n_header:
+    if not any(line.strip() for line in lines[n_header:]):
         raise ReadError(path, f"no data rows after the {n_header} header lines", expected=MPT_EXPECTED)
     header, notes = lines[: n_header - 1], _mpt_notes(lines[: n_header - 1])
     names = _mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes)
