@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from anodelab.core.cell import CellInfo
 from anodelab.core.conventions import CHARGE, OPENING_STATE
 from anodelab.core.errors import MetadataError, ValidationError
-from anodelab.core.record import Provenance, _ColumnTable
+from anodelab.core.record import Provenance, _ColumnTable, source_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,9 +134,7 @@ class CycleTable(_ColumnTable):
             "charge_capacity_mAh_max": largest("charge_capacity_mAh"),
             "discharge_capacity_mAh_max": largest("discharge_capacity_mAh"),
             "spectra": 0,
-            "cell_type": self.cell.cell_type if self.cell else None,
-            "sha256": self.provenance.sha256,
-            "provenance": self.provenance.to_dict(),
+            **source_summary(self.cell, self.provenance),
         }
 
     def __repr__(self) -> str:

@@ -116,6 +116,15 @@ def pending_sha256(provenance: Provenance) -> str | Digest | None:
     return value
 
 
+def source_summary(cell: CellInfo | None, provenance: Provenance) -> dict[str, Any]:
+    """The keys every ``summary()`` ends with: the cell type, the file's SHA-256 and the provenance."""
+    return {
+        "cell_type": cell.cell_type if cell else None,
+        "sha256": provenance.sha256,
+        "provenance": provenance.to_dict(),
+    }
+
+
 class _ColumnTable:
     """Column access shared by :class:`Record` and :class:`~anodelab.core.cycles.CycleTable`."""
 
@@ -333,9 +342,7 @@ class Record(_ColumnTable):
             "steps": self.n_steps,
             "cycles": cycles,
             "spectra": 0,
-            "cell_type": self.cell.cell_type if self.cell else None,
-            "sha256": self.provenance.sha256,
-            "provenance": self.provenance.to_dict(),
+            **source_summary(self.cell, self.provenance),
         }
 
     def __repr__(self) -> str:

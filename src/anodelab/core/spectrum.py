@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from anodelab.core.cell import CellInfo
 from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import NotApplicableError, ValidationError
-from anodelab.core.record import Provenance, Record
+from anodelab.core.record import Provenance, Record, source_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,9 +222,7 @@ class SpectrumSeries(Sequence[Spectrum]):
             "frequency_Hz_max": float(frequency.max()),
             "Z_real_ohm_min": float(Z.real.min()),
             "Z_real_ohm_max": float(Z.real.max()),
-            "cell_type": self.cell.cell_type if self.cell else None,
-            "sha256": self.provenance.sha256,
-            "provenance": self.provenance.to_dict(),
+            **source_summary(self.cell, self.provenance),
         }
 
     def __repr__(self) -> str:
