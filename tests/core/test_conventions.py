@@ -68,6 +68,21 @@ def test_capacity_within_steps_handles_resets_and_signed_counters():
     assert capacity_within_steps(cumulative, step).tolist() == pytest.approx([0, 0.5, 1.0, 0, 0.8, 0, 0.4])
 
 
+@pytest.mark.parametrize("n_steps", [3, 400])  # few long steps (a slice each) / many short ones (per-row zeros)
+def test_capacity_within_steps_in_place_and_with_known_starts_is_the_same(n_steps):
+    rng = np.random.default_rng(n_steps)
+    step = np.sort(rng.integers(0, n_steps, 10_000))
+    cumulative = np.cumsum(rng.normal(size=step.size))
+    starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
+    expected = [abs(value - cumulative[starts[np.searchsorted(starts, row, side="right") - 1]])
+                for row, value in enumerate(cumulative)]  # the step's first value is its zero, row by row
+    assert capacity_within_steps(cumulative, step).tolist() == expected
+    assert capacity_within_steps(cumulative, step, starts=starts).tolist() == expected
+    overwritten = cumulative.copy()
+    assert capacity_within_steps(overwritten, step, starts=starts, out=overwritten) is overwritten
+    assert overwritten.tolist() == expected
+
+
 def test_the_codes_state_from_current_relies_on():
     """state_from_current reads the boolean ``I > zero`` as int8 codes (bench_read: 6 % of an .mpr read)."""
     assert (REST, CHARGE) == (0, 1)

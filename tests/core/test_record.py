@@ -107,3 +107,23 @@ def test_summary_of_a_cv_counts_a_restarting_counter_as_new_cycles():
     cv = Record.from_columns(columns, provenance=Provenance(techniques=("CV",)))
     assert np.unique(cv["cycle_instrument"]).size == 2
     assert cv.summary()["cycles"] == 4
+
+
+@pytest.mark.parametrize(("step", "numbered"), [
+    (np.array([1, 1, 2, 2, 3], dtype=np.int32), [1, 1, 2, 2, 3]),  # numbered already: kept, not copied
+    (np.array([1, 1, 3, 3, 3], dtype=np.int32), [1, 1, 2, 2, 2]),  # a number skipped
+    (np.array([2, 2, 3, 3, 4], dtype=np.int32), [1, 1, 2, 2, 3]),  # not from 1
+    (np.array([1, 1, 2, 1, 1], dtype=np.int32), [1, 1, 2, 3, 3]),  # a number back again: a new step
+    (np.array([1, 1, 2, 2, 3], dtype=np.int64), [1, 1, 2, 2, 3]),  # another dtype: an int32 copy
+])
+def test_steps_are_numbered_from_1_at_each_change(step, numbered):
+    record = Record.from_columns({"voltage_V": np.ones(5), "step": step})
+    assert record["step"].dtype == np.int32 and record["step"].tolist() == numbered
+    assert np.shares_memory(record["step"], step) == (step.dtype == np.int32 and step.tolist() == numbered)
+
+
+@pytest.mark.parametrize("time", [[0.0, np.nan, 2.0], [0.0, 1.0, np.inf], [-np.inf, 0.0, 1.0], [0.0, np.inf, np.inf],
+                                  [np.nan, 1.0, 2.0]])
+def test_times_that_are_not_finite_are_refused_wherever_they_are(time):
+    with pytest.raises(ValidationError, match="NaN or infinite"):
+        Record.from_columns({"voltage_V": np.ones(3), "time_s": np.array(time)})

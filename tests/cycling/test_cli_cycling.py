@@ -18,6 +18,7 @@ def test_json_keys_and_flags(external, capsys):
     out = json.loads(capsys.readouterr().out)
     for key in ("cycles", "ice", "retention", "decay_pct_per_cycle"):
         assert key in out
+    assert (out["kind"], out["parameters"]["formation_cycles"], out["provenance"]["path"]) == ("cycle_summary", "auto", str(path))
     first = out["cycles"][0]
     for key in ("cycle", "insertion_mAh", "extraction_mAh", "ce", "insertion_mAh_g", "extraction_mAh_g", "incomplete"):
         assert key in first
@@ -35,6 +36,7 @@ def test_active_fraction_and_table(external, capsys):
     assert main(["cycling", str(path), "--cell-type", "anode-half"]) == 0
     table = capsys.readouterr().out
     assert "insertion mAh " in table and "incomplete" in table
+    assert "warning: no active mass" in table and "warning: incomplete cycles 6 " in table
 
 
 def test_cell_toml_beside_file(tmp_path, capsys):

@@ -214,7 +214,7 @@ def _not_cycling(kind):
 
 @pytest.mark.parametrize("kind, held", [("spectra", "impedance spectra"), ("spectrum", "impedance spectra"),
                                         ("cycle table", "a per-cycle summary table (CycleTable)")])
-@pytest.mark.parametrize("name", ["cycle_summary", "voltage_profiles", "dqdv", "rate_table"])
+@pytest.mark.parametrize("name", ["cycle_summary", "voltage_profiles", "dqdv", "profile_features", "rate_table"])
 def test_impedance_data_or_a_cycle_table_is_not_applicable_and_says_what_it_holds(kind, held, name):
     import anodelab.cycling
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anodelab.cycling import dqdv, dqdv_curve, profile_features, voltage_profiles
+from anodelab.cycling import (
+    curve_features,
+    dqdv,
+    dqdv_curve,
+    profile_features,
+    voltage_profiles,
+)
 from anodelab.sim.virtual import alloy_half_cell
 
 PLATEAUS_V = (0.20, 0.45)
@@ -40,13 +46,13 @@ def test_discharge_sign_and_order():
 
 def test_profile_features_finds_the_plateaus_and_inflection():
     q, v = _two_plateau_charge()
-    features = profile_features(q, v)
-    assert [p["voltage_V"] for p in features.plateaus] == pytest.approx(PLATEAUS_V, abs=0.005)
-    assert len(features.inflections) == 1
-    assert PLATEAUS_V[0] < features.inflections[0]["voltage_V"] < PLATEAUS_V[1]
+    plateaus, inflections = curve_features(q, v)
+    assert [p["voltage_V"] for p in plateaus] == pytest.approx(PLATEAUS_V, abs=0.005)
+    assert len(inflections) == 1
+    assert PLATEAUS_V[0] < inflections[0]["voltage_V"] < PLATEAUS_V[1]
     # half-way up the first step (Q = 0.5 at 0.20 V); the peak voltage is good to one 5 mV bin, where
     # the slope is dQ/dV = 1 / (4 x 0.01 V) = 25 mAh/V: Q within 0.125 mAh
-    assert features.plateaus[0]["capacity_mAh"] == pytest.approx(0.5, abs=0.125)
+    assert plateaus[0]["capacity_mAh"] == pytest.approx(0.5, abs=0.125)
 
 
 def test_voltage_profiles_end_at_truth_and_first_lithiation_plateau():
@@ -59,8 +65,8 @@ def test_voltage_profiles_end_at_truth_and_first_lithiation_plateau():
         ext = profiles.curve(k + 1, "extraction")["capacity_mAh"]
         assert ext[-1] == pytest.approx(ex.truth["extraction_mAh"][k], rel=1e-9)
         assert np.all(np.diff(ext) >= 0)
-    first = profiles.curve(1, "insertion")
-    features = profile_features(first["capacity_mAh"], first["voltage_V"])
+    features = profile_features(ex.data, ex.cell)  # default: cycle 1, its opening half-cycle (the first lithiation)
+    assert (features.cycle, features.role) == (1, "insertion")
     # the generator's crystalline-Si plateau: 0.10 - 0.03 x V (x = fraction) plus the IR drop
     # (-0.08 mA x 10 ohm = -0.8 mV): the dominant plateau lies between 0.069 and 0.099 V
     main = max(features.plateaus, key=lambda p: abs(p["dqdv_mAh_V"]))

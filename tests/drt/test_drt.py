@@ -13,7 +13,7 @@ from anodelab.core.errors import ValidationError
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
 from anodelab.drt import WINDOW_PRESETS, drt, drt_series
 from anodelab.drt.series import drt_analysis
-from anodelab.models.circuits import ZARC, R, Series, zarc_drt
+from anodelab.models.circuits import ZARC, C, L, R, Series, zarc_drt
 from anodelab.sim.virtual import eis_spectrum, insitu_eis_series
 
 ONE_ZARC = Series(R(10.0), ZARC(50.0, 1e-3, 0.8))
@@ -111,8 +111,6 @@ def test_options_and_windows():
 
 
 def test_inductance_is_recovered():
-    from anodelab.models.circuits import L
-
     circuit = Series(L(2e-7), R(10.0), ZARC(50.0, 1e-3, 0.8))
     result = drt(_spectrum(circuit, noise=0.1))
     assert result.L.value == pytest.approx(2e-7, rel=0.05)
@@ -156,8 +154,12 @@ def test_series_traces_follow_truth():
     assert result.results[3].lambda_ == pytest.approx(single.lambda_, rel=1e-9)
     shared = drt_series(SpectrumSeries.of(spectra), shared_lambda=True)
     assert len({r.lambda_ for r in shared.results}) == 1
-    json.dumps(result.to_dict())
-    assert list(result.to_dataframe().columns)[-4:] == ["fast_ohm", "fast_ohm_stderr", "slow_ohm", "slow_ohm_stderr"]
+    json.dumps(result.to_dict(), allow_nan=False)
+    frame = result.to_dataframe()  # the metrics, tidy: one row per spectrum and metric
+    slow = frame[frame["name"] == "R_slow"]
+    assert list(slow["index"]) == list(range(12)) and set(slow["index_name"]) == {"spectrum"}
+    np.testing.assert_allclose(slow["value"], result.process_R_ohm["slow"])
+    np.testing.assert_allclose(slow["stderr"], result.process_R_ohm_stderr["slow"])
 
 
 def test_insitu_series_traces_follow_truth():
@@ -166,7 +168,7 @@ def test_insitu_series_traces_follow_truth():
     # lambda, paper 000's windows): every process trace within 15 % of the truth (measured over seeds
     # 0-2: SSE <= 3 %, SEI <= 7 %, ct <= 11 %; the ct-SEI pair is one decade apart when R_ct is smallest).
     experiment = insitu_eis_series()
-    result = drt_analysis(experiment.data)
+    result = drt_analysis(experiment.data, windows="si_zno")
     for name in ("R_SSE", "R_SEI", "R_ct"):
         truth = np.asarray(experiment.truth[f"{name}_ohm"], dtype=float)
         np.testing.assert_allclose(result.process_R_ohm[name], truth, rtol=0.15, err_msg=name)
@@ -179,27 +181,73 @@ def test_insitu_series_traces_follow_truth():
     assert all(r.peaks[-1].tail and r.peaks[-1].process is None for r in result.results)
 
 
-def test_deconvolution_model_and_jacobian():
-    from anodelab.drt.deconvolution import _model
+def test_deconvolution_recovers_a_noise_free_circuit():
+    # impedance's engine on the deconvolution's circuit (R0-L0-Zarc1-Zarc2-CPE0: the slowest peak, beyond
+    # 1/w_min, is a tail, and the series C gives way to the CPE), started as from a DRT (R 20 % and tau 0.15
+    # decade off, n 0.9): the noise-free circuit comes back to 1e-6
+    from anodelab.drt.deconvolution import deconvolution_circuit, deconvolve
+    from anodelab.models.circuits import CPE
 
-    rng = np.random.default_rng(1)
-    omega = 2 * np.pi * np.logspace(5, -1, 40)
-    linear = np.stack([np.ones(40), 1j * omega / omega.max()], axis=1).astype(complex)
-    theta = np.array([0.2, 0.01, np.log(0.3), np.log(0.5), np.log(1e-4), np.log(2e-2), 0.85, 0.7, np.log(0.2), 0.5])
-    Z, J = _model(theta, omega, linear, 2, True)
-    expected = (0.2 + 0.01j * omega / omega.max() + ZARC(0.3, 1e-4, 0.85).impedance(omega / (2 * np.pi))
-                + ZARC(0.5, 2e-2, 0.7).impedance(omega / (2 * np.pi)) + 0.2 * (1j * omega / omega.min()) ** -0.5)
-    np.testing.assert_allclose(Z, expected, rtol=1e-12)
-    for i in range(theta.size):
-        step = 1e-6 * rng.choice([-1, 1])
-        shifted = theta.copy()
-        shifted[i] += step
-        numeric = (_model(shifted, omega, linear, 2, True)[0] - Z) / step
-        np.testing.assert_allclose(J[:, i], numeric, rtol=1e-4, atol=1e-7 * np.abs(Z).max())
+    f = np.logspace(5, -2, 71)
+    truth = Series(R(10.0), L(1e-6), ZARC(30.0, 1e-4, 0.85), ZARC(50.0, 2e-2, 0.7), CPE(0.05, 0.5))
+    spectrum = Spectrum.from_arrays(f, truth.impedance(f))
+    series = {"R0": 9.0, "L0": 2e-6, "C0": 1.0}
+    tau, R_start = np.array([1.4e-4, 1.4e-2, 100.0]), np.array([24.0, 60.0, 200.0])
+    circuit, initial, bounds, K = deconvolution_circuit(spectrum, series, tau, R_start)
+    assert circuit == "R0-L0-Zarc1-Zarc2-CPE0" and K == 2 and "C0" not in initial and initial["Zarc2_n"] == 0.9
+    assert bounds["Zarc1_tau"] == pytest.approx((1.4e-4 / 10**0.5, 1.4e-4 * 10**0.5))
+    found = deconvolve(spectrum, "combined", series, tau, R_start, 0.01 * spectrum.Z_ohm)
+    assert found.accepted and found.loosest is None
+    np.testing.assert_allclose(found.R_ohm, [30.0, 50.0], rtol=1e-6)
+    np.testing.assert_allclose(found.tau_s, [1e-4, 2e-2], rtol=1e-6)
+    np.testing.assert_allclose(found.n, [0.85, 0.7], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("R_ohm", "stderr_ohm", "loosest"), [
+    ([10.0, 5.0], [0.1, 0.2], None),  # both determined
+    ([10.0, 5.0], [0.1, 6.0], 1),  # stderr > R
+    ([10.0, 5.0], [12.0, 6.0], 0),  # both loose: the one with the larger stderr / R
+    ([10.0, 1e-7], [0.1, 1e-18], 1),  # driven to the engine's lower bound, where the stderr says nothing
+    ([10.0, 5.0], [0.1, math.nan], 1),  # no stderr
+])
+def test_which_zarc_is_not_determined(R_ohm, stderr_ohm, loosest):
+    from anodelab.drt.deconvolution import Deconvolution
+
+    found = Deconvolution(R_ohm=np.array(R_ohm), R_covariance_ohm2=np.diag(np.square(stderr_ohm)), tau_s=np.ones(2),
+                          n=np.ones(2), rms=1.0, rss=1.0, dof=10, drt_rms=1.0, circuit="R0-Zarc1-Zarc2")
+    assert found.loosest == loosest
+
+
+def test_a_bump_between_the_slowest_arc_and_the_tail_is_not_a_process():
+    # The in-situ series, seed 4: in some spectra the DRT shows a bump between R_ct and the Warburg tail.
+    # Its ZARC's R is not determined by the fit (stderr > R): the model without it is accepted and loses
+    # nothing significant (F-test), so it goes. Every spectrum then has the 3 arcs of the truth, each within
+    # 5 % (measured <= 3.9 %; with the bump's ZARC kept, R_ct was 14 % high).
+    experiment = insitu_eis_series(seed=4)
+    result = drt_analysis(experiment.data, windows="si_zno")
+    assert [sum(not p.tail for p in r.peaks) for r in result.results] == [3] * len(result)
+    for name in ("R_SSE", "R_SEI", "R_ct"):
+        truth = np.asarray(experiment.truth[f"{name}_ohm"], dtype=float)
+        np.testing.assert_allclose(result.process_R_ohm[name], truth, rtol=0.05, err_msg=name)
+
+
+@pytest.mark.parametrize(("circuit", "noise"), [
+    (Series(R(10.0), ZARC(50.0, 1e-3, 0.9), C(1e-3)), 0.2),  # a blocking series C
+    (Series(L(2e-7), R(10.0), ZARC(50.0, 1e-3, 0.8)), 0.1),  # a cable inductance
+])
+@pytest.mark.parametrize("options", [{"fit": "real"}, {"fit": "imag", "resistance": False}], ids=["real", "imag"])
+def test_one_part_drts_deconvolve_with_what_they_do_not_see(circuit, noise, options):
+    # The deconvolution fits both parts of Z: from a real-only DRT (which sees no L or C) the series L or C
+    # starts from the imaginary part it leaves, from an imaginary-only one the offset R_inf from the real part.
+    # The arc comes back within 0.5 % (measured <= 0.12 % over 16 seeds); without those elements the model
+    # cannot fit the part the DRT did not see and the deconvolution is refused
+    result = drt(_spectrum(circuit, noise=noise), **options)
+    assert result.peak_R_method == "zarc-deconvolution"
+    assert [p.R.value for p in result.peaks] == pytest.approx([50.0], rel=0.005)
 
 
 def test_diffusion_tail_and_series_capacitance():
-    from anodelab.models.circuits import C, W
+    from anodelab.models.circuits import W
 
     # two arcs and a semi-infinite Warburg tail: the arcs' R come back from the deconvolution
     tail = Series(R(10.0), ZARC(30.0, 1e-5, 0.85), ZARC(60.0, 1e-2, 0.8), W(40.0))

@@ -20,13 +20,42 @@ def test_eis_fit_and_kk_json(tmp_path, capsys):
     experiment = eis_spectrum(system="li-llzto", noise_pct=0.2, seed=1)
     path = write_mpt(experiment.data, tmp_path / "llzto.mpt")
     assert main(["eis", "fit", str(path), "--circuit", "R(RQ)", "--json"]) == 0
-    fit = json.loads(capsys.readouterr().out)
-    assert fit["circuit"] == "R0-p(R1,CPE2)" and set(fit["parameters"]["R1"]) == {"value", "stderr", "unit"}
-    assert fit["parameters"]["R1"]["value"] == pytest.approx(48.0, rel=0.02)
-    assert fit["parameters"]["R0"]["value"] == pytest.approx(250.0, rel=0.01)
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "circuit_fit_series" and out["circuit_choice"] is None
+    assert out["provenance"]["path"] == str(path) and len(out["provenance"]["sha256"]) == 64
+    fit = out["spectra"][0]
+    assert fit["circuit"] == "R0-p(R1,CPE2)" and set(fit["fitted"]["R1"]) == {"value", "stderr", "unit"}
+    assert fit["fitted"]["R1"]["value"] == pytest.approx(48.0, rel=0.02)
+    assert fit["fitted"]["R0"]["value"] == pytest.approx(250.0, rel=0.01)
+    R1 = next(m for m in out["metrics"] if m["name"] == "R1")
+    assert (R1["index_name"], R1["index"], R1["unit"]) == ("spectrum", 0, "ohm") and R1["value"] == fit["fitted"]["R1"]["value"]
     assert main(["eis", "kk", str(path), "--json"]) == 0
-    kk = json.loads(capsys.readouterr().out)
+    kk = json.loads(capsys.readouterr().out)["spectra"][0]
     assert kk["passed"] is True and kk["n_rc"] >= 1 and kk["max_residual_pct"] < 1.0
+
+
+def test_eis_fit_without_a_circuit_chooses_one_arc_for_the_one_arc_spectrum(tmp_path, capsys):
+    experiment = eis_spectrum(system="li-llzto", noise_pct=1.0, seed=2)  # R0-Zarc1: 250 ohm, 48 ohm
+    path = write_mpt(experiment.data, tmp_path / "llzto.mpt")
+    assert main(["eis", "fit", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["circuit"] == "R0-p(R1,CPE1)" and out["circuit_choice"]["circuit"] == "R0-p(R1,CPE1)"
+    assert out["circuit_choice"]["reason"].startswith("1 arc: BIC") and not out["warnings"]
+    assert main(["eis", "fit", str(path), "--processes", "1", "--no-tail"]) == 0
+    text = capsys.readouterr().out
+    assert "circuit chosen from the data: 1 arc: BIC" in text and "2 arcs" in text and "Warburg" not in text
+    assert "R1" in text and "warning" not in text
+
+
+def test_cli_vocabularies_are_the_analyses_literals():
+    from typing import get_args
+
+    from anodelab.cli import eis
+    from anodelab.impedance.derived import ARRHENIUS_FORMS, ArrheniusForm
+    from anodelab.impedance.fit import Weighting
+
+    assert eis.WEIGHTINGS == get_args(Weighting)
+    assert eis.ARRHENIUS_FORMS == get_args(ArrheniusForm) == tuple(ARRHENIUS_FORMS)
 
 
 def test_eis_arrhenius_on_a_blocking_cell(tmp_path, capsys):
@@ -62,8 +91,10 @@ def test_registered_analyses_run_on_virtual_data():
     out = analyse("eis-temperature", experiment.data)
     assert out["kk"]["passed"]
     assert out["arrhenius"]["arrhenius"]["Ea_kJ_mol"] == pytest.approx(experiment.truth["Ea_kJ_mol"], rel=1e-5)
+    assert out["arrhenius"]["arrhenius"]["form"] == "T/R" and out["arrhenius"]["circuit"] == "R0-p(R1,CPE1)"
     conductivity = analyse("conductivity", blocking_cell_spectrum(noise_pct=0.0).data)["conductivity"]
     assert conductivity["sigma_S_cm"][0] == pytest.approx(3e-4, rel=1e-6)
+    assert conductivity["kind"] == "conductivity" and "arrhenius" not in conductivity  # one temperature
 
 
 def _scaled_spectrum(tmp_path, name, scale=1.0, zero_first=False):

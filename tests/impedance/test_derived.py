@@ -37,8 +37,11 @@ def test_intercept_interpolates_the_real_axis_crossing():
 
 def test_asr_states_the_symmetric_factor_two():
     # paper 001: 1173.4 vs 10.3 ohm cm2 are per interface (R x A / 2)
-    asr = interfacial_asr_ohm_cm2(48.0, 0.5, symmetric=True)
-    assert asr.asr_ohm_cm2 == 12.0 and "two" in asr.to_dict()["definition"]
+    asr = interfacial_asr_ohm_cm2(48.0, 0.5, symmetric=True, R_stderr_ohm=2.0)
+    assert asr.asr_ohm_cm2 == 12.0 and asr.stderr_ohm_cm2 == 0.5 and "two" in asr.to_dict()["definition"]
+    (metric,) = asr.metrics()
+    assert (metric.name, metric.value, metric.stderr, metric.unit) == ("ASR", 12.0, 0.5, "ohm cm2")
+    assert asr.kind == "asr" and asr.parameters == {"symmetric": True}
     assert interfacial_asr_ohm_cm2(48.0, 0.5, symmetric=False).asr_ohm_cm2 == 24.0
     with pytest.raises(ValidationError, match="area_cm2"):
         interfacial_asr_ohm_cm2(48.0, 0.0)
@@ -52,7 +55,7 @@ def test_conductivity_closed_form():
 def test_blocking_cell_arrhenius_returns_the_truth():
     experiment = blocking_cell_spectrum(temperatures_C=[-10, 0, 10, 25, 40, 60], noise_pct=0.0)
     truth = experiment.truth
-    R_bulk = [fit_circuit(s, truth["circuit"], n_starts=2).parameters["R0"].value for s in experiment.data]
+    R_bulk = [fit_circuit(s, truth["circuit"], n_starts=2).fitted["R0"].value for s in experiment.data]
     assert np.allclose(R_bulk, truth["R_bulk_ohm"], rtol=1e-6)
     sigma = ionic_conductivity_S_cm(R_bulk, thickness_um=truth["thickness_um"], area_cm2=truth["area_cm2"])
     fit = arrhenius_fit(truth["temperatures_C"], sigma, form="sigma")  # the generator's law: sigma = A exp(-Ea/RT)
@@ -64,17 +67,24 @@ def test_blocking_cell_arrhenius_returns_the_truth():
     assert arrhenius_fit(truth["temperatures_C"], sigma, form="sigmaT").Ea_kJ_mol.value > fit.Ea_kJ_mol.value
 
 
-@pytest.mark.parametrize(("generator_form", "our_form"), [("T/R", "T/R"), ("1/R", "invR")])
-def test_symmetric_cell_arrhenius_in_the_generators_form(generator_form, our_form):
-    experiment = temperature_eis_series(form=generator_form, noise_pct=0.0, Ea_kJ_mol=25.0)
+@pytest.mark.parametrize("form", ["T/R", "1/R"])
+def test_symmetric_cell_arrhenius_in_the_generators_form_and_name(form):
+    # one vocabulary: the simulator's form names are the analysis' names
+    experiment = temperature_eis_series(form=form, noise_pct=0.0, Ea_kJ_mol=25.0)
     truth = experiment.truth
-    R_int = [fit_circuit(s, "R0-Zarc1", n_starts=2).parameters["Zarc1_R"].value for s in experiment.data]
-    fit = arrhenius_fit(truth["temperatures_C"], R_int, form=our_form)
+    R_int = [fit_circuit(s, "R0-Zarc1", n_starts=2).fitted["Zarc1_R"].value for s in experiment.data]
+    fit = arrhenius_fit(truth["temperatures_C"], R_int, form=truth["form"])
     assert fit.Ea_kJ_mol.value == pytest.approx(25.0, rel=1e-6)
-    unit = "K_per_ohm" if generator_form == "T/R" else "S"
+    unit = "K_per_ohm" if form == "T/R" else "S"
     assert fit.prefactor.value == pytest.approx(truth[f"prefactor_{unit}"], rel=1e-5)
+    assert fit.prefactor.unit == {"T/R": "K/ohm", "1/R": "S"}[form]
     lo, hi = fit.Ea_ci95_kJ_mol
     assert lo <= 25.0 <= hi
+    Ea = {m.name: m for m in fit.metrics()}["Ea"]
+    assert (Ea.value, Ea.stderr, Ea.unit) == (fit.Ea_kJ_mol.value, fit.Ea_kJ_mol.stderr, "kJ/mol") and form in Ea.definition
+    assert fit.parameters == {"form": form, "window_C": None}
+    with pytest.raises(ValidationError, match="1/R"):
+        arrhenius_fit(truth["temperatures_C"], R_int, form="invR")  # the old name of 1/R
 
 
 def test_window_is_recorded_and_applied():

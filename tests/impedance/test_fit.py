@@ -14,7 +14,7 @@ from anodelab.sim.virtual.impedance import eis_spectrum, insitu_eis_series
 
 
 def _within(fit, name, truth, k=4.0):
-    q = fit.parameters[name]
+    q = fit.fitted[name]
     assert q.stderr is not None and q.stderr > 0
     assert abs(q.value - truth) <= k * q.stderr, f"{name}: {q} vs truth {truth}"
 
@@ -37,8 +37,10 @@ def test_three_arcs_and_warburg_from_a_poor_start():
     # modulus weighting with 1 % complex noise: each residual component has a standard deviation of 0.01
     assert 0.5e-4 < fit.chi2_reduced < 2e-4
     d = fit.to_dict()
-    assert d["parameters"]["Zarc1_tau"]["unit"] == "s" and set(d) >= {"parameters", "chi2", "circuit"}
-    assert list(fit.to_dataframe()["parameter"]) == list(fit.parameters)
+    assert d["fitted"]["Zarc1_tau"]["unit"] == "s" and set(d) >= {"fitted", "chi2", "circuit", "kind", "metrics"}
+    assert d["parameters"]["initial"] == poor and d["parameters"]["n_starts"] == 6 and d["parameters"]["weighting"] == "modulus"
+    assert list(fit.to_dataframe()["name"])[: len(fit.fitted)] == list(fit.fitted)
+    assert not fit.warnings  # every parameter determined
 
 
 def test_single_start_from_a_poor_guess_can_miss_what_the_multistart_finds():
@@ -61,18 +63,18 @@ def test_symmetric_cell_with_rcpe_string_and_brug_capacitance():
     # tau = (R Q)^(1/n) of the fitted R||CPE, against the truth 2e-4 s (ZARC tau), to the noise level
     assert arc["tau_s"] == pytest.approx(2e-4, rel=0.1)
     assert arc["C_eff_F"] == pytest.approx(arc["tau_s"] / arc["R_ohm"])
-    assert arc["R_area_ohm_cm2"] == pytest.approx(fit.parameters["R1"].value * 0.5)
+    assert arc["R_area_ohm_cm2"] == pytest.approx(fit.fitted["R1"].value * 0.5)
 
 
 def test_fixed_bounds_and_weightings():
     spectrum = eis_spectrum(system="li-llzto", noise_pct=0.0).data[0]
     fit = fit_circuit(spectrum, "R0-Zarc1", fixed={"Zarc1_n": 0.9}, weighting="unit", n_starts=2)
-    assert fit.parameters["Zarc1_n"].value == 0.9 and fit.parameters["Zarc1_n"].stderr is None
-    assert fit.parameters["Zarc1_R"].value == pytest.approx(48.0, rel=1e-6)  # noiseless: exact
+    assert fit.fitted["Zarc1_n"].value == 0.9 and fit.fitted["Zarc1_n"].stderr is None
+    assert fit.fitted["Zarc1_R"].value == pytest.approx(48.0, rel=1e-6)  # noiseless: exact
     for weighting in ("modulus", "proportional", "boukamp"):
-        assert fit_circuit(spectrum, "R0-Zarc1", weighting=weighting, n_starts=2).parameters["R0"].value == pytest.approx(250.0, rel=1e-6)
+        assert fit_circuit(spectrum, "R0-Zarc1", weighting=weighting, n_starts=2).fitted["R0"].value == pytest.approx(250.0, rel=1e-6)
     bounded = fit_circuit(spectrum, "R0-Zarc1", bounds={"R0": (1.0, 200.0)}, n_starts=2)
-    assert bounded.parameters["R0"].value <= 200.0
+    assert bounded.fitted["R0"].value <= 200.0
     with pytest.raises(ValidationError, match="weighting"):
         fit_circuit(spectrum, "R0-Zarc1", weighting="chi")
     with pytest.raises(ValidationError, match="unknown parameter"):
@@ -88,7 +90,12 @@ def test_series_warm_start_tracks_the_truth():
     table = result.to_dataframe()
     for index, fit in enumerate(result.fits):
         _within(fit, "Zarc3_R", experiment.truth["R_ct_ohm"][index], k=5.0)
-    assert "Zarc3_R_stderr" in table.columns
+        row = table[(table["name"] == "Zarc3_R") & (table["index"] == index)]
+        assert row["index_name"].item() == "spectrum" and row["value"].item() == fit.fitted["Zarc3_R"].value
+        assert row["stderr"].item() == fit.fitted["Zarc3_R"].stderr and row["unit"].item() == "ohm"
+    assert result.parameters["n_starts"] == 4 and result.parameters["restart_factor"] == 3.0
+    fit_table = result.tables()["circuit_fit"]
+    assert fit_table["spectrum"].tolist() == [i for i, s in enumerate(experiment.data) for _ in range(len(s))]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +119,7 @@ def test_chi2_no_worse_than_impedancepy_from_the_same_start(external, name, circ
         reference.fit(spectrum.frequency_Hz, spectrum.Z_ohm, weight_by_modulus=True)
     Z_ref = reference.predict(spectrum.frequency_Hz)
     chi2_ref = float(np.sum(np.abs(Z_ref - spectrum.Z_ohm) ** 2 / np.abs(spectrum.Z_ohm) ** 2))
-    names = fit_circuit(spectrum, circuit, n_starts=1).parameters.keys()
+    names = fit_circuit(spectrum, circuit, n_starts=1).fitted.keys()
     ours = fit_circuit(spectrum, circuit, initial=dict(zip(names, start, strict=True)), weighting="modulus", n_starts=4)
     # both minimise sum |Zm - Z|^2 / |Z|^2 (impedance.py's weight_by_modulus); ours may be lower, never higher
     assert ours.chi2 <= chi2_ref * (1 + 1e-6)
@@ -162,14 +169,14 @@ def test_series_results_do_not_depend_on_the_order_of_the_warm_starts():
     backward = fit_series(list(experiment.data)[::-1], "R0-Zarc1-Zarc2-Zarc3-W4", n_starts=4).fits[::-1]
     for one, other in zip(forward, backward, strict=True):
         assert one.chi2 == pytest.approx(other.chi2, rel=1e-9)
-        for name, q in one.parameters.items():
-            assert abs(q.value - other.parameters[name].value) <= 1e-3 * q.stderr, name
+        for name, q in one.fitted.items():
+            assert abs(q.value - other.fitted[name].value) <= 1e-3 * q.stderr, name
 
 
 def test_multistart_that_stops_early_still_reaches_the_minimum_found_from_the_truth():
     experiment = eis_spectrum(noise_pct=0.5, seed=6)
     circuit, truth = experiment.truth["circuit"], experiment.truth["circuit_parameters"]
-    names = fit_circuit(experiment.data[0], circuit, n_starts=1).parameters  # depth-first, as the truth
+    names = fit_circuit(experiment.data[0], circuit, n_starts=1).fitted  # depth-first, as the truth
     from_truth = fit_circuit(experiment.data[0], circuit, initial=dict(zip(names, truth.values(), strict=True)), n_starts=1)
     searched = fit_circuit(experiment.data[0], circuit, n_starts=8)
     assert searched.n_starts < 8  # stopped early
@@ -208,8 +215,8 @@ def test_fit_is_the_same_at_every_impedance_scale_the_analyses_accept(weighting,
     for scale, result in zip(scales, fits, strict=True):
         assert result.chi2 == pytest.approx(fits[1].chi2 * (scale**2 if weighting == "unit" else 1.0), rel=1e-6)
         for name, power in ohm_power.items():
-            expected = fits[1].parameters[name]
-            assert result.parameters[name].value == pytest.approx(expected.value * scale**power, rel=1e-6), (scale, name)
+            expected = fits[1].fitted[name]
+            assert result.fitted[name].value == pytest.approx(expected.value * scale**power, rel=1e-6), (scale, name)
             if expected.stderr is not None:
-                assert result.parameters[name].stderr == pytest.approx(expected.stderr * scale**power, rel=1e-4), (scale, name)
+                assert result.fitted[name].stderr == pytest.approx(expected.stderr * scale**power, rel=1e-4), (scale, name)
         np.testing.assert_allclose(result.Z_fit_ohm, fits[1].Z_fit_ohm * scale, rtol=1e-6)

@@ -42,11 +42,19 @@ def _drifting_spectrum(growth: float) -> Spectrum:
     return Spectrum.from_arrays(frequency, Z)
 
 
-def test_drift_during_the_sweep_fails():
-    assert kramers_kronig_test(_drifting_spectrum(0.0)).passed
+def test_drift_during_the_sweep_fails_with_a_warning():
+    steady = kramers_kronig_test(_drifting_spectrum(0.0))
+    assert steady.passed and not steady.warnings
     drifting = kramers_kronig_test(_drifting_spectrum(0.5))
     assert not drifting.passed
     assert drifting.max_residual_pct > 1.0
+    assert len(drifting.warnings) == 1 and "fails the Kramers-Kronig test" in drifting.warnings[0]
+    metrics = {m.name: m for m in drifting.metrics()}
+    assert metrics["kk_passed"].value == 0.0 and metrics["kk_max_residual"].value == drifting.max_residual_pct
+    assert metrics["kk_max_residual"].unit == "%" and all(m.definition for m in metrics.values())
+    series = kk_series([_drifting_spectrum(0.0), _drifting_spectrum(0.5)], threshold_pct=2.0)
+    assert series.parameters["threshold_pct"] == 2.0 and series.parameters["mu_threshold"] == 0.85
+    assert [r.passed for r in series.results] == [True, drifting.max_residual_pct <= 2.0]
 
 
 def test_masking_inductive_points():
@@ -63,5 +71,11 @@ def test_masking_inductive_points():
 
 def test_series_wrapper():
     data = eis_spectrum(noise_pct=0.0).data
-    out = kk_series(data).to_dict()
-    assert out["passed"] and out["spectra"][0]["passed"]
+    result = kk_series(data)
+    out = result.to_dict()
+    assert out["kind"] == "kk_series" and out["passed"] and out["n_passed"] == 1 and out["spectra"][0]["passed"]
+    spectrum_metrics = [m for m in result.metrics() if m.index_name == "spectrum"]
+    assert {m.index for m in spectrum_metrics} == {0}
+    assert [(m.name, m.value, m.index) for m in result.metrics()[:2]] == [("kk_passed", 1.0, None), ("kk_n_passed", 1.0, None)]
+    table = result.tables()["kk"]
+    assert set(table["spectrum"]) == {0} and table["frequency_Hz"].size == len(data[0])

@@ -18,6 +18,7 @@ from anodelab.impedance import analyses
 from anodelab.impedance.derived import spectrum_intercept_ohm
 from anodelab.impedance.fit import fit_circuit, fit_series
 from anodelab.impedance.kk import kk_series, kramers_kronig_test
+from anodelab.impedance.select import choose_circuit
 
 ENTRY_POINTS = {
     "fit_circuit": lambda data: fit_circuit(data, "R0-p(R1,C1)"),
@@ -26,6 +27,7 @@ ENTRY_POINTS = {
     "kk_series": kk_series,
     "kk": analyses.kk,
     "fit_default": analyses.fit_default,
+    "choose_circuit": choose_circuit,
     "interfacial_arrhenius": analyses.interfacial_arrhenius,
     "conductivity_arrhenius": analyses.conductivity_arrhenius,
     "spectrum_intercept_ohm": spectrum_intercept_ohm,
@@ -85,7 +87,7 @@ def test_a_series_where_one_spectrum_is_wanted_names_the_series_analysis(name):
 def test_series_entry_points_still_take_a_list_of_spectra_and_refuse_a_list_holding_a_record(record):
     spectra = [_spectrum(), _spectrum(20.0)]
     fits = fit_series(spectra, "R0-p(R1,C1)", n_starts=1)
-    np.testing.assert_allclose([fit.parameters["R1"].value for fit in fits.fits], [10.0, 20.0], rtol=1e-6)
+    np.testing.assert_allclose([fit.fitted["R1"].value for fit in fits.fits], [10.0, 20.0], rtol=1e-6)
     assert len(kk_series(spectra).results) == 2
     with pytest.raises(NotApplicableError, match=r"time series \(Record.*\(in a list of 2 items\)"):
         fit_series([spectra[0], record], "R0-p(R1,C1)")

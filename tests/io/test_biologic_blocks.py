@@ -25,8 +25,8 @@ def _module(name: str, payload: bytes, version: int) -> bytes:
                                    len(payload), version, b"01/01/24") + payload
 
 
-def _mpr(rows: np.ndarray) -> bytes:
-    head = struct.pack("<IB", rows.size, len(IDS)) + struct.pack(f"<{len(IDS)}H", *IDS)
+def _mpr(rows: np.ndarray, ids: list[int] = IDS) -> bytes:
+    head = struct.pack("<IB", rows.size, len(ids)) + struct.pack(f"<{len(ids)}H", *ids)
     settings = bytes([0x04]) + b"\x00" * 63  # GCPL
     return (biologic_mpr._MPR_MAGIC + _module("VMP Set", settings, 0)
             + _module("VMP data", head.ljust(405, b"\x00") + rows.tobytes(), 2))
@@ -90,3 +90,26 @@ def test_columns_current_and_checksum_of_a_multi_block_mpr(tmp_path, n):
     np.testing.assert_array_equal(record["current_mA"], _current_by_the_rule(rows["time"], rows["dq"], step))
     first = np.flatnonzero(new_step)[step - 1]
     np.testing.assert_array_equal(record["capacity_mAh"], np.abs(rows["QQo"] - rows["QQo"][first]))
+
+
+@pytest.mark.parametrize(("counter", "fmt", "scale"), [(178, "<f4", 1 / 3.6), (None, None, None)])
+def test_capacity_from_a_coulomb_counter_or_the_running_sum_of_dq_keeps_the_file_values(tmp_path, counter, fmt, scale):
+    """The counter capacity_mAh comes from ((Q-Qo)/C, in coulombs; else the running sum of dq/mA.h) is
+    converted in the reader's own copy of it: the instrument columns kept beside still hold the file's values."""
+    base = _rows(20_000, seed=3)
+    fields = [("flags", "u1"), ("Ns", "<u2"), ("time", "<f8"), ("Ewe", "<f4"), ("dq", "<f8")]
+    rows = np.zeros(base.size, dtype=fields + ([("Q", fmt)] if counter else []))
+    for name, _ in fields:
+        rows[name] = base[name]
+    if counter:
+        rows["Q"] = base["QQo"] * 3.6  # coulombs
+    path = tmp_path / "counter.mpr"
+    path.write_bytes(_mpr(rows, IDS[:-1] + ([counter] if counter else [])))
+    record = anodelab.read(path)
+    new_step = np.r_[True, (rows["Ns"][1:] != rows["Ns"][:-1]) | (rows["flags"][1:] & 0x20 != 0)]
+    first = np.flatnonzero(new_step)[np.cumsum(new_step) - 1]
+    charge_mAh = rows["Q"].astype(np.float64) * scale if counter else np.cumsum(rows["dq"])
+    np.testing.assert_array_equal(record["capacity_mAh"], np.abs(charge_mAh - charge_mAh[first]))
+    np.testing.assert_array_equal(record["dq_mAh"], rows["dq"])
+    if counter:
+        np.testing.assert_array_equal(record["Q_minus_Qo_coulomb"], rows["Q"])

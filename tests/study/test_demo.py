@@ -1,5 +1,5 @@
-"""The demo study: every experiment kind written, read back unchanged, reproducible, and polite
-about folders it did not make."""
+"""The demo study: every experiment kind written, read back unchanged, recognised from the data,
+analysed into the store, reproducible, and polite about folders it did not make."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ import numpy as np
 import pytest
 
 import anodelab
+from anodelab import store
 from anodelab.cli import main
 from anodelab.core import CellInfo, Record
-from anodelab.core.cycles import CycleTable
-from anodelab.core.errors import ReadError, ValidationError
+from anodelab.core.errors import ValidationError
 from anodelab.sim.virtual import KINDS
-from anodelab.study import demo as demo_module
 from anodelab.study.demo import MARKER, PLAN, experiments, run_demo
 
 SPECTRA_KINDS = {"eis", "eis-series", "eis-temperature", "conductivity"}
@@ -47,9 +46,29 @@ def test_every_experiment_kind_of_the_five_papers_is_written(demo):
         assert json.loads(path.with_name(path.stem + ".truth.json").read_text())
 
 
+def _stored(demo, stem, analysis):
+    """The content of one analysis of one demo file, as the store keeps it."""
+    with store.open(demo.database, read_only=True) as db:
+        rows = db.query("SELECT r.content FROM results r JOIN files f USING (file_id) WHERE f.path LIKE ? "
+                        "AND r.analysis = ?", [f"%/{stem}.%", analysis]).fetchall()
+    assert len(rows) == 1, (stem, analysis)
+    return json.loads(rows[0][0])
+
+
+def test_every_experiment_is_recognised_from_its_data_and_analysed(demo):
+    rows = {row["path"]: row for row in demo.rows()}
+    assert len(rows) == len(PLAN)
+    for path, kind in zip(demo.files, demo.kinds):
+        row = rows[path.relative_to(demo.folder).as_posix()]
+        assert row["kind"] == kind and row["error"] is None and not row["failed_analyses"], row
+        assert row["reason"] and 0 < row["confidence"] <= 1
+    assert rows["000_si_zno_solid_state/si_zno_half_cell.mpt"]["metrics"]["cycle_summary.ice"]["value"] == \
+        pytest.approx(json.loads(demo.files[0].with_name("si_zno_half_cell.truth.json").read_text())["ice"], abs=1e-3)
+
+
 def test_every_file_reads_back_with_its_kind_and_cell(demo):
-    assert len(demo.summaries) == len(demo.files) == len(PLAN)
-    for path, kind, summary in zip(demo.files, demo.kinds, demo.summaries):
+    for path, kind in zip(demo.files, demo.kinds):
+        summary = anodelab.read(path).summary()
         assert summary["kind"] == ("spectra" if kind in SPECTRA_KINDS else "record"), path.name
         assert summary["format"] == SNIFFED[path.suffix]
         assert summary["rows"] > 0 and summary["provenance"]["path"] == str(path)
@@ -66,7 +85,7 @@ def test_drt_processes_match_each_papers_truth(demo):
     for stem, names in cases.items():
         path = demo.files[index[stem]]
         truth = json.loads(path.with_name(stem + ".truth.json").read_text())
-        first = demo.analyses[index[stem]]["drt"]["series"][0]
+        first = _stored(demo, stem, "drt")["series"][0]
         for name in names:
             if stem == "si_zno_insitu_eis":
                 expected = truth[f"{name}_ohm"][0]
@@ -94,10 +113,23 @@ def test_files_hold_exactly_the_generated_data(demo):
                 np.testing.assert_array_equal(read.Z_ohm, made.Z_ohm)
 
 
+def _metrics(demo):
+    """Every metric stored for the demo's own folder (a copied store also holds the folder it came from)."""
+    with store.open(demo.database, read_only=True) as db:
+        return db.query("SELECT path, analysis, name, index_name, \"index\", value, stderr, unit FROM metric_table "
+                        "WHERE study = ? ORDER BY ALL", [demo.folder.resolve().as_posix()]).fetchall()
+
+
 def test_same_seed_same_bytes_other_seed_other_data(demo, tmp_path):
-    again = shutil.copytree(demo.folder, tmp_path / "again")  # a previous demo: replaced in place
-    run_demo(again, seed=0)
-    assert _contents(again) == _contents(demo.folder)
+    before = _metrics(demo)
+    again = shutil.copytree(demo.folder, tmp_path / "again")  # a previous demo, moved: replaced in place
+    moved = run_demo(again, seed=0)  # another folder is another study: analysed anew, the same numbers
+    data = lambda contents: {k: v for k, v in contents.items() if not k.startswith("anodelab-results/")}
+    assert data(_contents(again)) == data(_contents(demo.folder))
+    assert moved.run.analysed and _metrics(moved) == before
+    rerun = run_demo(again, seed=0)
+    assert len(rerun.run.cached) == len(PLAN) and not rerun.run.analysed  # unchanged files: no analysis work
+    assert _metrics(rerun) == before
     first = next(experiments(seed=0)).data
     other = next(experiments(seed=1)).data
     assert not np.array_equal(first.voltage_V, other.voltage_V)
@@ -125,17 +157,17 @@ def test_cli_default_folder_replaces_a_previous_demo(tmp_path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert str(folder) in out[0] and len(out) == 1 + len(PLAN)
-    assert any("si_zno_half_cell.mpt" in line and "cycling" in line for line in out)
+    assert str(folder) in out[0] and out[-1].endswith(f"{len(PLAN)}/{len(PLAN)} as generated")
+    assert any("si_zno_half_cell.mpt" in line and "cycling" in line and "ice 0.7" in line for line in out)
     assert not (paper / "old.png").exists()  # the previous demo's file: removed
     assert (paper / "mine.txt").read_text().startswith("a user's file") and (other / "link.txt").is_symlink()
     assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").read_text() == "never touched\n"
-    results = list(folder.rglob("*.results.json"))  # one per file whose kind has analyses
-    figures = list(folder.rglob("*.png"))  # the DRT curves of every EIS file, the map of every in-situ series
-    assert {f.name for f in figures} >= {"si_zno_insitu_eis.drt.png", "si_zno_insitu_eis.drt-map.png"}
+    figures = list((folder / "anodelab-results" / "figures").glob("*.png"))  # the DRT curves of every EIS file
+    assert {f.name for f in figures} >= {"000_si_zno_solid_state__si_zno_insitu_eis.mpt.drt.png",
+                                         "003_si_c_pulse_sei__si_c_eis.csv.drt.png"}
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in figures)
     listed = json.loads((folder / MARKER).read_text())["files"]
-    assert len(listed) == 3 * len(PLAN) + len(results) + len(figures)
+    assert len(listed) == 3 * len(PLAN) + 1  # data, cell.toml and truth per experiment, and the study.toml
     assert all(_sha256((folder / name).read_bytes()) == checksum for name, checksum in listed.items())
 
 
@@ -187,7 +219,7 @@ def test_the_demo_writes_nothing_into_home(tmp_path):
                             capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert list(home.iterdir()) == []
-    assert [path.name for path in (tmp_path / "out").rglob("*.png")] == ["si_c_eis.drt.png"]
+    assert [path.name for path in (tmp_path / "out").rglob("*.png")] == ["003_si_c_pulse_sei__si_c_eis.csv.drt.png"]
 
 
 def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):
@@ -206,10 +238,3 @@ def test_refuses_a_folder_it_did_not_make(tmp_path, capsys):
     with pytest.raises(ValidationError) as error:
         run_demo(tmp_path / "new", seed=-1)
     assert error.value.field == "seed"
-
-
-def test_a_file_that_reads_back_as_a_cycle_table_is_a_read_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo_module, "PLAN", PLAN[:1])
-    monkeypatch.setattr(demo_module, "read", lambda path: CycleTable.from_columns({"cycle": [1, 2]}))
-    with pytest.raises(ReadError, match="reads back as a per-cycle table"):
-        run_demo(tmp_path / "out")

@@ -41,6 +41,8 @@ COMMANDS = (
     ("read", "anodelab.cli.read"),
     ("formats", "anodelab.cli.formats"),
     ("demo", "anodelab.cli.demo"),
+    ("analyze", "anodelab.cli.analyze"),
+    ("query", "anodelab.cli.query"),
     ("drt", "anodelab.cli.drt"),
     ("cycling", "anodelab.cli.cycling"),
     ("eis", "anodelab.cli.eis"),

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anodelab.cli.strict_json import HELP as JSON_HELP
 from anodelab.cli.strict_json import dumps
 from anodelab.core.errors import MetadataError, NotApplicableError
+
+if TYPE_CHECKING:
+    from anodelab.cycling.summary import CycleSummary
 
 HELP = "per-cycle capacity, CE, retention and fade of a cycling file"
 
@@ -72,15 +75,15 @@ def _fmt(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
-def _table(summary: Any) -> str:
+def _table(summary: CycleSummary) -> str:
     o, c = summary.opening, summary.closing
     specific = summary.active_mass_mg is not None
     unit = "mAh/g" if specific else "mAh"
     suffix = "_mAh_g" if specific else "_mAh"
-    lines = [f"{Path(summary.source).name if summary.source else 'record'}  ({summary.cell_type or 'cell type unknown'})",
+    source = summary.provenance.path if summary.provenance is not None else None
+    lines = [f"{Path(source).name if source else 'record'}  ({summary.cell_type or 'cell type unknown'})",
              f"{'cycle':>5} {o + ' ' + unit:>20} {c + ' ' + unit:>20} {'CE':>8}  flags"]
-    d = summary.to_dict()
-    for row in d["cycles"]:
+    for row in summary.content()["cycles"]:
         flags = ",".join(f for f, on in (("incomplete", row["incomplete"]), ("cv", row["cv_step"]),
                                          ("reversal", row["current_reversal"])) if on)
         lines.append(f"{row['cycle']:>5} {_fmt(row[o + suffix], '20.4f')} {_fmt(row[c + suffix], '20.4f')} "
@@ -88,4 +91,5 @@ def _table(summary: Any) -> str:
     lines.append(f"ICE {_fmt(summary.ice, '.4f')}; retention {_fmt(summary.retention, '.4f')} vs cycle "
                  f"{summary.reference_cycle}; decay {_fmt(summary.decay_pct_per_cycle, '.4f')} %/cycle; "
                  f"average CE {_fmt(summary.average_ce, '.5f')}")
+    lines += [f"warning: {warning}" for warning in summary.warnings]
     return "\n".join(lines)

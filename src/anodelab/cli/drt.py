@@ -9,6 +9,7 @@ from typing import Any
 from anodelab.cli.strict_json import HELP as JSON_HELP
 from anodelab.cli.strict_json import dumps
 from anodelab.core.errors import NotApplicableError
+from anodelab.core.result import plain
 
 HELP = "distribution of relaxation times (DRT) of an impedance file"
 
@@ -32,11 +33,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _summary(result: Any, curves: bool) -> dict[str, Any]:
-    out = result.to_dict(curves=curves)
+    """The headline keys of one spectrum's DRT and, with ``curves``, its gamma curve (and band) from its table."""
+    out = plain(result.content())
     keys = ("lambda", "criterion", "R_inf", "peaks", "R_pol", "lambda_at_edge", "L_H", "C_F", "peak_R_method",
             "process_R_ohm", "process_R_ohm_stderr")
-    extra = ("tau_s", "gamma_ohm", "credible", "gamma_lower_ohm", "gamma_upper_ohm") if curves else ()
-    return {key: out[key] for key in (*keys, *extra) if key in out}
+    summary = {key: out[key] for key in keys}
+    if curves:
+        table = result.tables()["drt"]
+        summary |= {"tau_s": plain(table["tau_s"]), "gamma_ohm": plain(table["gamma_ohm"])}
+        if "gamma_lower_ohm" in table:
+            summary |= {"credible": out["credible"], "gamma_lower_ohm": plain(table["gamma_lower_ohm"]),
+                        "gamma_upper_ohm": plain(table["gamma_upper_ohm"])}
+    return summary
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         result = drt_series(data, shared_lambda=args.shared_lambda, **options)
         payload = {"series": [_summary(r, args.curves) for r in result.results],
                    "coordinate_name": result.coordinate_name,
-                   "coordinate": result.to_dict()["coordinate"]}
+                   "coordinate": plain(result.coordinate)}
     print(dumps(payload) if args.json else _describe(payload))
     return 0
 

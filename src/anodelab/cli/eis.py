@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,22 @@ from anodelab.cli.strict_json import dumps
 from anodelab.core.errors import ValidationError
 
 HELP = "fit equivalent circuits, check Kramers-Kronig, Arrhenius fits of EIS files"
+#: the vocabularies of impedance.fit.Weighting and impedance.derived.ArrheniusForm (not imported here: parsers
+#: are built without importing the analyses; a test checks they agree)
+WEIGHTINGS = ("modulus", "unit", "proportional", "boukamp")
+ARRHENIUS_FORMS = ("sigmaT", "sigma", "1/R", "T/R")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="eis_command", required=True, metavar="{fit,kk,arrhenius}")
     fit = commands.add_parser("fit", help="fit a circuit to each spectrum of FILE")
     fit.add_argument("file", type=Path)
-    fit.add_argument("--circuit", required=True, help='impedance.py string "R0-p(R1,CPE1)-W1" or CDC "R(RQ)W"')
-    fit.add_argument("--weighting", default="modulus", choices=("modulus", "unit", "proportional", "boukamp"))
+    fit.add_argument("--circuit", help='impedance.py string "R0-p(R1,CPE1)-W1" or CDC "R(RQ)W"; default: chosen '
+                     "from the data (R0 + 1..3 R||CPE arcs, with or without a Warburg or CPE tail, by BIC)")
+    fit.add_argument("--processes", type=int, metavar="N", help="without --circuit: try N-1..N+1 arcs (e.g. the DRT's peaks)")
+    fit.add_argument("--tail", action=argparse.BooleanOptionalAction,
+                     help="without --circuit: only candidates with (--tail) or without (--no-tail) a low-frequency element")
+    fit.add_argument("--weighting", default="modulus", choices=WEIGHTINGS, help="with --circuit (the choice uses modulus)")
     fit.add_argument("--spectrum", type=int, help="fit only this spectrum (0-based); default: all, one by one")
     fit.add_argument("--json", action="store_true", help=JSON_HELP)
     kk = commands.add_parser("kk", help="linear Kramers-Kronig test of each spectrum of FILE")
@@ -28,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     kk.add_argument("--json", action="store_true", help=JSON_HELP)
     arr = commands.add_parser("arrhenius", help="activation energy from spectra at several temperatures")
     arr.add_argument("files", type=Path, nargs="+")
-    arr.add_argument("--form", required=True, choices=("sigmaT", "sigma", "invR", "T/R"))
+    arr.add_argument("--form", required=True, choices=ARRHENIUS_FORMS)
     arr.add_argument("--temperatures-C", help="T1,T2,... one per spectrum (default: from each file's cell.toml / context)")
     arr.add_argument("--resistance", default="intercept", help="'intercept' or a fitted parameter name (needs --circuit)")
     arr.add_argument("--circuit")
@@ -64,34 +73,50 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
+    from anodelab.core.spectrum import SpectrumSeries
     from anodelab.impedance.circuit_strings import parse_circuit
     from anodelab.impedance.fit import fit_series
+    from anodelab.impedance.select import choose_circuit
 
-    parse_circuit(args.circuit)  # a bad string is reported before the file is read
+    if args.circuit is not None:
+        parse_circuit(args.circuit)  # a bad string is reported before the file is read
+    elif args.processes is not None and args.processes < 0:
+        raise ValidationError("--processes", f"must be >= 0, got {args.processes}")
     spectra = _spectra(args.file, args.spectrum)
-    fits = fit_series(spectra, args.circuit, weighting=args.weighting).fits
+    if args.circuit is not None:
+        result = fit_series(spectra, args.circuit, weighting=args.weighting)
+    else:
+        choice = choose_circuit(spectra, n_processes=args.processes, low_frequency_tail=args.tail)
+        result = fit_series(spectra, choice.circuit, initial=choice.fits[0].values)
+        result = replace(result, choice=choice, warnings=choice.warnings + result.warnings)
+    if not isinstance(spectra, SpectrumSeries) and result.provenance is not None and not result.provenance.path:
+        result = replace(result, provenance=spectra[0].provenance)
     if args.json:
-        out = [fit.to_dict() for fit in fits]
-        print(dumps(out[0] if len(out) == 1 else {"file": str(args.file), "spectra": out}))
+        print(dumps(result.to_dict()))
         return 0
-    for index, fit in enumerate(fits):
-        print(f"{args.file.name} spectrum {index}: {fit.circuit}, chi2 {fit.chi2:.4g} ({fit.weighting})")
-        for name, q in fit.parameters.items():
+    if result.choice is not None:
+        print(f"{args.file.name}: circuit chosen from the data: {result.choice.reason}")
+    for index, fit in enumerate(result.fits):
+        number = args.spectrum if args.spectrum is not None else index
+        print(f"{args.file.name} spectrum {number}: {fit.circuit}, chi2 {fit.chi2:.4g} ({fit.weighting})")
+        for name, q in fit.fitted.items():
             print(f"  {name:12s} {q}")
+        for warning in fit.warnings:
+            print(f"  warning: {warning}")
     return 0
 
 
 def _kk(args: argparse.Namespace) -> int:
-    from anodelab.impedance.kk import kramers_kronig_test
+    from anodelab.impedance.kk import kk_series
 
-    results = [kramers_kronig_test(s, threshold_pct=args.threshold_pct) for s in _spectra(args.file, args.spectrum)]
+    result = kk_series(_spectra(args.file, args.spectrum), threshold_pct=args.threshold_pct)
     if args.json:
-        out = [r.to_dict() for r in results]
-        print(dumps(out[0] if len(out) == 1 else {"file": str(args.file), "spectra": out}))
+        print(dumps(result.to_dict()))
         return 0
-    for index, r in enumerate(results):
+    for index, r in enumerate(result.results):
+        number = args.spectrum if args.spectrum is not None else index
         verdict = "passed" if r.passed else "FAILED"
-        print(f"{args.file.name} spectrum {index}: KK {verdict}, {r.n_rc} RC, max residual {r.max_residual_pct:.3g} % (threshold {r.threshold_pct:g} %)")
+        print(f"{args.file.name} spectrum {number}: KK {verdict}, {r.n_rc} RC, max residual {r.max_residual_pct:.3g} % (threshold {r.threshold_pct:g} %)")
     return 0
 
 
@@ -120,7 +145,7 @@ def _arrhenius(args: argparse.Namespace) -> int:
     else:
         if not args.circuit:
             raise ValidationError("--circuit", f"--resistance {args.resistance} needs --circuit")
-        R = [fit_circuit(s, args.circuit).parameters[args.resistance].value if args.resistance in _names(args.circuit)
+        R = [fit_circuit(s, args.circuit).fitted[args.resistance].value if args.resistance in _names(args.circuit)
              else _unknown(args.resistance, args.circuit) for s in spectra]
     values: list[float] = R
     if args.form in ("sigmaT", "sigma"):

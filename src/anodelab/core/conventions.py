@@ -38,6 +38,8 @@ Cycles
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -122,7 +124,8 @@ def _directions(starts: NDArray[np.intp], state: NDArray) -> NDArray[np.int8]:
 def _count_per_run(mask: NDArray[np.bool_], starts: NDArray[np.intp]) -> NDArray[np.intp]:
     """True rows of ``mask`` in each run (a count per run where runs are long: many times faster)."""
     if starts.size * 2048 <= mask.size:
-        return np.array([np.count_nonzero(part) for part in np.split(mask, starts[1:])], dtype=np.intp)
+        bounds = [*starts.tolist(), mask.size]
+        return np.array([np.count_nonzero(mask[a:b]) for a, b in pairwise(bounds)], dtype=np.intp)
     return np.add.reduceat(mask, starts, dtype=np.intp)
 
 
@@ -174,16 +177,28 @@ def capacity_from_current(
     return _cumsum_within_steps(increment, step)
 
 
-def capacity_within_steps(cumulative_mAh: NDArray[np.float64], step: NDArray) -> NDArray[np.float64]:
+def capacity_within_steps(
+    cumulative_mAh: NDArray[np.float64], step: NDArray, *, starts: NDArray[np.intp] | None = None,
+    out: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """Per-step charge passed (mAh, >= 0) from an instrument counter that runs across steps.
 
     Works for counters that reset at some step boundaries and not others, and for signed
-    counters (net charge): the value at each step's first row is the step's zero.
+    counters (net charge): the value at each step's first row is the step's zero. ``starts``:
+    the first row of each step (:func:`run_starts` of ``step``), where the caller has it;
+    ``out``: the float64 array to write to (``cumulative_mAh`` itself, to overwrite it).
     """
     cumulative = np.asarray(cumulative_mAh, dtype=float)
-    starts = run_starts(step)
-    within = _per_row(cumulative[starts], starts, cumulative.size)
-    np.subtract(cumulative, within, out=within)
+    if starts is None:
+        starts = run_starts(step)
+    zeros = cumulative[starts]
+    if starts.size * 2048 <= cumulative.size:  # few, long steps: each its own slice (no array of zeros)
+        within = np.empty_like(cumulative) if out is None else out
+        for (begin, end), zero in zip(pairwise([*starts.tolist(), cumulative.size]), zeros.tolist()):
+            np.subtract(cumulative[begin:end], zero, out=within[begin:end])
+    else:
+        zero = _per_row(zeros, starts, cumulative.size)
+        within = np.subtract(cumulative, zero, out=zero if out is None else out)
     return np.abs(within, out=within)
 
 

@@ -206,13 +206,7 @@ class Record(_ColumnTable):
             if name in data:
                 data[name] = np.ascontiguousarray(data[name], dtype=np.float64)
         if "time_s" in data:
-            time = data["time_s"]
-            if time.size and not (np.isfinite(time.min()) and np.isfinite(time.max())):  # NaN propagates
-                raise ValidationError(f"{where}: time_s", "contains NaN or infinite times")
-            backwards = time[1:] < time[:-1]
-            if backwards.any():
-                row = int(np.argmax(backwards)) + 1
-                raise ValidationError(f"{where}: time_s", f"decreases at row {row}; time must not run backwards")
+            _check_time(data["time_s"], where)
 
         if "state" in data:
             data["state"] = _state_codes(data["state"], where)
@@ -222,7 +216,8 @@ class Record(_ColumnTable):
             data["state"] = np.full(n, UNKNOWN, dtype=np.int8)
 
         starts = run_starts(data["step"] if "step" in data else data["state"])  # first row of each step
-        data["step"] = steps_of_runs(starts, n)
+        if not _numbered(data.get("step"), starts):
+            data["step"] = steps_of_runs(starts, n)
         if "capacity_mAh" not in data and "time_s" in data and "current_mA" in data:
             data["capacity_mAh"] = capacity_from_current(data["time_s"], data["current_mA"], data["step"])
         if "cycle" in data:
@@ -376,3 +371,23 @@ def _state_codes(values: NDArray[Any], where: str) -> NDArray[np.int8]:
     if bad:
         raise ValidationError(f"{where}: state", f"unknown state {bad[0]!r}; expected one of {', '.join(STATES)}")
     return np.asarray([lookup[name] for name in names], dtype=np.int8)[inverse]
+
+
+def _numbered(step: NDArray[Any] | None, starts: NDArray[np.intp]) -> bool:
+    """Whether ``step`` (int32, runs beginning at ``starts``) already numbers its runs 1, 2, 3, ...: kept as it is."""
+    return step is not None and step.dtype == np.int32 and bool(
+        np.array_equal(step[starts], np.arange(1, starts.size + 1, dtype=np.int32)))
+
+
+def _check_time(time: NDArray[np.float64], where: str) -> None:
+    """Refuse times that are not finite or that run backwards.
+
+    One comparison of neighbours checks both: with finite ends, rows that never decrease hold no NaN
+    (it fails every comparison) and no infinity (it would have to last to the end, or from the start).
+    """
+    if not time.size or (np.isfinite(time[0]) and np.isfinite(time[-1]) and bool((time[1:] >= time[:-1]).all())):
+        return
+    if not (np.isfinite(time.min()) and np.isfinite(time.max())):  # NaN propagates
+        raise ValidationError(f"{where}: time_s", "contains NaN or infinite times")
+    row = int(np.argmax(time[1:] < time[:-1])) + 1
+    raise ValidationError(f"{where}: time_s", f"decreases at row {row}; time must not run backwards")

@@ -1,16 +1,20 @@
 """Cycling analysis: capacities, CE, retention, fade, rate tables, voltage profiles, dQ/dV.
 
-Plain functions on :class:`~anodelab.core.record.Record` (+ :class:`~anodelab.core.cell.CellInfo`);
-half-cycle roles and CE direction follow the cell type (:mod:`anodelab.core.conventions`).
+Plain functions on :class:`~anodelab.core.record.Record` (+ :class:`~anodelab.core.cell.CellInfo`),
+each returning a :class:`~anodelab.core.result.Result`; half-cycle roles and CE direction follow the
+cell type (:mod:`anodelab.core.conventions`).
 """
 
-from anodelab.cycling.dqdv import DqdvResult, dqdv, dqdv_curve
-from anodelab.cycling.profiles import (
+from anodelab.cycling.dqdv import (
+    DqdvResult,
     ProfileFeatures,
-    VoltageProfiles,
+    curve_features,
+    dqdv,
+    dqdv_curve,
+    dqdv_peaks,
     profile_features,
-    voltage_profiles,
 )
+from anodelab.cycling.profiles import VoltageProfiles, voltage_profiles
 from anodelab.cycling.rate import RateTable, rate_table
 from anodelab.cycling.summary import CycleSummary, cycle_summary
 
@@ -20,9 +24,11 @@ __all__ = [
     "ProfileFeatures",
     "RateTable",
     "VoltageProfiles",
+    "curve_features",
     "cycle_summary",
     "dqdv",
     "dqdv_curve",
+    "dqdv_peaks",
     "profile_features",
     "rate_table",
     "voltage_profiles",

@@ -19,33 +19,60 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab.core.conventions import CHARGE, DISCHARGE, REST
+from anodelab.core.conventions import REST
 from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import NotApplicableError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
+from anodelab.core.steps import CV_SPAN_V, StepTable, step_table
 
-#: a later step of a half-cycle that passes charge while its voltage spans less than this (V)
-#: is counted as a constant-voltage (CV) step
-CV_SPAN_V = 0.005
+__all__ = ["CV_SPAN_V", "HalfCycles", "Steps", "half_cycles", "reduce_steps", "require_record"]
 
 
 @dataclass(frozen=True)
 class Steps:
-    """Per-step reductions of a record (index i <-> the i-th step in row order)."""
+    """The per-step reductions the half-cycles use: a view of the record's :class:`~anodelab.core.steps.StepTable`
+    (``table``; its arrays, not copies) plus the middle-row current and the three-point voltage span."""
 
-    start: NDArray[np.intp]         # first row
-    end: NDArray[np.intp]           # last row
-    cycle: NDArray[np.int32]
-    direction: NDArray[np.int8]     # CHARGE, DISCHARGE or REST
-    capacity_mAh: NDArray[np.float64]
-    energy_mWh: NDArray[np.float64]
-    end_V: NDArray[np.float64]
+    table: StepTable
     span_V: NDArray[np.float64]     # largest |V - V_first| over the step's middle and last rows
-    reversal: NDArray[np.bool_]     # both charge- and discharge-state rows inside the step
     current_mA: NDArray[np.float64] | None     # |I| at the step's middle row
     time_start_s: NDArray[np.float64] | None
     time_end_s: NDArray[np.float64] | None
+
+    @property
+    def start(self) -> NDArray[np.intp]:
+        return self.table.start
+
+    @property
+    def end(self) -> NDArray[np.intp]:
+        return self.table.end
+
+    @property
+    def cycle(self) -> NDArray[np.int32]:
+        return self.table.cycle
+
+    @property
+    def direction(self) -> NDArray[np.int8]:
+        """CHARGE, DISCHARGE or REST."""
+        return self.table.direction
+
+    @property
+    def capacity_mAh(self) -> NDArray[np.float64]:
+        return self.table.charge_mAh
+
+    @property
+    def energy_mWh(self) -> NDArray[np.float64]:
+        return self.table.energy_mWh
+
+    @property
+    def end_V(self) -> NDArray[np.float64]:
+        return self.table.end_V
+
+    @property
+    def reversal(self) -> NDArray[np.bool_]:
+        """Both charge- and discharge-state rows inside the step."""
+        return self.table.reversal
 
 
 def require_record(data: object, analysis: str, needs: str = "a cycling Record (a time series of voltage and current)") -> Record:
@@ -65,42 +92,21 @@ def require_record(data: object, analysis: str, needs: str = "a cycling Record (
 
 
 def reduce_steps(record: Record) -> Steps:
-    """Per-step quantities: three ``np.add.reduceat`` passes (state counts, energy), the rest O(steps)."""
+    """The record's step table (:func:`~anodelab.core.steps.step_table`) as the half-cycles use it; refuses
+    a record without capacity, rows, or any charge or discharge step."""
     if "capacity_mAh" not in record:
         raise NotApplicableError(
             f"{record.provenance.path or 'record'}: cycling needs a capacity column or time and current "
             "to integrate one; it has " + ", ".join(record.column_names))
-    n = len(record)
-    if n == 0:
+    if len(record) == 0:
         raise NotApplicableError("cycling: the record has no rows")
-    step = record["step"]
-    state = record["state"]
-    voltage = record["voltage_V"]
-    capacity = record["capacity_mAh"]
-    if np.isnan(capacity).any():
-        capacity = np.nan_to_num(capacity)
-    # Record guarantees global step numbers that never decrease (anodelab.core.conventions), so the
-    # step starts come from a binary search, not from a pass over the rows
-    start = np.unique(np.searchsorted(step, np.arange(step[0], step[-1] + 1), side="left"))
-    end = np.r_[start[1:] - 1, n - 1]
-    charge_rows = np.add.reduceat(state == CHARGE, start, dtype=np.int64)
-    discharge_rows = np.add.reduceat(state == DISCHARGE, start, dtype=np.int64)
-    # direction: the dominant state, as anodelab.core.conventions.step_directions decides it
-    direction = np.full(start.size, REST, dtype=np.int8)
-    direction[charge_rows > discharge_rows] = CHARGE
-    direction[(discharge_rows >= charge_rows) & (discharge_rows > 0)] = DISCHARGE
-    if np.all(direction == REST):
+    table = step_table(record)
+    if np.all(table.direction == REST):
         raise NotApplicableError(
             f"{record.provenance.path or 'record'}: no charge or discharge step (state is rest/unknown "
             "everywhere); the direction of the half-cycles cannot be told")
-    reversal = (charge_rows > 0) & (discharge_rows > 0)
-    # energy: trapezoid of V dQ inside each step (increments across a step boundary are dropped);
-    # the increment between rows i-1 and i is stored at i - 1, so each step sums start .. end - 1
-    increment = voltage[1:] + voltage[:-1]
-    increment *= np.diff(capacity)
-    increment = np.append(increment, 0.0)
-    increment[end] = 0.0
-    energy = 0.5 * np.add.reduceat(increment, start)
+    voltage = record["voltage_V"]
+    start, end = table.start, table.end
     # voltage span from the first, middle and last rows (a CV step holds all three within CV_SPAN_V)
     middle = (start + end) // 2
     span = np.maximum(np.abs(voltage[end] - voltage[start]), np.abs(voltage[middle] - voltage[start]))
@@ -111,8 +117,7 @@ def reduce_steps(record: Record) -> Steps:
     if "time_s" in record:
         time = record["time_s"]
         time_start, time_end = time[start], time[end]
-    return Steps(start, end, record["cycle"][start], direction, capacity[end], energy, voltage[end],
-                 span, reversal, current, time_start, time_end)
+    return Steps(table, span, current, time_start, time_end)
 
 
 @dataclass(frozen=True)
@@ -136,8 +141,8 @@ def half_cycles(steps: Steps, direction: int, cycles: NDArray[np.int32]) -> Half
     size = cycles.size
     count = np.bincount(position, minlength=size)
     present = count > 0
-    capacity = np.bincount(position, weights=steps.capacity_mAh[chosen], minlength=size)
-    energy = np.bincount(position, weights=steps.energy_mWh[chosen], minlength=size)
+    capacity = np.bincount(position, weights=steps.capacity_mAh[chosen], minlength=size).astype(np.float64)
+    energy = np.bincount(position, weights=steps.energy_mWh[chosen], minlength=size).astype(np.float64)
     # first and last step of each half-cycle: steps are in row order, so positions are non-decreasing
     first = np.full(size, -1)
     last = np.full(size, -1)

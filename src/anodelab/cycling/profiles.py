@@ -1,13 +1,11 @@
-"""Capacity-voltage curves per half-cycle, and plateau / inflection detection on one curve."""
+"""Capacity-voltage curves per half-cycle (their plateaus and dQ/dV: :mod:`anodelab.cycling.dqdv`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
 from anodelab.core.conventions import (
@@ -18,21 +16,30 @@ from anodelab.core.conventions import (
     REST,
     step_directions,
 )
-from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.errors import NotApplicableError
 from anodelab.core.record import Record
+from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.cycling.halfcycles import require_record
 
 if TYPE_CHECKING:
     import pandas as pd
 
+#: the warning of a profile without the active mass (the dQ/dV built on it does not need the mass)
+NO_MASS = "no active mass (working_electrode.mass_mg): capacity_mAh_g is absent"
+
 
 @dataclass(frozen=True, repr=False)
-class VoltageProfiles:
+class VoltageProfiles(Result):
     """Curves, one dict per half-cycle: cycle, role, capacity_mAh (cumulative over the half-cycle's
-    steps), voltage_V, and capacity_mAh_g where the active mass is known."""
+    steps), voltage_V (read-only arrays), and capacity_mAh_g where the active mass is known.
+    ``roles``: the (opening, closing) half-cycle names of the cell type."""
+
+    kind: ClassVar[str] = "voltage_profiles"
+    version: ClassVar[int] = 1
 
     curves: tuple[dict[str, Any], ...]
     active_mass_mg: float | None
+    roles: tuple[str, str] = ("forward", "reverse")
 
     def curve(self, cycle: int, role: str) -> dict[str, Any]:
         for c in self.curves:
@@ -40,20 +47,53 @@ class VoltageProfiles:
                 return c
         raise NotApplicableError(f"no {role} half-cycle in cycle {cycle}")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": "voltage_profiles", "active_mass_mg": self.active_mass_mg,
+    def metrics(self) -> tuple[Metric, ...]:
+        """Per half-cycle (index ``cycle``): its capacity (mAh, mAh/g where known) and mean voltage."""
+        metrics = []
+        for c in self.curves:
+            q, v, role, where = c["capacity_mAh"], c["voltage_V"], c["role"], {"index_name": "cycle", "index": c["cycle"]}
+            metrics.append(Metric(f"{role}_capacity", float(q[-1]), "mAh", definition=f"{role} capacity: the "
+                                  "curve's last capacity_mAh (cumulative over the half-cycle's steps)", **where))
+            if "capacity_mAh_g" in c:
+                metrics.append(Metric(f"{role}_specific_capacity", float(c["capacity_mAh_g"][-1]), "mAh/g",
+                                      definition=f"{role} capacity per g of active material ({self.active_mass_mg:.6g} mg)",
+                                      **where))
+            if q.size > 1 and q[-1] > 0:
+                metrics.append(Metric(f"{role}_mean_voltage", float(np.trapezoid(v, q) / q[-1]), "V",
+                                      definition=f"trapezoid integral of V dQ over the {role} curve / its capacity",
+                                      **where))
+        return tuple(metrics)
+
+    def content(self) -> dict[str, Any]:
+        return {"active_mass_mg": self.active_mass_mg, "roles": list(self.roles),
                 "curves": [{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in c.items()}
                            for c in self.curves]}
 
-    def to_dataframe(self) -> pd.DataFrame:
+    def tables(self) -> dict[str, dict[str, Any]]:
+        if not self.curves:
+            return {}
+        sizes = [c["voltage_V"].size for c in self.curves]
+        table = {"cycle": np.repeat([c["cycle"] for c in self.curves], sizes),
+                 "role": np.repeat([c["role"] for c in self.curves], sizes)}
+        for name in ("capacity_mAh", "voltage_V", "capacity_mAh_g"):
+            if name in self.curves[0]:
+                table[name] = np.concatenate([c[name] for c in self.curves])
+        return {"profiles": table}
+
+    def profiles_frame(self) -> pd.DataFrame:
+        """The curves as one long DataFrame (columns cycle, role, capacity_mAh, voltage_V, ...)."""
         import pandas as pd
 
-        return pd.concat([pd.DataFrame(c) for c in self.curves], ignore_index=True)
+        return pd.DataFrame(self.tables().get("profiles", {}))
 
-    def __repr__(self) -> str:
-        return f"<VoltageProfiles {len(self.curves)} half-cycles>"
+    def headline(self) -> str:
+        if not self.curves:
+            return "no half-cycles"
+        cycles = sorted({c["cycle"] for c in self.curves})
+        return f"{len(self.curves)} half-cycles of cycles {cycles[0]}..{cycles[-1]}"
 
 
+@stamps_call
 def voltage_profiles(record: Record, cell: CellInfo | None = None, *, cycles: Any = None) -> VoltageProfiles:
     """Capacity-voltage curves of the half-cycles of ``cycles`` (an int, an iterable, or None: all >= 1)."""
     record = require_record(record, "voltage_profiles")
@@ -95,62 +135,16 @@ def voltage_profiles(record: Record, cell: CellInfo | None = None, *, cycles: An
                                      "voltage_V": voltage[rows].copy()}
             if mass is not None:
                 curve["capacity_mAh_g"] = q * 1000.0 / mass
+            for array in curve.values():
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
             curves.append(curve)
-    return VoltageProfiles(tuple(curves), mass)
-
-
-@dataclass(frozen=True, repr=False)
-class ProfileFeatures:
-    """Plateaus (peaks of |dQ/dV|) and inflections (minima of |dQ/dV| between plateaus) of one curve."""
-
-    plateaus: tuple[dict[str, float], ...]
-    inflections: tuple[dict[str, float], ...]
-    definitions: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": "profile_features", "plateaus": [dict(p) for p in self.plateaus],
-                "inflections": [dict(p) for p in self.inflections], "definitions": dict(self.definitions)}
-
-    def __repr__(self) -> str:
-        volts = ", ".join(f"{p['voltage_V']:.3f}" for p in self.plateaus)
-        return f"<ProfileFeatures plateaus at [{volts}] V, {len(self.inflections)} inflections>"
-
-
-def profile_features(
-    capacity_mAh: NDArray[np.float64], voltage_V: NDArray[np.float64], *, bin_width_V: float = 0.005,
-    window_V: float = 0.05, min_share: float = 0.05,
-) -> ProfileFeatures:
-    """Plateaus and inflections of one capacity-voltage curve (e.g. the first lithiation).
-
-    A plateau is a peak of |dQ/dV| (:func:`anodelab.cycling.dqdv_curve`) whose prominence is at least
-    ``min_share`` of the largest; its capacity is Q where the curve crosses the peak voltage. An
-    inflection (the steepest point of V(Q) between two plateaus) is the minimum of |dQ/dV| between
-    adjacent plateau peaks.
-    """
-    from scipy.signal import find_peaks
-
-    from anodelab.cycling.dqdv import dqdv_curve
-
-    if not 0 < min_share < 1:
-        raise ValidationError("min_share", f"must lie in (0, 1), got {min_share!r}")
-    q = np.asarray(capacity_mAh, dtype=float)
-    v = np.asarray(voltage_V, dtype=float)
-    centres, d = dqdv_curve(q, v, bin_width_V=bin_width_V, window_V=window_V)
-    magnitude = np.abs(d)
-    peaks, _ = find_peaks(magnitude, prominence=min_share * float(magnitude.max()))
-    peaks = peaks[np.argsort(centres[peaks])]
-    order = np.argsort(v, kind="stable")
-
-    def capacity_at(volt: float) -> float:
-        return float(np.interp(volt, v[order], q[order]))
-
-    plateaus = tuple({"voltage_V": float(centres[p]), "capacity_mAh": capacity_at(centres[p]),
-                      "dqdv_mAh_V": float(d[p])} for p in peaks)
-    inflections = []
-    for a, b in pairwise(peaks):
-        lo, hi = sorted((int(a), int(b)))
-        k = lo + int(np.argmin(magnitude[lo:hi + 1]))
-        inflections.append({"voltage_V": float(centres[k]), "capacity_mAh": capacity_at(centres[k])})
-    definitions = {"plateau": f"peak of |dQ/dV| with prominence >= {min_share} x max (bins {bin_width_V} V)",
-                   "inflection": "minimum of |dQ/dV| between two adjacent plateau peaks (steepest V(Q))"}
-    return ProfileFeatures(plateaus, tuple(inflections), definitions)
+    warnings = []
+    if cell_type is None:
+        warnings.append("no cell type: the first active half-cycle opens each cycle (roles forward/reverse)")
+    if mass is None:
+        warnings.append(NO_MASS)
+    missing = sorted(set(np.asarray(wanted).tolist()) - {c["cycle"] for c in curves})
+    if missing:
+        warnings.append(f"no charge or discharge rows in cycles {', '.join(map(str, missing))}")
+    return VoltageProfiles(tuple(curves), mass, roles, warnings=tuple(warnings))

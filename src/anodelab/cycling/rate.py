@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
+from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.cycling.halfcycles import require_record
 from anodelab.cycling.summary import CycleSummary, cycle_summary
 
@@ -18,32 +20,75 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, repr=False)
-class RateTable:
-    """One row per block of consecutive cycles at the same current (keys carry units)."""
+class RateTable(Result):
+    """One row per block (rate step) of consecutive cycles at the same current (keys carry units)."""
+
+    kind: ClassVar[str] = "rate_table"
+    version: ClassVar[int] = 1
 
     blocks: tuple[dict[str, Any], ...]
     capacity: str  # the capacity column averaged, e.g. "extraction_mAh"
     definitions: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": "rate_table", "capacity": self.capacity, "blocks": [dict(b) for b in self.blocks],
-                "definitions": dict(self.definitions)}
+    def metrics(self) -> tuple[Metric, ...]:
+        """Per block (index ``block``): the mean closing capacity (mAh, mAh/g where known) with its
+        standard error, the current (mA, A/g, mA/cm2 where known), the effective C-rate and the
+        retention vs the first block."""
+        role = self.capacity.removesuffix("_mAh")
+        d = self.definitions
+        specs = (
+            (f"{role}_capacity", f"mean_{self.capacity}", "mAh", d["mean"]),
+            (f"{role}_specific_capacity", f"mean_{self.capacity}_g", "mAh/g", d["mean"] + ", per g of active material"),
+            ("current", "current_mA", "mA", d["current"]),
+            ("current_density", "current_A_g", "A/g", d["current"] + ", per g of active material"),
+            ("areal_current_density", "current_mA_cm2", "mA/cm2", d["current"] + ", per cm2 of electrode"),
+            ("effective_c_rate", "effective_c_rate_h", "1/h", d["effective_c_rate"]),
+            ("retention", "retention", "", d["retention"]),
+        )
+        metrics = []
+        for block in self.blocks:
+            for name, key, unit, text in specs:
+                if key not in block:
+                    continue
+                std = block.get(key.replace("mean_", "std_", 1)) if key.startswith("mean_") else None
+                stderr = std / math.sqrt(block["n_cycles"]) if std is not None else None
+                metrics.append(Metric(name, float(block[key]), unit, stderr, index_name="block", index=block["block"],
+                                      definition=text))
+        return tuple(metrics)
 
-    def to_dataframe(self) -> pd.DataFrame:
+    def content(self) -> dict[str, Any]:
+        return {"capacity": self.capacity, "blocks": [dict(b) for b in self.blocks], "definitions": dict(self.definitions)}
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        keys = dict.fromkeys(key for block in self.blocks for key in block)
+        return {"blocks": {key: np.array([np.nan if b.get(key) is None else b[key] for b in self.blocks])
+                           for key in keys}}
+
+    def headline(self) -> str:
+        first, last = self.blocks[0], self.blocks[-1]
+        specific = f"mean_{self.capacity}_g" in first
+        capacity, unit = (f"mean_{self.capacity}_g", "mAh/g") if specific else (f"mean_{self.capacity}", "mAh")
+        current, per = ("current_A_g", "A/g") if "current_A_g" in first else ("current_mA", "mA")
+        lowest = min(self.blocks, key=lambda b: b[capacity])
+        line = (f"{len(self.blocks)} rate steps; {first[capacity]:.4g} {unit} at {first[current]:.3g} {per}, "
+                f"lowest {lowest[capacity]:.4g} {unit} at {lowest[current]:.3g} {per}")
+        return line + (f"; recovery {last['retention']:.3f}" if last["recovery"] else "")
+
+    def blocks_frame(self) -> pd.DataFrame:
+        """The blocks as a DataFrame, one row per block."""
         import pandas as pd
 
         return pd.DataFrame(list(self.blocks))
 
-    def __repr__(self) -> str:
-        return f"<RateTable {len(self.blocks)} blocks of {self.capacity}>"
 
-
+@stamps_call
 def rate_table(data: Record | CycleSummary, cell: CellInfo | None = None, *, rtol: float = 0.05) -> RateTable:
     """Blocks of consecutive complete cycles whose closing current agrees within ``rtol`` (relative).
 
     Per block: cycles, current (mA, and A/g, mA/cm2 where known), mean and sample standard deviation
-    of the closing capacity (mAh, mAh/g where the active mass is known), retention = block mean /
-    first block mean, and ``recovery``: a later block back at the first block's current.
+    of the closing capacity (mAh, mAh/g where the active mass is known), the effective C-rate (current
+    / mean capacity), retention = block mean / first block mean, and ``recovery``: a later block back
+    at the first block's current.
     """
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise ValidationError("rtol", f"must lie in (0, 1), got {rtol!r}")
@@ -78,6 +123,7 @@ def rate_table(data: Record | CycleSummary, cell: CellInfo | None = None, *, rto
             values = summary[name][keep][rows]
             row[f"mean_{name}"] = float(np.mean(values))
             row[f"std_{name}"] = float(np.std(values, ddof=1)) if values.size > 1 else None
+        row["effective_c_rate_h"] = row["current_mA"] / row[f"mean_{names[0]}"]
         blocks.append(row)
     first_mean = blocks[0][f"mean_{names[0]}"]
     for row in blocks:
@@ -85,8 +131,18 @@ def rate_table(data: Record | CycleSummary, cell: CellInfo | None = None, *, rto
         row["recovery"] = row["block"] > 1 and bool(np.isclose(row["current_mA"], blocks[0]["current_mA"], rtol=rtol))
     definitions = {
         "block": f"maximal run of consecutive complete cycles whose {summary.closing} current agrees within rtol={rtol}",
-        "mean": f"mean {summary.closing} capacity of the block's cycles; std: sample standard deviation (ddof=1)",
+        "mean": f"mean {summary.closing} capacity of the block's cycles (stderr: sample standard deviation / sqrt(n))",
+        "current": f"mean {summary.closing} current of the block's cycles",
+        "effective_c_rate": "block current / mean block capacity: the rate at which the capacity measured passes (1/h)",
         "retention": "block mean / first block mean",
         "recovery": "a later block at the first block's current (within rtol)",
     }
-    return RateTable(tuple(blocks), names[0], definitions)
+    warnings = []
+    skipped = summary.cycles[~keep]
+    if skipped.size:
+        warnings.append(f"incomplete cycles left out of the blocks: {', '.join(map(str, skipped.tolist()))}")
+    if not summary.active_mass_mg:
+        warnings.append("no active mass (working_electrode.mass_mg): specific capacities and current densities are absent")
+    if len(blocks) == 1:
+        warnings.append("one current only: the record holds no rate steps")
+    return RateTable(tuple(blocks), names[0], definitions, warnings=tuple(warnings))

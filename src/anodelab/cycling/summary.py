@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,8 +22,11 @@ from anodelab.core.conventions import (
 )
 from anodelab.core.errors import MetadataError, NotApplicableError, ValidationError
 from anodelab.core.record import Record
+from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.cycling.halfcycles import (
     CV_SPAN_V,
+    HalfCycles,
+    Steps,
     half_cycles,
     reduce_steps,
     require_record,
@@ -36,7 +41,7 @@ AREAL_SUFFIXES = ("_mAh_cm2", "_mA_cm2")
 
 
 @dataclass(frozen=True, repr=False)
-class CycleSummary:
+class CycleSummary(Result):
     """Per-cycle table (``columns``, one entry per cycle >= 1) and the headline metrics.
 
     Column names carry their unit. The capacity columns are named by the half-cycle roles of the
@@ -46,14 +51,17 @@ class CycleSummary:
     only when the active mass / area is known; asking for them otherwise raises MetadataError.
     """
 
-    columns: Any  # Mapping[str, NDArray]
+    kind: ClassVar[str] = "cycle_summary"
+    version: ClassVar[int] = 1
+
+    columns: Mapping[str, NDArray[Any]]
     opening: str
     closing: str
     cell_type: str | None
     active_mass_mg: float | None
     area_cm2: float | None
     ice: float | None
-    reference_cycle: int | None
+    reference_cycle: int
     retention: float | None
     decay_pct_per_cycle: float | None
     cycle_at_80pct: int | None
@@ -61,7 +69,6 @@ class CycleSummary:
     average_ce_cycles: tuple[int, int] | None
     preamble: dict[str, Any]
     definitions: dict[str, str] = field(default_factory=dict)
-    source: str | None = None  # the file name (not its folder: results must not depend on where it lies)
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         if name in self.columns:
@@ -80,21 +87,63 @@ class CycleSummary:
     def cycles(self) -> NDArray[np.int32]:
         return self.columns["cycle"]
 
-    def to_dataframe(self) -> pd.DataFrame:
+    @property
+    def last_complete_cycle(self) -> int | None:
+        """The last cycle not flagged ``incomplete`` (None when every cycle is)."""
+        complete = self.cycles[~self.columns["incomplete"]]
+        return int(complete[-1]) if complete.size else None
+
+    def cycles_frame(self) -> pd.DataFrame:
+        """The per-cycle table as a DataFrame, one row per cycle."""
         import pandas as pd
 
         return pd.DataFrame(dict(self.columns))
 
-    def to_dict(self) -> dict[str, Any]:
-        names = list(self.columns)
-        rows = [{name: _plain(self.columns[name][k]) for name in names} for k in range(self.cycles.size)]
+    def metrics(self) -> tuple[Metric, ...]:
+        """ice, retention, decay, cycle_at_80pct, average_ce (those defined), then per complete cycle
+        (index ``cycle``) the opening and closing capacity (mAh; mAh/g, mAh/cm2 where known), ce,
+        energy_efficiency (full and cathode half-cells) and hysteresis."""
+        o, c, d = self.opening, self.closing, self.definitions
+        last, ref = self.last_complete_cycle, self.reference_cycle
+        span = f"cycles {self.average_ce_cycles[0]}..{self.average_ce_cycles[1]}" if self.average_ce_cycles else ""
+        overall = (
+            ("ice", self.ice, "", d["ice"]),
+            ("retention", self.retention, "", f"{c} capacity of cycle {last} (the last complete one) / that of cycle {ref}"),
+            ("decay", self.decay_pct_per_cycle, "%/cycle", d["decay_pct_per_cycle"]),
+            ("cycle_at_80pct", self.cycle_at_80pct, "", d["cycle_at_80pct"]),
+            ("average_ce", self.average_ce, "", f"mean ce of the complete {span}"),
+        )
+        metrics = [Metric(name, float(value), unit, definition=text) for name, value, unit, text in overall
+                   if value is not None]
+        per_cycle = [(f"{role}_capacity", f"{role}_mAh", "mAh", f"{role} capacity: {d['capacity']}") for role in (o, c)]
+        if self.active_mass_mg is not None:
+            per_cycle += [(f"{role}_specific_capacity", f"{role}_mAh_g", "mAh/g",
+                           f"{role} capacity per g of active material ({self.active_mass_mg:.6g} mg)") for role in (o, c)]
+        if self.area_cm2 is not None:
+            per_cycle += [(f"{role}_areal_capacity", f"{role}_mAh_cm2", "mAh/cm2",
+                           f"{role} capacity per cm2 of working electrode ({self.area_cm2:.6g} cm2)") for role in (o, c)]
+        per_cycle.append(("ce", "ce", "", d["ce"]))
+        if self.cell_type in ("full", "cathode-half"):  # a cell whose charge stores the energy its discharge gives
+            per_cycle.append(("energy_efficiency", "energy_efficiency", "", d["energy_efficiency"]))
+        per_cycle.append(("hysteresis", "hysteresis_V", "V", d["mean_V"]))
+        complete = np.flatnonzero(~self.columns["incomplete"])
+        values = {column: self.columns[column][complete].tolist() for _, column, _, _ in per_cycle}
+        for position, cycle in enumerate(self.cycles[complete].tolist()):
+            for name, column, unit, text in per_cycle:
+                value = values[column][position]
+                if math.isfinite(value):
+                    metrics.append(Metric(name, value, unit, index_name="cycle", index=cycle, definition=text))
+        return tuple(metrics)
+
+    def content(self) -> dict[str, Any]:
+        lists = {name: column.tolist() for name, column in self.columns.items()}
+        rows = [dict(zip(lists, values)) for values in zip(*lists.values())]
         for row in rows:  # role-neutral keys: insertion = opening half-cycle (Li/Na into the negative electrode)
             for role, alias in ((self.opening, "insertion"), (self.closing, "extraction")):
                 for suffix in ("_mAh", "_mAh_g", "_mAh_cm2"):
                     if role + suffix in row:
                         row.setdefault(alias + suffix, row[role + suffix])
         return {
-            "kind": "cycle_summary",
             "cell_type": self.cell_type,
             "opening": self.opening,
             "closing": self.closing,
@@ -108,18 +157,30 @@ class CycleSummary:
             "cycle_at_80pct": self.cycle_at_80pct,
             "average_ce": self.average_ce,
             "average_ce_cycles": list(self.average_ce_cycles) if self.average_ce_cycles else None,
-            "preamble": self.preamble,
+            "preamble": dict(self.preamble),
             "definitions": dict(self.definitions),
-            "source": self.source,
         }
 
-    def __repr__(self) -> str:
-        ice = "n/a" if self.ice is None else f"{self.ice:.4f}"
-        ret = "n/a" if self.retention is None else f"{self.retention:.4f}"
-        return (f"<CycleSummary {self.cycles.size} cycles ({self.cell_type or 'cell type unknown'}), "
-                f"ICE {ice}, retention {ret} vs cycle {self.reference_cycle}>")
+    def tables(self) -> Mapping[str, Mapping[str, Any]]:
+        return {"cycles": dict(self.columns)}
+
+    def headline(self) -> str:
+        parts = [] if self.ice is None else [f"ICE {self.ice:.3f}"]
+        if self.retention is not None:
+            parts.append(f"retention {self.retention:.3f} at cycle {self.last_complete_cycle} vs {self.reference_cycle}")
+        parts.append(f"{self.cycles.size} cycles")
+        return "; ".join(parts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "columns": dict(self.columns)}  # a mappingproxy does not pickle
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for array in state["columns"].values():
+            array.flags.writeable = False
+        self.__dict__.update(state, columns=MappingProxyType(state["columns"]))
 
 
+@stamps_call
 def cycle_summary(
     record: Record,
     cell: CellInfo | None = None,
@@ -168,10 +229,37 @@ def cycle_summary(
     tol = cutoff_tolerance_V if cutoff_tolerance_V is not None else max(0.02, 0.02 * window)
     if not tol >= 0:
         raise ValidationError("cutoff_tolerance_V", f"must be >= 0, got {cutoff_tolerance_V!r}")
+    mass = cell.working_electrode.active_mass_mg if cell is not None else None
+    area = cell.working_electrode.area_cm2 if cell is not None else None
+    cols = _columns(steps, cycles, (op, cl), (opening_name, closing_name), opening_state, tol, mass, area)
+
+    reference = _reference_cycle(formation_cycles, cycles, cl.current_mA, cols["incomplete"], current_rtol)
+    ice, retention, decay, at80, ce_cycles, average_ce = _fade(cols, closing_name, reference, ce_cycles)
+    preamble_steps = steps.cycle == 0
+    preamble = {
+        "steps": int(preamble_steps.sum()),
+        "rests_only": bool(np.all(steps.direction[preamble_steps] == REST)),
+        f"{opening_name}_mAh": float(steps.capacity_mAh[preamble_steps & (steps.direction == opening_state)].sum()),
+        f"{closing_name}_mAh": float(steps.capacity_mAh[preamble_steps & (steps.direction == closing_state)].sum()),
+    }
+    summary = CycleSummary(
+        MappingProxyType(cols), opening_name, closing_name, cell_type, mass, area, ice, reference, retention,
+        decay, at80, average_ce, ce_cycles, preamble,
+        _definitions(opening_name, closing_name, opening_state, tol, formation_cycles, current_rtol),
+    )
+    return dataclasses.replace(summary, warnings=_warnings(summary, formation_cycles))
+
+
+def _columns(
+    steps: Steps, cycles: NDArray[np.int32], halves: tuple[HalfCycles, HalfCycles], names: tuple[str, str],
+    opening_state: int, tol: float, mass: float | None, area: float | None,
+) -> dict[str, NDArray[Any]]:
+    """The per-cycle columns (read-only arrays) from the opening and closing half-cycles."""
+    op, cl = halves
+    opening_name, closing_name = names
+    closing_state = CHARGE if opening_state == DISCHARGE else DISCHARGE
     op_incomplete = _short_of_cutoff(op.end_V, op.present, opening_state, tol)
     cl_incomplete = _short_of_cutoff(cl.end_V, cl.present, closing_state, tol) | ~cl.present
-    incomplete = op_incomplete | cl_incomplete
-
     with np.errstate(divide="ignore", invalid="ignore"):
         ce = np.where(cl.present & (op.capacity_mAh > 0), cl.capacity_mAh / op.capacity_mAh, np.nan)
         v_op = op.energy_mWh / op.capacity_mAh
@@ -192,8 +280,6 @@ def cycle_summary(
         f"{opening_name}_end_V": op.end_V,
         f"{closing_name}_end_V": cl.end_V,
     }
-    mass = cell.working_electrode.active_mass_mg if cell is not None else None
-    area = cell.working_electrode.area_cm2 if cell is not None else None
     if mass is not None:
         cols[f"{opening_name}_mAh_g"] = op.capacity_mAh * 1000.0 / mass
         cols[f"{closing_name}_mAh_g"] = cols[f"{closing_name}_mAh"] * 1000.0 / mass
@@ -217,20 +303,26 @@ def cycle_summary(
         start[position[::-1]] = steps.time_start_s[active][::-1]
         end[position] = steps.time_end_s[active]
         cols["start_time_s"], cols["end_time_s"] = start, end
-    cols["incomplete"] = incomplete
+    cols["incomplete"] = op_incomplete | cl_incomplete
     cols[f"{opening_name}_incomplete"] = op_incomplete
     cols[f"{closing_name}_incomplete"] = cl_incomplete
     cols["cv_step"] = op.cv | cl.cv
     cols["current_reversal"] = op.reversal | cl.reversal
     for array in cols.values():
         array.flags.writeable = False
+    return cols
 
-    reference = _reference_cycle(formation_cycles, cycles, cl.current_mA, incomplete, current_rtol)
+
+def _fade(
+    cols: Mapping[str, NDArray[Any]], closing_name: str, reference: int, ce_cycles: tuple[int, int] | None,
+) -> tuple[float | None, float | None, float | None, int | None, tuple[int, int] | None, float | None]:
+    """ice, retention, decay (%/cycle), cycle at 80 %, the average-CE range and the average CE."""
+    cycles, ce, incomplete = cols["cycle"], cols["ce"], cols["incomplete"]
     closing = cols[f"{closing_name}_mAh"]
     ice = float(ce[0]) if cycles[0] == 1 and np.isfinite(ce[0]) else None
     retention = decay = at80 = None
     complete = np.flatnonzero(~incomplete)
-    if reference is not None and complete.size:
+    if complete.size:
         ref_index = int(np.searchsorted(cycles, reference))
         ratio = closing / closing[ref_index]
         last = int(complete[-1])
@@ -239,7 +331,7 @@ def cycle_summary(
             decay = float((1.0 - retention) / (cycles[last] - reference) * 100.0)
         below = np.flatnonzero((ratio <= 0.8) & ~incomplete & (cycles > reference))
         at80 = int(cycles[below[0]]) if below.size else None
-    if ce_cycles is None and reference is not None and complete.size and cycles[complete[-1]] > reference:
+    if ce_cycles is None and complete.size and cycles[complete[-1]] > reference:
         ce_cycles = (reference + 1, int(cycles[complete[-1]]))
     average_ce = None
     if ce_cycles is not None:
@@ -248,15 +340,15 @@ def cycle_summary(
         if not chosen.any():
             raise ValidationError("ce_cycles", f"no complete cycle in {first}..{last_cycle}")
         average_ce = float(np.mean(ce[chosen]))
+    return ice, retention, decay, at80, ce_cycles, average_ce
 
-    preamble_steps = steps.cycle == 0
-    preamble = {
-        "steps": int(preamble_steps.sum()),
-        "rests_only": bool(np.all(steps.direction[preamble_steps] == REST)),
-        f"{opening_name}_mAh": float(steps.capacity_mAh[preamble_steps & (steps.direction == opening_state)].sum()),
-        f"{closing_name}_mAh": float(steps.capacity_mAh[preamble_steps & (steps.direction == closing_state)].sum()),
-    }
-    definitions = {
+
+def _definitions(
+    opening_name: str, closing_name: str, opening_state: int, tol: float, formation_cycles: int | str,
+    current_rtol: float,
+) -> dict[str, str]:
+    closing_state = CHARGE if opening_state == DISCHARGE else DISCHARGE
+    return {
         "cycle": "anodelab.core.conventions: cycle 1 = first opening half-cycle + its closing partner; "
                  "cycle 0 (preamble: rests, OCV, wrong-direction half-cycle) is not a cycle",
         "opening": f"{opening_name} ({'charge' if opening_state == CHARGE else 'discharge'} current)",
@@ -280,11 +372,58 @@ def cycle_summary(
         "cycle_at_80pct": "first complete cycle after the reference whose retention is <= 0.8 (None: never)",
         "average_ce": "mean ce of the complete cycles in average_ce_cycles (default: reference + 1 .. last complete)",
     }
-    return CycleSummary(
-        MappingProxyType(cols), opening_name, closing_name, cell_type, mass, area, ice, reference, retention,
-        decay, at80, average_ce, ce_cycles, preamble, definitions,
-        Path(record.provenance.path).name if record.provenance.path else None,
-    )
+
+
+def _warnings(summary: CycleSummary, formation_cycles: int | str) -> tuple[str, ...]:
+    """What limits the summary, in words: missing metadata, guessed choices, flagged cycles."""
+    o, c = summary.opening, summary.closing
+    cycles, columns = summary.cycles, summary.columns
+    warnings = []
+    if summary.cell_type is None:
+        warnings.append("no cell type: the first active half-cycle opens each cycle (roles forward/reverse) and "
+                        "ce = reverse/forward; give cell_type in cell.toml or --cell-type")
+    if summary.active_mass_mg is None:
+        warnings.append("no active mass (working_electrode.mass_mg): specific capacities (mAh/g) and current "
+                        "densities (A/g) are absent")
+    if summary.area_cm2 is None:
+        warnings.append("no electrode area (working_electrode.area_cm2): areal capacities (mAh/cm2) are absent")
+    if formation_cycles == "auto":
+        if f"{c}_current_mA" not in columns:
+            warnings.append("no current recorded: formation cycles cannot be told from the currents; "
+                            f"retention is against cycle {summary.reference_cycle}")
+        elif summary.reference_cycle > cycles[0]:
+            warnings.append(f"formation cycles guessed from the currents: cycles {cycles[0]}..{summary.reference_cycle - 1} "
+                            f"ran at another {c} current than the last complete cycle, so retention is against "
+                            f"cycle {summary.reference_cycle}; pass formation_cycles to choose")
+    incomplete = cycles[columns["incomplete"]]
+    if incomplete.size:
+        warnings.append(f"incomplete cycles {_cycle_list(incomplete)} (a half-cycle short of the cutoff, or no {c}): "
+                        "left out of retention, average ce and the per-cycle metrics; the cycles table keeps them")
+    reversal = cycles[columns["current_reversal"]]
+    if reversal.size:
+        warnings.append(f"steps holding both charge and discharge rows in cycles {_cycle_list(reversal)}: "
+                        "each counted in the direction of most of its rows")
+    passed = {role: summary.preamble[f"{role}_mAh"] for role in (o, c) if summary.preamble[f"{role}_mAh"] > 0}
+    if passed:
+        charge = " and ".join(f"{value:.4g} mAh of {role}" for role, value in passed.items())
+        warnings.append(f"before the first {o} the record passes {charge}: kept as the preamble (cycle 0), not a cycle")
+    if summary.ice is None:
+        warnings.append(f"ice undefined: cycle 1 has no {c} half-cycle")
+    if summary.retention is None:
+        warnings.append(f"retention undefined: no complete cycle after the reference cycle {summary.reference_cycle}")
+    return tuple(warnings)
+
+
+def _cycle_list(cycles: NDArray[np.int32]) -> str:
+    """``1, 4-6, 9``: sorted cycle numbers with runs joined."""
+    numbers = cycles.tolist()
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
 
 
 def _short_of_cutoff(end_V: NDArray[np.float64], present: NDArray[np.bool_], state: int, tol: float) -> NDArray[np.bool_]:
@@ -302,7 +441,7 @@ def _short_of_cutoff(end_V: NDArray[np.float64], present: NDArray[np.bool_], sta
 def _reference_cycle(
     formation: int | str, cycles: NDArray[np.int32], current: NDArray[np.float64],
     incomplete: NDArray[np.bool_], rtol: float,
-) -> int | None:
+) -> int:
     if isinstance(formation, str):
         if formation != "auto":
             raise ValidationError("formation_cycles", f"must be a whole number >= 0 or 'auto', got {formation!r}")
@@ -321,10 +460,3 @@ def _reference_cycle(
     return reference
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    number = float(value)
-    return number if np.isfinite(number) else None

@@ -1,8 +1,10 @@
 """Distribution of relaxation times (DRT): Tikhonov-regularised, non-negative, on Gaussian RBFs.
 
 ``drt(spectrum)`` -> :class:`DRTResult`; ``drt_series(series)`` -> :class:`DRTSeriesResult` (a map and
-per-process resistance traces). Kernels are cached per frequency grid; lambda is chosen for Z
-normalised by its largest modulus (unit-independent). See :mod:`anodelab.drt.fit` for the method.
+per-process resistance traces); both are :class:`anodelab.core.result.Result` (metrics per spectrum, the
+gamma curves as the ``"drt"`` table). Kernels are cached per frequency grid; lambda is chosen for Z
+normalised by its largest modulus (unit-independent). See :mod:`anodelab.drt.fit` for the method; per-peak
+resistances come from a ZARC fit by impedance's engine (:mod:`anodelab.drt.deconvolution`).
 """
 
 from __future__ import annotations

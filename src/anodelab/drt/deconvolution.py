@@ -1,42 +1,50 @@
-"""Deconvolution of DRT peaks into per-process resistances: a ZARC per peak, fitted to the impedance.
+"""Deconvolution of DRT peaks into per-process resistances: the circuit the DRT suggests, fitted to the impedance.
 
 Overlapping DRT peaks share their flanks, so integrating gamma over each peak's basin (the split at the
 minimum between peaks) moves resistance from the larger to the smaller one, and the regularisation
 broadens every peak. Deconvolution instead fits the spectrum with the model the DRT suggests,
 
-``Z = R_inf + j w L + 1 / (j w C) + sum_k R_k / (1 + (j w tau_k)^n_k)``,
+``Z = R_inf + j w L + 1 / (j w C) + sum_k R_k / (1 + (j w tau_k)^n_k)``
 
-one ZARC (whose DRT is a single symmetric peak, :func:`anodelab.models.circuits.zarc_drt`) per DRT
-peak, started from the peak's tau and basin resistance (n = 0.9), with ``tau_k`` held within
-``TAU_BOUND_DECADES`` of its peak (the fit may not swap processes), ``0.3 <= n_k <= 1``, and L, C and
-R_inf free, started from the DRT's values (L and C only where the DRT fitted them). A slowest peak beyond
+(``R0-L0-Zarc1-...-ZarcK-C0``), one ZARC (whose DRT is a single symmetric peak,
+:func:`anodelab.models.circuits.zarc_drt`) per DRT peak, by impedance's fitting engine
+(:func:`anodelab.impedance.fit.fit_circuit`: log parameters, closed-form Jacobian, modulus weighting
+``(Zm - Z) / |Z|``, the usual EIS noise being proportional to |Z|: unweighted, the large low-frequency
+residuals would let an extra ZARC pass the F-test below by fitting noise). One start, from the DRT: each
+ZARC at its peak's tau and basin resistance (n = 0.9), ``tau_k`` held within ``TAU_BOUND_DECADES`` of its
+peak (the fit may not swap processes), ``0.3 <= n_k <= 1``; R_inf, L and C from the DRT's values (R_inf
+when the model has one, L and C where the DRT found them > 0). A slowest peak beyond
 ``10^-TAIL_DECADES / w_min`` (within 0.3 decade of the slowest measured time constant, or past it) is the
 visible part of a low-frequency tail that does not close inside the data (diffusion, blocking): it is
-modelled by a series CPE ``1 / (Q (j w)^alpha)``, 0.3 <= alpha <= 1, in place of the series C (alpha = 0.5
-is a semi-infinite Warburg, 1 a capacitor), and keeps its basin resistance (a tail has no finite resistance
-of its own inside the data).
+modelled by a series CPE ``1 / (Q (j w)^alpha)``, 0.3 <= alpha <= 1 (``CPE0``), in place of the series C
+(alpha = 0.5 is a semi-infinite Warburg, 1 a capacitor), and keeps its basin resistance (a tail has no finite
+resistance of its own inside the data).
 
-Rows are the real and imaginary parts of Z normalised as in the DRT, weighted by ``1 / |Z|`` (the
-usual EIS noise is proportional to |Z|: unweighted, the large low-frequency residuals would let an extra
-ZARC pass the F-test below by fitting noise);
-``scipy.optimize.leastsq`` (MINPACK Levenberg-Marquardt, analytic Jacobian) in ``ln R_k`` and bounded
-coordinates mapped through tanh.
-Standard errors: ``s^2 (J'J)^-1`` with ``s^2 = RSS / (rows - parameters)``. The fit is accepted only
-when its rms residual is at most ``ACCEPT_RMS_RATIO`` times the DRT's own (same weights) (the model then describes
-the spectrum as well as the DRT does); otherwise the basin integrals are kept and the result says so.
-When the model fits worse than ``MATCH_RMS_RATIO`` x the DRT's residual (or is refused), a weak DRT
-maximum inside the measured range (prominent but below the significance rule) is offered and joins the
-model when its extra ZARC passes an F-test on the residual sums of squares at ``F_TEST_P`` (1e-3), or,
-when the model without it was refused, when the model with it is accepted.
+Standard errors: the engine's, ``s^2 (J'J)^-1`` with ``s^2 = chi2 / (2 N - parameters)``. The fit is judged
+on the rows the DRT fitted (both parts, or the real or imaginary part alone), same weights: it is accepted
+only when its rms residual is at most ``ACCEPT_RMS_RATIO`` times the DRT's own (the model then describes the
+spectrum as well as the DRT does); otherwise the basin integrals are kept and the result says so. When the
+model fits worse than ``MATCH_RMS_RATIO`` x the DRT's residual (or is refused), a weak DRT maximum inside the
+measured range (prominent but below the significance rule) is offered and joins the model when its extra
+ZARC passes an F-test on the residual sums of squares at ``F_TEST_P`` (1e-3), or, when the model without it
+was refused, when the model with it is accepted. Conversely a ZARC whose R the fit does not determine (its
+standard error exceeds it, or the fit drove it to nothing: a DRT bump the neighbouring processes and the tail
+explain) leaves the model, its peak with it, when the model without it is accepted and the F-test finds no
+significant loss.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from anodelab.core.errors import FitError
+from anodelab.core.spectrum import Spectrum
+from anodelab.impedance.fit import fit_circuit
 
 TAU_BOUND_DECADES = 0.5
 TAIL_DECADES = 0.3
@@ -46,21 +54,24 @@ MATCH_RMS_RATIO = 1.05
 N_START, N_MIN = 0.9, 0.3
 ALPHA_START, ALPHA_MIN = 0.5, 0.3
 F_TEST_P = 1e-3
-MAX_EVALUATIONS = 60  # accepted fits took 6-31 model evaluations (51 fits, virtual and real); more: refused
+MAX_EVALUATIONS = 200  # converged fits took a median 10, at most 167 evaluations (355 fits of virtual spectra); more: refused
+NEGLIGIBLE = 1e-6  # a ZARC whose R is below this fraction of the largest has vanished from the fit
+SERIES_START_FLOOR = 1e-6  # an R the DRT put at 0 starts at this fraction of max |Z| (the fit is in log parameters)
 
 
 @dataclass(frozen=True)
 class Deconvolution:
-    """Normalised ZARC parameters of the peaks that are not a tail, and the covariance of their ``R``."""
+    """ZARC parameters of the peaks that are not a tail (ohm, s) and the covariance of their ``R`` (ohm^2)."""
 
-    R: NDArray[np.float64]
-    R_covariance: NDArray[np.float64]
+    R_ohm: NDArray[np.float64]
+    R_covariance_ohm2: NDArray[np.float64]
     tau_s: NDArray[np.float64]
     n: NDArray[np.float64]
-    rms: float
+    rms: float  # weighted, on the DRT's rows: sqrt(rss / frequencies)
     rss: float
     dof: int
-    drt_rms: float  # the DRT's own rms residual, same weights
+    drt_rms: float  # the DRT's own rms residual, same rows and weights
+    circuit: str
 
     @property
     def accepted(self) -> bool:
@@ -72,6 +83,18 @@ class Deconvolution:
         """Whether a weak maximum should be offered: the model falls short of the DRT, but not so far
         (``RESCUE_RMS_RATIO``) that one more ZARC could not close the gap."""
         return not self.as_good_as_the_drt and self.rms <= RESCUE_RMS_RATIO * self.drt_rms
+
+    @property
+    def loosest(self) -> int | None:
+        """The ZARC whose R the fit determines least (largest stderr / R), if that stderr exceeds R or is
+        unknown, or whose R the fit drove to nothing (``NEGLIGIBLE`` of the largest: at the engine's lower
+        bound, where the standard error says nothing); None when every R is determined."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.sqrt(np.diag(self.R_covariance_ohm2)) / self.R_ohm
+        negligible = self.R_ohm <= NEGLIGIBLE * float(self.R_ohm.max(initial=0.0))
+        ratio = np.where(np.isfinite(ratio) & ~negligible, ratio, np.inf)
+        k = int(np.argmax(ratio)) if ratio.size else -1
+        return k if k >= 0 and ratio[k] > 1.0 else None
 
     @property
     def as_good_as_the_drt(self) -> bool:
@@ -96,120 +119,87 @@ def improves(simpler: Deconvolution, richer: Deconvolution) -> bool:
     return bool(f.sf(statistic, extra, richer.dof) < F_TEST_P)
 
 
-def _model(theta, omega, linear, K, tail):
-    """Z and dZ/dtheta for ``theta = [linear..., ln R_k..., ln tau_k..., n_k..., (ln q, alpha)]``."""
-    k = linear.shape[1]
-    ln_R, ln_tau, n = theta[k : k + K], theta[k + K : k + 2 * K], theta[k + 2 * K : k + 3 * K]
-    log_jwt = np.log(omega)[:, None] + ln_tau[None, :] + 0.5j * math.pi  # ln(j w tau), (N, K)
-    u = np.exp(n[None, :] * log_jwt)  # (j w tau)^n
-    R = np.exp(ln_R)[None, :]
-    zarc = R / (1.0 + u)
-    common = -R * u / (1.0 + u) ** 2
-    Z = linear @ theta[:k] + zarc.sum(axis=1)
-    columns = [linear, zarc, common * n[None, :], common * log_jwt]
-    if tail:  # series CPE q (j w / w_min)^-alpha
-        log_jw = np.log(omega / omega.min()) + 0.5j * math.pi
-        cpe = np.exp(theta[-2] - theta[-1] * log_jw)
-        Z = Z + cpe
-        columns += [cpe[:, None], (-cpe * log_jw)[:, None]]
-    return Z, np.hstack(columns)
+def deconvolution_circuit(
+    spectrum: Spectrum,
+    series: Mapping[str, float],
+    peak_tau_s: NDArray[np.float64],
+    peak_R_ohm: NDArray[np.float64],
+) -> tuple[str, dict[str, float], dict[str, tuple[float, float]], int]:
+    """The circuit string, start values, bounds and number of ZARCs for ``peak_tau_s`` (sorted, fastest first).
+
+    ``series``: the DRT's series elements to carry, ``{"R0": ohm, "L0": H, "C0": F}`` (those in the model);
+    a C is dropped when the slowest peak is a tail, which a ``CPE0`` models instead."""
+    omega_min = float(2.0 * np.pi * spectrum.frequency_Hz.min())
+    tail = bool(peak_tau_s.size) and is_tail(float(peak_tau_s[-1]), omega_min)
+    K = peak_tau_s.size - int(tail)
+    floor = SERIES_START_FLOOR * float(np.abs(spectrum.Z_ohm).max())
+    initial = {name: value for name, value in series.items() if not (tail and name == "C0")}
+    if "R0" in initial:
+        initial["R0"] = max(initial["R0"], floor)
+    elements: list[str] = [name for name in ("R0", "L0") if name in initial]
+    bounds: dict[str, tuple[float, float]] = {}
+    factor = 10.0**TAU_BOUND_DECADES
+    for k in range(K):
+        label = f"Zarc{k + 1}"
+        elements.append(label)
+        tau = float(peak_tau_s[k])
+        initial |= {f"{label}_R": max(float(peak_R_ohm[k]), floor), f"{label}_tau": tau, f"{label}_n": N_START}
+        bounds |= {f"{label}_tau": (tau / factor, tau * factor), f"{label}_n": (N_MIN, 1.0)}
+    if "C0" in initial:
+        elements.append("C0")
+    if tail:  # |Z_CPE(w_min)| = 1 / (Q w_min^alpha) started at the spectrum's real span
+        span = max(float(np.abs(spectrum.Z_ohm[-1] - spectrum.Z_ohm[0])), floor)
+        elements.append("CPE0")
+        initial |= {"CPE0_Q": 1.0 / (span * omega_min**ALPHA_START), "CPE0_n": ALPHA_START}
+        bounds["CPE0_n"] = (ALPHA_MIN, 1.0)
+    return "-".join(elements), initial, bounds, K
 
 
 def deconvolve(
-    omega_rad_s: NDArray[np.float64],
-    Z_normalised: NDArray[np.complex128],
+    spectrum: Spectrum,
     fit: str,
-    linear_columns: NDArray[np.complex128],
-    linear_start: NDArray[np.float64],
+    series: Mapping[str, float],
     peak_tau_s: NDArray[np.float64],
-    peak_R: NDArray[np.float64],
-    drt_residual: NDArray[np.complex128],
+    peak_R_ohm: NDArray[np.float64],
+    drt_residual_ohm: NDArray[np.complex128],
 ) -> Deconvolution | None:
-    """Fit one ZARC per peak (normalised units), the slowest as a series CPE when it is a tail.
+    """Fit one ZARC per peak, the slowest as a series CPE when it is a tail (see the module docstring).
 
-    ``linear_columns`` (N, k) are the R_inf / L / C columns of the complex impedance (C last, when
-    fitted), ``linear_start`` their DRT values. None when the fit does not converge within
-    ``MAX_EVALUATIONS``; otherwise the fit, which is used only if :attr:`Deconvolution.accepted`."""
-    from scipy.optimize import leastsq
-
-    tail = bool(peak_tau_s.size) and is_tail(float(peak_tau_s[-1]), float(omega_rad_s.min()))
-    K = peak_tau_s.size - int(tail)
+    ``fit``: the DRT's rows ("combined", "real", "imag"), on which the fit is judged against
+    ``drt_residual_ohm`` (data - DRT model). None when there is no ZARC to fit or the engine does not
+    converge within ``MAX_EVALUATIONS``; otherwise the fit, which is used only if :attr:`Deconvolution.accepted`."""
+    circuit, initial, bounds, K = deconvolution_circuit(spectrum, series, peak_tau_s, peak_R_ohm)
     if K == 0:
         return None
-    if tail:  # the CPE takes the place of the series C (the last column when it was fitted)
-        is_C = np.all(linear_columns.real == 0, axis=0) & (linear_columns.imag[-1] < 0)
-        linear_columns, linear_start = linear_columns[:, ~is_C], linear_start[~is_C]
-    k = linear_columns.shape[1]
-    ln_tau0 = np.log(peak_tau_s[:K])
-    span = TAU_BOUND_DECADES * math.log(10.0)
-    # Levenberg-Marquardt (MINPACK) on unbounded coordinates: ln tau = ln tau0 + span tanh(a),
-    # n = N_MIN + (1 - N_MIN) (1 + tanh(b)) / 2, alpha likewise; the linear coefficients are free.
-    lower = np.concatenate([np.full(K, N_MIN), [ALPHA_MIN] if tail else []])
-    width = 1.0 - lower
-
-    def physical(z):
-        theta = z.copy()
-        theta[k + K : k + 2 * K] = ln_tau0 + span * np.tanh(z[k + K : k + 2 * K])
-        theta[k + 2 * K : k + 3 * K] = lower[:K] + width[:K] * 0.5 * (1.0 + np.tanh(z[k + 2 * K : k + 3 * K]))
-        if tail:
-            theta[-1] = lower[-1] + width[-1] * 0.5 * (1.0 + np.tanh(z[-1]))
-        return theta
-
-    def chain(z):  # d theta / d z, diagonal
-        factor = np.ones_like(z)
-        factor[k + K : k + 2 * K] = span * (1.0 - np.tanh(z[k + K : k + 2 * K]) ** 2)
-        factor[k + 2 * K : k + 3 * K] = width[:K] * 0.5 * (1.0 - np.tanh(z[k + 2 * K : k + 3 * K]) ** 2)
-        if tail:
-            factor[-1] = width[-1] * 0.5 * (1.0 - np.tanh(z[-1]) ** 2)
-        return factor
-
-    n_start = np.arctanh(2.0 * (N_START - N_MIN) / (1.0 - N_MIN) - 1.0)
-    start = [linear_start, np.log(np.maximum(peak_R[:K], 1e-6)), np.zeros(K), np.full(K, n_start)]
-    if tail:
-        q0 = max(float(np.abs(Z_normalised[-1] - Z_normalised[0])), 1e-6)  # |Z| scale at w_min
-        start.append(np.array([math.log(q0), np.arctanh(2 * (ALPHA_START - ALPHA_MIN) / (1 - ALPHA_MIN) - 1)]))
-    start = np.concatenate(start)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # a trial step may overflow; the engine refuses it
+            found = fit_circuit(spectrum, circuit, initial=initial, bounds=bounds, weighting="modulus",
+                                n_starts=1, max_nfev=MAX_EVALUATIONS)
+    except FitError:  # too few points for the parameters, or no convergence
+        return None
+    if not found.success:
+        return None
     parts = [np.real] if fit == "real" else [np.imag] if fit == "imag" else [np.real, np.imag]
-
-    weight = 1.0 / np.maximum(np.abs(Z_normalised), 1e-12)
-    drt_rms = math.sqrt(sum(float(np.sum(part(weight * drt_residual) ** 2)) for part in parts) / Z_normalised.size)
-    last: list = [None, None, None]  # z, residuals, Jacobian: MINPACK asks for both at the same point
-
-    def evaluate(z):
-        if last[0] is None or not np.array_equal(z, last[0]):
-            Z, J = _model(physical(z), omega_rad_s, linear_columns, K, tail)
-            last[:] = [z.copy(), np.concatenate([part(weight * (Z - Z_normalised)) for part in parts]),
-                       np.vstack([part(weight[:, None] * J) for part in parts]) * chain(z)[None, :]]
-        return last
-
-    def residuals(z):
-        return evaluate(z)[1]
-
-    def jacobian(z):
-        return evaluate(z)[2]
-
-    if sum(part(Z_normalised).size for part in parts) <= start.size:
+    weight = 1.0 / np.abs(spectrum.Z_ohm)
+    rows = np.concatenate([part(weight * (found.Z_fit_ohm - spectrum.Z_ohm)) for part in parts])
+    drt_rows = np.concatenate([part(weight * drt_residual_ohm) for part in parts])
+    rss = float(rows @ rows)
+    if not math.isfinite(rss):
         return None
-    with np.errstate(over="ignore", invalid="ignore"):  # a trial step may overflow; judged below
-        z, _, _, _, status = leastsq(residuals, start, Dfun=jacobian, full_output=True, maxfev=MAX_EVALUATIONS)
-        fun, jac = residuals(z), jacobian(z)
-    if not (np.all(np.isfinite(fun)) and np.all(np.isfinite(jac))):
-        return None
-    rss = float(fun @ fun)
-    rms = math.sqrt(rss / Z_normalised.size)
-    dof = fun.size - start.size
-    if status not in (1, 2, 3, 4) or not math.isfinite(rms):
-        return None
-    covariance = rss / dof * np.linalg.pinv(jac.T @ jac)
-    theta = physical(z)
-    R = np.exp(theta[k : k + K])
+    names = list(found.fitted)
+    labels = [f"Zarc{k + 1}" for k in range(K)]
+    index = [names.index(f"{label}_R") for label in labels]
+    stderr = np.array([found.fitted[f"{label}_R"].stderr for label in labels], dtype=np.float64)  # None: NaN
+    correlation = found.correlation[np.ix_(index, index)]
+    values = found.values
     return Deconvolution(
-        R=R,
-        R_covariance=covariance[k : k + K, k : k + K] * np.outer(R, R),
-        tau_s=np.exp(theta[k + K : k + 2 * K]),
-        n=theta[k + 2 * K : k + 3 * K],
-        rms=rms,
+        R_ohm=np.array([values[f"{label}_R"] for label in labels]),
+        R_covariance_ohm2=correlation * np.outer(stderr, stderr),
+        tau_s=np.array([values[f"{label}_tau"] for label in labels]),
+        n=np.array([values[f"{label}_n"] for label in labels]),
+        rms=math.sqrt(rss / spectrum.Z_ohm.size),
         rss=rss,
-        dof=int(dof),
-        drt_rms=drt_rms,
+        dof=int(rows.size - len(names)),
+        drt_rms=math.sqrt(float(drt_rows @ drt_rows) / spectrum.Z_ohm.size),
+        circuit=found.circuit,
     )

@@ -21,14 +21,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.errors import ValidationError
-from anodelab.core.result import Quantity
+from anodelab.core.result import Quantity, stamps_call
 from anodelab.core.spectrum import (
     Spectrum,
     SpectrumSeries,
@@ -48,7 +48,7 @@ from anodelab.drt.peaks import (
     process_resistances,
     resolve_windows,
 )
-from anodelab.drt.result import DRTResult
+from anodelab.drt.result import DRTResult, drt_warnings
 from anodelab.drt.solve import FITS, SERIES_ELEMENTS, Problem, problem_for, solve_nnls
 
 OUTPUT_POINTS_PER_DECADE = 50
@@ -57,6 +57,9 @@ BANDS = {
     "gaussian": "Gaussian posterior of the unconstrained problem, lower clipped at 0",
     "sampled": "percentiles of the posterior truncated to non-negative unknowns (exact HMC samples)",
 }
+Fit = Literal["combined", "real", "imag"]
+Criterion = Literal["gcv", "mgcv", "lcurve", "rescv", "evidence"]
+Band = Literal["gaussian", "sampled"]
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,10 @@ class DRTOptions:
     largest gamma) and ``min_significance`` (posterior sd) of a peak (see :mod:`anodelab.drt.peaks`).
     """
 
-    basis: str = "gaussian"
+    basis: Literal["gaussian"] = "gaussian"
     shape_factor: float = 0.5
-    fit: str = "combined"
-    criterion: str = "mgcv"
+    fit: Fit = "combined"
+    criterion: Criterion = "mgcv"
     resistance: bool = True
     inductance: bool = True
     capacitance: bool = True
@@ -89,7 +92,7 @@ class DRTOptions:
     rbf_per_decade: float = 10.0
     extend_decades: float = 0.5
     credible: float | None = None
-    band: str = "gaussian"
+    band: Band = "gaussian"
     samples: int = 1000
     seed: int | None = 0
     min_prominence: float = DEFAULT_MIN_PROMINENCE
@@ -146,6 +149,11 @@ class DRTOptions:
         return tuple(name for name, on in zip(SERIES_ELEMENTS, flags, strict=True) if on)
 
     def to_dict(self) -> dict[str, Any]:
+        """Every option by the name :meth:`of` takes (defaults included): what a result's ``parameters`` hold."""
+        return asdict(self)
+
+    def describe(self) -> dict[str, Any]:
+        """How the DRT is computed, in words and numbers (a result's ``settings``)."""
         return {
             "basis": self.basis,
             "shape_factor": self.shape_factor,
@@ -236,7 +244,7 @@ def _series_elements(
         leftover = Z.real - Z_drt.real
         a = problem.basis.A_re.mean(axis=0)
         variance = np.var(leftover) / leftover.size + float(a @ covariance[k:, k:] @ a) * scale**2
-        R_inf = Quantity(float(np.mean(leftover)), float(np.sqrt(max(variance, 0.0))), "ohm")
+        R_inf = Quantity(float(np.mean(leftover)), math.sqrt(max(float(variance), 0.0)), "ohm")
     L = C = None
     Z_fit = Z_drt + R_inf.value
     i = int(problem.has_R_inf)
@@ -252,36 +260,61 @@ def _series_elements(
     return R_inf, L, C, Z_fit
 
 
-def _peaks(
-    problem: Problem,
+def _deconvolution_series(
     settings: DRTOptions,
-    Zn: NDArray[np.complex128],
-    p: NDArray[np.float64],
+    omega_rad_s: NDArray[np.float64],
+    residual_ohm: NDArray[np.complex128],
+    R_inf: Quantity,
+    L: Quantity | None,
+    C: Quantity | None,
+) -> dict[str, float]:
+    """The series elements the deconvolution carries and their starts (``R0`` ohm, ``L0`` H, ``C0`` F).
+
+    It fits both parts of Z: R_inf when the model has one, L and C where the DRT found them > 0. A DRT of one
+    part does not see the other's: an imaginary-only DRT's R_inf starts from the real part it leaves, and a
+    real-only DRT's L and C from the imaginary part it leaves at the highest and lowest frequency, where that
+    has the element's sign (``residual_ohm``: data - DRT model)."""
+    series = {}
+    if settings.resistance or settings.fit == "imag":
+        series["R0"] = R_inf.value if settings.resistance else float(np.mean(residual_ohm.real))
+    series |= {name: q.value for name, q in (("L0", L), ("C0", C)) if q is not None and q.value > 0}
+    if settings.fit == "real":
+        high, low = float(residual_ohm.imag[0]), float(residual_ohm.imag[-1])  # sorted high to low frequency
+        if settings.inductance and high > 0:
+            series["L0"] = high / float(omega_rad_s[0])
+        if settings.capacitance and low < 0:
+            series["C0"] = -1.0 / (float(omega_rad_s[-1]) * low)
+    return series
+
+
+def _peaks(
+    basis: Basis,
+    settings: DRTOptions,
+    spectrum: Spectrum,
+    x: NDArray[np.float64],
     cov_x: NDArray[np.float64],
     scale: float,
     ln_tau: NDArray[np.float64],
     gamma: NDArray[np.float64],
     measured: NDArray[np.bool_],
     windows: Mapping[str, tuple[float, float]] | None,
+    series: Mapping[str, float],
+    drt_residual_ohm: NDArray[np.complex128],
 ) -> tuple[tuple[Peak, ...], NDArray[np.float64], str]:
-    """Peaks, the covariance of their R (ohm^2) and how R was found ("zarc-deconvolution" or "basin")."""
-    basis, k = problem.basis, problem.n_nuisance
-    x = p[k:]
+    """Peaks, the covariance of their R (ohm^2) and how R was found ("zarc-deconvolution" or "basin").
+
+    ``x``: the normalised RBF weights, ``cov_x`` their covariance; ``series``: the DRT's series elements the
+    deconvolution starts from (:func:`anodelab.drt.deconvolution.deconvolve`)."""
     strong, weak = peak_candidates(
         basis, ln_tau, gamma, cov_x, scale, settings.min_prominence, settings.min_significance, measured
     )
-
-    nuisance = problem.nuisance_columns()
-    drt_residual = Zn - (nuisance @ p[:k] + basis.A_re @ x + 1j * (basis.A_im @ x))
 
     def attempt(indices):
         peaks, W = basin_peaks(basis, ln_tau, gamma, x, cov_x, scale, indices, windows)
         if not (settings.deconvolve and peaks):
             return peaks, W, None
-        found = deconvolve(
-            basis.omega_rad_s, Zn, settings.fit, nuisance, p[:k], np.array([peak.tau_s for peak in peaks]),
-            np.array([peak.R.value for peak in peaks]) / scale, drt_residual,
-        )
+        found = deconvolve(spectrum, settings.fit, series, np.array([peak.tau_s for peak in peaks]),
+                           np.array([peak.R.value for peak in peaks]), drt_residual_ohm)
         return peaks, W, found
 
     if strong.size == 0 and not settings.deconvolve:  # nothing passes the significance rule and nothing can
@@ -296,20 +329,33 @@ def _peaks(
         # a richer model is taken when it is the first the data accept, or fits significantly better
         if trial_found is not None and trial_found.accepted and (not found.accepted or improves(found, trial_found)):
             indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
+    while found is not None and found.accepted and found.loosest is not None:
+        # a ZARC the data do not determine leaves the model when the model without it is accepted and the
+        # ZARC's drop in the residual is no more than noise would give (the F-test above, the other way)
+        trial = np.delete(indices, found.loosest)
+        trial_peaks, trial_W, trial_found = attempt(trial)
+        if trial_found is None or not trial_found.accepted or improves(trial_found, found):
+            break
+        indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
     if peaks and is_tail(peaks[-1].tau_s, float(basis.omega_rad_s.min())):
         peaks = (*peaks[:-1], replace(peaks[-1], tail=True))
     R_covariance = (W @ cov_x @ W.T) * scale**2
     if found is None or not found.accepted:
         return peaks, R_covariance, "basin"
-    K = found.R.size  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated with the rest
+    K = found.R_ohm.size  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated with the rest
     R_covariance[:K, :] = R_covariance[:, :K] = 0.0
-    R_covariance[:K, :K] = found.R_covariance * scale**2
+    R_covariance[:K, :K] = found.R_covariance_ohm2
     deconvolved = tuple(
         replace(peak, tau_s=float(tau), process=assign(float(tau), windows), n=float(n),
-                R=Quantity(float(value * scale), float(math.sqrt(max(R_covariance[i, i], 0.0))), "ohm"))
-        for i, (peak, value, tau, n) in enumerate(zip(peaks, found.R, found.tau_s, found.n, strict=False))
+                R=Quantity(float(value), _root(R_covariance[i, i]), "ohm"))
+        for i, (peak, value, tau, n) in enumerate(zip(peaks, found.R_ohm, found.tau_s, found.n, strict=False))
     )
     return deconvolved + peaks[K:], R_covariance, "zarc-deconvolution"
+
+
+def _root(variance: float) -> float | None:
+    """The standard error of a variance that may be NaN (the engine gave none)."""
+    return math.sqrt(max(float(variance), 0.0)) if math.isfinite(variance) else None
 
 
 def _band(
@@ -383,9 +429,10 @@ def solve_group(
     settings: DRTOptions,
     plan: LambdaPlan,
     windows: Mapping[str, tuple[float, float]] | None,
+    parameters: Mapping[str, Any],
 ) -> list[DRTResult]:
     """DRTs of the columns of ``Z`` (N, S), all on ``frequency_Hz`` (sorted high to low), at the lambdas of
-    ``plan``."""
+    ``plan``; ``parameters``: the options of the call, every result's ``parameters``."""
     basis = _basis(frequency_Hz, settings)
     problem = problem_for(basis, settings.fit, settings.series)
     Zn, scale = _normalised(Z)
@@ -425,36 +472,40 @@ def solve_group(
             float(areas @ x * scale[s]), float(np.sqrt(max(areas @ cov_x @ areas, 0.0)) * scale[s]), "ohm"
         )
         gamma = gamma_n * scale[s]
+        residual = Z[:, s] - Z_fit
+        spectrum = Spectrum.from_arrays(frequency_Hz, Z[:, s])
         peaks, R_covariance, method = _peaks(
-            problem, settings, Zn[:, s], p, cov_x, float(scale[s]), ln_tau, gamma, measured, windows
+            basis, settings, spectrum, x, cov_x, float(scale[s]), ln_tau, gamma, measured, windows,
+            _deconvolution_series(settings, basis.omega_rad_s, residual, R_inf, L, C), residual,
         )
-        results.append(
-            DRTResult(
-                tau_s=tau,
-                gamma_ohm=gamma,
-                gamma_lower_ohm=lower,
-                gamma_upper_ohm=upper,
-                credible=settings.credible,
-                R_inf=R_inf,
-                L=L,
-                C=C,
-                R_pol=R_pol,
-                lambda_=lam,
-                lambda_at_edge=bool(at_edge[s]),
-                criterion=criterion,
-                frequency_Hz=frequency_Hz,
-                Z_fit_ohm=Z_fit,
-                residuals_ohm=Z[:, s] - Z_fit,
-                peaks=peaks,
-                peak_R_method=method,
-                windows=windows,
-                process_R=process_resistances(peaks, windows, R_covariance),
-                settings={**settings.to_dict(), "scale_ohm": float(scale[s]), "fitted_series": fitted_series},
-            )
+        result = DRTResult(
+            parameters=parameters,
+            tau_s=tau,
+            gamma_ohm=gamma,
+            gamma_lower_ohm=lower,
+            gamma_upper_ohm=upper,
+            credible=settings.credible,
+            R_inf=R_inf,
+            L=L,
+            C=C,
+            R_pol=R_pol,
+            lambda_=lam,
+            lambda_at_edge=bool(at_edge[s]),
+            criterion=criterion,
+            frequency_Hz=frequency_Hz,
+            Z_fit_ohm=Z_fit,
+            residuals_ohm=residual,
+            peaks=peaks,
+            peak_R_method=method,
+            windows=windows,
+            process_R=process_resistances(peaks, windows, R_covariance),
+            settings={**settings.describe(), "scale_ohm": float(scale[s]), "fitted_series": fitted_series},
         )
+        results.append(replace(result, warnings=drt_warnings(result)))
     return results
 
 
+@stamps_call
 def drt(
     spectrum: Spectrum | SpectrumSeries,
     *,
@@ -479,5 +530,6 @@ def drt(
     value = _check_lambda(lambda_)
     resolved = resolve_windows(windows)
     Z = spectrum.Z_ohm[:, None]
+    parameters = {"lambda_": lambda_, "windows": windows, **settings.to_dict()}
     return solve_group(spectrum.frequency_Hz, Z, settings, plan_lambdas(spectrum.frequency_Hz, Z, settings, value),
-                       resolved)[0]
+                       resolved, parameters)[0]

@@ -19,7 +19,9 @@ R_pol and the standard error is ``sqrt(w' Sigma w)`` with Sigma the posterior co
 peaks are then deconvolved (:mod:`anodelab.drt.deconvolution`) and ``Peak.R`` is the deconvolved value.
 
 Process windows: ``{name: (tau_low_s, tau_high_s)}``, half-open ``[low, high)``; a peak takes the name of
-the first window that holds its tau, or None. :data:`WINDOW_PRESETS` holds the papers' windows.
+the first window that holds its tau, or None. :data:`WINDOW_PRESETS` holds the papers' windows. A window's
+resistance is the metric ``R_<name>`` (:func:`window_metric_name`), so a name that would make ``R_inf``,
+``R_pol`` or ``R_peak<k>`` is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +90,15 @@ class Peak:
         }
 
 
+def window_metric_name(name: str) -> str:
+    """The metric of a process window: ``R_<name>``, or the name itself when it already starts with ``R_``
+    (the presets' ``R_SEI``)."""
+    return name if name.startswith("R_") else f"R_{name}"
+
+
+_RESERVED = re.compile(r"R_(inf|pol|peak\d+)")  # the DRT's other metrics
+
+
 def resolve_windows(windows: str | Mapping[str, Any] | None) -> dict[str, tuple[float, float]] | None:
     """A preset name, a JSON object text, or a mapping ``{name: [low_s, high_s]}`` -> validated windows."""
     if windows is None:
@@ -113,6 +125,9 @@ def resolve_windows(windows: str | Mapping[str, Any] | None) -> dict[str, tuple[
             raise ValidationError(f"windows.{name}", f"expected [tau_low_s, tau_high_s], got {bounds!r}") from None
         if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
             raise ValidationError(f"windows.{name}", f"need 0 < low < high, got [{low!r}, {high!r}]")
+        if _RESERVED.fullmatch(window_metric_name(str(name))):
+            raise ValidationError(f"windows.{name}", f"names the DRT's own metric {window_metric_name(str(name))}; "
+                                  "choose another name")
         out[str(name)] = (low, high)
     return out
 
@@ -194,7 +209,7 @@ def basin_peaks(
         value = float(w @ x) * scale
         stderr = None
         if covariance_x is not None:
-            stderr = float(np.sqrt(max(w @ covariance_x @ w, 0.0))) * scale
+            stderr = math.sqrt(max(float(w @ covariance_x @ w), 0.0)) * scale
         tau = math.exp(y)
         R = Quantity(value, stderr, "ohm")
         peaks.append(
@@ -223,6 +238,6 @@ def process_resistances(
     for name in windows:
         member = np.array([peak.process == name for peak in peaks], dtype=np.float64)
         value = float(member @ np.array([peak.R.value for peak in peaks])) if peaks else 0.0
-        stderr = float(np.sqrt(max(member @ R_covariance @ member, 0.0))) if peaks else 0.0
+        stderr = math.sqrt(max(float(member @ R_covariance @ member), 0.0)) if peaks else 0.0
         out[name] = Quantity(value, stderr, "ohm")
     return out

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from anodelab.core.errors import ValidationError
+from anodelab.core.result import stamps_call
 from anodelab.core.spectrum import SpectrumSeries, require_spectra
 from anodelab.drt.fit import (
     OUTPUT_POINTS_PER_DECADE,
@@ -27,9 +28,7 @@ from anodelab.drt.fit import (
     plan_lambdas,
     solve_group,
 )
-from anodelab.drt.peaks import (
-    resolve_windows,
-)
+from anodelab.drt.peaks import resolve_windows
 from anodelab.drt.result import DRTResult, DRTSeriesResult
 
 
@@ -37,6 +36,7 @@ def _grid_key(frequency_Hz: np.ndarray) -> tuple[float, ...]:
     return tuple(np.round(np.log10(frequency_Hz), 9).tolist())
 
 
+@stamps_call
 def drt_series(
     series: SpectrumSeries,
     *,
@@ -61,6 +61,7 @@ def drt_series(
     settings = DRTOptions.of(**options)
     value = _check_lambda(lambda_)
     resolved = resolve_windows(windows)
+    parameters = {"lambda_": lambda_, "windows": windows, **settings.to_dict()}
     groups: dict[tuple[float, ...], list[int]] = {}
     for index, spectrum in enumerate(series):
         check_spectrum(spectrum, f"series[{index}]")
@@ -75,7 +76,7 @@ def drt_series(
         mean = float(np.exp(np.mean(np.log(np.concatenate([plan.values for *_, plan in blocks])))))
         blocks = [(indices, frequency, Z, plan.shared(mean)) for indices, frequency, Z, plan in blocks]
     for indices, frequency, Z, plan in blocks:
-        for i, result in zip(indices, solve_group(frequency, Z, settings, plan, resolved), strict=True):
+        for i, result in zip(indices, solve_group(frequency, Z, settings, plan, resolved, parameters), strict=True):
             results[i] = result
     done: tuple[DRTResult, ...] = tuple(r for r in results if r is not None)
     low = min(float(np.log10(r.tau_s[0])) for r in done)
@@ -89,19 +90,26 @@ def drt_series(
         v = index if coordinate == "index" else getattr(spectrum.context, coordinate)
         values.append(math.nan if v is None else float(v))
     coordinate_values = np.asarray(values, dtype=np.float64)
+    requested = coordinate
     if coordinate != "index" and np.any(np.isnan(coordinate_values)):
         coordinate, coordinate_values = "index", np.arange(len(series), dtype=np.float64)
     names = resolved or {}
     traces = {name: np.array([r.process_R[name].value for r in done]) for name in names}
     stderr = {name: np.array([r.process_R[name].stderr for r in done]) for name in names}
-    return DRTSeriesResult(10.0**log_tau, gamma_map, done, coordinate_values, coordinate, traces, stderr)
+    return DRTSeriesResult(
+        parameters={**parameters, "shared_lambda": shared_lambda, "coordinate": requested},
+        warnings=tuple(f"spectrum {i}: {warning}" for i, r in enumerate(done) for warning in r.warnings),
+        tau_s=10.0**log_tau, gamma_map_ohm=gamma_map, results=done, coordinate=coordinate_values,
+        coordinate_name=coordinate, process_R_ohm=traces, process_R_ohm_stderr=stderr,
+    )
 
 
+@stamps_call
 def drt_analysis(
-    data: SpectrumSeries, windows: str | Mapping[str, Sequence[float]] | None = "si_zno"
+    data: SpectrumSeries, *, windows: str | Mapping[str, Sequence[float]] | None = None
 ) -> DRTSeriesResult:
     """The study's DRT step: every spectrum with default settings and one lambda for the whole series
     (the geometric mean of the per-spectrum mGCV choices: mGCV's minimum is flat over decades, so one
-    spectrum's choice may fall where a small arc drowns), peaks named by ``windows`` (default paper
-    000's ``si_zno``: the in-situ GEIS of a Si anode), along the spectra's time."""
+    spectrum's choice may fall where a small arc drowns), along the spectra's time. ``windows`` name the
+    peaks' processes: none by default (a paper's windows, e.g. ``si_zno``, are a preset its study chooses)."""
     return drt_series(data, windows=windows, coordinate="time_s", shared_lambda=True)

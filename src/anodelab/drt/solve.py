@@ -46,16 +46,6 @@ class Problem:
     def n_nuisance(self) -> int:
         return int(self.has_R_inf) + int(self.has_L) + int(self.has_C)
 
-    def nuisance_columns(self) -> NDArray[np.complex128]:
-        """The complex impedance columns of ``R_inf``, ``L'``, ``C'`` (those fitted), shape (N, n_nuisance)."""
-        omega = self.basis.omega_rad_s
-        columns = [np.ones_like(omega, dtype=np.complex128)] if self.has_R_inf else []
-        if self.has_L:
-            columns.append(1j * omega / omega.max())
-        if self.has_C:
-            columns.append(-1j * omega.min() / omega)
-        return np.stack(columns, axis=1) if columns else np.zeros((omega.size, 0), dtype=np.complex128)
-
     def rhs(self, Z_normalised: NDArray[np.complex128]) -> NDArray[np.float64]:
         """Right-hand side(s) for normalised impedance of shape (N,) or (N, S)."""
         parts = []

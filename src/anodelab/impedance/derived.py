@@ -8,7 +8,8 @@
 - :func:`ionic_conductivity_S_cm`: ``sigma = L / (R S)``; :func:`conductivity_from_cell_constant`:
   ``sigma = K / R``.
 - :func:`arrhenius_fit`: least-squares line of ``ln(y)`` vs ``1 / T`` with ``y`` one of
-  ``sigmaT`` (sigma T), ``sigma``, ``invR`` (1 / R), ``T/R``; ``Ea = -slope R_gas``.
+  :data:`ArrheniusForm`: ``sigmaT`` (sigma T), ``sigma``, ``1/R``, ``T/R`` (the simulator's names
+  too); ``Ea = -slope R_gas``.
 """
 
 from __future__ import annotations
@@ -16,24 +17,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.errors import FitError, ValidationError
-from anodelab.core.result import Quantity
+from anodelab.core.result import Metric, Quantity, Result
 from anodelab.core.spectrum import Spectrum, require_spectrum
 from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K, kJ_mol_to_eV
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-ARRHENIUS_FORMS = {
+#: what is plotted against 1/T: ln(sigma T), ln(sigma) (values are conductivities), ln(1/R), ln(T/R) (resistances)
+ArrheniusForm = Literal["sigmaT", "sigma", "1/R", "T/R"]
+ARRHENIUS_FORMS: dict[ArrheniusForm, tuple[str, str, str]] = {
     # form: (what the values are, how y is built, prefactor unit)
     "sigmaT": ("conductivity_S_cm", "ln(sigma T) vs 1/T", "S K/cm"),
     "sigma": ("conductivity_S_cm", "ln(sigma) vs 1/T", "S/cm"),
-    "invR": ("resistance_ohm", "ln(1/R) vs 1/T", "S"),
+    "1/R": ("resistance_ohm", "ln(1/R) vs 1/T", "S"),
     "T/R": ("resistance_ohm", "ln(T/R) vs 1/T", "K/ohm"),
 }
 
@@ -69,14 +69,17 @@ def _positive(name: str, value: Any) -> float:
     return float(value)
 
 
-@dataclass(frozen=True)
-class ASR:
+@dataclass(frozen=True, repr=False)
+class ASR(Result):
     """Area-specific resistance of one interface (symmetric cells) or of the whole resistance."""
 
+    kind: ClassVar[str] = "asr"
+    version: ClassVar[int] = 1
     asr_ohm_cm2: float
     R_ohm: float
     area_cm2: float
     symmetric: bool
+    stderr_ohm_cm2: float | None = None
 
     @property
     def definition(self) -> str:
@@ -86,9 +89,13 @@ class ASR:
             else "R x area (not halved)"
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def metrics(self) -> tuple[Metric, ...]:
+        return (Metric("ASR", self.asr_ohm_cm2, "ohm cm2", self.stderr_ohm_cm2, definition=self.definition),)
+
+    def content(self) -> dict[str, Any]:
         return {
             "asr_ohm_cm2": self.asr_ohm_cm2,
+            "stderr_ohm_cm2": self.stderr_ohm_cm2,
             "R_ohm": self.R_ohm,
             "area_cm2": self.area_cm2,
             "symmetric": self.symmetric,
@@ -96,11 +103,22 @@ class ASR:
         }
 
 
-def interfacial_asr_ohm_cm2(R_interface_ohm: float, area_cm2: float, *, symmetric: bool = True) -> ASR:
-    """Interfacial ASR: ``R A / 2`` for a symmetric cell (per interface), ``R A`` otherwise."""
+def interfacial_asr_ohm_cm2(
+    R_interface_ohm: float, area_cm2: float, *, symmetric: bool = True, R_stderr_ohm: float | None = None
+) -> ASR:
+    """Interfacial ASR: ``R A / 2`` for a symmetric cell (per interface), ``R A`` otherwise; the standard
+    error of R (``R_stderr_ohm``) scales the same way. The result's ``parameters``: ``symmetric``."""
     R = _positive("R_interface_ohm", R_interface_ohm)
     area = _positive("area_cm2", area_cm2)
-    return ASR(R * area / (2.0 if symmetric else 1.0), R, area, bool(symmetric))
+    factor = area / (2.0 if symmetric else 1.0)
+    stderr = None if R_stderr_ohm is None else _nonnegative("R_stderr_ohm", R_stderr_ohm) * factor
+    return ASR(R * factor, R, area, bool(symmetric), stderr, parameters={"symmetric": bool(symmetric)})
+
+
+def _nonnegative(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not math.isfinite(value) or value < 0:
+        raise ValidationError(name, f"must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 def ionic_conductivity_S_cm(R_ohm: ArrayLike, *, thickness_um: float, area_cm2: float) -> NDArray[np.float64]:
@@ -123,10 +141,12 @@ def conductivity_from_cell_constant(R_ohm: ArrayLike, cell_constant_per_cm: floa
 
 
 @dataclass(frozen=True, repr=False)
-class ArrheniusFit:
+class ArrheniusFit(Result):
     """Straight line ``ln(y) = ln(A) - Ea / (R_gas T)`` through the points inside the window."""
 
-    form: str
+    kind: ClassVar[str] = "arrhenius"
+    version: ClassVar[int] = 1
+    form: ArrheniusForm
     Ea_kJ_mol: Quantity
     Ea_eV: Quantity
     Ea_ci95_kJ_mol: tuple[float, float] | None
@@ -138,10 +158,23 @@ class ArrheniusFit:
     window_C: tuple[float, float] | None
     n_points: int
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def definition(self) -> str:
+        return ARRHENIUS_FORMS[self.form][1] + ", T in K; Ea = -slope x R_gas"
+
+    def metrics(self) -> tuple[Metric, ...]:
+        where = f"{self.n_points} points, {min(self.temperatures_C):g}..{max(self.temperatures_C):g} degC"
+        return (
+            Metric.of("Ea", self.Ea_kJ_mol, definition=f"activation energy: least-squares line of {self.definition} "
+                      f"({where}); stderr from the residuals (none with two points)"),
+            Metric.of("prefactor", self.prefactor, definition=f"A = exp(intercept) of {ARRHENIUS_FORMS[self.form][1]}"),
+            Metric("r2", self.r2, "", definition="coefficient of determination of the line"),
+        )
+
+    def content(self) -> dict[str, Any]:
         return {
             "form": self.form,
-            "definition": ARRHENIUS_FORMS[self.form][1] + ", T in K; Ea = -slope x R_gas",
+            "definition": self.definition,
             "values_are": ARRHENIUS_FORMS[self.form][0],
             "Ea_kJ_mol": self.Ea_kJ_mol.value,
             "Ea_kJ_mol_stderr": self.Ea_kJ_mol.stderr,
@@ -158,28 +191,25 @@ class ArrheniusFit:
             "values": list(self.values),
         }
 
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
+    def tables(self) -> dict[str, dict[str, NDArray[np.float64]]]:
+        return {"arrhenius": {"temperature_C": np.array(self.temperatures_C), ARRHENIUS_FORMS[self.form][0]: np.array(self.values)}}
 
-        return pd.DataFrame({"temperature_C": self.temperatures_C, ARRHENIUS_FORMS[self.form][0]: self.values})
-
-    def __repr__(self) -> str:
-        return (
-            f"<ArrheniusFit {self.form}: Ea {self.Ea_kJ_mol:.4g} ({self.Ea_eV:.3g}), R^2 {self.r2:.4f}, "
-            f"{self.n_points} points {min(self.temperatures_C):g}..{max(self.temperatures_C):g} degC>"
-        )
+    def headline(self) -> str:
+        return (f"Ea {self.Ea_kJ_mol:.4g} ({self.Ea_eV:.3g}), {self.form}, R^2 {self.r2:.4f}, "
+                f"{self.n_points} points {min(self.temperatures_C):g}..{max(self.temperatures_C):g} degC")
 
 
 def arrhenius_fit(
     temperatures_C: Sequence[float] | ArrayLike,
     values: Sequence[float] | ArrayLike,
     *,
-    form: str,
+    form: ArrheniusForm,
     window_C: tuple[float, float] | None = None,
 ) -> ArrheniusFit:
-    """Arrhenius line in ``form`` (``sigmaT``, ``sigma``: values are conductivities; ``invR``, ``T/R``:
+    """Arrhenius line in ``form`` (``sigmaT``, ``sigma``: values are conductivities; ``1/R``, ``T/R``:
     values are resistances) over the points with ``window_C[0] <= T <= window_C[1]`` (all when None; the
     range used is recorded either way). Ea in kJ/mol and eV with stderr and a 95 % t-interval (needs >= 3 points).
+    The result's ``parameters`` are ``form`` and ``window_C`` (the points are its content).
     """
     if form not in ARRHENIUS_FORMS:
         raise ValidationError("form", f"expected one of {', '.join(ARRHENIUS_FORMS)}, got {form!r}")
@@ -202,7 +232,7 @@ def arrhenius_fit(
     if np.unique(T_C).size < 2:
         raise FitError(f"an Arrhenius fit needs at least two distinct temperatures in the window, got {T_C.size}")
     T = T_C + ZERO_CELSIUS_K
-    ln_y = {"sigmaT": np.log(y * T), "sigma": np.log(y), "invR": -np.log(y), "T/R": np.log(T / y)}[form]
+    ln_y = {"sigmaT": np.log(y * T), "sigma": np.log(y), "1/R": -np.log(y), "T/R": np.log(T / y)}[form]
     x = 1.0 / T
     n = x.size
     X = np.column_stack([x, np.ones(n)])
@@ -237,4 +267,5 @@ def arrhenius_fit(
         values=tuple(float(v) for v in y),
         window_C=window,
         n_points=n,
+        parameters={"form": form, "window_C": list(window) if window else None},
     )

@@ -27,7 +27,13 @@ Weighting (residual of point i, real and imaginary parts separately, ``Z`` data,
 ``chi2`` is the weighted sum of squares over real and imaginary parts; ``chi2_reduced`` divides it by
 ``2 N - p_free``. Standard errors come from the Jacobian: ``cov(ln p) = chi2_reduced (J^T J)^-1``
 (the noise scale is estimated from the residuals), ``stderr(p) = p stderr(ln p)``; correlations are those
-of ``ln p``.
+of ``ln p``. A fitted parameter whose standard error exceeds its value (or has none) puts a warning in the
+result: the circuit is over-parametrised for the spectrum (:mod:`~anodelab.impedance.select` chooses one
+the data determine).
+
+Results (:class:`~anodelab.core.result.Result`): :class:`CircuitFit` (``circuit_fit``; the fitted
+parameters in ``fitted``, the options in ``parameters``), :class:`SeriesFit` (``circuit_fit_series``),
+:class:`ArcQuantities` (``arc_quantities``).
 """
 
 from __future__ import annotations
@@ -35,13 +41,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.errors import FitError, ValidationError
-from anodelab.core.result import Quantity
+from anodelab.core.result import Metric, Quantity, Result, stamps_call
 from anodelab.core.spectrum import (
     Spectrum,
     SpectrumSeries,
@@ -55,26 +61,45 @@ from anodelab.impedance.problem import OHM_POWER, _compile, _Problem, _weights
 from anodelab.models import circuits as mc
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from anodelab.impedance.select import CircuitChoice
 
-WEIGHTINGS = ("modulus", "unit", "proportional", "boukamp")
+#: how the residual of each point is weighted (see the module docstring)
+Weighting = Literal["modulus", "unit", "proportional", "boukamp"]
+WEIGHTINGS: tuple[Weighting, ...] = get_args(Weighting)
 CHI2_DEFINITION = {
     "unit": "sum over points of Re(Zm-Z)^2 + Im(Zm-Z)^2 (ohm^2)",
     "modulus": "sum over points of |Zm-Z|^2 / |Z|^2",
     "proportional": "sum over points of (Re(Zm-Z)/Re Z)^2 + (Im(Zm-Z)/Im Z)^2",
     "boukamp": "sum over points of |Zm-Z|^2 / |Zm|^2",
 }
+STDERR_DEFINITION = "from the Jacobian, noise scaled by chi2_reduced"
+#: what each element code is, for the metrics' definitions
+ELEMENT_WORDS = {
+    "R": "resistor",
+    "C": "capacitor",
+    "L": "inductor",
+    "CPE": "constant-phase element 1 / (Q (j w)^n)",
+    "Zarc": "ZARC R / (1 + (j w tau)^n)",
+    "W": "semi-infinite Warburg sigma (1 - j) / sqrt(w)",
+    "Ws": "finite-length Warburg",
+    "Wo": "finite-space Warburg",
+    "G": "Gerischer element",
+}
 
 
 @dataclass(frozen=True, repr=False)
-class CircuitFit:
-    """Result of :func:`fit_circuit`."""
+class CircuitFit(Result):
+    """Result of :func:`fit_circuit`: ``fitted`` holds the fitted parameters (name -> value, stderr, unit);
+    ``parameters`` (of every result) the options of the fit. A fitted parameter whose standard error
+    exceeds its value puts a warning in ``warnings``: the circuit is over-parametrised for the spectrum."""
 
+    kind: ClassVar[str] = "circuit_fit"
+    version: ClassVar[int] = 1
     circuit: str
-    parameters: dict[str, Quantity]
+    fitted: Mapping[str, Quantity]
     chi2: float
     chi2_reduced: float
-    weighting: str
+    weighting: Weighting
     n_points: int
     fixed: tuple[str, ...]
     correlation: NDArray[np.float64]
@@ -85,11 +110,11 @@ class CircuitFit:
     n_starts: int
     start_chosen: int
     success: bool
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def values(self) -> dict[str, float]:
-        return {name: q.value for name, q in self.parameters.items()}
+        return {name: q.value for name, q in self.fitted.items()}
 
     @property
     def model(self) -> CircuitModel:
@@ -108,43 +133,94 @@ class CircuitFit:
     def residuals_imag_pct(self) -> NDArray[np.float64]:
         return 100.0 * (self.Z_ohm.imag - self.Z_fit_ohm.imag) / np.abs(self.Z_ohm)
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def max_residual_pct(self) -> float:
+        """Largest |residual| of the real or imaginary part over the points, percent of |Z|."""
+        return float(max(np.abs(self.residuals_real_pct).max(), np.abs(self.residuals_imag_pct).max()))
+
+    @property
+    def undetermined(self) -> tuple[str, ...]:
+        """The fitted (not fixed) parameters whose standard error is unknown or larger than their value."""
+        return _undetermined(self.fitted, self.fixed)
+
+    def metrics(self) -> tuple[Metric, ...]:
+        return _fit_metrics(self)
+
+    def content(self) -> dict[str, Any]:
         return {
             "circuit": self.circuit,
-            "parameters": {name: q.to_dict() for name, q in self.parameters.items()},
+            "fitted": {name: q.to_dict() for name, q in self.fitted.items()},
             "chi2": self.chi2,
             "chi2_reduced": self.chi2_reduced,
             "weighting": self.weighting,
             "chi2_definition": CHI2_DEFINITION[self.weighting],
-            "stderr_definition": "from the Jacobian, noise scaled by chi2_reduced",
+            "stderr_definition": STDERR_DEFINITION,
             "n_points": self.n_points,
             "fixed": list(self.fixed),
-            "correlation": {
-                "names": list(self.parameters),
-                "matrix": [[float(v) if np.isfinite(v) else None for v in row] for row in self.correlation],
-            },
+            "correlation": {"names": list(self.fitted), "matrix": self.correlation},
             "n_starts": self.n_starts,
             "start_chosen": self.start_chosen,
             "success": self.success,
-            "max_residual_pct": float(
-                max(np.abs(self.residuals_real_pct).max(), np.abs(self.residuals_imag_pct).max())
-            ),
-            "context": self.context,
+            "max_residual_pct": self.max_residual_pct,
+            "context": dict(self.context),
         }
 
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
+    def tables(self) -> dict[str, dict[str, NDArray[Any]]]:
+        return {"circuit_fit": _fit_table(self)}
 
-        return pd.DataFrame(
-            [
-                {"parameter": name, "value": q.value, "stderr": q.stderr, "unit": q.unit}
-                for name, q in self.parameters.items()
-            ]
+    def headline(self) -> str:
+        resistances = [f"{name} {q}" for name, q in self.fitted.items() if q.unit == "ohm"][:4]
+        return f"{self.circuit}: {', '.join(resistances) or 'no resistances'}; chi2_reduced {self.chi2_reduced:.3g}"
+
+
+def _fit_metrics(fit: CircuitFit, **where: Any) -> tuple[Metric, ...]:
+    """The fitted parameters, chi2, reduced chi2 and the largest residual of ``fit``, each with its definition."""
+    code = {name: leaf.code for leaf in fit.model.leaves for name in leaf.parameter_names}
+    how = f"{fit.weighting} weighting; stderr {STDERR_DEFINITION}"
+    out = [
+        Metric.of(
+            name, q,
+            definition=f"{name}, {ELEMENT_WORDS[code[name]]} of {fit.circuit}: "
+            + ("held fixed" if name in fit.fixed else f"least-squares fit ({how})"),
+            **where,
         )
+        for name, q in fit.fitted.items()
+    ]
+    out += [
+        Metric("chi2", fit.chi2, "ohm^2" if fit.weighting == "unit" else "", definition=CHI2_DEFINITION[fit.weighting], **where),
+        Metric("chi2_reduced", fit.chi2_reduced, "ohm^2" if fit.weighting == "unit" else "",
+               definition="chi2 / (2 N - number of free parameters)", **where),
+        Metric("max_residual", fit.max_residual_pct, "%",
+               definition="largest |100 (Z - Zm) / |Z|| of the real or imaginary part over the points", **where),
+    ]
+    return tuple(out)
 
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={q.value:.4g}" for name, q in list(self.parameters.items())[:6])
-        return f"<CircuitFit {self.circuit}: {shown}{', ...' if len(self.parameters) > 6 else ''}; chi2 {self.chi2:.3g}>"
+
+def _fit_table(fit: CircuitFit) -> dict[str, NDArray[Any]]:
+    return {
+        "frequency_Hz": fit.frequency_Hz,
+        "Z_real_ohm": fit.Z_ohm.real,
+        "Z_imag_ohm": fit.Z_ohm.imag,
+        "Z_fit_real_ohm": fit.Z_fit_ohm.real,
+        "Z_fit_imag_ohm": fit.Z_fit_ohm.imag,
+        "residual_real_pct": fit.residuals_real_pct,
+        "residual_imag_pct": fit.residuals_imag_pct,
+    }
+
+
+def _undetermined(fitted: Mapping[str, Quantity], fixed: Sequence[str]) -> tuple[str, ...]:
+    return tuple(
+        name for name, q in fitted.items() if name not in fixed and (q.stderr is None or not q.stderr <= abs(q.value))
+    )
+
+
+def _overparametrised(names: Sequence[str]) -> str:
+    """The warning of a fit whose ``names`` have a standard error larger than their value."""
+    return (
+        f"the circuit is over-parametrised for this spectrum: {', '.join(names)} "
+        + ("has a standard error larger than its value" if len(names) == 1 else "have standard errors larger than their values")
+        + " (or none); a circuit with fewer elements may fit as well (see impedance.select.choose_circuit)"
+    )
 
 
 # -- the fit ----------------------------------------------------------------------------------------
@@ -183,6 +259,7 @@ def _check_names(model: CircuitModel, given: Mapping[str, Any] | None, what: str
     return given
 
 
+@stamps_call
 def fit_circuit(
     spectrum: Spectrum,
     circuit: str | CircuitModel | mc.Circuit,
@@ -190,7 +267,7 @@ def fit_circuit(
     initial: Mapping[str, float] | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     fixed: Mapping[str, float] | None = None,
-    weighting: str = "modulus",
+    weighting: Weighting = "modulus",
     n_starts: int = 8,
     seed: int = 0,
     max_nfev: int | None = None,
@@ -200,6 +277,7 @@ def fit_circuit(
     ``initial``: name -> value (others from the spectrum); ``bounds``: name -> (low, high), > 0;
     ``fixed``: name -> value held constant; ``n_starts``: 1 = only the initial guess; more adds seeded
     Latin-hypercube starts around it (at most that many: see the module docstring). Raises :class:`FitError` when no start converges.
+    The result's ``parameters`` record these options, the circuit as its string.
     """
     spectrum = require_spectrum(spectrum, "fit_circuit")
     check_impedance_range(spectrum, "spectrum")
@@ -384,7 +462,7 @@ def _leaves_of(node: Node | Leaf) -> list[Leaf]:
 
 
 def _result(
-    problem: _Problem, spectrum: Spectrum, reference: float, best: Any, n_starts: int, weighting: str, fixed: tuple[str, ...]
+    problem: _Problem, spectrum: Spectrum, reference: float, best: Any, n_starts: int, weighting: Weighting, fixed: tuple[str, ...]
 ) -> CircuitFit:
     """The fit in ohm units: ``problem`` is in units of ``reference`` ohm (see :func:`fit_circuit`)."""
     index, result = best
@@ -410,13 +488,14 @@ def _result(
         order = _canonical_order(model, values)
         values, stderr, full_corr = values[order], stderr[order], full_corr[np.ix_(order, order)]
     correlation = full_corr
-    parameters = {}
+    fitted = {}
     for i, (name, unit) in enumerate(zip(problem.names, problem.units, strict=True)):
         err = float(stderr[i])
-        parameters[name] = Quantity(float(values[i]), err if math.isfinite(err) and name not in fixed else None, unit)
+        fitted[name] = Quantity(float(values[i]), err if math.isfinite(err) and name not in fixed else None, unit)
+    undetermined = _undetermined(fitted, fixed)
     return CircuitFit(
         circuit=model.string,
-        parameters=parameters,
+        fitted=fitted,
         chi2=chi2,
         chi2_reduced=chi2_reduced,
         weighting=weighting,
@@ -431,6 +510,9 @@ def _result(
         start_chosen=index,
         success=bool(result.success),
         context={k: v for k, v in spectrum.context.to_dict().items() if v is not None},
+        parameters={"circuit": model.string},
+        provenance=spectrum.provenance,
+        warnings=(_overparametrised(undetermined),) if undetermined else (),
     )
 
 
@@ -438,86 +520,133 @@ def _result(
 
 
 @dataclass(frozen=True, repr=False)
-class SeriesFit:
-    """Fits of every spectrum of a series (:func:`fit_series`)."""
+class SeriesFit(Result):
+    """Fits of every spectrum of a series (:func:`fit_series`); ``choice``: how the circuit was chosen
+    from the data (:func:`~anodelab.impedance.select.choose_circuit`), None when it was named."""
 
+    kind: ClassVar[str] = "circuit_fit_series"
+    version: ClassVar[int] = 1
     fits: tuple[CircuitFit, ...]
+    choice: CircuitChoice | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"circuit": self.fits[0].circuit, "spectra": [fit.to_dict() for fit in self.fits]}
+    @property
+    def circuit(self) -> str:
+        return self.fits[0].circuit
 
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
+    def metrics(self) -> tuple[Metric, ...]:
+        return tuple(m for index, fit in enumerate(self.fits) for m in _fit_metrics(fit, index_name="spectrum", index=index))
 
-        rows = []
-        for index, fit in enumerate(self.fits):
-            row: dict[str, Any] = {"spectrum": index, **fit.context, "chi2": fit.chi2}
-            for name, q in fit.parameters.items():
-                row[name] = q.value
-                row[f"{name}_stderr"] = q.stderr
-            rows.append(row)
-        return pd.DataFrame(rows)
+    def content(self) -> dict[str, Any]:
+        return {
+            "circuit": self.circuit,
+            "circuit_choice": self.choice,
+            "spectra": [{**fit.content(), "warnings": list(fit.warnings)} for fit in self.fits],
+        }
 
-    def __repr__(self) -> str:
-        return f"<SeriesFit {len(self.fits)} spectra, {self.fits[0].circuit}>"
+    def tables(self) -> dict[str, dict[str, NDArray[Any]]]:
+        tables = [_fit_table(fit) for fit in self.fits]
+        columns = {name: np.concatenate([table[name] for table in tables]) for name in tables[0]}
+        spectrum = np.concatenate([np.full(fit.n_points, index) for index, fit in enumerate(self.fits)])
+        return {"circuit_fit": {"spectrum": spectrum, **columns}}
+
+    def headline(self) -> str:
+        chosen = f" (chosen from the data: {self.choice.summary})" if self.choice is not None else ""
+        count = f"{len(self.fits)} spectr{'um' if len(self.fits) == 1 else 'a'}"
+        return f"{count}; spectrum 0: {self.fits[0].headline()}{chosen}"
 
 
+def _series_warnings(fits: Sequence[CircuitFit]) -> tuple[str, ...]:
+    """One warning for the spectra whose fits left parameters undetermined, naming them."""
+    flagged = [(index, fit.undetermined) for index, fit in enumerate(fits) if fit.undetermined]
+    if not flagged:
+        return ()
+    names = sorted({name for _, found in flagged for name in found}, key=list(fits[0].fitted).index)
+    spectra = ", ".join(str(index) for index, _ in flagged[:10]) + (", ..." if len(flagged) > 10 else "")
+    message = (
+        f"the circuit is over-parametrised for {len(flagged)} of {len(fits)} spectra ({spectra}): "
+        f"{', '.join(names)} with a standard error larger than the value (or none); a circuit with fewer "
+        "elements may fit as well (see impedance.select.choose_circuit)"
+    )
+    return (message,)
+
+
+@stamps_call
 def fit_series(
     series: SpectrumSeries | Sequence[Spectrum],
     circuit: str | CircuitModel | mc.Circuit,
     *,
+    initial: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    weighting: Weighting = "modulus",
     n_starts: int = 8,
+    seed: int = 0,
+    max_nfev: int | None = None,
     restart_factor: float = 3.0,
-    **options: Any,
 ) -> SeriesFit:
     """Fit each spectrum in order, warm-starting from the previous fit.
 
     The first spectrum gets the full multi-start; each later one starts from its neighbour's
     parameters alone, and gets the multi-start too when its reduced chi-square exceeds
     ``restart_factor`` times the neighbour's (a sudden change the warm start may not follow).
-    ``options`` go to :func:`fit_circuit` (``initial`` applies to the first spectrum only).
+    The options are :func:`fit_circuit`'s (``initial`` applies to the first spectrum only).
     """
-    spectra = list(require_spectra(series, "fit_series"))
-    initial = options.pop("initial", None)
+    spectra = require_spectra(series, "fit_series")
+    options: dict[str, Any] = {"bounds": bounds, "fixed": fixed, "weighting": weighting, "seed": seed, "max_nfev": max_nfev}
     fits = [fit_circuit(spectra[0], circuit, initial=initial, n_starts=n_starts, **options)]
     model = fits[0].model  # parsed once for the whole series
-    for spectrum in spectra[1:]:
+    for spectrum in list(spectra)[1:]:
         previous = fits[-1]
-        warm = {name: v for name, v in previous.values.items() if name not in (options.get("fixed") or {})}
+        warm = {name: v for name, v in previous.values.items() if name not in (fixed or {})}
         fit = fit_circuit(spectrum, model, initial=warm, n_starts=1, **options)
         if n_starts > 1 and not fit.chi2_reduced <= restart_factor * previous.chi2_reduced:
             retry = fit_circuit(spectrum, model, initial=warm, n_starts=n_starts, **options)
             fit = retry if retry.chi2 < fit.chi2 else fit
         fits.append(fit)
-    return SeriesFit(tuple(fits))
+    return SeriesFit(
+        tuple(fits), parameters={"circuit": model.string}, provenance=spectra.provenance, warnings=_series_warnings(fits)
+    )
 
 
 # -- derived quantities -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, repr=False)
-class ArcQuantities:
+class ArcQuantities(Result):
     """Per R||CPE, R||C or ZARC arc of a fit: R, tau, effective capacitance, apex frequency, R x area."""
 
-    rows: tuple[dict[str, Any], ...]
-    definition: str = (
+    kind: ClassVar[str] = "arc_quantities"
+    version: ClassVar[int] = 1
+    DEFINITION: ClassVar[str] = (
         "R||CPE: tau = (R Q)^(1/n), C_eff = tau / R = Q^(1/n) R^((1-n)/n) (Brug/Hsu-Mansfeld for a "
         "parallel R||CPE without series resistance); R||C: tau = R C; f_apex = 1 / (2 pi tau); "
         "R_area_ohm_cm2 = R x area (not halved; see derived.interfacial_asr_ohm_cm2 for symmetric cells)"
     )
+    rows: tuple[Mapping[str, Any], ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"arcs": list(self.rows), "definition": self.definition}
+    def metrics(self) -> tuple[Metric, ...]:
+        out = []
+        for index, row in enumerate(self.rows):
+            where: dict[str, Any] = {"index_name": "arc", "index": index}
+            out += [
+                Metric("R", row["R_ohm"], "ohm", definition=f"resistance of arc {row['arc']}", **where),
+                Metric("tau", row["tau_s"], "s", definition="R||CPE: (R Q)^(1/n); R||C: R C; ZARC: its tau", **where),
+                Metric("C_eff", row["C_eff_F"], "F", definition="tau / R (Brug/Hsu-Mansfeld for R||CPE)", **where),
+                Metric("f_apex", row["f_apex_Hz"], "Hz", definition="1 / (2 pi tau)", **where),
+            ]
+            if row["R_area_ohm_cm2"] is not None:
+                out.append(Metric("R_area", row["R_area_ohm_cm2"], "ohm cm2", definition="R x area (not halved)", **where))
+        return tuple(out)
 
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
+    def content(self) -> dict[str, Any]:
+        return {"arcs": [dict(row) for row in self.rows], "definition": self.DEFINITION}
 
-        return pd.DataFrame(list(self.rows))
+    def headline(self) -> str:
+        shown = ", ".join(f"{row['arc']} tau {row['tau_s']:.3g} s, C_eff {row['C_eff_F']:.3g} F" for row in self.rows)
+        return f"{len(self.rows)} arcs: {shown}" if self.rows else "no arcs"
 
-    def __repr__(self) -> str:
-        return f"<ArcQuantities {len(self.rows)} arcs>"
 
-
+@stamps_call
 def arc_quantities(fit: CircuitFit, *, area_cm2: float | None = None) -> ArcQuantities:
     """Time constants and capacitances of each arc (``p(R,CPE)``, ``p(R,C)`` or ``Zarc``) of ``fit``."""
     if area_cm2 is not None and not (math.isfinite(area_cm2) and area_cm2 > 0):
@@ -529,7 +658,7 @@ def arc_quantities(fit: CircuitFit, *, area_cm2: float | None = None) -> ArcQuan
         if isinstance(node, Leaf):
             if node.code == "Zarc":
                 R, tau, n = (values[f"{node.label}_{s}"] for s in ("R", "tau", "n"))
-                rows.append(_arc_row(node.label, R, tau, n, area_cm2))
+                rows.append(_arc_row(node.label, f"{node.label}_R", R, tau, n, area_cm2))
             return
         if node.kind == "p" and len(node.children) == 2 and all(isinstance(c, Leaf) for c in node.children):
             codes = {c.code: c for c in node.children if isinstance(c, Leaf)}
@@ -541,18 +670,19 @@ def arc_quantities(fit: CircuitFit, *, area_cm2: float | None = None) -> ArcQuan
                 else:
                     n, tau = 1.0, R * values[codes["C"].label]
                 other = codes.get("CPE") or codes["C"]
-                rows.append(_arc_row(f"p({codes['R'].label},{other.label})", R, tau, n, area_cm2))
+                rows.append(_arc_row(f"p({codes['R'].label},{other.label})", codes["R"].label, R, tau, n, area_cm2))
                 return
         for child in node.children:
             walk(child)
 
     walk(fit.model.tree)
-    return ArcQuantities(tuple(rows))
+    return ArcQuantities(tuple(rows), provenance=fit.provenance)
 
 
-def _arc_row(name: str, R: float, tau: float, n: float, area_cm2: float | None) -> dict[str, Any]:
+def _arc_row(name: str, R_parameter: str, R: float, tau: float, n: float, area_cm2: float | None) -> dict[str, Any]:
     return {
         "arc": name,
+        "R_parameter": R_parameter,
         "R_ohm": R,
         "tau_s": tau,
         "n": n,

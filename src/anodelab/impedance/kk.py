@@ -20,13 +20,15 @@ fit (``exclude``, or ``exclude_inductive`` for ``Im Z > 0``); they still get res
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.errors import FitError, ValidationError
+from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.core.spectrum import (
     Spectrum,
     SpectrumSeries,
@@ -35,17 +37,23 @@ from anodelab.core.spectrum import (
     require_spectrum,
 )
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 #: the tau range spans 1 / (TAU_EXTENSION w_max) .. TAU_EXTENSION / w_min
 TAU_EXTENSION = 1.0
 
 
-@dataclass(frozen=True, repr=False)
-class KKResult:
-    """Result of :func:`kramers_kronig_test`."""
+KK_DEFINITION = (
+    "lin-KK (Schönleber 2014): RC elements with tau log-spaced over 1/w_max..1/w_min, weights 1/|Z|; "
+    "n_rc: smallest M with mu < mu_threshold; residuals 100 (Z - Z_fit)/|Z| per part; "
+    "passed: every residual of the points used within threshold_pct"
+)
 
+
+@dataclass(frozen=True, repr=False)
+class KKResult(Result):
+    """Result of :func:`kramers_kronig_test`; a spectrum that fails carries a warning."""
+
+    kind: ClassVar[str] = "kk"
+    version: ClassVar[int] = 1
     passed: bool
     n_rc: int
     mu: float
@@ -64,11 +72,12 @@ class KKResult:
     @property
     def max_residual_pct(self) -> float:
         """Largest |residual| over the points used, percent of |Z|."""
-        return float(
-            max(np.abs(self.residuals_real_pct[self.used]).max(), np.abs(self.residuals_imag_pct[self.used]).max())
-        )
+        return _max_residual_pct(self.residuals_real_pct, self.residuals_imag_pct, self.used)
 
-    def to_dict(self) -> dict[str, Any]:
+    def metrics(self) -> tuple[Metric, ...]:
+        return _kk_metrics(self)
+
+    def content(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "n_rc": self.n_rc,
@@ -82,30 +91,45 @@ class KKResult:
             "R0_ohm": self.R0_ohm,
             "L_H": self.L_H,
             "C_F": self.C_F,
-            "definition": (
-                "lin-KK (Schönleber 2014): RC elements with tau log-spaced over 1/w_max..1/w_min, weights 1/|Z|; "
-                "n_rc: smallest M with mu < mu_threshold; residuals 100 (Z - Z_fit)/|Z| per part; "
-                "passed: every residual of the points used within threshold_pct"
-            ),
+            "definition": KK_DEFINITION,
         }
 
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
+    def tables(self) -> dict[str, dict[str, NDArray[Any]]]:
+        return {"kk": _kk_table(self)}
 
-        return pd.DataFrame(
-            {
-                "frequency_Hz": self.frequency_Hz,
-                "residual_real_pct": self.residuals_real_pct,
-                "residual_imag_pct": self.residuals_imag_pct,
-                "used": self.used,
-            }
-        )
-
-    def __repr__(self) -> str:
-        verdict = "passed" if self.passed else "failed"
-        return f"<KKResult {verdict}: {self.n_rc} RC, max residual {self.max_residual_pct:.3g} % (threshold {self.threshold_pct:g} %)>"
+    def headline(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return (f"KK {verdict}: {self.n_rc} RC, max residual {self.max_residual_pct:.3g} % "
+                f"(threshold {self.threshold_pct:g} %)")
 
 
+def _max_residual_pct(real: NDArray[np.float64], imag: NDArray[np.float64], used: NDArray[np.bool_]) -> float:
+    return float(max(np.abs(real[used]).max(), np.abs(imag[used]).max()))
+
+
+def _kk_metrics(result: KKResult, **where: Any) -> tuple[Metric, ...]:
+    return (
+        Metric("kk_passed", float(result.passed), "", definition=f"1 when every residual of the points used is "
+               f"within {result.threshold_pct:g} % of |Z| (lin-KK), else 0", **where),
+        Metric("kk_max_residual", result.max_residual_pct, "%",
+               definition="largest |100 (Z - Z_KK) / |Z|| of the real or imaginary part over the points used", **where),
+        Metric("kk_n_rc", float(result.n_rc), "", definition="number of RC elements of the lin-KK fit (mu criterion)",
+               **where),
+    )
+
+
+def _kk_table(result: KKResult) -> dict[str, NDArray[Any]]:
+    return {
+        "frequency_Hz": result.frequency_Hz,
+        "residual_real_pct": result.residuals_real_pct,
+        "residual_imag_pct": result.residuals_imag_pct,
+        "used": result.used,
+        "Z_kk_real_ohm": result.Z_fit_ohm.real,
+        "Z_kk_imag_ohm": result.Z_fit_ohm.imag,
+    }
+
+
+@stamps_call
 def kramers_kronig_test(
     spectrum: Spectrum,
     *,
@@ -165,8 +189,12 @@ def kramers_kronig_test(
     L = float(coef[1 + M]) if inductance else None
     C = float(1.0 / coef[-1]) if capacitance and coef[-1] != 0 else None
     pseudo = float(np.sum(((residual_re / 100) ** 2 + (residual_im / 100) ** 2)[used]))
-    result = KKResult(
-        passed=False,
+    largest = _max_residual_pct(residual_re, residual_im, used)
+    passed = bool(largest <= threshold_pct)
+    failed = (f"the spectrum fails the Kramers-Kronig test: a residual of {largest:.3g} % exceeds {threshold_pct:g} % "
+              "(drift, non-linearity or an instrument artefact; fits to it may mislead)")
+    return KKResult(
+        passed=passed,
         n_rc=M,
         mu=float(mu),
         mu_threshold=mu_threshold,
@@ -180,9 +208,9 @@ def kramers_kronig_test(
         L_H=L,
         C_F=C,
         pseudo_chi2=pseudo,
+        provenance=spectrum.provenance,
+        warnings=() if passed else (failed,),
     )
-    object.__setattr__(result, "passed", bool(result.max_residual_pct <= threshold_pct))
-    return result
 
 
 def _mu(R: NDArray[np.float64]) -> float:
@@ -203,7 +231,7 @@ def _solve(
     w_max, w_min = omega[used].max(), omega[used].min()
     low, high = 1.0 / (TAU_EXTENSION * w_max), TAU_EXTENSION / w_min
     tau = np.geomspace(low, high, M) if M > 1 else np.array([1.0 / math.sqrt(w_max * w_min)])
-    columns = [np.ones_like(omega, dtype=np.complex128)]
+    columns: list[NDArray[np.complexfloating[Any, Any]]] = [np.ones_like(omega, dtype=np.complex128)]
     columns += [1.0 / (1.0 + 1j * omega * t) for t in tau]
     if inductance:
         columns.append(1j * omega)
@@ -221,22 +249,62 @@ def _solve(
 
 
 @dataclass(frozen=True, repr=False)
-class SeriesKK:
+class SeriesKK(Result):
     """KK tests of every spectrum of a series."""
 
+    kind: ClassVar[str] = "kk_series"
+    version: ClassVar[int] = 1
     results: tuple[KKResult, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": all(r.passed for r in self.results),
-            "n_passed": sum(r.passed for r in self.results),
-            "spectra": [r.to_dict() for r in self.results],
-        }
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
 
-    def __repr__(self) -> str:
-        return f"<SeriesKK {sum(r.passed for r in self.results)}/{len(self.results)} passed>"
+    @property
+    def n_passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    def metrics(self) -> tuple[Metric, ...]:
+        every = tuple(m for index, r in enumerate(self.results) for m in _kk_metrics(r, index_name="spectrum", index=index))
+        every_passed = Metric("kk_passed", float(self.passed), "", definition="1 when every spectrum passes the lin-KK "
+                              "test, else 0")
+        count = Metric("kk_n_passed", float(self.n_passed), "", definition="number of spectra that pass the lin-KK test")
+        return (every_passed, count, *every)
+
+    def content(self) -> dict[str, Any]:
+        return {"passed": self.passed, "n_passed": self.n_passed, "spectra": [r.content() for r in self.results]}
+
+    def tables(self) -> dict[str, dict[str, NDArray[Any]]]:
+        tables = [_kk_table(r) for r in self.results]
+        columns = {name: np.concatenate([table[name] for table in tables]) for name in tables[0]}
+        spectrum = np.concatenate([np.full(r.frequency_Hz.size, index) for index, r in enumerate(self.results)])
+        return {"kk": {"spectrum": spectrum, **columns}}
+
+    def headline(self) -> str:
+        worst = max(r.max_residual_pct for r in self.results)
+        return f"KK {self.n_passed}/{len(self.results)} pass; largest residual {worst:.3g} %"
 
 
-def kk_series(series: SpectrumSeries, **options: Any) -> SeriesKK:
-    """:func:`kramers_kronig_test` on every spectrum of ``series`` (the analysis registered for EIS kinds)."""
-    return SeriesKK(tuple(kramers_kronig_test(spectrum, **options) for spectrum in require_spectra(series, "kk_series")))
+@stamps_call
+def kk_series(
+    series: SpectrumSeries | Sequence[Spectrum],
+    *,
+    mu_threshold: float = 0.85,
+    threshold_pct: float = 1.0,
+    inductance: bool = True,
+    capacitance: bool = True,
+    n_rc: int | None = None,
+    max_rc: int | None = None,
+    exclude_inductive: bool = False,
+) -> SeriesKK:
+    """:func:`kramers_kronig_test` on every spectrum of ``series`` with these options (the analysis of EIS kinds)."""
+    spectra = require_spectra(series, "kk_series")
+    options: dict[str, Any] = {
+        "mu_threshold": mu_threshold, "threshold_pct": threshold_pct, "inductance": inductance,
+        "capacitance": capacitance, "n_rc": n_rc, "max_rc": max_rc, "exclude_inductive": exclude_inductive,
+    }
+    results = tuple(kramers_kronig_test(spectrum, **options) for spectrum in spectra)
+    failed = [index for index, r in enumerate(results) if not r.passed]
+    warnings = (f"{len(failed)} of {len(results)} spectra fail the Kramers-Kronig test (spectra "
+                + ", ".join(map(str, failed[:10])) + (", ..." if len(failed) > 10 else "") + ")",) if failed else ()
+    return SeriesKK(results, provenance=spectra.provenance, warnings=warnings)

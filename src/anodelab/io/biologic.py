@@ -42,6 +42,7 @@ from anodelab.core.conventions import (
     DISCHARGE,
     REST,
     capacity_within_steps,
+    run_starts,
     state_from_current,
 )
 from anodelab.core.errors import ReadError, ValidationError
@@ -146,7 +147,9 @@ class _Raw:
     loop: NDArray[np.int64] | None = None  # loop number per row (mpr loop module)
     instrument: str = INSTRUMENT
     sha256: Digest | None = None  # of the bytes parsed (deferred), when the reader read the file whole
-    views: Columns = field(default_factory=dict)  # copied .mpr columns as views into the file, for the extras
+    # copied .mpr columns as views into the file, for the extras: the copies of the counters read once (dq, the
+    # charge counter) are overwritten by the conversion (into current_mA, capacity_mAh)
+    views: Columns = field(default_factory=dict)
 
 
 # ============================================================================================
@@ -190,14 +193,14 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
         raise ReadError(path, f"no potential column among {', '.join(columns) or 'no columns'}",
                         expected=f"{expected} with Ewe/V, <Ewe>/V or Ecell/V")
     out: dict[str, NDArray[Any]] = {"voltage_V": finite_column(path, voltage_name, columns[voltage_name], expected)}
-    time = columns.get("time/s")
-    if time is not None:
-        out["time_s"] = time - time[0] if time.size and time[0] != 0 else time
-    step = _step_ids(columns, data.loop)
-    current, current_name = _current(path, columns, data, step, expected)
+    steps = _step_ids(columns, data.loop)
+    current, current_name = _current(path, columns, data, steps, expected)
     if current is not None:
         out["current_mA"] = current
-    out.update(_steps_and_capacity(path, columns, data, out, step, expected))
+    out.update(_steps_and_capacity(path, columns, data, out, steps, expected))
+    time = columns.get("time/s")
+    if time is not None:  # after dq/dt, which takes the instrument's own time differences
+        out["time_s"] = _from_first_row(time)
     cycle = columns.get("cycle number")
     if cycle is not None and cycle.dtype.kind in "fiu" and np.all(np.isfinite(cycle)):
         out["cycle"] = cycle.astype(np.int64)
@@ -215,14 +218,24 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
         raise ReadError(path, str(error), expected=expected) from None
 
 
+def _from_first_row(time: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Time since the first row: shifted in place when the array is the reader's own copy."""
+    if not time.size or time[0] == 0:
+        return time
+    if time.flags.owndata and time.flags.writeable:
+        return np.subtract(time, time[0], out=time)
+    return time - time[0]
+
+
 def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[str, NDArray[Any]],
-                        step: NDArray[Any] | None, expected: str) -> dict[str, NDArray[Any]]:
+                        steps: _Steps | None, expected: str) -> dict[str, NDArray[Any]]:
     """``step`` ids and ``capacity_mAh`` (and ``state`` for voltage/capacity-only exports), given the
-    instrument's step ids (:func:`_step_ids`)."""
+    instrument's steps (:func:`_step_ids`)."""
     current = out.get("current_mA")
+    step, starts = steps if steps is not None else (None, None)
     if step is None and current is not None:
         step = state_from_current(current)  # the core's own rule, so capacity uses the same steps
-    if "time_s" not in out and current is None and "Capacity/mA.h" in columns:
+    if "time/s" not in columns and current is None and "Capacity/mA.h" in columns:
         capacity = finite_column(path, "Capacity/mA.h", columns["Capacity/mA.h"], expected)
         state, step = _states_from_capacity(capacity, out["voltage_V"])
         data.notes.append("no time or current in the file: steps from the capacity resets, state from the "
@@ -232,7 +245,7 @@ def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[s
         data.notes.append("no current column: state unknown")
     if step is None:
         return {}
-    within = _capacity(columns, step)
+    within = _capacity(columns, step, starts, data.views)
     return {"step": step} if within is None else {"step": step, "capacity_mAh": within}
 
 
@@ -297,17 +310,18 @@ def _datetimes_to_seconds(path: Path, values: NDArray[Any], expected: str) -> tu
     return (micros - micros[0]) / 1e6, str(parsed[0])
 
 
-def _current(path: Path, columns: Columns, data: _Raw, step: NDArray[np.int32] | None,
+def _current(path: Path, columns: Columns, data: _Raw, steps: _Steps | None,
              expected: str) -> tuple[NDArray[np.float64] | None, str]:
     """Signed current (mA) and the column it came from: measured, dq/dt, the setpoint, or 0 for OCV
-    (``step``: the instrument's step ids, :func:`_step_ids`)."""
+    (``steps``: the instrument's steps, :func:`_step_ids`)."""
     for name in _CURRENT:
         if name in columns:
             return finite_column(path, name, columns[name], expected), name
     time = columns.get("time/s")
     if time is not None and "dq/mA.h" in columns:
-        charge_mAs = _finite_scaled(path, "dq/mA.h", columns["dq/mA.h"], 3600.0, expected)
-        current, borrowed = _current_from_charge(time, charge_mAs, step)
+        charge_mAs = _finite_scaled(path, "dq/mA.h", columns["dq/mA.h"], 3600.0, expected,
+                                    original=data.views.get("dq/mA.h"))
+        current, borrowed = _current_from_charge(time, charge_mAs, steps)
         data.notes.append(
             "current_mA is derived, not measured: the file stores no current, so current_mA = dq/dt, the mean "
             "current since the previous row; the first row of a step (whose dq covers only the part of the "
@@ -323,20 +337,26 @@ def _current(path: Path, columns: Columns, data: _Raw, step: NDArray[np.int32] |
     return None, ""
 
 
-def _finite_scaled(path: Path, name: str, values: NDArray[Any], scale: float, expected: str) -> NDArray[np.float64]:
+def _finite_scaled(path: Path, name: str, values: NDArray[Any], scale: float, expected: str, *,
+                   original: NDArray[Any] | None = None) -> NDArray[np.float64]:
     """``values * scale`` as float64, in one pass over ``values`` (a view into the .mpr row table is read
-    once), or :func:`finite_column`'s ReadError naming the first value that is missing or not a number."""
+    once; the reader's own float64 copy, whose file values ``original`` keeps, is scaled in place), or
+    :func:`finite_column`'s ReadError naming the first value that is missing or not a number."""
     if values.dtype.kind not in "fiub":
         finite_column(path, name, values, expected)  # raises: not numeric
+    own = original is not None and values.dtype == np.float64 and values.flags.writeable
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = np.multiply(values, scale, dtype=np.float64)
-    if not np.isfinite(scaled).all():
-        finite_column(path, name, values, expected)  # raises, unless only the product overflowed
+        scaled = np.multiply(values, scale, dtype=np.float64, out=values if own else None)
+    if scaled.size and not (np.isfinite(scaled.min()) and np.isfinite(scaled.max())):  # NaN and inf show there
+        finite_column(path, name, original if own else values, expected)  # raises, unless only the product overflowed
     return scaled
 
 
+_DT_ROWS = 8192  #: rows of time differences computed at a time by _current_from_charge (64 KiB)
+
+
 def _current_from_charge(
-    time: NDArray[np.float64], charge_mAs: NDArray[np.float64], step: NDArray[np.int32] | None
+    time: NDArray[np.float64], charge_mAs: NDArray[np.float64], steps: _Steps | None
 ) -> tuple[NDArray[np.float64], int]:
     """Mean current (mA) of each row from its charge increment ``charge_mAs`` (dq in mA s, overwritten:
     it becomes the current), and how many rows borrowed a neighbour's.
@@ -348,21 +368,27 @@ def _current_from_charge(
     row, which has no interval, joining the second).
     """
     n = charge_mAs.size
-    if step is None:
+    if steps is None:
         sign = np.sign(charge_mAs)
         if n > 1:
             sign[0] = sign[1]
         step = np.cumsum(np.r_[False, sign[1:] != sign[:-1]], dtype=np.int32)
-    dt = np.empty(n)
-    dt[:1] = 0.0
-    np.subtract(time[1:], time[:-1], out=dt[1:])
+        starts = run_starts(step)
+    else:
+        step, starts = steps
+    current = charge_mAs
+    # dt, a block of rows at a time: a small buffer malloc reuses (a whole column may be fresh pages each read)
+    dt = np.empty(min(n, _DT_ROWS))
+    no_step = [np.zeros(min(n, 1), dtype=np.intp)]  # rows with no time step; the first row has no interval
     with np.errstate(divide="ignore", invalid="ignore"):  # rows with no time step are set below
-        current = np.divide(charge_mAs, dt, out=charge_mAs)
-    valid = dt > 0
-    valid[1:] &= step[1:] == step[:-1]
-    valid[:1] = False
-    bad = np.flatnonzero(~valid)  # few: first rows of steps and rows with no time step
-    current[bad] = np.where(dt[bad] > 0, current[bad], 0.0)
+        for begin in range(1, n, _DT_ROWS):
+            end = min(n, begin + _DT_ROWS)
+            part = np.subtract(time[begin:end], time[begin - 1:end - 1], out=dt[:end - begin])
+            np.divide(current[begin:end], part, out=current[begin:end])
+            no_step.append(np.flatnonzero(part <= 0) + begin)
+    zero = np.concatenate(no_step)
+    current[zero] = 0.0
+    bad = np.union1d(zero, starts)  # few: first rows of steps and rows with no time step
     # the valid rows nearest to each bad one: after and before its run of consecutive bad rows
     run = bad - np.arange(bad.size)  # constant along a run of consecutive bad rows
     following = bad[np.searchsorted(run, run, side="right") - 1] + 1
@@ -375,8 +401,12 @@ def _current_from_charge(
     return current, int(borrowed.sum())
 
 
-def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> NDArray[np.int32] | None:
-    """Instrument step identifiers: a new step at each sequence change or loop repetition."""
+#: step ids (1, 2, 3, ... as Record numbers them) and the first row of each step
+_Steps = tuple[NDArray[np.int32], NDArray[np.intp]]
+
+
+def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> _Steps | None:
+    """Instrument steps: a new step at each sequence change or loop repetition."""
     sequence = columns.get("Ns")
     if sequence is None:
         return None
@@ -393,27 +423,33 @@ def _step_ids(columns: Columns, loop: NDArray[np.int64] | None) -> NDArray[np.in
     if changed.size:
         changed[0] = False
     changes = np.flatnonzero(changed)
-    return np.repeat(np.arange(changes.size + 1, dtype=np.int32), np.diff(changes, prepend=0, append=changed.size))
+    starts = np.r_[0, changes] if changed.size else changes
+    return np.repeat(np.arange(1, starts.size + 1, dtype=np.int32), np.diff(starts, append=changed.size)), starts
 
 
-def _capacity(columns: Columns, step: NDArray[Any]) -> NDArray[np.float64] | None:
+def _capacity(columns: Columns, step: NDArray[Any], starts: NDArray[np.intp] | None,
+              views: Columns) -> NDArray[np.float64] | None:
     """Charge within each step (mAh) by :func:`capacity_within_steps` from the first charge counter (cumulative
     or resetting) that is finite on every row, else from the running sum of ``dq``; None without either.
 
-    A counter is read once (it may be a view into the .mpr row table): finite counters give a finite
-    capacity, so the counter itself is checked only where the capacity is not (it may have overflowed).
+    A counter is read once (a view into the .mpr row table; the reader's own float64 copy, whose file
+    values ``views`` keeps, becomes the capacity in place): finite counters give a finite capacity, so
+    the counter itself is checked only where the capacity is not (it may have overflowed).
+    ``starts``: the first row of each step, where known.
     """
     for name, scale in _CHARGE_COUNTERS:
         values = columns.get(name)
-        if values is not None and values.dtype.kind in "fiu":
-            charge = np.multiply(values, scale, dtype=np.float64) if scale != 1.0 else values
-            with np.errstate(over="ignore", invalid="ignore"):
-                capacity = capacity_within_steps(charge, step)
-            if np.isfinite(capacity).all() or np.isfinite(charge).all():
-                return capacity
-    increments = columns.get("dq/mA.h")
+        if values is None or values.dtype.kind not in "fiu":
+            continue
+        out = values if name in views and values.dtype == np.float64 and values.flags.writeable else None
+        charge = values if scale == 1.0 else np.multiply(values, scale, dtype=np.float64, out=out)
+        with np.errstate(over="ignore", invalid="ignore"):
+            capacity = capacity_within_steps(charge, step, starts=starts, out=out)
+        if not capacity.size or np.isfinite(capacity.max()) or np.isfinite(views.get(name, values)).all():
+            return capacity  # (>= 0: NaN and inf show in the maximum)
+    increments = views.get("dq/mA.h", columns.get("dq/mA.h"))  # the file's values (the copy became the current)
     if increments is not None and increments.dtype.kind in "fiu" and np.all(np.isfinite(increments)):
-        return capacity_within_steps(np.cumsum(increments, dtype=np.float64), step)
+        return capacity_within_steps(np.cumsum(increments, dtype=np.float64), step, starts=starts)
     return None
 
 

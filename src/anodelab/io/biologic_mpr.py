@@ -13,6 +13,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.biologic import (
     _ALTERNATIVE_COLUMNS,
+    _CHARGE_COUNTERS,
     _CURRENT,
     _DATA_COLUMNS,
     _FLAG_COLUMNS,
@@ -51,9 +53,9 @@ _HEADER_V1 = struct.Struct("<10s25sII8s")  # short name, long name, length, vers
 _HEADER_V2 = struct.Struct("<10s25sIIII8s")  # ... max length (0xFFFFFFFF), length, version, ?, date
 _OLE_EPOCH = datetime(1899, 12, 30)
 
-# .mpr columns the conversion reads more than once, copied out of the row table (the others stay views
-# into it: dq/mA.h and the charge counters are read once each, into current_mA and capacity_mAh); those
-# it uses as float64 are copied as float64
+# .mpr columns the conversion reads, copied out of the row table in one pass over it (the others stay views
+# into it); those it uses as float64 are copied as float64. Also copied, as float64, and turned in place
+# into current_mA and capacity_mAh: dq/mA.h where no current is stored, and the first charge counter
 _MPR_AS_FLOAT64 = frozenset({*_VOLTAGE, *_CURRENT, "control/mA", *_TEMPERATURE})
 _MPR_READ_WHOLE = frozenset({
     "flags", "time/s", "Ns", "z cycle", "Loop", "cycle number", "Capacity/mA.h",
@@ -129,7 +131,8 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[
     """Columns of the data module, and the views into it of those copied out (:data:`_MPR_READ_WHOLE`).
 
     The columns are viewed in place through one structured dtype; those the conversion reads
-    whole are copied out (contiguous arrays are many times faster to compute on).
+    whole are copied out (contiguous arrays are many times faster to compute on), block by block
+    (:func:`_unpack`), with dq/mA.h (where no current is stored) and the first charge counter.
     """
     data, version = module.data, module.version
     if len(data) < 6:
@@ -160,13 +163,18 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[
     table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
     names = [name for name in dtype.names or () if not name.startswith("unknown ")]
     columns: Columns = {name: table[name] for name in names}  # views into the file's bytes
-    copied = _unpack(table, {name: np.dtype(np.float64) if name in _MPR_AS_FLOAT64 else table.dtype[name]
-                             for name in names if name in _MPR_READ_WHOLE})
+    counter = next((name for name, _ in _CHARGE_COUNTERS if name in columns), None)  # capacity_mAh's source
+    charge = None if any(name in columns for name in _CURRENT) else "dq/mA.h"  # current_mA's, where no current
+    as_float64 = _MPR_AS_FLOAT64 | {name for name in (counter, charge) if name in columns}
+    copied = _unpack(table, {name: np.dtype(np.float64) if name in as_float64 else table.dtype[name]
+                             for name in names if name in _MPR_READ_WHOLE or name in as_float64})
     views = {name: columns[name] for name in copied}
     columns.update(copied)
     if flags:
         byte = columns.pop("flags")
         for name, mask in flags.items():
+            if name == "control changes":  # a step marker the conversion does not use (Ns and loops make steps)
+                continue
             column = byte & mask
             column >>= (mask & -mask).bit_length() - 1
             columns[name] = column
@@ -190,6 +198,25 @@ def _unpack(table: NDArray[np.void], dtypes: Mapping[str, np.dtype]) -> Columns:
 
 def _mpr_dtype(path: Path, ids: list[int], n_points: int, n_bytes: int) -> tuple[np.dtype, dict[str, int], list[str]]:
     """The row dtype whose width matches the module (``n_bytes`` for ``n_points`` rows)."""
+    if n_points and n_bytes % n_points == 0 and (found := _row_dtype(tuple(ids), n_bytes // n_points)) is not None:
+        dtype, flags, notes = found
+        return dtype, dict(flags), list(notes)
+    tried = _match_rows(ids, n_points, n_bytes)[1]
+    raise ReadError(path, "data module does not match its column table: " + "; ".join(dict.fromkeys(tried)),
+                    expected=f"{MPR_EXPECTED} with column IDs known from EC-Lab (galvani/yadg tables)")
+
+
+@lru_cache(maxsize=256)
+def _row_dtype(ids: tuple[int, ...], row_bytes: int) -> tuple[np.dtype, tuple[tuple[str, int], ...], tuple[str, ...]] | None:
+    """:func:`_match_rows` for one row of ``row_bytes``, once per column table (files of one technique share it)."""
+    found = _match_rows(list(ids), 1, row_bytes)[0]
+    return None if found is None else (found[0], tuple(found[1].items()), tuple(found[2]))
+
+
+def _match_rows(ids: list[int], n_points: int, n_bytes: int) -> tuple[tuple[np.dtype, dict[str, int], list[str]] | None,
+                                                                       list[str]]:
+    """The row dtype, flag masks and notes of the first column table whose rows fill the module (None if none
+    does), and why each table tried does not."""
     tables = [_DATA_COLUMNS]
     if any(i in _ALTERNATIVE_COLUMNS for i in ids):
         tables.append({**_DATA_COLUMNS, **_ALTERNATIVE_COLUMNS})
@@ -202,17 +229,16 @@ def _mpr_dtype(path: Path, ids: list[int], n_points: int, n_bytes: int) -> tuple
             width = n_bytes // n_points - known
             fields = [(name, fmt or f"V{width}") for name, fmt in fields]
             note = f"column ID {unknown[0]} is unknown to anodelab ({width} bytes per row); it was skipped"
-            return np.dtype(fields), flags, [note]
+            return (np.dtype(fields), flags, [note]), tried
         if unknown:
             tried.append(f"unknown column ID(s) {', '.join(map(str, unknown))} of unknown width")
             continue
         dtype = np.dtype(fields)
         if dtype.itemsize * n_points == n_bytes:
-            return dtype, flags, []
+            return (dtype, flags, []), tried
         tried.append(f"{n_points} rows of {dtype.itemsize} bytes need {dtype.itemsize * n_points} bytes, "
                      f"the data module holds {n_bytes}")
-    raise ReadError(path, "data module does not match its column table: " + "; ".join(dict.fromkeys(tried)),
-                    expected=f"{MPR_EXPECTED} with column IDs known from EC-Lab (galvani/yadg tables)")
+    return None, tried
 
 
 Fields = list[tuple[str, str | None]]

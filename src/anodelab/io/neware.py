@@ -3,6 +3,12 @@
 The BTS CSV exports are read by :mod:`anodelab.io.neware_csv`, which shares this module's
 :func:`counters_restart` and :func:`per_step`.
 
+An ``.ndax`` is inflated once, for the page CRCs and the decoding alike; where its data.ndc holds only
+voltage and current (BTS 8.x: .ndc versions 8-14, 16, 17), fastnda's decoders read each member and the
+records are joined with their run info and steps here, as fastnda joins them, in numpy
+(:func:`_join_run_info`: the same numbers, bit for bit, several times faster than fastnda's polars
+windows); other layouts are read by ``fastnda.read``.
+
 Units
     fastnda returns current in mA, capacity in mAh and energy in mWh for every file version (it
     applies the file's own current-range multipliers). The files themselves confirm it
@@ -61,6 +67,7 @@ _NDC_PAGE_BYTES = 4096  #: pages of .ndc version 5 and after
 #: beyond any Neware channel: a decode outside these is garbage (a damaged version byte, misaligned records)
 _MAX_VOLTAGE_V = 1000.0
 _MAX_CURRENT_mA = 2e6
+Columns = dict[str, NDArray[Any]]
 _NO_RESTART = "the capacity counter does not restart at every step; capacity_mAh counts from each step's first row"
 
 
@@ -90,38 +97,43 @@ def read_nda(path: Path) -> Record:
     """Read a Neware ``.nda`` file (BTS 7.x - 9.x) through fastnda."""
     path = Path(path)
     nda_version, record_bytes = _check_nda_layout(path)
-    frame, notes = _decode_with_fastnda(path, ".nda")
+    _check_suffix(path, ".nda")
+    columns, notes = _decode_with_fastnda(path, ".nda")
     if nda_version in _BTS9_VERSIONS:
-        _check_declared_rows(path, frame.height, record_bytes)
+        _check_declared_rows(path, columns["index"].size, record_bytes)
     else:
         _note_misaligned_records(path, nda_version, notes)
-    aux = _aux_from_fastnda(frame)
-    return _binary_record(path, frame, aux, notes, f"Neware BTS (.nda version {nda_version})")
+    aux = _aux_from_fastnda(columns)
+    return _binary_record(path, columns, aux, notes, f"Neware BTS (.nda version {nda_version})")
 
 
 def read_ndax(path: Path) -> Record:
-    """Read a Neware ``.ndax`` file (BTS 8.x / 9.x) through fastnda."""
-    import fastnda.ndax  # noqa: F401 - read below anyway; puts isal's faster inflater (if installed) in zlib's place
+    """Read a Neware ``.ndax`` file (BTS 8.x / 9.x): its members inflated once and decoded by fastnda, its
+    records joined with their run info as fastnda joins them (:func:`_ndax_columns`)."""
+    import fastnda.ndax  # noqa: F401 - puts isal's faster inflater (if installed) in zlib's place
 
     path = Path(path)
     try:
         archive = zipfile.ZipFile(path)
     except Exception as error:  # noqa: BLE001 - see _check_ndax_layout
         raise ReadError(path, f"not a readable zip archive ({one_line(error)})", expected=NDAX_EXPECTED) from None
-    with archive:  # opened once for every check of ours (fastnda opens it itself)
-        test_info = _check_ndax_layout(path, archive)
-        frame, notes = _decode_with_fastnda(path, ".ndax")
-        index = frame["index"].to_numpy()
-        aux = _aux_from_ndax(path, archive, test_info, index, notes)
-        if "data_runInfo.ndc" in archive.NameToInfo:
-            with library_messages("fastnda"):  # fastnda said what it had to say about this member when it read it
-                run_info = _read_member(path, archive, "data_runInfo.ndc", last_page=True)
-            _check_member_index(path, "data_runInfo.ndc", run_info, index)
-    if aux is None:
-        aux = _aux_from_fastnda(frame)
-    if "unix_time_s" in frame.columns:
-        _note_stop_time(test_info, frame["unix_time_s"].to_numpy(), notes)
-    return _binary_record(path, frame, aux, notes, "Neware BTS (.ndax)")
+    with archive:
+        test_info, members = _check_ndax_layout(path, archive)
+    _check_suffix(path, ".ndax")
+    columns, notes, run_info = _ndax_columns(path, members)
+    index = columns["index"]
+    aux_notes: list[str] = []
+    aux = _aux_from_ndax(path, members, test_info, index, aux_notes)
+    if aux is None:  # fastnda's own pairing of the aux members, from its whole read
+        if not any(name.startswith("aux") for name in columns):
+            columns, notes = _decode_with_fastnda(path, ".ndax")
+        aux = _aux_from_fastnda(columns)
+    notes += aux_notes
+    if run_info is not None:
+        _check_member_index(path, "data_runInfo.ndc", run_info, index)
+    if "unix_time_s" in columns:
+        _note_stop_time(test_info, columns["unix_time_s"], notes)
+    return _binary_record(path, columns, aux, notes, "Neware BTS (.ndax)")
 
 
 def _check_nda_layout(path: Path) -> tuple[int, int]:
@@ -210,73 +222,62 @@ def _check_declared_rows(path: Path, rows: int, record_bytes: int) -> None:
                         expected="an undamaged .nda file")
 
 
-def _check_ndax_layout(path: Path, archive: zipfile.ZipFile) -> str:
+def _check_ndax_layout(path: Path, archive: zipfile.ZipFile) -> tuple[str, dict[str, bytes]]:
     """No member inflates beyond a sane bound, every .ndc member passes :func:`_check_ndc_pages`, and
-    TestInfo.xml (returned, '' if absent) decodes."""
+    TestInfo.xml decodes. Returns TestInfo.xml ('' if absent) and the .ndc members decoded later
+    (data, run info, steps, aux channels), inflated (once: the page check reads the same bytes)."""
     members = archive.NameToInfo
+    kept: dict[str, bytes] = {}
     try:
         for info in members.values():
             check_zip_member(path, info, "Neware")  # zipfile stops at the declared size
         if "data.ndc" not in members:
             raise ReadError(path, "the archive holds no data.ndc", expected=NDAX_EXPECTED)
-        for info in members.values():
-            if info.filename.lower().endswith(".ndc"):
-                _check_ndc_pages(path, archive, info)
+        for name in members:
+            if name.lower().endswith(".ndc"):
+                raw = archive.read(name)
+                _check_ndc_pages(path, name, raw)
+                if name in _JOINED_MEMBERS or name.startswith("data_AUX_"):
+                    kept[name] = raw
         test_info = archive.read("TestInfo.xml") if "TestInfo.xml" in members else b""
     except ReadError:
         raise
     except Exception as error:  # noqa: BLE001 - zipfile and the inflater fastnda installs in zlib's place (isal,
         # optional) raise assorted types on damaged archives; each becomes a ReadError naming the file
         raise ReadError(path, f"not a readable zip archive ({one_line(error)})", expected=NDAX_EXPECTED) from None
-    return test_info.decode("gb2312", errors="replace")
+    return test_info.decode("gb2312", errors="replace"), kept
 
 
-def _check_ndc_pages(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _check_ndc_pages(path: Path, name: str, raw: bytes) -> None:
     """An .ndc member is whole pages (fastnda decodes whole pages and ignores the rest: 512 bytes for .ndc
     versions 1-4, 4096 after) and each 4096-byte page after the header page ends with the CRC-32 of its
     other 4092 bytes (in every page of every real file: versions 5, 14 and 17; the header page stores 0).
-    Read 64 pages at a time. No file of versions 1-4 has been seen: their pages are not checksummed."""
-    with archive.open(info) as member:
-        block = member.read(_NDC_PAGE_BYTES)
-        page = 512 if len(block) > 2 and block[2] <= 4 else _NDC_PAGE_BYTES
-        if info.file_size % page:
-            raise ReadError(path, f"{info.filename} is cut: {info.file_size} bytes is not a whole number of "
-                            f"{page}-byte pages", expected="a complete .ndax file")
-        number = 1  # of the first page in the block
-        while page == _NDC_PAGE_BYTES and (block := member.read(64 * page)):
-            view = memoryview(block)
-            for start in range(0, len(block), page):
-                stored = int.from_bytes(view[start + page - 4:start + page], "little")
-                if zlib.crc32(view[start:start + page - 4]) != stored:
-                    raise ReadError(path, f"{info.filename} page {number + start // page} fails its CRC-32 (the "
-                                    "file is damaged)", expected="an undamaged .ndax file")
-            number += len(block) // page
+    No file of versions 1-4 has been seen: their pages are not checksummed."""
+    page = 512 if len(raw) > 2 and raw[2] <= 4 else _NDC_PAGE_BYTES
+    if len(raw) % page:
+        raise ReadError(path, f"{name} is cut: {len(raw)} bytes is not a whole number of {page}-byte pages",
+                        expected="a complete .ndax file")
+    if page != _NDC_PAGE_BYTES or len(raw) <= page:
+        return
+    view = memoryview(raw)
+    stored = np.frombuffer(raw, dtype="<u4").reshape(-1, page // 4)[1:, -1]
+    computed = np.fromiter((zlib.crc32(view[start:start + page - 4]) for start in range(page, len(raw), page)),
+                           dtype=np.uint32, count=stored.size)
+    failed = np.flatnonzero(computed != stored)
+    if failed.size:
+        raise ReadError(path, f"{name} page {int(failed[0]) + 1} fails its CRC-32 (the file is damaged)",
+                        expected="an undamaged .ndax file")
 
 
-def _read_member(path: Path, archive: zipfile.ZipFile, member: str, *, last_page: bool = False) -> pl.DataFrame:
-    """One .ndc member decoded by fastnda (its documented entry point for single members); with
-    ``last_page``, only the records of its last written page (records are in index order: enough for
-    :func:`_check_member_index`, at a fraction of the cost)."""
+def _decode_member(path: Path, name: str, raw: bytes) -> pl.DataFrame:
+    """One inflated .ndc member decoded by fastnda (its documented entry point for single members)."""
     from fastnda._ndc import read_ndc
 
     try:
-        raw = archive.read(member)
-        return read_ndc(_header_and_last_page(raw) if last_page else raw)
-    except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder and zipfile raise assorted types on
-        # damaged members; each becomes a ReadError naming the file
-        raise ReadError(path, f"{member} could not be decoded ({one_line(error)})", expected=NDAX_EXPECTED) from None
-
-
-def _header_and_last_page(raw: bytes) -> bytes:
-    """An .ndc member cut to its header page and its last page holding any bytes (members are
-    preallocated: the pages after the written ones are zero); page sizes as in :func:`_check_ndc_pages`."""
-    page = 512 if len(raw) > 2 and raw[2] <= 4 else 4096
-    pages = np.frombuffer(raw, dtype=np.uint8, count=len(raw) // page * page).reshape(-1, page)
-    written = np.flatnonzero(pages[1:].any(axis=1))
-    if written.size == 0:
-        return raw[:page]
-    last = (int(written[-1]) + 1) * page
-    return raw[:page] + raw[last:last + page]
+        return read_ndc(raw)
+    except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder raises assorted types on damaged members;
+        # each becomes a ReadError naming the file
+        raise ReadError(path, f"{name} could not be decoded ({one_line(error)})", expected=NDAX_EXPECTED) from None
 
 
 def _check_member_index(path: Path, member: str, table: pl.DataFrame, index: NDArray[Any]) -> None:
@@ -305,14 +306,17 @@ def _note_stop_time(test_info: str, unix_time_s: NDArray[np.float64], notes: lis
                      "(or the test was paused before it stopped)")
 
 
-def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[str]]:
-    """fastnda's frame (raw cycle counter, integer step types) and the notes it emitted."""
-    import fastnda
-
+def _check_suffix(path: Path, suffix: str) -> None:
+    """fastnda picks its decoder by the file name's extension: a name that disagrees with the content is refused."""
     if path.suffix.lower() != suffix:
-        # fastnda picks its decoder by the file name's extension
         raise ReadError(path, f"the content is a Neware {suffix} file but the name ends in {path.suffix!r}; "
                         f"rename it to *{suffix}", expected=f"a file named *{suffix}")
+
+
+def _decode_with_fastnda(path: Path, suffix: str) -> tuple[Columns, list[str]]:
+    """fastnda's read (raw cycle counter, integer step types) as columns, and the notes it emitted."""
+    import fastnda
+
     with library_messages("fastnda") as messages:
         try:
             frame = fastnda.read(path, cycle_mode="raw", raw_categories=True)
@@ -323,24 +327,171 @@ def _decode_with_fastnda(path: Path, suffix: str) -> tuple[pl.DataFrame, list[st
     if frame.height == 0:
         raise ReadError(path, "no data records", expected="at least one record")
     notes = [f"fastnda: {one_line(message)}" for message in dict.fromkeys(messages)]
-    _check_plausible(path, frame, notes)
-    return frame, notes
+    columns = {name: frame[name].to_numpy() for name in frame.columns}
+    _check_plausible(path, columns, notes)
+    return columns, notes
 
 
-def _check_plausible(path: Path, frame: pl.DataFrame, notes: list[str]) -> None:
+#: the members joined by :func:`_join_run_info`
+_JOINED_MEMBERS = ("data.ndc", "data_runInfo.ndc", "data_step.ndc")
+#: the columns fastnda decodes from them in the layouts joined here (.ndc versions 8-14, 16, 17: voltage and
+#: current in data.ndc; time, counters and step count in sparse run-info records; the step table)
+_JOINED_COLUMNS = (
+    frozenset({"index", "voltage_V", "current_mA"}),
+    frozenset({"index", "step_time_s", "dt", "unix_time_s", "step_count", "charge_capacity_mAh",
+               "discharge_capacity_mAh", "charge_energy_mWh", "discharge_energy_mWh"}),
+    frozenset({"step_count", "cycle_count", "step_index", "step_type"}),
+)
+
+
+def _ndax_columns(path: Path, members: dict[str, bytes]) -> tuple[Columns, list[str], pl.DataFrame | None]:
+    """The records of an .ndax as fastnda reads them (``fastnda.read(path, cycle_mode="raw",
+    raw_categories=True)``), the notes, and data_runInfo.ndc decoded (None without one).
+
+    Where data.ndc holds only voltage and current, joined here from the members already inflated
+    (:func:`_join_run_info`: fastnda's numbers, bit for bit, in a fifth of its time); other layouts
+    (data.ndc holding every column) are read by fastnda itself.
+    """
+    frames: dict[str, pl.DataFrame] = {}
+    with library_messages("fastnda") as messages:
+        if "data_runInfo.ndc" in members:
+            frames = {name: _decode_member(path, name, members[name]) for name in _JOINED_MEMBERS if name in members}
+    run_info = frames.get("data_runInfo.ndc")
+    layout = [frozenset(frames[name].columns) if name in frames else frozenset() for name in _JOINED_MEMBERS]
+    layout[2] -= {"index"}  # the step table's record index (versions 16, 17), which fastnda drops
+    if tuple(layout) != _JOINED_COLUMNS:
+        columns, notes = _decode_with_fastnda(path, ".ndax")
+        return columns, notes, run_info
+    main, run, step = ({name: frame[name].to_numpy() for name in frame.columns}
+                       for frame in (frames[name] for name in _JOINED_MEMBERS))
+    if main["index"].size == 0:
+        raise ReadError(path, "no data records", expected="at least one record")
+    notes = [f"fastnda: {one_line(message)}" for message in dict.fromkeys(messages)]
+    _check_plausible(path, main, notes)
+    return _join_run_info(path, main, run, step), notes, run_info
+
+
+def _join_run_info(path: Path, main: Columns, run: Columns, step: Columns) -> Columns:
+    """data.ndc's records with their run info and step, computed as fastnda 1.3 computes them (a left join on
+    the record index, ``_data_interpolation``, a left join on the step count, ``_add_total_time``, times
+    rounded to the microsecond, capacity and energy as charge minus discharge, its dtypes), in numpy.
+
+    A record without a run-info record of its own takes the last one before it, whose time, capacities and
+    energies it carries on by that record's ``dt`` and its own current and voltage, summed over the records
+    since as fastnda sums them (:func:`_cumsum_within_runs`); tests/io/test_neware.py compares every column
+    with fastnda's read.
+    """
+    import polars as pl
+
+    index = main["index"]
+    n = index.size
+    order = np.argsort(run["index"], kind="stable")  # fastnda's run-info records are unique, in no order
+    needles = run["index"][order]
+    # data.ndc numbers its records in order (_check_plausible); searched in its own dtype (no copy of it)
+    position = np.searchsorted(index, np.clip(needles, 0, np.iinfo(index.dtype).max).astype(index.dtype))
+    found = position < n
+    found[found] = index[position[found]] == needles[found]
+    rows = position[found]  # the records with run info (run info of no record is left out, as by the join)
+    source = order[found]  # their run-info records
+    if rows.size == 0 or rows[0] != 0:
+        raise ReadError(path, f"data.ndc record {index[0]} (data row 1) has no run-info record: its time, step and "
+                        "capacity are unknown", expected="data_runInfo.ndc holding the first record of data.ndc")
+    lengths = np.diff(rows, append=n)  # records carrying each run-info record: its own and those up to the next
+
+    def carried(name: str) -> NDArray[Any]:
+        return np.repeat(run[name][source], lengths)
+
+    voltage, current = main["voltage_V"], main["current_mA"]
+    dt = carried("dt")
+    charge = np.multiply(dt, current)
+    charge /= 3600
+    energy = np.multiply(dt, voltage)
+    energy *= current
+    energy /= 3600  # ((dt * V) * I) / 3600, as fastnda evaluates them
+    for term in (dt, charge, energy):
+        term[rows] = 0.0  # a record's own run info carries nothing on
+    elapsed_s, charge_mAh, energy_mWh = _cumsum_within_runs([dt, charge, energy], rows, lengths)
+    step_time = np.add(carried("step_time_s"), elapsed_s)
+    unix_time = np.add(carried("unix_time_s"), elapsed_s, out=elapsed_s)
+    out: Columns = {"index": index.view(np.uint32) if index.dtype == np.int32 else index.astype(np.uint32),
+                    "voltage_V": voltage, "current_mA": current}  # indices from 1 (_check_plausible)
+    for name, increments in (("capacity_mAh", charge_mAh), ("energy_mWh", energy_mWh)):
+        kind = "capacity" if name == "capacity_mAh" else "energy"
+        unit = name.split("_")[-1]
+        charged = np.add(np.abs(carried(f"charge_{kind}_{unit}")), np.maximum(increments, 0))
+        discharged = np.subtract(np.abs(carried(f"discharge_{kind}_{unit}")), np.minimum(increments, 0, out=increments))
+        out[name] = np.subtract(charged, discharged, out=charged).astype(np.float32)
+
+    step_count = run["step_count"][source]
+    number = step_count.astype(np.int64) - 1  # data_step.ndc holds step 1, 2, 3, ... in order
+    held = step["step_count"].size
+    if not np.array_equal(step["step_count"], np.arange(1, held + 1)) or number.min() < 0 or number.max() >= held:
+        bad = int(step_count[(number < 0) | (number >= held)][0]) if held else int(step_count[0])
+        raise ReadError(path, f"data_runInfo.ndc refers to step {bad}, which data_step.ndc does not hold",
+                        expected="an undamaged .ndax file")
+    for name, dtype in (("cycle_count", np.uint32), ("step_index", np.uint32), ("step_type", np.uint8)):
+        out[name] = np.repeat(step[name][number].astype(dtype), lengths)
+    out["step_count"] = np.repeat(step_count.astype(np.uint32), lengths)
+    # the total time: the step time plus the longest step time of every step (count) numbered below
+    changes = np.flatnonzero(step_count[1:] != step_count[:-1]) + 1
+    starts = rows[np.r_[0, changes]]
+    longest_s = np.maximum.reduceat(step_time, starts)
+    counts, which = np.unique(step_count[np.r_[0, changes]], return_inverse=True)
+    per_count = np.full(counts.size, -np.inf)
+    np.maximum.at(per_count, which, longest_s)
+    before_s = np.cumsum(np.r_[0.0, per_count[:-1]])
+    total_time = np.add(step_time, np.repeat(before_s[which], np.diff(starts, append=n)))
+    for name, values in (("unix_time_s", unix_time), ("step_time_s", step_time), ("total_time_s", total_time)):
+        out[name] = pl.Series(values).round(6).to_numpy()  # polars' rounding, as fastnda rounds
+    return out
+
+
+def _cumsum_within_runs(terms: list[NDArray[np.float64]], starts: NDArray[np.intp],
+                        lengths: NDArray[np.intp]) -> list[NDArray[np.float64]]:
+    """The running sum of each of ``terms`` within each run of rows (``starts``, ``lengths``: consecutive runs
+    covering every row), added up in row order from the run's first row, as a sequential cumulative sum
+    adds (polars' ``cum_sum().over(run)``, bit for bit), without a loop over the runs.
+
+    The runs are laid side by side as the rows of a zero-padded matrix, which numpy accumulates row by
+    row; runs of very different lengths are padded in classes of lengths within a factor of two.
+    """
+    n, count = terms[0].size, starts.size
+    width = int(lengths.max())
+    if count * width > 4 * n + 4096:
+        out = [np.empty(n) for _ in terms]
+        classes = np.ceil(np.log2(lengths)).astype(np.intp)
+        for length_class in np.unique(classes):
+            chosen = np.flatnonzero(classes == length_class)
+            sizes = lengths[chosen]
+            offsets = np.cumsum(sizes) - sizes
+            rows = np.arange(int(sizes.sum())) + np.repeat(starts[chosen] - offsets, sizes)
+            for whole, part in zip(out, _cumsum_within_runs([term[rows] for term in terms], offsets, sizes)):
+                whole[rows] = part
+        return out
+    flat = np.arange(n) + np.repeat(np.arange(count) * width - starts, lengths)  # row -> place in the matrix
+    padded, summed = np.zeros((count, width)), np.empty((count, width))
+    sums = []
+    for term in terms:
+        padded.ravel()[flat] = term  # the padding stays 0
+        np.cumsum(padded, axis=1, out=summed)
+        sums.append(summed.ravel()[flat])
+    return sums
+
+
+def _check_plausible(path: Path, columns: Columns, notes: list[str]) -> None:
     """Refuse what no instrument recorded (a damaged version byte, misaligned records); note lost records.
 
     Neware numbers its records 1, 2, 3, ...: a gap is records lost (noted); indices out of order, or
     spread far wider than the rows, are not records at all (refused).
     """
     for name, limit, unit in (("voltage_V", _MAX_VOLTAGE_V, "V"), ("current_mA", _MAX_CURRENT_mA, "mA")):
-        values = frame[name].to_numpy()
+        values = columns[name]
         if values.min() >= -limit and values.max() <= limit:  # False for NaN
             continue
         row = int(np.argmax(~(np.abs(values) <= limit)))
         raise ReadError(path, f"{name} decodes as {values[row]:.6g} {unit} at data row {row + 1}, beyond any "
                         f"Neware channel (damaged file or unknown layout)", expected=f"|{name}| <= {limit:g}")
-    index = frame["index"].to_numpy()
+    index = columns["index"]
     falls = index[1:] <= index[:-1]
     if falls.any():
         row = int(np.argmax(falls)) + 2
@@ -360,22 +511,22 @@ def _check_plausible(path: Path, frame: pl.DataFrame, notes: list[str]) -> None:
         notes.append(f"{missing} records are missing from the file: the record index skips {where}")
 
 
-def _binary_record(path: Path, frame: pl.DataFrame, aux: dict[str, NDArray[Any]], notes: list[str],
+def _binary_record(path: Path, frame: Columns, aux: dict[str, NDArray[Any]], notes: list[str],
                    instrument: str) -> Record:
-    """Canonical columns from fastnda's frame (see the module docstring)."""
-    time_s = monotonic_time(path, frame["total_time_s"].to_numpy(), "Neware total test time", notes)
-    if "unix_time_s" in frame.columns:
-        _note_wall_clock(frame["unix_time_s"].to_numpy(), time_s, notes)
-    step = frame["step_count"].to_numpy()
-    current = frame["current_mA"].to_numpy()  # as fastnda gives them (float32): Record makes float64 copies
-    step_time = frame["step_time_s"].to_numpy() if "step_time_s" in frame.columns else _time_in_step(time_s, step)
-    capacity = frame["capacity_mAh"].to_numpy()
+    """Canonical columns from fastnda's columns (see the module docstring)."""
+    time_s = monotonic_time(path, frame["total_time_s"], "Neware total test time", notes)
+    if "unix_time_s" in frame:
+        _note_wall_clock(frame["unix_time_s"], time_s, notes)
+    step = frame["step_count"]
+    current = frame["current_mA"]  # as fastnda gives them (float32): Record makes float64 copies
+    step_time = frame["step_time_s"] if "step_time_s" in frame else _time_in_step(time_s, step)
+    capacity = frame["capacity_mAh"]
     restarts = counters_restart(capacity, step, current, step_time)
     if not restarts:
         notes.append(_NO_RESTART)
     columns: dict[str, NDArray[Any]] = {
         "time_s": time_s,
-        "voltage_V": frame["voltage_V"].to_numpy(),
+        "voltage_V": frame["voltage_V"],
         "current_mA": current,
         "step": step,
         "capacity_mAh": per_step(capacity, step, restarts),
@@ -384,15 +535,15 @@ def _binary_record(path: Path, frame: pl.DataFrame, aux: dict[str, NDArray[Any]]
     if "raw cycle column missing" in " ".join(notes).lower():
         notes.append("the file has no cycle counter of its own; cycle_instrument is absent")
     else:
-        columns["cycle"] = frame["cycle_count"].to_numpy()
+        columns["cycle"] = frame["cycle_count"]
     columns.update(_temperature_first(aux, notes))
-    columns["step_type"] = _step_type_names(frame["step_type"].to_numpy())
-    columns["step_index"] = frame["step_index"].to_numpy()
+    columns["step_type"] = _step_type_names(frame["step_type"])
+    columns["step_index"] = frame["step_index"]
     columns["step_time_s"] = step_time
-    if "energy_mWh" in frame.columns:
-        columns["energy_mWh"] = per_step(frame["energy_mWh"].to_numpy(), step, restarts)
-    if "unix_time_s" in frame.columns:
-        columns["unix_time_s"] = frame["unix_time_s"].to_numpy()
+    if "energy_mWh" in frame:
+        columns["energy_mWh"] = per_step(frame["energy_mWh"], step, restarts)
+    if "unix_time_s" in frame:
+        columns["unix_time_s"] = frame["unix_time_s"]
     return Record.from_columns(columns, provenance=Provenance(
         instrument=instrument, techniques=("cycling",), notes=tuple(notes), reader_version=reader_version("fastnda"),
     ))
@@ -438,10 +589,9 @@ def _temperature_first(aux: dict[str, NDArray[Any]], notes: list[str]) -> dict[s
     return columns
 
 
-def _aux_from_fastnda(frame: pl.DataFrame) -> dict[str, NDArray[Any]]:
+def _aux_from_fastnda(columns: Columns) -> dict[str, NDArray[Any]]:
     """fastnda's aux columns (``aux1_temperature_degC`` ...) under our unit spelling."""
-    return {_aux_name(name): frame[name].to_numpy().astype(np.float64)
-            for name in frame.columns if name.startswith("aux")}
+    return {_aux_name(name): values.astype(np.float64) for name, values in columns.items() if name.startswith("aux")}
 
 
 def _aux_name(name: str) -> str:
@@ -454,7 +604,7 @@ _AUX_ENTRY = re.compile(r"<Aux\d+\s([^>]*)/?>")
 _AUX_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 
 
-def _aux_from_ndax(path: Path, archive: zipfile.ZipFile, test_info: str, index: NDArray[Any],
+def _aux_from_ndax(path: Path, members: dict[str, bytes], test_info: str, index: NDArray[Any],
                    notes: list[str]) -> dict[str, NDArray[Any]] | None:
     """Aux channels of an .ndax, each matched to its TestInfo.xml entry; None to use fastnda's.
 
@@ -468,12 +618,12 @@ def _aux_from_ndax(path: Path, archive: zipfile.ZipFile, test_info: str, index: 
     entries = [dict(_AUX_ATTRIBUTE.findall(match)) for match in _AUX_ENTRY.findall(test_info)]
     columns: dict[str, NDArray[Any]] = {}
     with library_messages("fastnda") as messages:
-        pairs = _match_aux_members([name for name in archive.namelist() if name.startswith("data_AUX_")], entries)
+        pairs = _match_aux_members([name for name in members if name.startswith("data_AUX_")], entries)
         if pairs is None:
             notes.append("auxiliary channels could not be matched to TestInfo.xml; names as assigned by fastnda")
             return None
         for member, entry in pairs:
-            table = _read_member(path, archive, member)
+            table = _decode_member(path, member, members[member])
             _check_member_index(path, member, table, index)
             channel_type = int(entry["ChlType"])
             for name in (name for name in table.columns if name != "index"):

@@ -1,22 +1,20 @@
 """The demo study: the five papers' experiments made by the virtual lab, written as a folder a user
-could have produced, then read back through :func:`anodelab.read` and summarised.
+could have produced, then analysed as a user's study is (:func:`anodelab.study.pipeline.analyze`).
 
 Output layout (one subfolder per paper; a ``cell.toml`` and the ground truth beside every file)::
 
     anodelab-demo/
       .anodelab-demo                    marker: the folder is the demo's; the files it wrote, with checksums
+      study.toml                        the study: each paper's preset (DRT windows, circuits), samples, groups
       000_si_zno_solid_state/
         si_zno_half_cell.mpt            BioLogic EC-Lab text export (or a generic .csv)
         si_zno_half_cell.cell.toml      the cell, picked up by anodelab.read
         si_zno_half_cell.truth.json     the parameters that made the data and the answers they imply
-        si_zno_half_cell.results.json   the analyses registered for its kind (anodelab.study.analyses)
-        si_zno_insitu_eis.drt.png       figures of those results: DRT curves, the in-situ DRT map
-        si_zno_insitu_eis.drt-map.png
       ...
+      anodelab-results/                 written by ``analyze``: the DuckDB store, Parquet time series, figures
 
-Every file carries its experiment kind (:data:`anodelab.sim.virtual.KINDS`: cycling, rate, ccd,
-eis-series, ...). Analyses plug in by experiment kind as they are added: each reads the file back
-exactly as a user's file is read, and its results can be set against the truth beside it.
+The analysis is not told what each file is: it detects the experiment kind from the data, and the
+truth beside each file (its generator's kind and parameters) is there to check it against.
 
 Run again into the same folder, the demo deletes only what it wrote itself: a file listed in the
 marker, inside one of its paper folders (no symlink followed), whose SHA-256 is still the one it
@@ -42,9 +40,7 @@ import numpy as np
 
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo, Electrode, Electrolyte
-from anodelab.core.cycles import CycleTable
-from anodelab.core.errors import ReadError, ValidationError
-from anodelab.io import read
+from anodelab.core.errors import ValidationError
 from anodelab.io.checksum import sha256_of
 from anodelab.sim.virtual import (
     alloy_half_cell,
@@ -65,7 +61,7 @@ from anodelab.sim.virtual import (
 )
 from anodelab.sim.virtual.experiment import VirtualExperiment
 from anodelab.sim.virtual.writers import write_experiment
-from anodelab.study.analyses import draw_figures, run_analyses
+from anodelab.study.pipeline import StudyRun, analyze, group_table, headline_table
 
 MARKER = ".anodelab-demo"
 DEFAULT_FOLDER = "anodelab-demo"
@@ -84,7 +80,6 @@ class _Planned:
     format: str = "mpt"
     parameters: Mapping[str, Any] = field(default_factory=dict)
     cell: CellInfo | None = None
-    analysis_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 #: paper 000: Si-ZnO composite anode in sulfide all-solid-state cells
@@ -114,8 +109,7 @@ PLAN: tuple[_Planned, ...] = (
     _Planned(_SI_ZNO, "si_zno_ncm811_full_cell", full_cell, "csv"),
     _Planned(_SI_ZNO, "si_zno_rate_test", rate_test),
     _Planned(_SI_ZNO, "si_zno_insitu_eis", insitu_eis_series),
-    _Planned(_LLZTO, "li_llzto_eis", eis_spectrum, "mpt", {"system": "li-llzto"},
-             analysis_options={"drt": {"windows": None}}),  # paper 001 names no tau windows
+    _Planned(_LLZTO, "li_llzto_eis", eis_spectrum, "mpt", {"system": "li-llzto"}),
     _Planned(_LLZTO, "li_llzto_eis_temperature", temperature_eis_series, "mpt",
              {"system": "li-llzto", "temperatures_C": (25.0, 40.0, 55.0, 70.0), "Ea_kJ_mol": 40.0}),
     _Planned(_LLZTO, "li_llzto_ccd", ccd_staircase, "csv"),
@@ -126,8 +120,7 @@ PLAN: tuple[_Planned, ...] = (
     _Planned(_SI_FILM, "msi_c_insitu_eis", insitu_eis_series, "csv", cell=_MSI_C_CELL),
     _Planned(_SI_C, "si_c_lsv", linear_sweep, "csv", cell=_SI_C_CELL),
     _Planned(_SI_C, "si_c_gitt", gitt),
-    _Planned(_SI_C, "si_c_eis", eis_spectrum, "csv", {"system": "si-c-liquid", "cell": _SI_C_CELL},
-             analysis_options={"drt": {"windows": "si_c_pulse"}}),
+    _Planned(_SI_C, "si_c_eis", eis_spectrum, "csv", {"system": "si-c-liquid", "cell": _SI_C_CELL}),
     _Planned(_NA, "na_nucleation_cu", first_plating, "mpt",
              {"substrate": "Cu", "tip_overpotential_V": 0.045, "plateau_overpotential_V": 0.015}),
     _Planned(_NA, "na_nucleation_zn", first_plating),
@@ -141,34 +134,60 @@ PLAN: tuple[_Planned, ...] = (
 )
 
 
+#: the study file the demo writes: each paper's folder gets its paper's preset, each file its sample
+STUDY_TOML = """\
+# The demo study: paper-specific analysis options are presets chosen per folder, never defaults.
+[study]
+name = "anodelab demo: the five papers' experiments, virtual"
+
+[[files]]
+glob = "000_si_zno_solid_state/**"
+preset = "si_zno"
+
+[[files]]
+glob = "003_si_c_pulse_sei/**"
+preset = "si_c_pulse"
+
+[[files]]
+glob = "004_na_on_zn_ag/na_nucleation_*"
+group = "Na nucleation"
+"""
+
+
 @dataclass(frozen=True, repr=False)
 class DemoResult:
-    """What the demo wrote: the folder, the data files, each file's experiment kind and summary.
-
-    ``summaries[i]`` is ``anodelab.read(files[i]).summary()``; ``analyses[i]`` the results of the
-    analyses registered for its kind in :mod:`anodelab.study.analyses`, also written beside the file
-    as ``<name>.results.json``.
-    """
+    """What the demo wrote and what ``analyze`` made of it: the folder, the data files, each file's
+    true experiment kind (the generator's, never shown to the analysis), and the study run."""
 
     folder: Path
     files: tuple[Path, ...]
     kinds: tuple[str, ...]
-    summaries: tuple[dict[str, Any], ...]
-    analyses: tuple[dict[str, Any], ...]  # per file: analysis name -> result (see study.analyses)
+    run: StudyRun
+
+    @property
+    def database(self) -> Path:
+        return self.run.database
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per file: detected kind and reason, sample, group, headline metrics (from the store)."""
+        return headline_table(self.run.database, self.run.run_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "folder": str(self.folder),
-            "files": [{"path": str(path), "experiment": kind, **summary, "analyses": results}
-                      for path, kind, summary, results in zip(self.files, self.kinds, self.summaries, self.analyses)],
-        }
+        rows = {row["path"]: row for row in self.rows()}
+        files = []
+        for path, kind in zip(self.files, self.kinds):
+            relative = path.relative_to(self.folder).as_posix()
+            files.append({"path": relative, "true_kind": kind, **rows.get(relative, {})})
+        return {"folder": str(self.folder), "database": str(self.run.database), "files": files,
+                "groups": group_table(list(rows.values()))}
 
     def __repr__(self) -> str:
         return f"<DemoResult {self.folder}: {len(self.files)} files>"
 
 
-def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
-    """Generate the demo study into ``out`` (default ``./anodelab-demo``), read it back, summarise.
+def run_demo(out: str | Path | None = None, seed: int = 0, *, jobs: int = 1) -> DemoResult:
+    """Generate the demo study into ``out`` (default ``./anodelab-demo``), then analyse it as a user's
+    study (:func:`anodelab.study.pipeline.analyze`, results in ``out/anodelab-results``).
 
     The same ``seed`` gives byte-identical files. ``out`` must be new, empty, or a previous demo
     folder (recognised by its marker file; the files that demo wrote are replaced, see the module
@@ -195,26 +214,13 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> DemoResult:
                 record(made)
             files.append(path)
             kinds.append(experiment.kind)
-        summaries, analyses = [], []
-        with _matplotlib_outside_home():
-            for planned, path, kind in zip(PLAN, files, kinds):
-                data = read(path)
-                if isinstance(data, CycleTable):  # the demo writes time series and spectra only
-                    raise ReadError(path, "reads back as a per-cycle table", expected="the time series or spectra "
-                                    "the demo wrote")
-                summaries.append(data.summary())
-                objects = run_analyses(kind, data, planned.analysis_options)
-                results = {name: result.to_dict() for name, result in objects.items()}
-                if results:
-                    target = path.with_suffix(".results.json")
-                    target.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-                    record(target)
-                for figure in draw_figures(kind, objects, path.with_suffix("")):
-                    record(figure)
-                analyses.append(results)
+        (folder / "study.toml").write_text(STUDY_TOML, encoding="utf-8")
+        record(folder / "study.toml")
     finally:
         _write_marker(folder, seed, written)
-    return DemoResult(folder, tuple(files), tuple(kinds), tuple(summaries), tuple(analyses))
+    with _matplotlib_outside_home():
+        run = analyze(folder, jobs=jobs)
+    return DemoResult(folder, tuple(files), tuple(kinds), run)
 
 
 def _is_regular(path: Path) -> bool:
@@ -281,9 +287,13 @@ def _prepare(folder: Path) -> None:
             if path.name.startswith(planned.name + ".") and path not in ours:
                 raise ValidationError("out", f"{path} was not written by the demo, or was changed since: the demo "
                                       "would replace it; move it away or give another folder")
+    study = folder / "study.toml"
+    if (study.exists() or study.is_symlink()) and study not in ours:
+        raise ValidationError("out", f"{study} was not written by the demo, or was changed since: the demo would "
+                              "replace it; move it away or give another folder")
     for path in ours:
         path.unlink()
-    for paper in {path.parent for path in ours}:
+    for paper in {path.parent for path in ours} - {folder}:
         if not any(paper.iterdir()):
             paper.rmdir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -305,6 +315,10 @@ def _previous_files(folder: Path, marker: Path) -> set[Path]:
     ours = set()
     for relative, checksum in listed.items():
         parts = PurePosixPath(str(relative)).parts
+        if parts == ("study.toml",):
+            if _is_regular(folder / "study.toml") and sha256_of(folder / "study.toml") == checksum:
+                ours.add(folder / "study.toml")
+            continue
         if len(parts) != 2 or parts[0] not in papers or parts[1] in (".", "..") or "\\" in parts[1]:
             continue
         paper, path = folder / parts[0], folder / parts[0] / parts[1]

@@ -1,0 +1,318 @@
+"""``anodelab analyze DIR``: find the data files of a study, tell what each experiment is, run every
+analysis that applies, and keep it all in the results store.
+
+The steps, per file (``analyse_file``, run in a process pool with ``jobs > 1``):
+
+1. its settings: the ``study.toml`` entries that match it, its cell (a ``cell.toml`` beside it wins
+   over the study's), and a content key: the SHA-256 of the file's bytes, of those settings and of
+   the registry's analysis versions. A file stored complete under the same key is not read again.
+2. read it (:func:`anodelab.read`); a file that cannot be read is stored as failed with the reason.
+3. its kind: from the study file when it names one, else from the data (:mod:`anodelab.study.detect`).
+4. every analysis of the registry for that kind, in order; one that does not apply says why, one
+   that fails is recorded with its message, and neither stops the rest.
+5. the figures of those results into ``OUT/figures``.
+
+The parent process alone writes the store, one transaction per file, so a run killed midway leaves
+every file either stored complete or not at all, and the next run does the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anodelab._version import __version__
+from anodelab.core.cell import CellInfo
+from anodelab.core.errors import AnodelabError, NotApplicableError, ValidationError
+from anodelab.core.experiment import Detection
+from anodelab.core.result import Result, plain
+from anodelab.io import read
+from anodelab.io.checksum import sha256_of
+from anodelab.io.registry import find_cell_toml
+from anodelab.store import AnalysisEntry, FileEntry
+from anodelab.store import open as open_store
+from anodelab.study import registry
+from anodelab.study.detect import detect
+from anodelab.study.settings import FileSettings, StudySettings
+
+#: where a study's results go, inside the study folder unless ``out`` says otherwise
+DEFAULT_OUT = "anodelab-results"
+DATABASE = "anodelab.duckdb"
+#: never data: documentation, settings, sidecars, images, results
+SKIPPED_SUFFIXES = frozenset({
+    ".md", ".rst", ".toml", ".json", ".yaml", ".yml", ".ini", ".cfg", ".mps", ".py", ".ipynb", ".png", ".jpg",
+    ".jpeg", ".gif", ".svg", ".tif", ".tiff", ".bmp", ".pdf", ".docx", ".pptx", ".html", ".duckdb", ".wal",
+    ".parquet", ".zip", ".gz", ".7z", ".log",
+})
+SKIPPED_NAMES = ("readme", "license", "licence", "changelog", "notice")
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to analyse: everything a worker process needs, picklable."""
+
+    study: str
+    path: str  # relative POSIX path
+    key: str
+    sha256: str
+    size: int
+    settings: FileSettings
+    cell: CellInfo | None
+    figures: str | None  # folder for figures, or None
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What ``analyze`` did: the store it wrote, the run, and per file what happened."""
+
+    folder: Path
+    database: Path
+    run_id: int
+    analysed: tuple[str, ...]
+    cached: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]  # (path, why)
+    seconds: float
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+def analyze(
+    folder: str | Path,
+    *,
+    out: str | Path | None = None,
+    study_file: str | Path | None = None,
+    database: str | Path | None = None,
+    jobs: int = 1,
+    figures: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> StudyRun:
+    """Analyse every data file under ``folder`` into the store ``database`` (default
+    ``OUT/anodelab.duckdb``, ``OUT`` default ``folder/anodelab-results``); see the module docstring.
+    ``progress(done, total, path)`` is called after each file analysed."""
+    started = time.perf_counter()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError("folder", f"{folder} is not a folder; give the folder of a study's files")
+    folder = folder.resolve()
+    out_path = (Path(out) if out is not None else folder / DEFAULT_OUT).resolve()
+    database_path = Path(database).resolve() if database is not None else out_path / DATABASE
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValidationError("jobs", f"must be an integer >= 1, got {jobs!r}")
+    settings = _settings(folder, study_file)
+    for entry in (settings.defaults, *settings.files):
+        registry.check_study_options(entry.get("options", {}))
+    files, skipped = discover(folder, exclude=(out_path, database_path.parent))
+    figure_folder = str(out_path / "figures") if figures else None
+    parameters = {"folder": folder.as_posix(), "study_file": settings.source, "jobs": jobs,
+                  "analyses": registry.fingerprint()}
+    with open_store(database_path) as db:
+        run_id = db.begin_run(__version__, parameters)
+        tasks, cached = [], []
+        for relative in files:
+            task = _task(folder, relative, settings, figure_folder)
+            if db.cached(task.study, task.path, task.key):
+                db.touch(run_id, task.study, task.path)
+                cached.append(relative)
+            else:
+                tasks.append(task)
+        analysed = []
+        for entry in _run(tasks, jobs):
+            db.write_file(run_id, entry)
+            analysed.append(entry.path)
+            if progress is not None:
+                progress(len(analysed), len(tasks), entry.path)
+        summary = {"files": len(files), "analysed": len(analysed), "cached": len(cached), "skipped": len(skipped)}
+        db.finish_run(run_id, summary)
+    return StudyRun(folder, database_path, run_id, tuple(analysed), tuple(cached), tuple(skipped),
+                    time.perf_counter() - started, summary)
+
+
+def discover(folder: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[str], list[tuple[str, str]]]:
+    """The data files under ``folder`` (relative POSIX paths, sorted), and what was passed over and why.
+    Hidden files and folders, ``exclude`` folders and symlinked folders are not entered."""
+    found, skipped = [], []
+    for root, folders, names in os.walk(folder):
+        here = Path(root)
+        folders[:] = sorted(name for name in folders
+                            if not name.startswith(".") and (here / name).resolve() not in exclude
+                            and not (here / name).is_symlink())
+        for name in sorted(names):
+            path = here / name
+            relative = path.relative_to(folder).as_posix()
+            why = _not_data(path)
+            if why is None:
+                found.append(relative)
+            elif not name.startswith("."):
+                skipped.append((relative, why))
+    return sorted(found), skipped
+
+
+def _not_data(path: Path) -> str | None:
+    """Why ``path`` is not a data file, or None if it may be one."""
+    name = path.name.lower()
+    if name.startswith("."):
+        return "hidden"
+    if name.endswith((".cell.toml", ".truth.json", ".results.json", ".meta.yaml")):
+        return "sidecar of a data file"
+    if path.suffix.lower() in SKIPPED_SUFFIXES:
+        return f"{path.suffix} files are not instrument data"
+    if name.startswith(SKIPPED_NAMES):
+        return "documentation"
+    if not path.is_file():
+        return "not a regular file"
+    return None
+
+
+def _settings(folder: Path, study_file: str | Path | None) -> StudySettings:
+    if study_file is not None:
+        return StudySettings.load(study_file)
+    default = folder / "study.toml"
+    return StudySettings.load(default) if default.is_file() else StudySettings()
+
+
+def _task(folder: Path, relative: str, settings: StudySettings, figures: str | None) -> FileTask:
+    path = folder / relative
+    file_settings = settings.for_file(relative)
+    beside = find_cell_toml(path)
+    cell = CellInfo.from_toml(beside) if beside is not None else file_settings.cell_info(f"{settings.source}: {relative}")
+    sha256 = sha256_of(path)
+    identity = {"sha256": sha256, "kind": file_settings.kind, "sample": file_settings.sample,
+                "group": file_settings.group, "options": file_settings.options,
+                "cell": {k: v for k, v in cell.to_dict().items() if k != "source"} if cell else None,
+                "analyses": registry.fingerprint(), "figures": figures is not None}
+    key = hashlib.sha256(json.dumps(plain(identity), sort_keys=True).encode()).hexdigest()
+    return FileTask(folder.as_posix(), relative, key, sha256, path.stat().st_size, file_settings, cell, figures)
+
+
+def _run(tasks: list[FileTask], jobs: int) -> Iterator[FileEntry]:
+    if jobs == 1 or len(tasks) < 2:
+        yield from map(analyse_file, tasks)
+        return
+    # spawned, not forked: a fork copies the parent's threads' locks (DuckDB's, BLAS's) held, and a
+    # child that needs one waits forever
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(analyse_file, tasks)
+
+
+def analyse_file(task: FileTask) -> FileEntry:
+    """Read, detect and analyse one file (steps 2 to 5 of the module docstring); never raises for
+    what the file holds: a failure is in the entry."""
+    path = Path(task.study) / task.path
+    base = {"study": task.study, "path": task.path, "key": task.key, "sha256": task.sha256, "size": task.size,
+            "cell": task.cell, "sample": task.settings.sample, "group": task.settings.group}
+    try:
+        data = read(path, cell=task.cell)
+    except AnodelabError as error:
+        return FileEntry(**base, format=None, reader=None, detection=None, data=None, analyses=(), error=str(error))
+    provenance = data.provenance
+    if task.settings.kind is not None:
+        detection = Detection(task.settings.kind, 1.0, "named in study.toml", "study")
+    else:
+        detection = detect(data, task.cell)
+    results: dict[str, Result] = {}
+    entries = []
+    for analysis in registry.for_kind(detection.kind):
+        entries.append(_run_analysis(analysis, data, task.settings.options.get(analysis.name, {}), results))
+    figures = _draw(Path(task.figures) / task.path.replace("/", "__"), results) if task.figures else ()
+    return FileEntry(**base, format=provenance.format, reader=provenance.reader, detection=detection,
+                     data=data, analyses=tuple(entries),
+                     error=None, notes=(*provenance.notes, *figures))
+
+
+def _run_analysis(analysis: registry.Analysis, data: Any, options: Mapping[str, Any],
+                  results: dict[str, Result]) -> AnalysisEntry:
+    started = time.perf_counter()
+    why = analysis.applies(data) if analysis.applies is not None else None
+    if why is not None:
+        return AnalysisEntry(analysis.name, seconds=0.0, not_applicable=why)
+    used = {name: results.get(name) for name in analysis.uses}
+    try:
+        result = analysis.function(data, **options, **used)
+    except NotApplicableError as error:
+        return AnalysisEntry(analysis.name, seconds=time.perf_counter() - started, not_applicable=str(error))
+    except AnodelabError as error:
+        return AnalysisEntry(analysis.name, None, str(error), time.perf_counter() - started)
+    except Exception as error:  # noqa: BLE001 -- one analysis' bug must not stop the study; it is recorded
+        return AnalysisEntry(analysis.name, None, f"internal error in anodelab ({type(error).__name__}: {error})",
+                             time.perf_counter() - started)
+    results[analysis.name] = result
+    return AnalysisEntry(analysis.name, result, None, time.perf_counter() - started)
+
+
+def _draw(stem: Path, results: Mapping[str, Result]) -> tuple[str, ...]:
+    """Draw the registered figures of ``results`` as ``<stem>.<suffix>``; a figure that fails is noted,
+    never fatal."""
+    notes = []
+    for analysis in registry.ANALYSES:
+        result = results.get(analysis.name)
+        for figure in analysis.figures if result is not None else ():
+            target = stem.with_name(f"{stem.name}.{figure.suffix}")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                figure.draw(result, target)
+            except Exception as error:  # noqa: BLE001 -- a figure must not lose the numbers
+                notes.append(f"figure {target.name} not drawn ({type(error).__name__}: {error})")
+    return tuple(notes)
+
+
+def headline_table(db_path: str | Path, run_id: int | None = None) -> list[dict[str, Any]]:
+    """Per file of the study's latest run: kind, sample, group and the headline metrics of each analysis."""
+    from anodelab.store import open as open_db
+
+    with open_db(db_path, read_only=True) as db:
+        run = run_id if run_id is not None else db.query("SELECT max(run_id) FROM runs").fetchall()[0][0]
+        files = db.query(
+            """SELECT f.file_id, f.path, f.error, e.kind, e.confidence, e.reason, e.sample, e."group"
+               FROM files f JOIN run_files r USING (file_id) LEFT JOIN experiments e USING (file_id)
+               WHERE r.run_id = ? ORDER BY f.path""", [run]).fetchall()
+        metrics = db.query(
+            """SELECT m.file_id, m.analysis, m.name, m.value, m.stderr, m.unit FROM metrics m
+               JOIN run_files r USING (file_id) WHERE r.run_id = ? AND m."index" IS NULL""", [run]).fetchall()
+        failures = db.query(
+            """SELECT s.file_id, s.analysis, s.error FROM results s JOIN run_files r USING (file_id)
+               WHERE r.run_id = ? AND s.error IS NOT NULL""", [run]).fetchall()
+        skipped = db.query(
+            """SELECT s.file_id, s.analysis, s.not_applicable FROM results s JOIN run_files r USING (file_id)
+               WHERE r.run_id = ? AND s.not_applicable IS NOT NULL""", [run]).fetchall()
+    wanted = {analysis.name: set(analysis.headline) for analysis in registry.ANALYSES}
+    rows = []
+    for file_id, path, error, kind, confidence, reason, sample, group in files:
+        headline = {f"{analysis}.{name}": {"value": value, "stderr": stderr, "unit": unit}
+                    for fid, analysis, name, value, stderr, unit in metrics
+                    if fid == file_id and name in wanted.get(analysis, ())}
+        rows.append({"path": path, "kind": kind, "confidence": confidence, "reason": reason, "sample": sample,
+                     "group": group, "error": error, "metrics": headline,
+                     "failed_analyses": {a: e for fid, a, e in failures if fid == file_id},
+                     "not_applicable": {a: why for fid, a, why in skipped if fid == file_id}})
+    return rows
+
+
+def group_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean and sample standard deviation of each headline metric over the replicate files of a group
+    (files of one kind with the same group; a file without a group is its own)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["kind"] is not None and row["group"] is not None:
+            groups.setdefault((row["group"], row["kind"]), []).append(row)
+    table = []
+    for (group, kind), members in sorted(groups.items()):
+        names = sorted({name for row in members for name in row["metrics"]})
+        stats = {}
+        for name in names:
+            values = [row["metrics"][name]["value"] for row in members
+                      if name in row["metrics"] and row["metrics"][name]["value"] is not None]
+            unit = next(row["metrics"][name]["unit"] for row in members if name in row["metrics"])
+            mean = sum(values) / len(values) if values else None
+            sd = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+                  if mean is not None and len(values) > 1 else None)
+            stats[name] = {"mean": mean, "sd": sd, "n": len(values), "unit": unit}
+        table.append({"group": group, "kind": kind, "files": [row["path"] for row in members], "metrics": stats})
+    return table

@@ -1,0 +1,166 @@
+"""The analysis registry: which analysis runs on which kind of experiment, with which options.
+
+Each analysis is declared once, in :data:`ANALYSES`, as a row holding the real function (so the
+import contract sees every edge), the experiment kinds it applies to, a rule that says why it does
+not apply to some data, the analyses whose results it builds on, the metrics the study table
+shows, and its figures. Options come from the function's own keyword parameters (their type hints,
+``Literal`` ones included, are the vocabulary): :meth:`Analysis.check_options` refuses an option the
+function does not take, naming the analysis and what it takes. Paper-specific options are presets
+a study chooses (:data:`anodelab.study.settings.PRESETS`), never defaults.
+
+To add an analysis: write it as a plain function ``f(data, *, option=default, ...) -> Result``
+(decorated with :func:`anodelab.core.result.stamps_call`) in its package, then add a row here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from anodelab.core.cycles import CycleTable
+from anodelab.core.errors import ValidationError
+from anodelab.core.experiment import ExperimentKind
+from anodelab.core.record import Record
+from anodelab.core.result import Result
+from anodelab.core.spectrum import SpectrumSeries
+from anodelab.cycling.rate import RateTable, rate_table
+from anodelab.cycling.summary import CycleSummary, cycle_summary
+from anodelab.drt.result import DRTSeriesResult
+from anodelab.drt.series import drt_analysis
+from anodelab.impedance import analyses as eis
+from anodelab.impedance.fit import SeriesFit, fit_series
+from anodelab.impedance.kk import SeriesKK
+
+Data = Record | SpectrumSeries | CycleTable
+K = ExperimentKind
+
+#: the spectra kinds, and those that are cycling of a cell
+SPECTRA = frozenset({K.EIS, K.EIS_SERIES, K.EIS_TEMPERATURE, K.CONDUCTIVITY})
+CYCLING = frozenset({K.CYCLING, K.RATE})
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure drawn from an analysis result: ``draw(result, path) -> path`` into ``<stem>.<suffix>``."""
+
+    suffix: str
+    draw: Callable[[Any, Path], Path]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One row of the registry (see the module docstring)."""
+
+    name: str
+    function: Callable[..., Result]
+    returns: type[Result]
+    kinds: frozenset[ExperimentKind]
+    applies: Callable[[Data], str | None] | None = None  # None when it applies, else why not
+    uses: tuple[str, ...] = ()  # analyses whose results it takes, as keyword arguments of those names
+    headline: tuple[str, ...] = ()  # metric names the study table shows
+    figures: tuple[Figure, ...] = ()
+
+    @property
+    def version(self) -> int:
+        return self.returns.version
+
+    def options(self) -> dict[str, inspect.Parameter]:
+        """The keyword options the function takes (not the data, not the results it uses)."""
+        parameters = list(inspect.signature(self.function).parameters.values())[1:]
+        return {p.name: p for p in parameters
+                if p.name not in self.uses and p.name != "cell" and p.kind is not inspect.Parameter.VAR_KEYWORD}
+
+    def check_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` if every option is one the function takes and every ``Literal`` one has an allowed
+        value; else :class:`ValidationError` naming the analysis, the option and what is allowed."""
+        known = self.options()
+        hints = typing.get_type_hints(self.function)
+        for name, value in given.items():
+            if name not in known:
+                raise ValidationError(f"options.{self.name}.{name}",
+                                      f"{self.name} takes no option {name!r}; it takes {', '.join(known) or 'none'}")
+            allowed = _literal_values(hints.get(name))
+            if allowed is not None and value not in allowed:
+                raise ValidationError(f"options.{self.name}.{name}",
+                                      f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+        return dict(given)
+
+
+def _literal_values(hint: Any) -> tuple[Any, ...] | None:
+    """The allowed values of a ``Literal`` hint (also inside ``X | None``), or None for other hints."""
+    if typing.get_origin(hint) is Literal:
+        return typing.get_args(hint)
+    arguments = typing.get_args(hint)
+    literals = [value for arg in arguments if typing.get_origin(arg) is Literal for value in typing.get_args(arg)]
+    if literals and all(typing.get_origin(a) is Literal or a is type(None) for a in arguments):
+        return (*literals, None)
+    return None
+
+
+def _several_temperatures(data: Data) -> str | None:
+    temperatures = {s.context.temperature_C for s in data} if isinstance(data, SpectrumSeries) else set()
+    if None in temperatures or len(temperatures) < 2:
+        return "an Arrhenius analysis needs spectra at two or more known temperatures"
+    return None
+
+
+def _circuit_fit(series: SpectrumSeries, *, circuit: str | None = None, drt: DRTSeriesResult | None = None) -> SeriesFit:
+    """The equivalent circuit the study names, fitted along the series, else the default one."""
+    return fit_series(series, circuit) if circuit else eis.fit_default(series)
+
+
+def _draw_drt_curves(result: Any, path: Path) -> Path:
+    from anodelab.report.drt_figures import plot_drt_curves
+
+    return plot_drt_curves(result, path)
+
+
+def _draw_drt_map(result: Any, path: Path) -> Path:
+    from anodelab.report.drt_figures import plot_drt_map
+
+    return plot_drt_map(result, path)
+
+
+#: every analysis a study runs, in the order it runs them (an analysis after those it uses)
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis("cycle_summary", cycle_summary, CycleSummary, CYCLING,
+             headline=("ice", "retention", "average_ce")),
+    Analysis("rate_table", rate_table, RateTable, frozenset({K.RATE})),
+    Analysis("drt", drt_analysis, DRTSeriesResult, frozenset({K.EIS, K.EIS_SERIES}),
+             figures=(Figure("drt.png", _draw_drt_curves),)),
+    Analysis("kk", eis.kk, SeriesKK, SPECTRA, headline=("kk_passed",)),
+    Analysis("circuit_fit", _circuit_fit, SeriesFit, frozenset({K.EIS, K.EIS_SERIES}), uses=("drt",)),
+    Analysis("arrhenius", eis.interfacial_arrhenius, Result, frozenset({K.EIS_TEMPERATURE}),
+             applies=_several_temperatures, headline=("Ea",)),
+    Analysis("conductivity", eis.conductivity_arrhenius, Result, frozenset({K.CONDUCTIVITY}),
+             headline=("sigma", "Ea")),
+)
+
+_BY_NAME = {analysis.name: analysis for analysis in ANALYSES}
+
+
+def get(name: str) -> Analysis:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValidationError("analysis", f"unknown analysis {name!r}; known: {', '.join(_BY_NAME)}") from None
+
+
+def for_kind(kind: ExperimentKind) -> tuple[Analysis, ...]:
+    """The analyses that apply to experiments of ``kind``, in running order."""
+    return tuple(analysis for analysis in ANALYSES if kind in analysis.kinds)
+
+
+def fingerprint() -> dict[str, int]:
+    """Every analysis and its version: a stored result is reused only while these are unchanged."""
+    return {analysis.name: analysis.version for analysis in ANALYSES}
+
+
+def check_study_options(options: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse options for an unknown analysis or that an analysis does not take."""
+    for name, given in options.items():
+        get(name).check_options(given)
