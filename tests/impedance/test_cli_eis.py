@@ -82,21 +82,6 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     assert "R9" in capsys.readouterr().err
 
 
-def test_registered_analyses_run_on_virtual_data():
-    from anodelab.sim.virtual.impedance import temperature_eis_series
-    from anodelab.study.analyses import ANALYSES, analyse
-
-    assert ("kk", "anodelab.impedance.analyses:kk") in ANALYSES["eis"]
-    experiment = temperature_eis_series(noise_pct=0.0, form="T/R")
-    out = analyse("eis-temperature", experiment.data)
-    assert out["kk"]["passed"]
-    assert out["arrhenius"]["arrhenius"]["Ea_kJ_mol"] == pytest.approx(experiment.truth["Ea_kJ_mol"], rel=1e-5)
-    assert out["arrhenius"]["arrhenius"]["form"] == "T/R" and out["arrhenius"]["circuit"] == "R0-p(R1,CPE1)"
-    conductivity = analyse("conductivity", blocking_cell_spectrum(noise_pct=0.0).data)["conductivity"]
-    assert conductivity["sigma_S_cm"][0] == pytest.approx(3e-4, rel=1e-6)
-    assert conductivity["kind"] == "conductivity" and "arrhenius" not in conductivity  # one temperature
-
-
 def _scaled_spectrum(tmp_path, name, scale=1.0, zero_first=False):
     spectrum = eis_spectrum(system="li-llzto", noise_pct=0.0, seed=1).data
     Z = spectrum[0].Z_ohm * scale

@@ -63,7 +63,7 @@ def print_table(done: Any, rows: list[dict[str, Any]], groups: list[dict[str, An
         if row["error"]:
             print(f"  {row['path']:<{width}}  FAILED: {row['error']}")
             continue
-        numbers = "; ".join(f"{name.split('.', 1)[1]} {_number(m)}" for name, m in row["metrics"].items())
+        numbers = "; ".join(f"{_label(name, m)} {_number(m)}" for name, m in row["metrics"].items())
         broken = "; ".join(f"{name} failed" for name in _failures(row))
         print(f"  {row['path']:<{width}}  {row['kind']:<16} {'; '.join(p for p in (numbers, broken) if p)}".rstrip())
     if groups:
@@ -73,6 +73,12 @@ def print_table(done: Any, rows: list[dict[str, Any]], groups: list[dict[str, An
         print(f"  {group['group']} ({group['kind']}, n={len(group['files'])})  {numbers}".rstrip())
     if done.skipped:
         print(f"skipped {len(done.skipped)} files that are not instrument data (README, settings, images, sidecars)")
+
+
+def _label(name: str, metric: dict[str, Any]) -> str:
+    """``R1`` for an unindexed metric, ``R1[0]`` for the first of a series."""
+    short = name.split(".", 1)[1]
+    return short if metric.get("index") is None else f"{short}[{metric['index']}]"
 
 
 def _number(metric: dict[str, Any]) -> str:

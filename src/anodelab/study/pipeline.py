@@ -264,7 +264,9 @@ def _draw(stem: Path, results: Mapping[str, Result]) -> tuple[str, ...]:
 
 
 def headline_table(db_path: str | Path, run_id: int | None = None) -> list[dict[str, Any]]:
-    """Per file of the study's latest run: kind, sample, group and the headline metrics of each analysis."""
+    """Per file of the study's latest run (or ``run_id``): kind, sample, group and the headline metrics
+    of each analysis (:attr:`Analysis.headline`: the metric without an index, else its first, e.g.
+    spectrum 0 of a series, which the entry's ``index_name``/``index`` say)."""
     from anodelab.store import open as open_db
 
     with open_db(db_path, read_only=True) as db:
@@ -273,21 +275,27 @@ def headline_table(db_path: str | Path, run_id: int | None = None) -> list[dict[
             """SELECT f.file_id, f.path, f.error, e.kind, e.confidence, e.reason, e.sample, e."group"
                FROM files f JOIN run_files r USING (file_id) LEFT JOIN experiments e USING (file_id)
                WHERE r.run_id = ? ORDER BY f.path""", [run]).fetchall()
+        # per file, analysis and name: the metric without an index, else the first (cycle 1, spectrum 0)
         metrics = db.query(
-            """SELECT m.file_id, m.analysis, m.name, m.value, m.stderr, m.unit FROM metrics m
-               JOIN run_files r USING (file_id) WHERE r.run_id = ? AND m."index" IS NULL""", [run]).fetchall()
+            """SELECT file_id, analysis, name, value, stderr, unit, index_name, "index" FROM (
+                   SELECT m.*, row_number() OVER (PARTITION BY m.file_id, m.analysis, m.name
+                                                  ORDER BY m."index" NULLS FIRST) AS k
+                   FROM metrics m JOIN run_files r USING (file_id) WHERE r.run_id = ?) WHERE k = 1""",
+            [run]).fetchall()
         failures = db.query(
             """SELECT s.file_id, s.analysis, s.error FROM results s JOIN run_files r USING (file_id)
                WHERE r.run_id = ? AND s.error IS NOT NULL""", [run]).fetchall()
         skipped = db.query(
             """SELECT s.file_id, s.analysis, s.not_applicable FROM results s JOIN run_files r USING (file_id)
                WHERE r.run_id = ? AND s.not_applicable IS NOT NULL""", [run]).fetchall()
-    wanted = {analysis.name: set(analysis.headline) for analysis in registry.ANALYSES}
+    wanted = {analysis.name: analysis.headline for analysis in registry.ANALYSES}
     rows = []
     for file_id, path, error, kind, confidence, reason, sample, group in files:
-        headline = {f"{analysis}.{name}": {"value": value, "stderr": stderr, "unit": unit}
-                    for fid, analysis, name, value, stderr, unit in metrics
-                    if fid == file_id and name in wanted.get(analysis, ())}
+        found = {(analysis, name): {"value": value, "stderr": stderr, "unit": unit, "index_name": index_name,
+                                    "index": index}
+                 for fid, analysis, name, value, stderr, unit, index_name, index in metrics if fid == file_id}
+        headline = {f"{analysis}.{name}": found[analysis, name]  # in the registry's order
+                    for analysis, names in wanted.items() for name in names if (analysis, name) in found}
         rows.append({"path": path, "kind": kind, "confidence": confidence, "reason": reason, "sample": sample,
                      "group": group, "error": error, "metrics": headline,
                      "failed_analyses": {a: e for fid, a, e in failures if fid == file_id},

@@ -32,7 +32,7 @@ from anodelab.cycling.summary import CycleSummary, cycle_summary
 from anodelab.drt.result import DRTSeriesResult
 from anodelab.drt.series import drt_analysis
 from anodelab.impedance import analyses as eis
-from anodelab.impedance.fit import SeriesFit, fit_series
+from anodelab.impedance.fit import SeriesFit
 from anodelab.impedance.kk import SeriesKK
 
 Data = Record | SpectrumSeries | CycleTable
@@ -109,8 +109,14 @@ def _several_temperatures(data: Data) -> str | None:
 
 
 def _circuit_fit(series: SpectrumSeries, *, circuit: str | None = None, drt: DRTSeriesResult | None = None) -> SeriesFit:
-    """The equivalent circuit the study names, fitted along the series, else the default one."""
-    return fit_series(series, circuit) if circuit else eis.fit_default(series)
+    """The equivalent circuit the study names (a circuit string or preset), fitted along the series;
+    without one, chosen from the data, the candidates centred on what the DRT of the first spectrum
+    shows: its closed processes (peaks that are not the low-frequency tail) and whether it has a tail."""
+    if circuit or drt is None or not drt.results:
+        return eis.fit_default(series, circuit=circuit)
+    peaks = drt.results[0].peaks
+    closed = sum(not peak.tail for peak in peaks)
+    return eis.fit_default(series, n_processes=max(closed, 1), low_frequency_tail=any(peak.tail for peak in peaks))
 
 
 def _draw_drt_curves(result: Any, path: Path) -> Path:
@@ -130,13 +136,14 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("cycle_summary", cycle_summary, CycleSummary, CYCLING,
              headline=("ice", "retention", "average_ce")),
     Analysis("rate_table", rate_table, RateTable, frozenset({K.RATE})),
-    Analysis("drt", drt_analysis, DRTSeriesResult, frozenset({K.EIS, K.EIS_SERIES}),
+    Analysis("drt", drt_analysis, DRTSeriesResult, frozenset({K.EIS, K.EIS_SERIES}), headline=("R_pol",),
              figures=(Figure("drt.png", _draw_drt_curves),)),
     Analysis("kk", eis.kk, SeriesKK, SPECTRA, headline=("kk_passed",)),
-    Analysis("circuit_fit", _circuit_fit, SeriesFit, frozenset({K.EIS, K.EIS_SERIES}), uses=("drt",)),
-    Analysis("arrhenius", eis.interfacial_arrhenius, Result, frozenset({K.EIS_TEMPERATURE}),
+    Analysis("circuit_fit", _circuit_fit, SeriesFit, frozenset({K.EIS, K.EIS_SERIES}), uses=("drt",),
+             headline=("R0", "R1")),
+    Analysis("arrhenius", eis.interfacial_arrhenius, eis.InterfacialArrhenius, frozenset({K.EIS_TEMPERATURE}),
              applies=_several_temperatures, headline=("Ea",)),
-    Analysis("conductivity", eis.conductivity_arrhenius, Result, frozenset({K.CONDUCTIVITY}),
+    Analysis("conductivity", eis.conductivity_arrhenius, eis.Conductivity, frozenset({K.CONDUCTIVITY}),
              headline=("sigma", "Ea")),
 )
 
