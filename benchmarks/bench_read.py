@@ -78,7 +78,8 @@ RETURNS = {
                "stored; no units, steps, cycles or checksum)",
     "galvani+DataFrame": "the same, wrapped in a pandas DataFrame",
     "fastnda": "fastnda.read defaults: a polars DataFrame, cycles numbered by its 'chg' rule, step types as a "
-               "categorical (anodelab asks it for raw cycles and integer step types, and numbers its own)",
+               "categorical (anodelab decodes .ndax members with fastnda's decoders and joins their records itself, "
+               "as fastnda.read(raw cycles, integer step types) would, bit for bit; it numbers its own cycles)",
     "NewareNDA": "NewareNDA.read: a pandas DataFrame",
     "polars.read_csv": "a polars DataFrame of the columns as typed in the file",
     "pandas.read_csv": "a pandas DataFrame of the columns as typed in the file",

@@ -22,18 +22,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 2 when a file could not be read or an analysis failed")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress on stderr (a live bar on a terminal, a line every 10 s elsewhere)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from anodelab.cli.progress import Progress
     from anodelab.study.pipeline import analyze, group_table, headline_table
-
-    def progress(done: int, total: int, path: str) -> None:
-        print(f"anodelab: [{done}/{total}] {path}", file=sys.stderr, flush=True)
 
     quiet = args.quiet or args.json
     done = analyze(args.folder, out=args.out, study_file=args.study, database=args.db, jobs=args.jobs,
-                   figures=not args.no_figures, progress=None if quiet else progress)
+                   figures=not args.no_figures, progress=None if quiet else Progress("analysing"))
     rows = headline_table(done.database, done.run_id)
     groups = group_table(rows)
     failed = [row for row in rows if row["error"] or _failures(row)]

@@ -180,7 +180,7 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         return [plain(v) for v in value]
-    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+    if isinstance(value, (int, np.integer)):  # bool returned above; np.bool_ is neither
         return int(value)
     if isinstance(value, np.bool_):
         return bool(value)

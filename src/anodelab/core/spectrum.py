@@ -284,6 +284,7 @@ def _not_applicable(data: object, analysis: str, needs: str) -> NotApplicableErr
         return NotApplicableError(f"{analysis} needs {needs}; this holds {held}")
     provenance = getattr(data, "provenance", None)
     source = f"{provenance.path}: " if isinstance(provenance, Provenance) and provenance.path else ""
+    columns = ""
     if isinstance(data, (Record, CycleTable)):
         columns = ", ".join(data.column_names[:8]) + (", ..." if len(data.column_names) > 8 else "")
     if isinstance(data, Record):

@@ -171,15 +171,16 @@ def step_table(record: Record) -> StepTable:
         rest = ~active | (np.sqrt(i_var + i_mean * i_mean) <= REST_CURRENT_FRACTION * largest)  # rms current
         one_sign = (ends.inner(charge_rows, charging) == 0) | (ends.inner(discharge_rows, discharging) == 0)
         cc = ~rest & one_sign & (np.sqrt(i_var) <= CC_CURRENT_RTOL * np.abs(i_mean))
+        set_point[cc] = i_mean[cc]
+        mean_current = _mean_current_mA(current, i_sum, time, start, end)
     else:
         rest = ~active
         cc = np.zeros(start.size, dtype=bool)
+        mean_current = nan
     cv = ~rest & ~cc & (span_V < CV_SPAN_V)
     mode[rest] = "rest"
     mode[cc] = "CC"
     mode[cv] = "CV"
-    if current is not None:
-        set_point[cc] = i_mean[cc]
     set_point[cv] = (v_mean + first_V)[cv]
 
     if time is not None:
@@ -210,7 +211,6 @@ def step_table(record: Record) -> StepTable:
         energy_mWh = _energy_mWh(voltage, capacity, start, end)
     else:
         charge_mAh = energy_mWh = nan
-    mean_current = nan if current is None else _mean_current_mA(current, i_sum, time, start, end)
     return StepTable(
         step[start].astype(np.int32), start.astype(np.intp), end.astype(np.intp), record["cycle"][start],
         mode, direction, (charge_rows > 0) & (discharge_rows > 0), set_point, start_s, duration_s,

@@ -57,7 +57,7 @@ def dqdv_curve(
     index = np.minimum(((v - lo) / bin_width_V).astype(np.intp), n_bins - 1)
     count = np.bincount(index, minlength=n_bins)
     total = np.bincount(index, weights=q, minlength=n_bins)
-    centres = lo + (np.arange(n_bins) + 0.5) * bin_width_V
+    centres = lo + (np.arange(n_bins, dtype=np.float64) + 0.5) * bin_width_V
     filled = count > 0
     q_bin = np.interp(centres, centres[filled], total[filled] / count[filled])
     window = max(polyorder + 2, round(window_V / bin_width_V) | 1)
@@ -65,7 +65,7 @@ def dqdv_curve(
         window = n_bins if n_bins % 2 else n_bins - 1
     if window <= polyorder:
         raise NotApplicableError(f"dqdv: the half-cycle spans {hi - lo:.3g} V, too few {bin_width_V} V bins")
-    derivative = savgol_filter(q_bin, window, polyorder, deriv=1, delta=bin_width_V)
+    derivative: NDArray[np.float64] = savgol_filter(q_bin, window, polyorder, deriv=1, delta=bin_width_V)
     if v[-1] < v[0]:  # a discharge: report in the order the half-cycle ran
         return centres[::-1], derivative[::-1]
     return centres, derivative

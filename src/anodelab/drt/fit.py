@@ -35,7 +35,7 @@ from anodelab.core.spectrum import (
     check_impedance_range,
     require_spectrum,
 )
-from anodelab.drt.deconvolution import deconvolve, improves, is_tail
+from anodelab.drt.deconvolution import Deconvolution, deconvolve, improves, is_tail
 from anodelab.drt.kernels import Basis, basis_for, centres_for
 from anodelab.drt.lambda_choice import CRITERIA, DEFAULT_GRID, choose_lambda
 from anodelab.drt.peaks import (
@@ -309,7 +309,7 @@ def _peaks(
         basis, ln_tau, gamma, cov_x, scale, settings.min_prominence, settings.min_significance, measured
     )
 
-    def attempt(indices):
+    def attempt(indices: NDArray[np.intp]) -> tuple[tuple[Peak, ...], NDArray[np.float64], Deconvolution | None]:
         peaks, W = basin_peaks(basis, ln_tau, gamma, x, cov_x, scale, indices, windows)
         if not (settings.deconvolve and peaks):
             return peaks, W, None

@@ -39,7 +39,9 @@ class LambdaChoice:
     scores: NDArray[np.float64]  # (K, S): the criterion (lower is better; lcurve: minus curvature)
 
 
-def _residual_and_trace(problem: Problem, b: NDArray[np.float64], grid: NDArray[np.float64]):
+def _residual_and_trace(
+    problem: Problem, b: NDArray[np.float64], grid: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """``|(I - H) b|^2`` (K, S), ``tr H`` (K,), ``|R x|^2`` (K, S) for every lambda of the grid.
 
     With ``c = U'b`` and ``y = c / d`` the coefficients in the V basis (``U'U = diag(nu)``):
@@ -79,7 +81,8 @@ def _scores(
         penalised = (1.0 - problem.nu) > 1e-10
         free = rows - int(np.sum(~penalised))
         log_det = np.sum(np.log(problem.denominators(grid)), axis=1) - np.sum(penalised) * np.log(grid)
-        return free * np.log(np.maximum(residual + grid[:, None] * penalty, 1e-300)) + log_det[:, None]
+        evidence: NDArray[np.float64] = free * np.log(np.maximum(residual + grid[:, None] * penalty, 1e-300)) + log_det[:, None]
+        return evidence
     if criterion == "lcurve":
         residual, _, penalty = _residual_and_trace(problem, b, grid)
         x = 0.5 * np.log(np.maximum(residual, 1e-300))
@@ -87,7 +90,7 @@ def _scores(
         t = np.log(grid)[:, None]
         dx, dy = np.gradient(x, t[:, 0], axis=0), np.gradient(y, t[:, 0], axis=0)
         ddx, ddy = np.gradient(dx, t[:, 0], axis=0), np.gradient(dy, t[:, 0], axis=0)
-        curvature = (dx * ddy - ddx * dy) / np.maximum((dx**2 + dy**2) ** 1.5, 1e-300)
+        curvature: NDArray[np.float64] = (dx * ddy - ddx * dy) / np.maximum((dx**2 + dy**2) ** 1.5, 1e-300)
         return -curvature
     # rescv
     real = problem_for(basis, "real", series)

@@ -166,8 +166,8 @@ def _curves(results: list[DRTResult]) -> dict[str, NDArray[Any]]:
         "gamma_ohm": np.concatenate([r.gamma_ohm for r in results]),
     }
     if all(r.has_band for r in results):
-        table["gamma_lower_ohm"] = np.concatenate([r.gamma_lower_ohm for r in results])  # type: ignore[misc]
-        table["gamma_upper_ohm"] = np.concatenate([r.gamma_upper_ohm for r in results])  # type: ignore[misc]
+        table["gamma_lower_ohm"] = np.concatenate([r.gamma_lower_ohm for r in results])
+        table["gamma_upper_ohm"] = np.concatenate([r.gamma_upper_ohm for r in results])
     return table
 
 

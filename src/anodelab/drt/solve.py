@@ -61,12 +61,14 @@ class Problem:
 
     def unconstrained(self, b: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
         d = self.denominators(np.array([lam]))[0]
-        return self.V @ ((self.U.T @ b) / (d if b.ndim == 1 else d[:, None]))
+        x: NDArray[np.float64] = self.V @ ((self.U.T @ b) / (d if b.ndim == 1 else d[:, None]))
+        return x
 
     def covariance(self, lam: float) -> NDArray[np.float64]:
         """``(A'A + lambda R'R)^-1`` (multiply by the noise variance for the posterior covariance)."""
         d = self.denominators(np.array([lam]))[0]
-        return (self.V / d) @ self.V.T
+        covariance: NDArray[np.float64] = (self.V / d) @ self.V.T
+        return covariance
 
 
 SERIES_ELEMENTS = ("R_inf", "L", "C")

@@ -91,9 +91,10 @@ def fit_default(
 
 def _temperatures(series: SpectrumSeries) -> list[float]:
     temperatures = [s.context.temperature_C for s in series]
-    if any(t is None for t in temperatures):
+    known = [float(t) for t in temperatures if t is not None]
+    if len(known) < len(temperatures):
         raise NotApplicableError("an Arrhenius analysis needs the temperature of every spectrum")
-    return [float(t) for t in temperatures]  # type: ignore[arg-type]
+    return known
 
 
 @dataclass(frozen=True, repr=False)
@@ -169,7 +170,7 @@ def interfacial_arrhenius(
     temperatures = _temperatures(series)
     fits = _chosen_fits(series, circuit, n_processes, low_frequency_tail)
     R = tuple(_slowest_arc(fit) for fit in fits.fits)
-    area = series.cell.working_electrode.area_cm2 if series.cell and series.cell.working_electrode else None
+    area = series.cell.working_electrode.area_cm2 if series.cell else None
     asr = tuple(interfacial_asr_ohm_cm2(q.value, area, symmetric=True, R_stderr_ohm=q.stderr) for q in R) if area else ()
     arrhenius = arrhenius_fit(temperatures, [q.value for q in R], form=form)
     arcs = len(arc_quantities(fits.fits[0]).rows)
@@ -264,9 +265,10 @@ def conductivity_arrhenius(
     sigma = tuple(Quantity(float(value), None if q.stderr is None else float(value) * q.stderr / q.value, "S/cm")
                   for value, q in zip(values, R, strict=True))
     temperatures = tuple(s.context.temperature_C for s in series)
+    known = [t for t in temperatures if t is not None]
     arrhenius = None
-    if len(series) > 1 and all(t is not None for t in temperatures):
-        arrhenius = arrhenius_fit(temperatures, [q.value for q in sigma], form=form)  # type: ignore[arg-type]
+    if len(series) > 1 and len(known) == len(temperatures):
+        arrhenius = arrhenius_fit(known, [q.value for q in sigma], form=form)
     return Conductivity(
         fits=fits, bulk_parameter=bulk_parameter, R_bulk=R,
         R_intercept_ohm=tuple(spectrum_intercept_ohm(s) for s in series), sigma=sigma, temperatures_C=temperatures,

@@ -46,7 +46,7 @@ from anodelab.core.errors import ValidationError
 from anodelab.models import circuits as mc
 
 #: element code -> class
-ELEMENTS: dict[str, type] = {
+ELEMENTS: dict[str, type[mc.Element]] = {
     "R": mc.R,
     "C": mc.C,
     "L": mc.L,
@@ -84,7 +84,7 @@ class Leaf:
     label: str
 
     @property
-    def cls(self) -> type:
+    def cls(self) -> type[mc.Element]:
         return ELEMENTS[self.code]
 
     @property
@@ -320,7 +320,7 @@ class CircuitModel:
         vector = self.vector(values) if isinstance(values, Mapping) else np.asarray(values, dtype=np.float64)
         position = [0]
 
-        def walk(node: Node | Leaf) -> Any:
+        def walk(node: Node | Leaf) -> mc.Circuit:
             if isinstance(node, Leaf):
                 count = len(node.field_names)
                 element = node.cls(*(float(v) for v in vector[position[0] : position[0] + count]))
@@ -329,7 +329,7 @@ class CircuitModel:
             children = [walk(child) for child in node.children]
             return (mc.Series if node.kind == "s" else mc.Parallel)(*children)
 
-        return walk(self.tree)  # type: ignore[no-any-return]
+        return walk(self.tree)
 
 
 def parse_circuit(text: str, *, syntax: str = "auto") -> CircuitModel:

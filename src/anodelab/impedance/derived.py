@@ -249,8 +249,9 @@ def arrhenius_fit(
         s2 = ss_res / (n - 2)
         cov = s2 * np.linalg.inv(X.T @ X)
         slope_err, intercept_err = math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1])
-        Ea_err: float | None = slope_err * GAS_CONSTANT_J_MOL_K / 1e3
-        half = float(student_t.ppf(0.975, n - 2)) * Ea_err  # type: ignore[operator]
+        Ea_err_kJ_mol = slope_err * GAS_CONSTANT_J_MOL_K / 1e3
+        half = float(student_t.ppf(0.975, n - 2)) * Ea_err_kJ_mol
+        Ea_err: float | None = Ea_err_kJ_mol
         ci: tuple[float, float] | None = (Ea - half, Ea + half)
         prefactor_err: float | None = math.exp(intercept) * intercept_err
     else:

@@ -12,6 +12,7 @@ The weightings and the scaling are described in :mod:`~anodelab.impedance.fit`'s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.impedance.circuit_strings import CircuitModel, Leaf, Node
+
+#: parameter values -> (Z, dZ/dvalues), one row per parameter
+Evaluate = Callable[[NDArray[np.float64]], tuple[NDArray[np.complex128], NDArray[np.complex128]]]
 
 #: power of ohm in each parameter unit: a spectrum scaled by ``k`` is fitted by parameters scaled by ``k**power``
 OHM_POWER = {"ohm": 1, "ohm s^-1/2": 1, "H": 1, "F": -1, "S s^n": -1, "s": 0, "": 0}
@@ -34,7 +38,7 @@ def _weights(weighting: str, Z: NDArray[np.complex128]) -> tuple[NDArray[np.floa
     return np.maximum(np.abs(Z.real), floor), np.maximum(np.abs(Z.imag), floor)
 
 
-def _compile(model: CircuitModel, omega: NDArray[np.float64]) -> Any:
+def _compile(model: CircuitModel, omega: NDArray[np.float64]) -> Evaluate:
     """``values -> (Z, dZ/dvalues)`` at fixed ``omega``; the derivatives (one row per parameter) are closed form.
 
     Leaves give theirs (:mod:`anodelab.models.circuits`); a series adds impedances; a parallel branch ``k``
@@ -95,7 +99,7 @@ class _Problem:
     full: NDArray[np.float64]  # values of every parameter (fixed ones used as given)
     w_re: NDArray[np.float64]
     w_im: NDArray[np.float64]
-    evaluate: Any
+    evaluate: Evaluate
     names: tuple[str, ...]
     units: tuple[str, ...]
     _last: tuple[bytes, Any, Any] | None = None  # (u, residual, Jacobian) of the last evaluation
@@ -106,7 +110,7 @@ class _Problem:
         return values
 
     def model_impedance(self, u: NDArray[np.float64]) -> NDArray[np.complex128]:
-        return self.evaluate(self.values(u))[0]  # type: ignore[no-any-return]
+        return self.evaluate(self.values(u))[0]
 
     def _evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Residual and its Jacobian in ``u = ln p`` (least_squares asks for both at the same ``u``)."""

@@ -304,9 +304,9 @@ def read_arbin_csv(path: Path) -> Record:
 def _csv_columns(path: Path, raw: dict[str, NDArray[Any]]) -> tuple[dict[str, NDArray[Any]], list[str]]:
     """Header names -> canonical Arbin fields, values converted to Arbin's units."""
     lookup = {}
-    for field, (_, aliases) in _CSV_FIELDS.items():
-        for spelling in (field, *aliases):
-            lookup[_normal(spelling)] = field
+    for known, (_, aliases) in _CSV_FIELDS.items():
+        for spelling in (known, *aliases):
+            lookup[_normal(spelling)] = known
     columns: dict[str, NDArray[Any]] = {}
     unitless = []
     for name, values in raw.items():

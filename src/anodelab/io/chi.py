@@ -237,4 +237,5 @@ def _sweep_segments(voltage_V: NDArray[np.float64]) -> NDArray[np.int64]:
         return np.zeros(voltage_V.size, dtype=np.int64)
     carried = steps[np.maximum.accumulate(np.where(steps != 0, np.arange(steps.size), 0))]  # flat points keep the direction
     reversal = (carried[1:] != carried[:-1]) & (carried[:-1] != 0)
-    return np.r_[0, np.cumsum(np.r_[False, reversal])].astype(np.int64)
+    segments: NDArray[np.int64] = np.r_[0, np.cumsum(np.r_[False, reversal])].astype(np.int64)
+    return segments

@@ -182,7 +182,8 @@ def _unit_symbol(unit: str, dimension: str | None) -> str:
                  "impedance": {1.0: "ohm", 1e-3: "mohm", 1e3: "kohm", 1e6: "Mohm"},
                  "angle": {1.0: "deg", 180.0 / math.pi: "rad"}}
         if dimension in words:
-            return words[dimension].get(unit_scale(unit, dimension)[0], cleaned)  # type: ignore[index]
+            scale = unit_scale(unit, dimension)
+            return words[dimension].get(scale[0], cleaned) if scale else cleaned
         return "C"
     cleaned = cleaned.replace("/", "_per_").replace("%", "pct").replace("^", "")
     return re.sub(r"[^0-9a-zA-Z_]+", "", cleaned.replace("Ω", "ohm"))
@@ -234,7 +235,8 @@ def numeric(path: Path, table: Mapping[str, NDArray[Any]], column: Column, expec
         row = int(np.argmax(bad.to_numpy()))
         raise ReadError(path, f"column {column.key!r} is not numeric ({values[row]!r} in data row {row + 1})",
                         expected=expected)
-    return parsed.to_numpy().astype(np.float64, copy=False)
+    numbers: NDArray[np.float64] = parsed.to_numpy().astype(np.float64, copy=False)
+    return numbers
 
 
 def converted(path: Path, table: Mapping[str, NDArray[Any]], column: Column, expected: str,
@@ -272,7 +274,8 @@ def step_ids(step: NDArray[Any], cycle: NDArray[Any] | None) -> NDArray[np.int64
     if cycle is None:
         return step
     cycle = np.nan_to_num(np.asarray(cycle, dtype=np.float64), nan=-1.0).astype(np.int64)
-    return cycle * (int(np.abs(step).max()) + 1 if step.size else 1) + step
+    ids: NDArray[np.int64] = cycle * (int(np.abs(step).max()) + 1 if step.size else 1) + step
+    return ids
 
 
 def orient_current_by_counters(current_mA: NDArray[np.float64], charge_mAh: NDArray[np.float64],
@@ -409,7 +412,10 @@ def record_from_columns(path: Path, table: Mapping[str, NDArray[Any]], columns: 
         parts.columns["current_mA"] = converted(path, table, current, expected)
         used.add(current.key)
     step_col, cycle_col = pick(columns, "step"), pick(columns, "cycle")
-    cycle = numeric(path, table, cycle_col, expected) if cycle_col else None
+    cycle = None
+    if cycle_col is not None:
+        cycle = numeric(path, table, cycle_col, expected)
+        used.add(cycle_col.key)
     steps = None
     if step_col is not None:
         steps = step_ids(numeric(path, table, step_col, expected), cycle)
@@ -417,7 +423,6 @@ def record_from_columns(path: Path, table: Mapping[str, NDArray[Any]], columns: 
         used.add(step_col.key)
     if cycle is not None:
         parts.columns["cycle"] = np.nan_to_num(cycle, nan=-1).astype(np.int64)
-        used.add(cycle_col.key)  # type: ignore[union-attr]
     labels = pick(columns, "step_type")
     if labels is not None and "current_mA" in parts.columns and np.asarray(table[labels.key]).dtype.kind in "OUS":
         parts.columns["current_mA"], note = orient_current_by_labels(parts.columns["current_mA"], table[labels.key])
@@ -591,7 +596,10 @@ def spectra_from_table(path: Path, table: Mapping[str, NDArray[Any]], columns: S
         if (note := imaginary_sign_note(imag, f"'{imag_col.key}'")):
             notes.append(note)
     else:
-        modulus, phase = values(pick(columns, "z_mod")), values(pick(columns, "phase"))  # type: ignore[arg-type]
+        modulus_col, phase_col = pick(columns, "z_mod"), pick(columns, "phase")
+        if modulus_col is None or phase_col is None:
+            raise ReadError(path, "no Re(Z) and Im(Z) columns, nor |Z| and phase", expected=expected)
+        modulus, phase = values(modulus_col), values(phase_col)
         radians = np.radians(phase)
         real, imag = modulus * np.cos(radians), modulus * np.sin(radians)
         notes.append("Re(Z), Im(Z) computed from |Z| and phase")

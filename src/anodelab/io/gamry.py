@@ -302,4 +302,5 @@ def _continuous_time(time_s: NDArray[np.float64], origin: NDArray[np.int64], not
             shifted += 1
     if shifted:
         notes.append(f"time_s: {shifted} curve(s) restart their clock; each shifted to start where the previous ended")
-    return time_s - time_s[0]
+    since_start_s: NDArray[np.float64] = time_s - time_s[0]
+    return since_start_s

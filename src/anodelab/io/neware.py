@@ -125,8 +125,7 @@ def read_ndax(path: Path) -> Record:
     aux_notes: list[str] = []
     aux = _aux_from_ndax(path, members, test_info, index, aux_notes)
     if aux is None:  # fastnda's own pairing of the aux members, from its whole read
-        if not any(name.startswith("aux") for name in columns):
-            columns, notes = _decode_with_fastnda(path, ".ndax")
+        columns, notes = _decode_with_fastnda(path, ".ndax")
         aux = _aux_from_fastnda(columns)
     notes += aux_notes
     if run_info is not None:
@@ -349,7 +348,7 @@ def _ndax_columns(path: Path, members: dict[str, bytes]) -> tuple[Columns, list[
     raw_categories=True)``), the notes, and data_runInfo.ndc decoded (None without one).
 
     Where data.ndc holds only voltage and current, joined here from the members already inflated
-    (:func:`_join_run_info`: fastnda's numbers, bit for bit, in a fifth of its time); other layouts
+    (:func:`_join_run_info`: fastnda's numbers, bit for bit, several times faster); other layouts
     (data.ndc holding every column) are read by fastnda itself.
     """
     frames: dict[str, pl.DataFrame] = {}
@@ -378,8 +377,8 @@ def _join_run_info(path: Path, main: Columns, run: Columns, step: Columns) -> Co
 
     A record without a run-info record of its own takes the last one before it, whose time, capacities and
     energies it carries on by that record's ``dt`` and its own current and voltage, summed over the records
-    since as fastnda sums them (:func:`_cumsum_within_runs`); tests/io/test_neware.py compares every column
-    with fastnda's read.
+    since as fastnda sums them (:func:`_cumsum_within_runs`); tests/io/test_neware_join.py compares every
+    column with fastnda's read.
     """
     import polars as pl
 

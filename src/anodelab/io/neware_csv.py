@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -203,6 +203,12 @@ def _unit_of(name: str) -> tuple[str, str] | None:
     return (match.group(1).lower(), match.group(2).strip()) if match else None
 
 
+@overload
+def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[str, str] | None], kind: str,
+            *, required: Literal[True]) -> NDArray[np.float64]: ...
+@overload
+def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[str, str] | None], kind: str,
+            *, required: bool = False) -> NDArray[np.float64] | None: ...
 def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[str, str] | None], kind: str,
             *, required: bool = False) -> NDArray[np.float64] | None:
     """The column of one quantity, converted by its header unit (io.units) to mA / V / mAh / mWh / W."""
@@ -248,7 +254,8 @@ def _hms_seconds(path: Path, table: dict[str, NDArray[Any]], name: str) -> NDArr
         raise ReadError(path, f"column {name!r} holds {table[name][row]!r} in data row {row + 1}",
                         expected="durations as h:mm:ss")
     total = days.fill_null(0) * 86400 + hours * 3600 + minutes * 60 + seconds
-    return total.to_numpy()
+    total_s: NDArray[np.float64] = total.to_numpy()
+    return total_s
 
 
 def _integers(path: Path, values: NDArray[Any], name: str) -> NDArray[np.int64]:

@@ -63,7 +63,8 @@ class Format:
 
     def load(self) -> Callable[..., Data]:
         module_name, function_name = self.reader.split(":")
-        return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
+        reader: Callable[..., Data] = getattr(importlib.import_module(module_name), function_name)
+        return reader
 
 
 FORMATS: tuple[Format, ...] = (

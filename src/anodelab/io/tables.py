@@ -228,7 +228,8 @@ def _converted_extra(path: Path, table: Mapping[str, NDArray[Any]], column: Colu
     name, unit = column.name, column.unit
     if unit is None and (match := re.match(r"^(.*\S)\s*[(\[]([^()\[\]]+)[)\]]$", name)):
         name, unit = match.group(1), match.group(2)  # a unit anodelab does not convert (%, mAh/g): kept in the name
-    if values.dtype.kind != "f" or dimension not in _CONVERTED_DIMENSIONS or unit_scale(unit, dimension) is None:
+    scale = unit_scale(unit, dimension) if dimension is not None and dimension in _CONVERTED_DIMENSIONS else None
+    if values.dtype.kind != "f" or dimension is None or scale is None:
         return extra_name(name, unit), values
-    scale, offset = unit_scale(column.unit, dimension)  # type: ignore[misc]
-    return extra_name(column.name, CANONICAL_UNIT[dimension]), values * scale + offset
+    factor, offset = scale
+    return extra_name(column.name, CANONICAL_UNIT[dimension]), values * factor + offset

@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -66,14 +66,15 @@ class _Element:
     """Shared behaviour of the leaf elements (a mixin of the frozen dataclasses below)."""
 
     code: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # every leaf element is a dataclass
 
     @property
     def parameters(self) -> dict[str, float]:
         """Parameter name (with its unit) -> value."""
-        return {f.name: float(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
     def leaves(self) -> Iterator[Element]:
-        yield self  # type: ignore[misc]
+        yield self  # type: ignore[misc]  # the mixin of the leaf classes only, whose union is Element
 
     @property
     def circuit_string(self) -> str:
@@ -193,7 +194,7 @@ class ZARC(_Element):
     @property
     def Q_S_s_n(self) -> float:
         """CPE coefficient of the parallel CPE, S s^n: ``Q = tau^n / R``."""
-        return self.tau_s**self.n / self.R_ohm
+        return float(self.tau_s**self.n / self.R_ohm)
 
     @property
     def peak_frequency_Hz(self) -> float:
@@ -354,7 +355,8 @@ class Series(_Composite):
 
     def impedance(self, frequency_Hz: ArrayLike) -> ComplexArray:
         """Impedance (ohm) at each frequency (Hz)."""
-        return np.sum([element.impedance(frequency_Hz) for element in self.elements], axis=0)
+        total: ComplexArray = np.sum([element.impedance(frequency_Hz) for element in self.elements], axis=0)
+        return total
 
     def _join(self, parts: list[str]) -> str:
         return "-".join(parts)
@@ -402,4 +404,5 @@ def zarc_drt(tau_s: ArrayLike, R_ohm: float, tau0_s: float, n: float) -> NDArray
     if not np.all(np.isfinite(tau)) or np.any(tau <= 0):
         raise ValidationError("tau_s", "relaxation times must be finite and > 0 s")
     phase = (1.0 - n) * np.pi
-    return R_ohm / (2.0 * np.pi) * np.sin(phase) / (np.cosh(n * np.log(tau / tau0_s)) - np.cos(phase))
+    gamma_ohm: NDArray[np.float64] = R_ohm / (2.0 * np.pi) * np.sin(phase) / (np.cosh(n * np.log(tau / tau0_s)) - np.cos(phase))
+    return gamma_ohm

@@ -61,7 +61,7 @@ def ierfc(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def sphere_roots(count: int) -> NDArray[np.float64]:
     """The first ``count`` positive roots of ``tan(alpha) = alpha`` (4.4934, 7.7253, ...)."""
-    half = (np.arange(1, count + 1) + 0.5) * np.pi
+    half = (np.arange(1, count + 1, dtype=np.float64) + 0.5) * np.pi
     alpha = half.copy()
     for _ in range(60):  # alpha = (n + 1/2) pi - arctan(1 / alpha): a contraction with rate < 0.05
         alpha = half - np.arctan(1.0 / alpha)
@@ -242,7 +242,7 @@ def potential_response_V(
     ir_V = current * 1e-3 * resistance
     if ocv_V is not None:
         return np.asarray(ocv_V(x_surface), dtype=np.float64) + ir_V
-    return float(dE_dx_V) * (x_surface - x0) + ir_V  # type: ignore[arg-type]
+    return float(dE_dx_V) * (x_surface - x0) + ir_V  # type: ignore[arg-type]  # not None: exactly one was given
 
 
 def current_at(time_s: ArrayLike, switch_times_s: ArrayLike, currents_mA: ArrayLike) -> NDArray[np.float64]:

@@ -14,19 +14,18 @@ import numpy as np
 from anodelab.drt.result import DRTResult, DRTSeriesResult
 
 
-def _pyplot():
+def _use_agg() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_drt_curves(results: DRTResult | DRTSeriesResult, path: str | Path, *, labels: list[str] | None = None) -> Path:
     """gamma(tau) of one spectrum (with its band when computed) or of every spectrum of a series,
     the peaks marked and the process windows shaded."""
-    plt = _pyplot()
+    _use_agg()
+    import matplotlib.pyplot as plt
+
     items = list(results.results) if isinstance(results, DRTSeriesResult) else [results]
     fig, ax = plt.subplots(figsize=(6.0, 3.8), layout="constrained")
     colours = plt.cm.viridis(np.linspace(0.0, 0.9, len(items)))
@@ -61,7 +60,9 @@ def plot_drt_curves(results: DRTResult | DRTSeriesResult, path: str | Path, *, l
 def plot_drt_map(series: DRTSeriesResult, path: str | Path) -> Path:
     """The DRT map of a series: gamma (colour) over log tau and the series coordinate, with the
     per-process resistance traces beneath."""
-    plt = _pyplot()
+    _use_agg()
+    import matplotlib.pyplot as plt
+
     traces = series.process_R_ohm
     rows = 2 if traces else 1
     fig, axes = plt.subplots(rows, 1, figsize=(6.0, 3.2 * rows), sharex=True, layout="constrained", squeeze=False)

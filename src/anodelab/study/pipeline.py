@@ -26,7 +26,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +107,8 @@ def analyze(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValidationError("jobs", f"must be an integer >= 1, got {jobs!r}")
     settings = _settings(folder, study_file)
-    for entry in (settings.defaults, *settings.files):
-        registry.check_study_options(entry.get("options", {}))
+    for section in (settings.defaults, *settings.files):
+        registry.check_study_options(section.get("options", {}))
     files, skipped = discover(folder, exclude=(out_path, database_path.parent))
     figure_folder = str(out_path / "figures") if figures else None
     parameters = {"folder": folder.as_posix(), "study_file": settings.source, "jobs": jobs,
@@ -196,22 +196,26 @@ def _run(tasks: list[FileTask], jobs: int) -> Iterator[FileEntry]:
     if jobs == 1 or len(tasks) < 2:
         yield from map(analyse_file, tasks)
         return
-    # spawned, not forked: a fork copies the parent's threads' locks (DuckDB's, BLAS's) held, and a
-    # child that needs one waits forever
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(analyse_file, tasks)
+    # Not forked from this process: a fork copies the locks its threads (DuckDB's, BLAS's) hold, and a
+    # child that needs one waits forever. A fork server is a clean process that has imported the
+    # pipeline once; workers fork from it, so each starts without importing anodelab again.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    largest_first = sorted(tasks, key=lambda task: -task.size)  # the long files start first
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        yield from pool.map(analyse_file, largest_first)
 
 
 def analyse_file(task: FileTask) -> FileEntry:
     """Read, detect and analyse one file (steps 2 to 5 of the module docstring); never raises for
     what the file holds: a failure is in the entry."""
     path = Path(task.study) / task.path
-    base = {"study": task.study, "path": task.path, "key": task.key, "sha256": task.sha256, "size": task.size,
-            "cell": task.cell, "sample": task.settings.sample, "group": task.settings.group}
+    unread = FileEntry(task.study, task.path, task.key, sha256=task.sha256, size=task.size, cell=task.cell,
+                       sample=task.settings.sample, group=task.settings.group)
     try:
         data = read(path, cell=task.cell)
     except AnodelabError as error:
-        return FileEntry(**base, format=None, reader=None, detection=None, data=None, analyses=(), error=str(error))
+        return replace(unread, error=str(error))
     provenance = data.provenance
     if task.settings.kind is not None:
         detection = Detection(task.settings.kind, 1.0, "named in study.toml", "study")
@@ -222,9 +226,8 @@ def analyse_file(task: FileTask) -> FileEntry:
     for analysis in registry.for_kind(detection.kind):
         entries.append(_run_analysis(analysis, data, task.settings.options.get(analysis.name, {}), results))
     figures = _draw(Path(task.figures) / task.path.replace("/", "__"), results) if task.figures else ()
-    return FileEntry(**base, format=provenance.format, reader=provenance.reader, detection=detection,
-                     data=data, analyses=tuple(entries),
-                     error=None, notes=(*provenance.notes, *figures))
+    return replace(unread, format=provenance.format, reader=provenance.reader, detection=detection, data=data,
+                   analyses=tuple(entries), notes=(*provenance.notes, *figures))
 
 
 def _run_analysis(analysis: registry.Analysis, data: Any, options: Mapping[str, Any],

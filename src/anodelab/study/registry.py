@@ -120,13 +120,13 @@ def _circuit_fit(series: SpectrumSeries, *, circuit: str | None = None, drt: DRT
 
 
 def _draw_drt_curves(result: Any, path: Path) -> Path:
-    from anodelab.report.drt_figures import plot_drt_curves
+    from anodelab.report.figures.drt import plot_drt_curves
 
     return plot_drt_curves(result, path)
 
 
 def _draw_drt_map(result: Any, path: Path) -> Path:
-    from anodelab.report.drt_figures import plot_drt_map
+    from anodelab.report.figures.drt import plot_drt_map
 
     return plot_drt_map(result, path)
 

@@ -314,7 +314,8 @@ def _half_cycle(
             f"past the cutoff {end_V} V")
 
     def profile(x: FloatArray) -> FloatArray:
-        return shape(x) + ir_V + (end_V - last_V) * np.exp(-(1.0 - x) / _TAIL)
+        voltage_V: FloatArray = shape(x) + ir_V + (end_V - last_V) * np.exp(-(1.0 - x) / _TAIL)
+        return voltage_V
 
     samples = params["samples_per_half_cycle"]
     duration = capacity_mAh * 3600.0 / abs(current_mA)

@@ -167,7 +167,7 @@ def gitt(
         )
     ocv = amorphous_si_ocv_V if ocv_V is None else ocv_V
 
-    starts = initial_rest + np.arange(n_pulses) * (pulse + rest)
+    starts = initial_rest + np.arange(n_pulses, dtype=np.float64) * (pulse + rest)
     switches = np.concatenate(([0.0], np.column_stack([starts, starts + pulse]).ravel()))
     currents = np.concatenate(([0.0], np.tile([current, 0.0], n_pulses)))
     if initial_rest == 0.0:

@@ -143,7 +143,20 @@ def symmetric_cell_circuit(
     *, R_bulk_ohm: float, R_interface_ohm: float, tau_interface_s: float, n_interface: float = 0.9
 ) -> Series:
     """``R_bulk - (R_interface||CPE)``: electrolyte bulk plus both electrode interfaces as one arc."""
-    return Series(R(R_bulk_ohm), ZARC(R_interface_ohm, tau_interface_s, n_interface))
+    return Series(*_symmetric_elements(R_bulk_ohm, R_interface_ohm, tau_interface_s, n_interface))
+
+
+def _symmetric_elements(
+    R_bulk_ohm: float, R_interface_ohm: float, tau_interface_s: float, n_interface: float
+) -> tuple[R, ZARC]:
+    return R(R_bulk_ohm), ZARC(R_interface_ohm, tau_interface_s, n_interface)
+
+
+#: the symmetric-cell presets: R_bulk_ohm, R_interface_ohm, tau_interface_s, n_interface
+_SYMMETRIC_PRESETS = {
+    "li-llzto": (250.0, 48.0, 2e-4, 0.9),  # ASR 12 ohm cm2 per interface on 0.5 cm2: 2 x 12 / 0.5 = 48 ohm
+    "na-symmetric": (3.0, 4.0, 1e-4, 0.9),
+}
 
 
 def _preset(system: str, temperature_C: float) -> tuple[Circuit, CellInfo]:
@@ -152,14 +165,9 @@ def _preset(system: str, temperature_C: float) -> tuple[Circuit, CellInfo]:
     if system == "si-c-liquid":  # paper 003 (Fig. S20): R_ob 1e-5..1e-3 s, R_SEI 1e-3..1e-2 s, R_ct 1e-2..1e-1 s
         arcs = (ZARC(6.0, 1e-4, 0.9), ZARC(12.0, 3e-3, 0.85), ZARC(25.0, 3e-2, 0.8))
         return Series(R(3.0), *arcs, W(8.0)), si_c_liquid_cell(temperature_C)
-    if system == "li-llzto":  # ASR 12 ohm cm2 per interface on 0.5 cm2: 2 x 12 / 0.5 = 48 ohm
-        return symmetric_cell_circuit(
-            R_bulk_ohm=250.0, R_interface_ohm=48.0, tau_interface_s=2e-4
-        ), li_llzto_cell(temperature_C)
-    if system == "na-symmetric":
-        return symmetric_cell_circuit(
-            R_bulk_ohm=3.0, R_interface_ohm=4.0, tau_interface_s=1e-4
-        ), na_symmetric_cell(temperature_C)
+    if system in _SYMMETRIC_PRESETS:
+        cell = li_llzto_cell if system == "li-llzto" else na_symmetric_cell
+        return Series(*_symmetric_elements(*_SYMMETRIC_PRESETS[system])), cell(temperature_C)
     raise ValidationError("system", f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
 
 
@@ -406,7 +414,7 @@ def insitu_eis_series(
             "delithiation_capacity_mAh": delithiation,
             "R_bulk_ohm": R_bulk_ohm,
             "sigma_W_ohm_s_half": sigma_W_ohm_s_half,
-            "circuit": circuit.circuit_string,
+            "circuit": si_sulfide_circuit().circuit_string,  # the topology of every spectrum's circuit
             "tau_windows_s": {"SSE": [1e-6, 1e-5], "SEI": [1e-4, 1e-3], "ct": [1e-3, 1e-1]},
             "noise_pct": noise,
             "frequency_max_Hz": float(frequency[0]),
@@ -485,8 +493,7 @@ def temperature_eis_series(
         )
     noise = _check_noise(noise_pct)
     _check_seed(seed)
-    preset, _ = _preset(system, reference_temperature_C)
-    bulk_element, arc = preset.elements  # type: ignore[misc]
+    bulk_element, arc = _symmetric_elements(*_SYMMETRIC_PRESETS[system])
     R_int = check_positive("R_interface_ohm", arc.R_ohm if R_interface_ohm is None else R_interface_ohm)
     R_b = check_positive("R_bulk_ohm", bulk_element.R_ohm if R_bulk_ohm is None else R_bulk_ohm)
     Q = check_positive("Q_interface_S_s_n", arc.Q_S_s_n if Q_interface_S_s_n is None else Q_interface_S_s_n)
@@ -498,16 +505,17 @@ def temperature_eis_series(
     frequency = frequency_grid_Hz(frequency_max_Hz, frequency_min_Hz, points_per_decade)
     rng = np.random.default_rng(seed)
     spectra, taus = [], []
+    make_cell = na_symmetric_cell if system == "na-symmetric" else li_llzto_cell
+    cells = [make_cell(temperature) for temperature in temperatures]
     for index, temperature in enumerate(temperatures):
-        cell = (na_symmetric_cell if system == "na-symmetric" else li_llzto_cell)(temperature)
         arc_T = ZARC.from_cpe(float(R_interface[index]), Q, n_arc)
         taus.append(arc_T.tau_s)
         circuit = Series(R(float(R_bulk[index])), arc_T)
         Z = _noise(circuit.impedance(frequency), noise, rng)
         context = SpectrumContext(time_s=3600.0 * index, temperature_C=temperature)
-        spectra.append(Spectrum.from_arrays(frequency, Z, context=context, cell=cell))
-    cell = spectra[0].cell
-    area = cell.working_electrode.area_cm2 if cell and cell.working_electrode.area_cm2 else 1.0
+        spectra.append(Spectrum.from_arrays(frequency, Z, context=context, cell=cells[index]))
+    cell = cells[0]
+    area = cell.working_electrode.area_cm2 or 1.0
     unit = "K_per_ohm" if form == "T/R" else "S"
     prefactor = _arrhenius_prefactor(Ea, R_int, T_ref, form)
     prefactor_bulk = _arrhenius_prefactor(Ea_bulk, R_b, T_ref, form)

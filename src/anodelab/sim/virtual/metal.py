@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -96,7 +96,7 @@ def symmetric_cycling(
         steps.append(Step(signed, _shorted(healthy, signed, short), dt_s=half_s / params["samples_per_half_cycle"],
                           capacity_mAh=q_mAh))
     run = run_protocol(steps, record_at_s=short.record_at_s if short else ())
-    mid_s = (np.arange(2 * n) + 0.5) * half_s
+    mid_s = (np.arange(2 * n, dtype=np.float64) + 0.5) * half_s
     intact = (np.arange(1, 2 * n + 1) * half_s <= short.time_s) if short else np.ones(2 * n, dtype=bool)
     truth = {
         **params,
@@ -166,12 +166,16 @@ def ccd_staircase(
     short = _short(short_s, short_kind, short_resistance_ohm, 2 * n_levels * half_s, rng)
     steps = []
     for level in levels:
+
+        def eta(t: FloatArray, level: float = level) -> FloatArray:
+            return np.full(t.shape, level * asr / 1000.0)
+
         for sign in (-1.0, 1.0):
             signed = sign * level * area_cm2
-            healthy = _flat(signed, lambda t, level=level: np.full(t.shape, level * asr / 1000.0))
+            healthy = _flat(signed, eta)
             steps.append(Step(signed, _shorted(healthy, signed, short), dt_s=half_s / params["samples_per_half_cycle"],
                               duration_s=half_s))
-    run = run_protocol(steps, record_at_s=short.record_at_s)  # type: ignore[union-attr]
+    run = run_protocol(steps, record_at_s=short.record_at_s)
     truth = {
         **params,
         "cell_type": "symmetric",
@@ -404,6 +408,12 @@ class _Short:
         return lambda t: np.where(t >= self.time_s, noise_V * factor, noise_V)
 
 
+@overload
+def _short(time_s: float, kind: str, resistance_ohm: float, end_s: float, rng: np.random.Generator) -> _Short: ...
+@overload
+def _short(
+    time_s: float | None, kind: str, resistance_ohm: float, end_s: float, rng: np.random.Generator
+) -> _Short | None: ...
 def _short(
     time_s: float | None, kind: str, resistance_ohm: float, end_s: float, rng: np.random.Generator
 ) -> _Short | None:

@@ -74,7 +74,7 @@ class ProtocolRun:
 
 
 def run_protocol(
-    steps: Sequence[Step], *, start_s: float = 0.0, record_at_s: Sequence[float] = ()
+    steps: Sequence[Step], *, start_s: float = 0.0, record_at_s: Sequence[float] | FloatArray = ()
 ) -> ProtocolRun:
     """Run ``steps`` one after another from ``start_s``; see the module docstring."""
     if not steps:
@@ -242,8 +242,8 @@ def _run_step(
         end = np.array([t_end])
         i_end = current(end)
         q_end = before[2] + 0.5 * (abs(before[1]) + np.abs(i_end)) * (t_end - before[0]) / 3600.0
-        if ended_by == "capacity" and constant is not None:
-            q_end = np.array([float(step.capacity_mAh)])  # type: ignore[arg-type]
+        if ended_by == "capacity" and constant is not None and step.capacity_mAh is not None:
+            q_end = np.array([float(step.capacity_mAh)])
         keep = t[:hit] < t_end
         rows.append((t[:hit][keep], i[:hit][keep], q[:hit][keep], v[:hit][keep]))
         rows.append((end, i_end, q_end, volts(end, q_end)))
@@ -251,7 +251,7 @@ def _run_step(
     raise ValidationError(where, f"reached no cutoff within {_MAX_ROWS_PER_STEP} samples of {step.dt_s} s")
 
 
-def _stack(rows: list[tuple[FloatArray, ...]]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+def _stack(rows: Sequence[tuple[FloatArray, ...]]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     elapsed, current, charge, voltage = (np.concatenate(column) for column in zip(*rows))
     return elapsed, current, charge, voltage
 
@@ -291,16 +291,17 @@ def _solve_end(
         return a_q + 0.5 * (abs(a_i) + abs(float(current(np.array([x]))[0]))) * (x - a_t) / 3600.0
 
     ends: list[tuple[float, str]] = []
-    if "duration" in passed:
-        ends.append((float(step.duration_s), "duration"))  # type: ignore[arg-type]
-    if "capacity" in passed:
-        target = float(step.capacity_mAh)  # type: ignore[arg-type]
+    # a cutoff is passed only where the step has it (_first_hit)
+    if "duration" in passed and step.duration_s is not None:
+        ends.append((float(step.duration_s), "duration"))
+    if "capacity" in passed and step.capacity_mAh is not None:
+        target = float(step.capacity_mAh)
         if constant is not None:
             ends.append((target * 3600.0 / abs(constant), "capacity"))
         else:
             ends.append((_root(lambda x: charge(x) - target, a_t, t_hit), "capacity"))
-    if "voltage" in passed:
-        limit = float(step.voltage_limit_V)  # type: ignore[arg-type]
+    if "voltage" in passed and step.voltage_limit_V is not None:
+        limit = float(step.voltage_limit_V)
 
         def excess(x: float) -> float:
             return direction * (float(volts(np.array([x]), np.array([charge(x)]))[0]) - limit)

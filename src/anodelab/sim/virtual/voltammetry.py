@@ -189,7 +189,9 @@ def cyclic_voltammogram(
                 current = current + peak.current_mA(potential, nu)
         return current
 
-    potentials, currents, steps = [], [], []
+    potentials: list[NDArray[np.float64]] = []
+    currents: list[NDArray[np.float64]] = []
+    steps: list[NDArray[np.int64]] = []
     for cycle in range(1, n_cycles + 1):
         for index, (direction, start, end) in enumerate(
             (("reduction", vertex_high_V, vertex_low_V), ("oxidation", vertex_low_V, vertex_high_V))
@@ -355,7 +357,9 @@ def plating_voltammogram(
     capacitance = check_positive("capacitance_mF", capacitance_mF, allow_zero=True)
     noise = check_positive("noise_uA", noise_uA, allow_zero=True)
 
-    potentials, steps, directions = [], [], []
+    potentials: list[NDArray[np.float64]] = []
+    steps: list[NDArray[np.int64]] = []
+    directions: list[NDArray[np.float64]] = []
     for cycle in range(1, n_cycles + 1):
         for index, (start, end) in enumerate(((vertex_high_V, vertex_low_V), (vertex_low_V, vertex_high_V))):
             segment = _segment(start, end, step)

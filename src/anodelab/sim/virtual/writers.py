@@ -171,7 +171,8 @@ def _running_charge(record: Record, starts: NDArray[np.int64]) -> NDArray[np.flo
     ends = np.r_[starts[1:], capacity.size] - 1
     totals = sign * within[ends]
     offsets = np.r_[0.0, np.cumsum(totals)[:-1]]
-    return np.repeat(offsets, lengths) + np.repeat(sign, lengths) * within
+    q_mAh: NDArray[np.float64] = np.repeat(offsets, lengths) + np.repeat(sign, lengths) * within
+    return q_mAh
 
 
 def _spectra_columns(series: SpectrumSeries) -> list[_Column]:
