@@ -480,7 +480,7 @@ def test_review_edge_cases():
 
 def test_shared_lambda_spans_grids_and_missing_coordinates_fall_back_to_index(tmp_path):
     from anodelab.core.spectrum import SpectrumContext
-    from anodelab.report.drt_figures import plot_drt_map
+    from anodelab.report.figures.drt import plot_drt_map
 
     a = _spectrum(ONE_ZARC)
     b = eis_spectrum(TWO_ZARC, noise_pct=1.0, points_per_decade=8, seed=1).data[0]
@@ -492,4 +492,4 @@ def test_shared_lambda_spans_grids_and_missing_coordinates_fall_back_to_index(tm
     assert len({r.lambda_ for r in result.results}) == 1
     assert result.results[0].criterion == "shared mgcv"
     assert result.coordinate_name == "index" and list(result.coordinate) == [0, 1, 2, 3]
-    assert plot_drt_map(result, tmp_path / "map.png").stat().st_size > 0
+    assert all(path.stat().st_size > 0 for path in plot_drt_map(result, tmp_path / "map.png"))

@@ -54,7 +54,7 @@ def results(tmp_path_factory):
 
 def test_every_result_has_the_one_shape(results):
     for name, result in results.items():
-        assert isinstance(result, Result) and result.version == 1
+        assert isinstance(result, Result) and result.version == (2 if result.kind in ("kk", "kk_series") else 1)
         assert result.kind == (name if name != "from_file" else "circuit_fit_series")
         out = result.to_dict()
         assert BASE_KEYS <= set(out) and out["kind"] == result.kind

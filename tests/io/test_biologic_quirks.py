@@ -386,16 +386,18 @@ def test_frequency_in_another_unit_is_converted(tmp_path, unit, factor):
 
 
 def test_a_cycling_mpt_with_a_few_impedance_rows_stays_a_record(tmp_path):
-    """Frequency and impedance 0 (or empty) outside the EIS rows: a record, the EIS rows as extras."""
+    """Frequency and impedance 0 (or empty) outside the EIS rows: a record of the other rows, the EIS rows its
+    spectra (three at 1 kHz: a repeated frequency starts a new one; tests/io/test_biologic_mixed.py)."""
     rows = [[10.0 * k, 3 + 0.01 * k, 1.0, 1e3 if k < 3 else 0.0, 5.0 if k < 3 else 0.0, 1.0 if k < 3 else 0.0]
             for k in range(12)]
     path = write_mpt(tmp_path / "mb.mpt", "Modulo Bat", "time/s\tEwe/V\tI/mA\tfreq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm", rows)
-    record = read_mpt(path)
-    assert isinstance(record, Record) and len(record) == 12
-    np.testing.assert_array_equal(record["frequency_Hz"][:4], [1e3, 1e3, 1e3, 0.0])
     empty = tmp_path / "empty_z.mpt"
     empty.write_text(path.read_text(encoding="latin-1").replace("\t0.000000000E+00", "\t"), encoding="latin-1")
-    assert isinstance(read_mpt(empty), Record)
+    for record in (read_mpt(path), read_mpt(empty)):
+        assert isinstance(record, Record) and len(record) == 9 and "frequency_Hz" not in record
+        np.testing.assert_array_equal(record["time_s"], 10.0 * np.arange(3, 12))
+        assert [s.context.time_s for s in record.spectra] == [0.0, 10.0, 20.0]
+        assert all(s.frequency_Hz.tolist() == [1e3] and s.Z_ohm.tolist() == [5 - 1j] for s in record.spectra)
 
 
 @pytest.mark.parametrize(("unit", "factor"), [("min", 60.0), ("h", 3600.0), ("ms", 1e-3)])

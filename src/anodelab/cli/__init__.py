@@ -43,6 +43,7 @@ COMMANDS = (
     ("demo", "anodelab.cli.demo"),
     ("analyze", "anodelab.cli.analyze"),
     ("query", "anodelab.cli.query"),
+    ("report", "anodelab.cli.report"),
     ("drt", "anodelab.cli.drt"),
     ("cycling", "anodelab.cli.cycling"),
     ("eis", "anodelab.cli.eis"),

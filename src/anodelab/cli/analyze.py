@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--study", metavar="FILE", help="study settings (default: DIR/study.toml if present)")
     parser.add_argument("--db", metavar="FILE", help="the results store (default: OUT/anodelab.duckdb)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="files analysed in parallel (processes)")
-    parser.add_argument("--no-figures", action="store_true", help="do not draw figures")
+    parser.add_argument("--no-figures", action="store_true", help="do not draw the static figures")
+    parser.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 2 when a file could not be read or an analysis failed")
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     quiet = args.quiet or args.json
     done = analyze(args.folder, out=args.out, study_file=args.study, database=args.db, jobs=args.jobs,
-                   figures=not args.no_figures, progress=None if quiet else Progress("analysing"))
+                   figures=not args.no_figures, report=not args.no_report,
+                   progress=None if quiet else Progress("analysing"))
     rows = headline_table(done.database, done.run_id)
     groups = group_table(rows)
     failed = [row for row in rows if row["error"] or _failures(row)]
@@ -40,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         print(dumps({"folder": str(done.folder), "database": str(done.database), "run_id": done.run_id,
                      "analysed": list(done.analysed), "cached": list(done.cached),
                      "skipped": [{"path": p, "why": why} for p, why in done.skipped],
-                     "seconds": done.seconds, "files": rows, "groups": groups}))
+                     "seconds": done.seconds, "report": str(done.report) if done.report else None,
+                     "files": rows, "groups": groups}))
     else:
         print_table(done, rows, groups)
     if args.strict and failed:
@@ -72,6 +75,8 @@ def print_table(done: Any, rows: list[dict[str, Any]], groups: list[dict[str, An
         print(f"  {group['group']} ({group['kind']}, n={len(group['files'])})  {numbers}".rstrip())
     if done.skipped:
         print(f"skipped {len(done.skipped)} files that are not instrument data (README, settings, images, sidecars)")
+    if done.report is not None:
+        print(f"report: {done.report} (open it in a browser; it needs no server and no network)")
 
 
 def _label(name: str, metric: dict[str, Any]) -> str:

@@ -47,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
         raise NotApplicableError(f"{args.file}: holds {held}, not a cycling record with time, voltage and current")
     cell = record.cell
     if inline:
-        if not args.cell_type and cell is None:
+        if args.cell_type:
+            cell_type = str(args.cell_type)
+        elif cell is not None:
+            cell_type = cell.cell_type
+        else:
             raise MetadataError("--cell-type", "needed with --mass-mg/--active-fraction/--area-cm2")
         base = cell.working_electrode if cell is not None else Electrode()
         electrode = Electrode(
@@ -57,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             args.area_cm2 if args.area_cm2 is not None else base.area_cm2,
             base.thickness_um,
         )
-        cell = CellInfo(args.cell_type or cell.cell_type, working_electrode=electrode)
+        cell = CellInfo(cell_type, working_electrode=electrode)
     formation: Any = args.formation_cycles
     if formation != "auto":
         try:

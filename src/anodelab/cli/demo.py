@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="folder to write (default: ./anodelab-demo)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="files analysed in parallel (processes)")
+    parser.add_argument("--no-figures", action="store_true", help="do not draw the static figures")
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from anodelab.study.demo import run_demo
     from anodelab.study.pipeline import group_table
 
-    result = run_demo(args.out, seed=args.seed, jobs=args.jobs)
+    result = run_demo(args.out, seed=args.seed, jobs=args.jobs, figures=not args.no_figures)
     if args.json:
         print(dumps(result.to_dict()))
         return 0

@@ -39,6 +39,7 @@ Cycles
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -77,7 +78,7 @@ def state_from_current(current_mA: NDArray[np.float64], zero_mA: float = 0.0) ->
     return state
 
 
-def run_starts(values: NDArray) -> NDArray[np.intp]:
+def run_starts(values: NDArray[Any]) -> NDArray[np.intp]:
     """First row of each run of equal consecutive values (none for no rows)."""
     values = np.asarray(values)
     if values.size == 0:
@@ -85,12 +86,12 @@ def run_starts(values: NDArray) -> NDArray[np.intp]:
     return np.concatenate(([0], np.flatnonzero(values[1:] != values[:-1]) + 1))
 
 
-def _per_row(per_run: NDArray, starts: NDArray[np.intp], n: int) -> NDArray:
+def _per_row(per_run: NDArray[Any], starts: NDArray[np.intp], n: int) -> NDArray[Any]:
     """One value per run spread over the run's rows."""
     return np.repeat(per_run, np.diff(starts, append=n))
 
 
-def number_steps(step_id: NDArray) -> NDArray[np.int32]:
+def number_steps(step_id: NDArray[Any]) -> NDArray[np.int32]:
     """Global 1-based step numbers: a new step wherever ``step_id`` changes from the row before."""
     return steps_of_runs(run_starts(step_id), np.size(step_id))
 
@@ -100,7 +101,7 @@ def steps_of_runs(starts: NDArray[np.intp], n: int) -> NDArray[np.int32]:
     return _per_row(np.arange(1, starts.size + 1, dtype=np.int32), starts, n)
 
 
-def step_directions(step: NDArray, state: NDArray) -> NDArray[np.int8]:
+def step_directions(step: NDArray[Any], state: NDArray[Any]) -> NDArray[np.int8]:
     """Direction of each step (CHARGE, DISCHARGE or REST), by the state that dominates its rows.
 
     ``step`` holds global step numbers (1, 2, 3, ... in runs). Returns one code per step (index
@@ -110,7 +111,7 @@ def step_directions(step: NDArray, state: NDArray) -> NDArray[np.int8]:
     return _directions(run_starts(step), np.asarray(state))
 
 
-def _directions(starts: NDArray[np.intp], state: NDArray) -> NDArray[np.int8]:
+def _directions(starts: NDArray[np.intp], state: NDArray[Any]) -> NDArray[np.int8]:
     if starts.size == 0:
         return np.zeros(0, dtype=np.int8)
     charge_rows = _count_per_run(state == CHARGE, starts)
@@ -130,7 +131,7 @@ def _count_per_run(mask: NDArray[np.bool_], starts: NDArray[np.intp]) -> NDArray
 
 
 def number_cycles(
-    step: NDArray, state: NDArray, cell_type: str | None = None
+    step: NDArray[Any], state: NDArray[Any], cell_type: str | None = None
 ) -> NDArray[np.int32]:
     """Cycle number of each row by the rule in this module's docstring.
 
@@ -140,7 +141,7 @@ def number_cycles(
 
 
 def cycles_of_runs(
-    starts: NDArray[np.intp], state: NDArray, n: int, cell_type: str | None = None
+    starts: NDArray[np.intp], state: NDArray[Any], n: int, cell_type: str | None = None
 ) -> NDArray[np.int32]:
     """:func:`number_cycles` for the ``n`` rows whose steps begin at ``starts`` (:func:`run_starts`)."""
     if starts.size == 0:
@@ -163,7 +164,7 @@ def cycles_of_runs(
 
 
 def capacity_from_current(
-    time_s: NDArray[np.float64], current_mA: NDArray[np.float64], step: NDArray
+    time_s: NDArray[np.float64], current_mA: NDArray[np.float64], step: NDArray[Any]
 ) -> NDArray[np.float64]:
     """Charge passed within each step (mAh, >= 0) by trapezoidal integration of |I| over time."""
     time = np.asarray(time_s, dtype=float)
@@ -178,7 +179,7 @@ def capacity_from_current(
 
 
 def capacity_within_steps(
-    cumulative_mAh: NDArray[np.float64], step: NDArray, *, starts: NDArray[np.intp] | None = None,
+    cumulative_mAh: NDArray[np.float64], step: NDArray[Any], *, starts: NDArray[np.intp] | None = None,
     out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Per-step charge passed (mAh, >= 0) from an instrument counter that runs across steps.
@@ -202,7 +203,8 @@ def capacity_within_steps(
     return np.abs(within, out=within)
 
 
-def _cumsum_within_steps(increment: NDArray[np.float64], step: NDArray) -> NDArray[np.float64]:
-    total = np.cumsum(increment)
+def _cumsum_within_steps(increment: NDArray[np.float64], step: NDArray[Any]) -> NDArray[np.float64]:
+    total: NDArray[np.float64] = np.cumsum(increment)
     starts = run_starts(step)
-    return np.subtract(total, _per_row(total[starts], starts, total.size), out=total)
+    within: NDArray[np.float64] = np.subtract(total, _per_row(total[starts], starts, total.size), out=total)
+    return within

@@ -9,19 +9,23 @@ column             dtype     meaning
 ``step``           int32     global step number, 1-based (always present)
 ``cycle``          int32     cycle number, 0 = preamble (always present)
 ``state``          int8      index into ``STATES`` (rest, charge, discharge, unknown)
-``time_s``         float64   time since the first row, s (absent in voltage/capacity-only exports)
+``time_s``         float64   time since the file's first row, s (absent in voltage/capacity-only exports)
 ``current_mA``     float64   signed current, mA, > 0 anodic at the working electrode
 ``capacity_mAh``   float64   charge passed within the step, mAh, >= 0
 ``temperature_C``  float64   optional
 =================  ========  ==========================================================
 
 Instrument columns the canonical ones do not cover are kept under their own (sanitised) names.
+
+A measurement that mixes techniques (a BioLogic modular sequence with PEIS/GEIS loops, an in-situ
+GEIS during plating) is a record of its non-impedance rows with the impedance spectra measured
+during it in :attr:`Record.spectra`, tied to the rows by ``time_s`` (see :meth:`Record.with_spectra`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -44,6 +48,8 @@ from anodelab.core.errors import NotApplicableError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from anodelab.core.spectrum import SpectrumSeries
 
 REQUIRED = ("voltage_V", "step", "cycle", "state")
 OPTIONAL = ("time_s", "current_mA", "capacity_mAh", "temperature_C")
@@ -152,8 +158,10 @@ class _ColumnTable:
         return tuple(self.columns)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled with its columns as a dict (a mapping proxy does not pickle), read-only again when loaded."""
-        return (_unpickle_table, (type(self), dict(self.columns), self.cell, self.provenance))
+        """Pickled with its columns as a dict (a mapping proxy does not pickle), read-only again when loaded;
+        the fields after ``provenance`` (a record's ``spectra``) as they are."""
+        rest = tuple(getattr(self, f.name) for f in fields(self)[3:])  # type: ignore[arg-type]  # subclasses are dataclasses
+        return (_unpickle_table, (type(self), dict(self.columns), self.cell, self.provenance, *rest))
 
 
 @dataclass(frozen=True, repr=False)
@@ -161,14 +169,22 @@ class Record(_ColumnTable):
     """One cycler/potentiostat time series. Build with :meth:`from_columns`.
 
     Columns are read-only numpy arrays; ``record["voltage_V"]`` or ``record.voltage_V`` return
-    them, ``record.to_pandas()`` wraps them without copying.
+    them, ``record.to_pandas()`` wraps them without copying. ``spectra``: the impedance spectra
+    measured during the record (None when there are none), attached by :meth:`with_spectra`; they
+    carry the record's cell and provenance, kept so by every copy (``with_cell``, ``replace``).
     """
 
     columns: Mapping[str, NDArray[Any]]
     cell: CellInfo | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    spectra: SpectrumSeries | None = None
     _rows_from: ClassVar[str] = "voltage_V"
     _noun: ClassVar[str] = "record"
+
+    def __post_init__(self) -> None:
+        spectra = self.spectra
+        if spectra is not None and (spectra.provenance is not self.provenance or spectra.cell is not self.cell):
+            object.__setattr__(self, "spectra", _tied(self, spectra))
 
     @classmethod
     def from_columns(
@@ -284,6 +300,17 @@ class Record(_ColumnTable):
     def step(self, number: int) -> Record:
         return self.select(steps=number)
 
+    def with_spectra(self, spectra: SpectrumSeries | None) -> Record:
+        """The same rows with ``spectra`` (measured during them; None: none) attached.
+
+        Each spectrum's context ``time_s`` is its start on the record's clock; its ``cycle`` and
+        ``extras["step"]`` become those of the last row of the record at or before that time (0 and
+        0 for a spectrum before the first row; kept as given where either has no time). Its cell
+        and provenance become the record's. :meth:`take` and :meth:`select` keep every spectrum;
+        :meth:`with_cell` renumbers their cycles with the rows'.
+        """
+        return replace(self, spectra=None if spectra is None else _tied(self, spectra))
+
     def with_cell(self, cell: CellInfo | None) -> Record:
         """The same data with ``cell`` attached and cycles renumbered for its cell type."""
         columns = dict(self.columns)
@@ -336,24 +363,40 @@ class Record(_ColumnTable):
             "current_mA_max": extreme("current_mA", np.max),
             "steps": self.n_steps,
             "cycles": cycles,
-            "spectra": 0,
+            "spectra": len(self.spectra) if self.spectra is not None else 0,
             **source_summary(self.cell, self.provenance),
         }
 
     def __repr__(self) -> str:
         source = Path(self.provenance.path).name if self.provenance.path else "in memory"
         cell = self.cell.cell_type if self.cell else "cell unknown"
+        spectra = f", {len(self.spectra)} spectra" if self.spectra is not None else ""
         return (
             f"<Record {source}: {len(self)} rows, {self.n_steps} steps, "
-            f"{int((self.cycles > 0).sum())} cycles, {cell}>"
+            f"{int((self.cycles > 0).sum())} cycles{spectra}, {cell}>"
         )
 
 
 def _unpickle_table(cls: type[Any], columns: dict[str, NDArray[Any]], cell: CellInfo | None,
-                    provenance: Provenance) -> Any:
+                    provenance: Provenance, *rest: Any) -> Any:
     for array in columns.values():
         array.flags.writeable = False
-    return cls(MappingProxyType(columns), cell, provenance)
+    return cls(MappingProxyType(columns), cell, provenance, *rest)
+
+
+def _tied(record: Record, spectra: SpectrumSeries) -> SpectrumSeries:
+    """``spectra`` with ``record``'s cell and provenance, and the cycle and step of the record at each one's
+    start (:meth:`Record.with_spectra`)."""
+    time = record.columns.get("time_s")
+    tied = []
+    for spectrum in spectra:
+        context = spectrum.context
+        if time is not None and context.time_s is not None:
+            row = int(np.searchsorted(time, context.time_s, side="right")) - 1
+            cycle, step = (int(record.columns["cycle"][row]), int(record.columns["step"][row])) if row >= 0 else (0, 0)
+            context = replace(context, cycle=cycle, extras={**context.extras, "step": step})
+        tied.append(replace(spectrum, context=context, cell=record.cell, provenance=record.provenance))
+    return replace(spectra, spectra=tuple(tied), cell=record.cell, provenance=record.provenance)
 
 
 def _iterable(value: int | Iterable[int]) -> Iterable[int]:

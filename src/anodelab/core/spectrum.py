@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SpectrumContext:
-    """Conditions under which one spectrum was taken. All optional."""
+    """Conditions under which one spectrum was taken. All optional.
+
+    For the spectra of a record (:attr:`Record.spectra <anodelab.core.record.Record.spectra>`), ``time_s``
+    is on the record's clock and ``cycle`` and ``extras["step"]`` are the record's at that time.
+    """
 
     time_s: float | None = None
     voltage_V: float | None = None
@@ -291,6 +295,8 @@ def _not_applicable(data: object, analysis: str, needs: str) -> NotApplicableErr
         techniques = "/".join(data.provenance.techniques)
         held = (f"a {techniques + ' ' if techniques else ''}time series (Record, {len(data)} rows: {columns}), not "
                 "impedance spectra; anodelab.cycling analyses it")
+        if data.spectra is not None:
+            held += f"; the {len(data.spectra)} spectra measured during it are its .spectra"
     elif isinstance(data, CycleTable):
         held = f"a per-cycle summary table (CycleTable, {len(data)} cycles: {columns}), not impedance spectra"
     elif isinstance(data, SpectrumSeries):

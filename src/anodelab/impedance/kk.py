@@ -3,13 +3,21 @@
 The spectrum is fitted, by weighted *linear* least squares, with a KK-compliant model
 ``Z = R_0 + sum_k R_k / (1 + j w tau_k) [+ j w L] [+ 1 / (j w C)]`` whose ``M`` time constants
 ``tau_k`` are log-spaced from ``1 / w_max`` to ``1 / w_min``; residuals are weighted by ``1 / |Z|``
-(real and imaginary parts together). ``M`` is chosen automatically: starting from one element per decade of frequency (fewer elements
-under-fit, and their compensating negative R_k would fool the criterion), it grows until
-``mu = 1 - sum |R_k < 0| / sum |R_k >= 0|`` falls below ``c`` (default 0.85, Schönleber's value) at
-two consecutive M (one dip is ignored), the sign that the fit starts to follow noise; the first of the
-two is used; when that never happens, ``M_max`` (about N / 2) is used. The series capacitance is
+(real and imaginary parts together). ``M`` is chosen automatically, by Schönleber's mu criterion
+with a convergence guard: starting from one element per decade of frequency, ``M`` is the smallest
+for which ``mu = 1 - sum |R_k < 0| / sum |R_k >= 0|`` is below ``c`` (default 0.85, Schönleber's value;
+the sign that the fit starts to follow noise) *and* the fit has converged: its pseudo chi-square is
+within ``PLATEAU_FACTOR`` (1.5) of the smallest one of the next ``PLATEAU_WINDOW`` (3) M. An
+under-fitted M also makes negative R_k (they compensate the misfit), so mu alone can stop too early
+(Yrjänä & Bobacka 2024, pyimpspec, likewise bound M from below by where the pseudo chi-square stops
+falling steeply). The guard looks at the next few M only, not at the best fit of all M: for drifting
+data the chi-square keeps falling slowly with M, and a global comparison would let M grow until the
+drift is fitted. When no M qualifies, ``M_max`` (about N / 2) is used. The series capacitance is
 included by default so that KK-compliant low-frequency tails (Warburg, blocking electrodes) are
-represented; the inductance likewise for cable inductance.
+represented; the inductance likewise for cable inductance. The time constants span the measured range
+only: extending it (pyimpspec's ``F_ext``) would let the fit absorb drift at the low frequencies. The
+price: a CPE tail that goes on below ``f_min`` (blocking electrodes, n ~ 0.85) leaves a systematic
+residual of up to ~0.9 % at the lowest frequency.
 
 Per-point residuals are ``100 (Z' - Z'_fit) / |Z|`` and ``100 (Z'' - Z''_fit) / |Z|`` (percent).
 The spectrum **passes** when every residual of the points used lies within ``threshold_pct``
@@ -20,7 +28,7 @@ fit (``exclude``, or ``exclude_inductive`` for ``Im Z > 0``); they still get res
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -39,11 +47,19 @@ from anodelab.core.spectrum import (
 
 #: the tau range spans 1 / (TAU_EXTENSION w_max) .. TAU_EXTENSION / w_min
 TAU_EXTENSION = 1.0
+#: an M counts as converged when its pseudo chi-square is at most PLATEAU_FACTOR times the smallest of
+#: the next PLATEAU_WINDOW M
+PLATEAU_FACTOR = 1.5
+PLATEAU_WINDOW = 3
+
+_Fit = tuple[NDArray[np.float64], NDArray[np.complex128], float, float]  # coefficients, columns, mu, pseudo chi2
 
 
 KK_DEFINITION = (
     "lin-KK (Schönleber 2014): RC elements with tau log-spaced over 1/w_max..1/w_min, weights 1/|Z|; "
-    "n_rc: smallest M with mu < mu_threshold; residuals 100 (Z - Z_fit)/|Z| per part; "
+    f"n_rc: smallest M with mu < mu_threshold whose pseudo chi-square is within {PLATEAU_FACTOR:g}x of the smallest "
+    f"of the next {PLATEAU_WINDOW} M; "
+    "residuals 100 (Z - Z_fit)/|Z| per part; "
     "passed: every residual of the points used within threshold_pct"
 )
 
@@ -53,7 +69,7 @@ class KKResult(Result):
     """Result of :func:`kramers_kronig_test`; a spectrum that fails carries a warning."""
 
     kind: ClassVar[str] = "kk"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the number of RC chosen by mu and a converged pseudo chi-square (was mu alone)
     passed: bool
     n_rc: int
     mu: float
@@ -113,8 +129,8 @@ def _kk_metrics(result: KKResult, **where: Any) -> tuple[Metric, ...]:
                f"within {result.threshold_pct:g} % of |Z| (lin-KK), else 0", **where),
         Metric("kk_max_residual", result.max_residual_pct, "%",
                definition="largest |100 (Z - Z_KK) / |Z|| of the real or imaginary part over the points used", **where),
-        Metric("kk_n_rc", float(result.n_rc), "", definition="number of RC elements of the lin-KK fit (mu criterion)",
-               **where),
+        Metric("kk_n_rc", float(result.n_rc), "", definition="number of RC elements of the lin-KK fit (mu criterion, "
+               "converged fits only)", **where),
     )
 
 
@@ -165,30 +181,26 @@ def kramers_kronig_test(
         raise FitError(f"{N} points are too few for a KK test")
     omega = 2.0 * np.pi * frequency
     weight = 1.0 / np.abs(Z)
+    fits: dict[int, _Fit] = {}
+
+    def fit(M: int) -> _Fit:  # each M is fitted once
+        if M not in fits:
+            fits[M] = _fit(omega, Z, weight, used, M, inductance, capacitance)
+        return fits[M]
+
     if n_rc is not None:
         if isinstance(n_rc, bool) or not isinstance(n_rc, int) or not 1 <= n_rc <= N - extra:
             raise ValidationError("n_rc", f"must be an integer in 1..{N - extra}, got {n_rc!r}")
         M = n_rc
-        coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
-        mu = _mu(coef[1 : 1 + M])
     else:
-        below = 0
         first = min(limit, max(1, round(math.log10(frequency[used].max() / frequency[used].min()))))
-        for M in range(first, limit + 1):
-            coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
-            mu = _mu(coef[1 : 1 + M])
-            below = below + 1 if mu < mu_threshold else 0
-            if below == 2:  # two consecutive M below c: take the first of them
-                M -= 1
-                coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
-                mu = _mu(coef[1 : 1 + M])
-                break
+        M = _choose_M(fit, first, limit, mu_threshold)
+    coef, columns, mu, pseudo = fit(M)
     Z_fit = columns @ coef
     residual_re = 100.0 * (Z.real - Z_fit.real) * weight
     residual_im = 100.0 * (Z.imag - Z_fit.imag) * weight
     L = float(coef[1 + M]) if inductance else None
     C = float(1.0 / coef[-1]) if capacitance and coef[-1] != 0 else None
-    pseudo = float(np.sum(((residual_re / 100) ** 2 + (residual_im / 100) ** 2)[used]))
     largest = _max_residual_pct(residual_re, residual_im, used)
     passed = bool(largest <= threshold_pct)
     failed = (f"the spectrum fails the Kramers-Kronig test: a residual of {largest:.3g} % exceeds {threshold_pct:g} % "
@@ -211,6 +223,33 @@ def kramers_kronig_test(
         provenance=spectrum.provenance,
         warnings=() if passed else (failed,),
     )
+
+
+def _choose_M(fit: Callable[[int], _Fit], first: int, limit: int, mu_threshold: float) -> int:
+    """The smallest M in ``first..limit`` with mu below ``mu_threshold`` whose fit has converged, else ``limit``."""
+    for M in range(first, limit + 1):
+        _coef, _columns, mu, pseudo = fit(M)
+        if mu >= mu_threshold:
+            continue
+        ahead = [fit(m)[3] for m in range(M + 1, min(limit, M + PLATEAU_WINDOW) + 1)]
+        if not ahead or pseudo <= PLATEAU_FACTOR * min(ahead):
+            return M
+    return limit
+
+
+def _fit(
+    omega: NDArray[np.float64],
+    Z: NDArray[np.complex128],
+    weight: NDArray[np.float64],
+    used: NDArray[np.bool_],
+    M: int,
+    inductance: bool,
+    capacitance: bool,
+) -> _Fit:
+    """The lin-KK fit with M RC elements, its mu and its pseudo chi-square over the points used."""
+    coef, columns = _solve(omega, Z, weight, used, M, inductance, capacitance)
+    residual = ((Z - columns @ coef) * weight)[used]
+    return coef, columns, _mu(coef[1 : 1 + M]), float(np.sum(residual.real**2 + residual.imag**2))
 
 
 def _mu(R: NDArray[np.float64]) -> float:
@@ -253,7 +292,7 @@ class SeriesKK(Result):
     """KK tests of every spectrum of a series."""
 
     kind: ClassVar[str] = "kk_series"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: see KKResult.version
     results: tuple[KKResult, ...]
 
     @property

@@ -23,6 +23,12 @@ All three readers name the instrument's columns as EC-Lab's text export does (``
 * impedance files (``freq/Hz`` with ``Re(Z)``/``-Im(Z)`` or ``|Z|``/``Phase(Z)`` on every row) become a
   :class:`SpectrumSeries`, split wherever a loop, the cycle number or the sequence changes, or the
   frequency sweep restarts.
+* files that mix techniques (a Modulo Bat or linked GCPL with PEIS/GEIS, whose impedance rows are the
+  rows with a frequency > 0 and an impedance) become a :class:`Record` of the other rows, every one of them, with the
+  spectra of the impedance rows in ``record.spectra`` (split by the same rules, and where other rows
+  come between impedance rows), tied to the rows by ``time_s``: both count from the file's first row.
+  A file is pure impedance when its technique is PEIS/GEIS, every row has a frequency, or, with no
+  technique named (plain text exports), most rows have one.
 """
 
 from __future__ import annotations
@@ -150,6 +156,7 @@ class _Raw:
     # copied .mpr columns as views into the file, for the extras: the copies of the counters read once (dq, the
     # charge counter) are overwritten by the conversion (into current_mA, capacity_mAh)
     views: Columns = field(default_factory=dict)
+    table: NDArray[np.void] | None = None  # the .mpr row table the views look into (fields named as the columns)
 
 
 # ============================================================================================
@@ -161,7 +168,8 @@ def _convert(path: Path, data: _Raw, expected: str, *, drop_empty: bool = True) 
     """The canonical Record or SpectrumSeries; ``drop_empty`` drops columns a text export left blank."""
     columns = data.columns
     impedance = _is_impedance(columns)
-    if not impedance and data.techniques and set(data.techniques) <= _IMPEDANCE_TECHNIQUES:
+    impedance_only = bool(data.techniques) and set(data.techniques) <= _IMPEDANCE_TECHNIQUES
+    if not impedance and impedance_only:
         raise ReadError(path, f"technique {'/'.join(dict.fromkeys(data.techniques))} (impedance) but "
                         f"{_no_spectrum(columns)}", expected=f"{expected} with {_SPECTRUM_COLUMNS}")
     if drop_empty:
@@ -177,8 +185,13 @@ def _convert(path: Path, data: _Raw, expected: str, *, drop_empty: bool = True) 
                                 f"{_first_non_numeric(values)}", expected=expected)
     if "time/s" in columns:
         columns["time/s"] = _seconds(path, columns["time/s"], data.notes, expected)
-    if impedance:
+    rows = _frequency_rows(columns)
+    if impedance and (impedance_only or not data.techniques or rows is None or rows.all()):
         return _spectra(path, columns, data, expected)
+    if rows is not None and not impedance_only:
+        return _mixed(path, columns, data, rows, expected)
+    if rows is None:
+        _note_impedance_without_frequency(columns, data.notes)
     return _record(path, columns, data, expected)
 
 
@@ -187,7 +200,10 @@ def _provenance(data: _Raw) -> Provenance:
                       notes=tuple(data.notes))
 
 
-def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
+def _record(path: Path, columns: Columns, data: _Raw, expected: str,
+            spectra: tuple[NDArray[np.bool_], SpectrumSeries] | None = None) -> Record:
+    """The Record of the rows; ``spectra``: the impedance rows of a mixed file and their spectra, the rows
+    left out (after steps, current and capacity are derived from every row) and the spectra attached."""
     voltage_name = next((name for name in _VOLTAGE if name in columns), None)
     if voltage_name is None:
         raise ReadError(path, f"no potential column among {', '.join(columns) or 'no columns'}",
@@ -211,11 +227,15 @@ def _record(path: Path, columns: Columns, data: _Raw, expected: str) -> Record:
     consumed = {voltage_name, current_name, "time/s", "cycle number", *_TEMPERATURE, *_STEP_MARKERS}
     if "state" in out:
         consumed.add("Capacity/mA.h")
-    _add_extras(out, columns, consumed, data.views)
+    if spectra is None:
+        _add_extras(out, columns, consumed, data.views)
+    else:
+        out = _without_impedance_rows(out, columns, consumed, data, *spectra)
     try:
-        return Record.from_columns(out, provenance=_provenance(data))
+        record = Record.from_columns(out, provenance=_provenance(data))
     except ValidationError as error:
         raise ReadError(path, str(error), expected=expected) from None
+    return record if spectra is None else record.with_spectra(spectra[1])
 
 
 def _from_first_row(time: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -529,6 +549,16 @@ def _is_impedance(columns: Columns) -> bool:
     return impedance.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(impedance) & (impedance != 0))) * 2 > impedance.size
 
 
+def _frequency_rows(columns: Columns) -> NDArray[np.bool_] | None:
+    """The rows with a frequency (finite, > 0); None where there are none."""
+    frequency = columns.get("freq/Hz")
+    if frequency is None or frequency.dtype.kind not in "fiu":
+        return None
+    with np.errstate(invalid="ignore"):
+        rows = np.isfinite(frequency) & (frequency > 0)
+    return rows if rows.any() else None
+
+
 def _no_spectrum(columns: Columns) -> str:
     """Why the columns of an impedance technique make no spectrum: the missing columns, else the values."""
     missing = [] if "freq/Hz" in columns else ["freq/Hz"]
@@ -547,10 +577,139 @@ def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> Spectru
                         "or negative on every row)", expected=f"{expected} with a frequency on every impedance row")
     time = columns.get("time/s")
     origin = float(time[0]) if time is not None else 0.0
+    loop = data.loop
     if note:
         data.notes.append(note)
         columns = {name: values[good] for name, values in columns.items()}
-        data.loop = data.loop[good] if data.loop is not None else None
+        loop = loop[good] if loop is not None else None
+    return _series(path, columns, loop, _provenance(data), expected, origin=origin)
+
+
+def _mixed(path: Path, columns: Columns, data: _Raw, frequency: NDArray[np.bool_], expected: str) -> Record:
+    """A file that mixes techniques: the Record of its rows, but for those with a frequency (``frequency``)
+    and an impedance, which make its spectra. A row with only one of the two stays a row (noted)."""
+    pair = next((pair for pair in _IMPEDANCE_PAIRS if pair[0] in columns and pair[1] in columns), None)
+    if pair is None:
+        data.notes.append(f"{int(frequency.sum())} rows have a frequency (freq/Hz > 0) but the file has no impedance "
+                          f"columns ({_SPECTRUM_COLUMNS}): kept as rows of the record, in no spectrum")
+        return _record(path, columns, data, expected)
+    first, second = pair
+    impedance = _has_impedance(columns[first], columns[second], modulus=first == "|Z|/Ohm")
+    rows = frequency & impedance
+    odd = np.flatnonzero(frequency != impedance)
+    if odd.size:
+        where = ", ".join(str(row + 1) for row in odd[:10]) + (" ..." if odd.size > 10 else "")
+        data.notes.append(f"{odd.size} rows have a frequency (freq/Hz > 0) but no impedance ({first}, {second} "
+                          f"missing or 0), or an impedance but no frequency (data rows {where}): kept as rows of the "
+                          "record, in no spectrum")
+    if not rows.any():
+        return _record(path, columns, data, expected)
+    time = columns.get("time/s")
+    origin = float(time[0]) if time is not None else 0.0  # the file's first row: the record's clock
+    spectra = _series(path, {name: values[rows] for name, values in columns.items()},
+                      data.loop[rows] if data.loop is not None else None, _provenance(data), expected,
+                      origin=origin, positions=np.flatnonzero(rows))
+    return _record(path, columns, data, expected, spectra=(rows, spectra))
+
+
+def _note_impedance_without_frequency(columns: Columns, notes: list[str]) -> None:
+    """Note rows that hold an impedance in a file without a frequency on any row: no spectrum can be made."""
+    pair = next((pair for pair in _IMPEDANCE_PAIRS if pair[0] in columns and pair[1] in columns), None)
+    if pair is None:
+        return
+    count = int(np.count_nonzero(_has_impedance(columns[pair[0]], columns[pair[1]], modulus=pair[0] == "|Z|/Ohm")))
+    if count:
+        notes.append(f"{count} rows hold an impedance ({', '.join(pair)}) but no row has a frequency (freq/Hz "
+                     f"{'missing' if 'freq/Hz' not in columns else 'not > 0'}): kept as rows of the record, in no spectrum")
+
+
+def _has_impedance(first: NDArray[Any], second: NDArray[Any], *, modulus: bool) -> NDArray[np.bool_]:
+    """Rows with a measured impedance: both values finite, and Re/-Im not both 0 (``modulus``: |Z| not 0)."""
+    if first.dtype.kind not in "fiu" or second.dtype.kind not in "fiu":
+        return np.zeros(first.size, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        nonzero = (first != 0) if modulus else (first != 0) | (second != 0)
+        measured: NDArray[np.bool_] = np.isfinite(first) & np.isfinite(second) & nonzero
+    return measured
+
+
+def _without_impedance_rows(out: Columns, columns: Columns, consumed: set[str], data: _Raw, rows: NDArray[np.bool_],
+                            spectra: SpectrumSeries) -> Columns:
+    """The canonical columns ``out`` and the extras (:func:`_add_extras`) without the impedance ``rows``, and
+    without the instrument columns only those rows fill (0 or empty on every other row: frequency, impedance,
+    harmonics), said in the notes."""
+    keep = ~rows
+    step = out.get("step")  # as run numbers over every row: steps either side of an impedance measurement stay apart
+    if step is not None:
+        out = {**out, "step": np.cumsum(np.r_[True, step[1:] != step[:-1]], dtype=np.int32)}
+    kept = {name: values[keep] for name, values in out.items()}
+    table = _KeptTable(data.table, keep) if data.table is not None else None
+    others: Columns = {}
+    theirs: list[str] = []
+    impedance = np.flatnonzero(rows)  # few: indexed, where a mask would pass over every row
+    for name, values in columns.items():
+        if name in consumed or values.dtype.kind not in "fiub":
+            continue
+        source = data.views.get(name, values)
+        if table is not None and name in table.fields:
+            part, filled = table.rows[name], table.filled(name)
+        else:
+            part = source[keep]
+            filled = _filled(part)
+        if not filled and _filled(source[impedance]):
+            theirs.append(name)
+        else:
+            others[name] = part
+    _add_extras(kept, others, set(), {})
+    data.notes.append(
+        f"{int(np.count_nonzero(rows))} of {rows.size} rows are impedance measurements (a frequency and an "
+        f"impedance): read as {len(spectra)} spectra (record.spectra: frequency and Z, each tied to the record by the "
+        "time_s it started) and left out of the record's rows"
+        + (f"; the columns only they fill are not record columns ({', '.join(theirs)}): of those, only the frequency "
+           "and impedance are kept, in the spectra" if theirs else ""))
+    return kept
+
+
+class _KeptTable:
+    """The ``keep`` rows of an .mpr row table, copied once as raw bytes (a structured copy converts field by
+    field); its fields are views into that copy, of the file's values (as ``_Raw.views`` holds them)."""
+
+    def __init__(self, table: NDArray[np.void], keep: NDArray[np.bool_]) -> None:
+        raw = table.view(np.dtype((np.void, table.itemsize)))[keep]
+        self.rows = raw.view(table.dtype)
+        self.fields = table.dtype.fields or {}
+        # which bytes of a row are not 0 in some kept row: one pass over the copy for every field
+        self._nonzero = np.bitwise_or.reduce(raw.view(np.uint8).reshape(raw.size, table.itemsize), axis=0)
+
+    def filled(self, name: str) -> bool:
+        """Whether the field holds a nonzero byte in a kept row (a NaN, or -0.0, counts as a value here)."""
+        dtype, offset = self.fields[name][:2]
+        return bool(self._nonzero[offset:offset + dtype.itemsize].any())
+
+
+def _filled(values: NDArray[Any]) -> bool:
+    """Whether a column holds a value other than 0 or empty (NaN): its first rows, where most columns show it,
+    then the rest."""
+    return _has_value(values[:_PROBE_ROWS]) or (values.size > _PROBE_ROWS and _has_value(values[_PROBE_ROWS:]))
+
+
+_PROBE_ROWS = 4096
+
+
+def _has_value(values: NDArray[Any]) -> bool:
+    if not np.any(values):  # all 0 (NaN counts as a value here)
+        return False
+    if values.dtype.kind != "f":
+        return True
+    with np.errstate(invalid="ignore"):
+        return bool(np.fmax.reduce(np.abs(values), initial=0.0) > 0)  # fmax passes NaN over
+
+
+def _series(path: Path, columns: Columns, loop: NDArray[np.int64] | None, provenance: Provenance, expected: str, *,
+            origin: float, positions: NDArray[np.intp] | None = None) -> SpectrumSeries:
+    """The spectra of impedance rows (each with a valid frequency); time in their context counts from
+    ``origin``. ``positions``: the rows' places in a mixed file, whose other rows part spectra; the
+    instrument's cycle number then goes to ``extras["cycle_instrument"]`` (the record ties ``cycle``)."""
     frequency = finite_column(path, "freq/Hz", columns["freq/Hz"], expected)
     if {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys():
         real = finite_column(path, "Re(Z)/Ohm", columns["Re(Z)/Ohm"], expected)
@@ -564,14 +723,17 @@ def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> Spectru
     current = next((columns[name] for name in _CURRENT if name in columns), None)
     cycle = columns.get("cycle number")
     temperature = next((columns[name] for name in _TEMPERATURE if name in columns), None)
-    provenance = _provenance(data)
     spectra = []
-    starts = _spectrum_starts(frequency, columns, data.loop)
+    starts = _spectrum_starts(frequency, columns, loop, positions)
     for begin, end in zip(starts, np.r_[starts[1:], frequency.size]):
         rows = slice(int(begin), int(end))
-        extras = {"loop": int(data.loop[begin])} if data.loop is not None else {}
+        extras: dict[str, Any] = {"loop": int(loop[begin])} if loop is not None else {}
         if "Ns" in columns:
             extras["sequence"] = int(columns["Ns"][begin])
+        if "z cycle" in columns:
+            extras["z_cycle"] = int(columns["z cycle"][begin])
+        if positions is not None and cycle is not None and np.isfinite(cycle[begin]):
+            extras["cycle_instrument"] = int(cycle[begin])
         context = SpectrumContext(
             time_s=float(time[begin] - origin) if time is not None else None,
             voltage_V=_mean(voltage, rows), current_mA=_mean(current, rows),
@@ -582,15 +744,18 @@ def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> Spectru
             spectra.append(Spectrum.from_arrays(frequency[rows], Z_real_ohm=real[rows], Z_imag_ohm=imag[rows],
                                                 context=context, provenance=provenance))
         except ValidationError as error:
-            raise ReadError(path, f"spectrum {len(spectra) + 1} (data rows {begin + 1}-{end}): {error}",
+            first, last = (begin + 1, end) if positions is None else (positions[begin] + 1, positions[end - 1] + 1)
+            raise ReadError(path, f"spectrum {len(spectra) + 1} (data rows {first}-{last}): {error}",
                             expected=expected) from None
     return SpectrumSeries.of(spectra, provenance=provenance)
 
 
 def _spectrum_starts(
-    frequency: NDArray[np.float64], columns: Columns, loop: NDArray[np.int64] | None
+    frequency: NDArray[np.float64], columns: Columns, loop: NDArray[np.int64] | None,
+    positions: NDArray[np.intp] | None = None,
 ) -> NDArray[np.int64]:
-    """First row of each spectrum: loop, cycle or sequence changes, and sweep restarts.
+    """First row of each spectrum: loop, cycle or sequence changes, sweep restarts, and (``positions``:
+    the rows' places in a mixed file) other rows between them.
 
     A sweep runs in the direction most of its steps take (usually high to low frequency); a step
     against that direction, or a repeated frequency, starts a new spectrum.
@@ -603,6 +768,8 @@ def _spectrum_starts(
     for counter in [columns.get(name) for name in ("cycle number", "Ns", "z cycle")] + [loop]:
         if counter is not None:
             new[1:] |= counter[1:] != counter[:-1]
+    if positions is not None:
+        new[1:] |= np.diff(positions) > 1
     return np.flatnonzero(new)
 
 

@@ -79,8 +79,9 @@ def _mpr_raw(path: Path) -> _Raw:
     modules = _mpr_modules(path, memoryview(raw))
     if "VMP data" not in modules:
         raise ReadError(path, "no data rows: the file has no 'VMP data' module", expected=MPR_EXPECTED)
-    columns, views, n_points, notes = _mpr_data(path, modules["VMP data"])
-    data = _Raw(columns, notes=notes, sha256=sha256_of_read(raw), views=views)
+    columns, views, table, notes = _mpr_data(path, modules["VMP data"])
+    n_points = table.size
+    data = _Raw(columns, notes=notes, sha256=sha256_of_read(raw), views=views, table=table)
     if "VMP Set" in modules and len(modules["VMP Set"].data):
         code = modules["VMP Set"].data[0]
         data.techniques = (_MPR_TECHNIQUES.get(code, f"technique 0x{code:02x}"),)
@@ -127,8 +128,9 @@ def _mpr_modules(path: Path, raw: memoryview) -> dict[str, _Module]:
     return modules
 
 
-def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[str]]:
-    """Columns of the data module, and the views into it of those copied out (:data:`_MPR_READ_WHOLE`).
+def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, NDArray[np.void], list[str]]:
+    """Columns of the data module, the views into it of those copied out (:data:`_MPR_READ_WHOLE`), and the
+    row table itself.
 
     The columns are viewed in place through one structured dtype; those the conversion reads
     whole are copied out (contiguous arrays are many times faster to compute on), block by block
@@ -178,7 +180,7 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, int, list[
             column = byte & mask
             column >>= (mask & -mask).bit_length() - 1
             columns[name] = column
-    return columns, views, n_points, notes
+    return columns, views, table, notes
 
 
 def _unpack(table: NDArray[np.void], dtypes: Mapping[str, np.dtype]) -> Columns:

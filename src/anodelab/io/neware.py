@@ -273,17 +273,18 @@ def _decode_member(path: Path, name: str, raw: bytes) -> pl.DataFrame:
     from fastnda._ndc import read_ndc
 
     try:
-        return read_ndc(raw)
+        decoded: pl.DataFrame = read_ndc(raw)
     except Exception as error:  # noqa: BLE001 - fastnda's .ndc decoder raises assorted types on damaged members;
         # each becomes a ReadError naming the file
         raise ReadError(path, f"{name} could not be decoded ({one_line(error)})", expected=NDAX_EXPECTED) from None
+    return decoded
 
 
 def _check_member_index(path: Path, member: str, table: pl.DataFrame, index: NDArray[Any]) -> None:
     """Members (run info, aux channels) refer to records of data.ndc; one beyond its last record means
     data.ndc was cut."""
     last = int(index[-1])
-    if "index" in table.columns and table.height and (referred := int(table["index"].max())) > last:
+    if "index" in table.columns and table.height and (referred := int(table["index"].to_numpy().max())) > last:
         raise ReadError(path, f"data.ndc ends at record {last} but {member} refers to record {referred}: "
                         "data.ndc lost records", expected="a complete .ndax file")
 

@@ -185,9 +185,10 @@ class DemoResult:
         return f"<DemoResult {self.folder}: {len(self.files)} files>"
 
 
-def run_demo(out: str | Path | None = None, seed: int = 0, *, jobs: int = 1) -> DemoResult:
+def run_demo(out: str | Path | None = None, seed: int = 0, *, jobs: int = 1, figures: bool = True) -> DemoResult:
     """Generate the demo study into ``out`` (default ``./anodelab-demo``), then analyse it as a user's
-    study (:func:`anodelab.study.pipeline.analyze`, results in ``out/anodelab-results``).
+    study (:func:`anodelab.study.pipeline.analyze`, results in ``out/anodelab-results``; ``figures``:
+    draw the static figures too).
 
     The same ``seed`` gives byte-identical files. ``out`` must be new, empty, or a previous demo
     folder (recognised by its marker file; the files that demo wrote are replaced, see the module
@@ -219,7 +220,7 @@ def run_demo(out: str | Path | None = None, seed: int = 0, *, jobs: int = 1) -> 
     finally:
         _write_marker(folder, seed, written)
     with _matplotlib_outside_home():
-        run = analyze(folder, jobs=jobs)
+        run = analyze(folder, jobs=jobs, figures=figures)
     return DemoResult(folder, tuple(files), tuple(kinds), run)
 
 

@@ -10,7 +10,9 @@ The steps, per file (``analyse_file``, run in a process pool with ``jobs > 1``):
 3. its kind: from the study file when it names one, else from the data (:mod:`anodelab.study.detect`).
 4. every analysis of the registry for that kind, in order; one that does not apply says why, one
    that fails is recorded with its message, and neither stops the rest.
-5. the figures of those results into ``OUT/figures``.
+5. the figures of those results, PNG and SVG, into ``OUT/report/figures``.
+
+After the last file, the HTML report of the run is written from the store (``OUT/report/index.html``).
 
 The parent process alone writes the store, one transaction per file, so a run killed midway leaves
 every file either stored complete or not at all, and the next run does the rest.
@@ -38,6 +40,7 @@ from anodelab.core.result import Result, plain
 from anodelab.io import read
 from anodelab.io.checksum import sha256_of
 from anodelab.io.registry import find_cell_toml
+from anodelab.report.html import write_report
 from anodelab.store import AnalysisEntry, FileEntry
 from anodelab.store import open as open_store
 from anodelab.study import registry
@@ -82,6 +85,7 @@ class StudyRun:
     skipped: tuple[tuple[str, str], ...]  # (path, why)
     seconds: float
     summary: Mapping[str, Any] = field(default_factory=dict)
+    report: Path | None = None  # OUT/report/index.html
 
 
 def analyze(
@@ -92,11 +96,13 @@ def analyze(
     database: str | Path | None = None,
     jobs: int = 1,
     figures: bool = True,
+    report: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> StudyRun:
     """Analyse every data file under ``folder`` into the store ``database`` (default
     ``OUT/anodelab.duckdb``, ``OUT`` default ``folder/anodelab-results``); see the module docstring.
-    ``progress(done, total, path)`` is called after each file analysed."""
+    ``progress(done, total, path)`` is called after each file analysed; ``figures``: draw the static
+    figures; ``report``: write the HTML report of the run (``OUT/report/index.html``)."""
     started = time.perf_counter()
     folder = Path(folder)
     if not folder.is_dir():
@@ -110,7 +116,7 @@ def analyze(
     for section in (settings.defaults, *settings.files):
         registry.check_study_options(section.get("options", {}))
     files, skipped = discover(folder, exclude=(out_path, database_path.parent))
-    figure_folder = str(out_path / "figures") if figures else None
+    figure_folder = str(out_path / "report" / "figures") if figures else None
     parameters = {"folder": folder.as_posix(), "study_file": settings.source, "jobs": jobs,
                   "analyses": registry.fingerprint()}
     with open_store(database_path) as db:
@@ -131,8 +137,11 @@ def analyze(
                 progress(len(analysed), len(tasks), entry.path)
         summary = {"files": len(files), "analysed": len(analysed), "cached": len(cached), "skipped": len(skipped)}
         db.finish_run(run_id, summary)
+        page = (write_report(db, out_path, run_id=run_id,
+                             headline={analysis.name: analysis.headline for analysis in registry.ANALYSES})
+                if report else None)
     return StudyRun(folder, database_path, run_id, tuple(analysed), tuple(cached), tuple(skipped),
-                    time.perf_counter() - started, summary)
+                    time.perf_counter() - started, summary, page)
 
 
 def discover(folder: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[str], list[tuple[str, str]]]:
@@ -251,16 +260,20 @@ def _run_analysis(analysis: registry.Analysis, data: Any, options: Mapping[str, 
 
 
 def _draw(stem: Path, results: Mapping[str, Result]) -> tuple[str, ...]:
-    """Draw the registered figures of ``results`` as ``<stem>.<suffix>``; a figure that fails is noted,
+    """Draw the registered figures of ``results`` as ``<stem>.<suffix>.png`` and ``.svg``; a figure
+    that does not apply (one temperature for an Arrhenius plot) is left out, one that fails is noted,
     never fatal."""
     notes = []
     for analysis in registry.ANALYSES:
         result = results.get(analysis.name)
         for figure in analysis.figures if result is not None else ():
             target = stem.with_name(f"{stem.name}.{figure.suffix}")
+            used = {name: results.get(name) for name in figure.uses}
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                figure.draw(result, target)
+                figure.draw(result, target, **used)
+            except NotApplicableError:
+                continue
             except Exception as error:  # noqa: BLE001 -- a figure must not lose the numbers
                 notes.append(f"figure {target.name} not drawn ({type(error).__name__}: {error})")
     return tuple(notes)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,8 @@ from anodelab.core.experiment import ExperimentKind
 from anodelab.core.record import Record
 from anodelab.core.result import Result
 from anodelab.core.spectrum import SpectrumSeries
+from anodelab.cycling.dqdv import DqdvResult, dqdv
+from anodelab.cycling.profiles import VoltageProfiles, voltage_profiles
 from anodelab.cycling.rate import RateTable, rate_table
 from anodelab.cycling.summary import CycleSummary, cycle_summary
 from anodelab.drt.result import DRTSeriesResult
@@ -34,6 +36,7 @@ from anodelab.drt.series import drt_analysis
 from anodelab.impedance import analyses as eis
 from anodelab.impedance.fit import SeriesFit
 from anodelab.impedance.kk import SeriesKK
+from anodelab.report import figures
 
 Data = Record | SpectrumSeries | CycleTable
 K = ExperimentKind
@@ -45,10 +48,12 @@ CYCLING = frozenset({K.CYCLING, K.RATE})
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure drawn from an analysis result: ``draw(result, path) -> path`` into ``<stem>.<suffix>``."""
+    """A figure of an analysis result: ``draw(result, path, **used) -> paths`` writes ``<stem>.<suffix>``
+    as PNG and SVG; ``uses`` names other analyses' results it also takes (as keyword arguments)."""
 
     suffix: str
-    draw: Callable[[Any, Path], Path]
+    draw: Callable[..., list[Path]]
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,32 +124,45 @@ def _circuit_fit(series: SpectrumSeries, *, circuit: str | None = None, drt: DRT
     return eis.fit_default(series, n_processes=max(closed, 1), low_frequency_tail=any(peak.tail for peak in peaks))
 
 
-def _draw_drt_curves(result: Any, path: Path) -> Path:
-    from anodelab.report.figures.drt import plot_drt_curves
+def _representative_cycles(record: Record) -> list[int]:
+    """The cycles a profile or dQ/dV figure shows: 1, 2, 3, 5, 10, 20, 50, ... up to the last, and the last."""
+    last = int(record["cycle"].max()) if len(record) else 0
+    marks = sorted({m * 10**e for e in range(7) for m in (1, 2, 5)} | {3})
+    return sorted({c for c in marks if c <= last} | ({last} if last >= 1 else set()))
 
-    return plot_drt_curves(result, path)
+
+def _profiles(record: Record, *, cycles: Sequence[int] | None = None) -> VoltageProfiles:
+    """Voltage profiles of ``cycles`` (default: representative cycles, see :func:`_representative_cycles`)."""
+    return voltage_profiles(record, cycles=list(cycles) if cycles is not None else _representative_cycles(record))
 
 
-def _draw_drt_map(result: Any, path: Path) -> Path:
-    from anodelab.report.figures.drt import plot_drt_map
-
-    return plot_drt_map(result, path)
+def _dqdv(record: Record, *, cycles: Sequence[int] | None = None, bin_width_V: float = 0.005) -> DqdvResult:
+    """dQ/dV of ``cycles`` (default: representative cycles) with its peaks."""
+    chosen = list(cycles) if cycles is not None else _representative_cycles(record)
+    return dqdv(record, cycles=chosen, bin_width_V=bin_width_V)
 
 
 #: every analysis a study runs, in the order it runs them (an analysis after those it uses)
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("cycle_summary", cycle_summary, CycleSummary, CYCLING,
-             headline=("ice", "retention", "average_ce")),
-    Analysis("rate_table", rate_table, RateTable, frozenset({K.RATE})),
+    Analysis("cycle_summary", cycle_summary, CycleSummary, CYCLING, headline=("ice", "retention", "average_ce"),
+             figures=(Figure("capacity", figures.plot_capacity),)),
+    Analysis("voltage_profiles", _profiles, VoltageProfiles, CYCLING,
+             figures=(Figure("profiles", figures.plot_voltage_profiles),)),
+    Analysis("dqdv", _dqdv, DqdvResult, CYCLING, figures=(Figure("dqdv", figures.plot_dqdv),)),
+    Analysis("rate_table", rate_table, RateTable, frozenset({K.RATE}),
+             figures=(Figure("rate", figures.plot_rate_capability),)),
     Analysis("drt", drt_analysis, DRTSeriesResult, frozenset({K.EIS, K.EIS_SERIES}), headline=("R_pol",),
-             figures=(Figure("drt.png", _draw_drt_curves),)),
-    Analysis("kk", eis.kk, SeriesKK, SPECTRA, headline=("kk_passed",)),
+             figures=(Figure("drt", figures.plot_drt_curves), Figure("drt-map", figures.plot_drt_map))),
+    Analysis("kk", eis.kk, SeriesKK, SPECTRA, headline=("kk_passed",), figures=(Figure("kk", figures.plot_kk),)),
     Analysis("circuit_fit", _circuit_fit, SeriesFit, frozenset({K.EIS, K.EIS_SERIES}), uses=("drt",),
-             headline=("R0", "R1")),
+             headline=("R0", "R1"), figures=(Figure("impedance", figures.plot_impedance, uses=("kk",)),
+                                             Figure("nyquist", figures.plot_nyquist))),
     Analysis("arrhenius", eis.interfacial_arrhenius, eis.InterfacialArrhenius, frozenset({K.EIS_TEMPERATURE}),
-             applies=_several_temperatures, headline=("Ea",)),
+             applies=_several_temperatures, headline=("Ea",),
+             figures=(Figure("nyquist", figures.plot_nyquist), Figure("arrhenius", figures.plot_arrhenius))),
     Analysis("conductivity", eis.conductivity_arrhenius, eis.Conductivity, frozenset({K.CONDUCTIVITY}),
-             headline=("sigma", "Ea")),
+             headline=("sigma", "Ea"),
+             figures=(Figure("nyquist", figures.plot_nyquist), Figure("arrhenius", figures.plot_arrhenius))),
 )
 
 _BY_NAME = {analysis.name: analysis for analysis in ANALYSES}

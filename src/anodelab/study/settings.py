@@ -32,14 +32,20 @@ setting.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from anodelab.core.cell import CellInfo, _toml_text, tomllib
+from anodelab.core.cell import CellInfo, _toml_text
 from anodelab.core.errors import MetadataError
 from anodelab.core.experiment import ExperimentKind
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
 
 #: analysis options of the five papers, chosen by a study (``preset = ...``), never applied by default
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {

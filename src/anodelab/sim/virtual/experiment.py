@@ -12,14 +12,13 @@ import numpy as np
 
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import ValidationError
+from anodelab.core.experiment import ExperimentKind
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
 
-#: what a virtual experiment can be (the analyses later pick their input by this)
-KINDS = (
-    "cycling", "rate", "symmetric", "ccd", "nucleation", "plating-ce", "eis", "eis-series",
-    "eis-temperature", "conductivity", "gitt", "cv", "lsv", "polarization",
-)
+#: what a virtual experiment can be: every experiment kind (anodelab.core.experiment) but a published
+#: per-cycle table and "unknown"
+KINDS = tuple(kind.value for kind in ExperimentKind if kind not in (ExperimentKind.CYCLE_TABLE, ExperimentKind.UNKNOWN))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""The figures of one experiment, chosen by what the store holds for it: its time series (every
+file with one gets its voltage and current trace, so no section is blank), its spectra, and the
+tables and content of its analyses (cycles, rate blocks, circuit-fit and Kramers-Kronig curves,
+DRT curves, Arrhenius fits)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from anodelab.core.errors import AnodelabError
+from anodelab.report import data
+from anodelab.report.html import plots
+from anodelab.report.html.plots import Figure
+from anodelab.store import Store
+
+#: kinds whose current-voltage curve is the figure a paper shows (and the Tafel plot for polarization)
+SWEEPS = frozenset({"cv", "lsv", "polarization"})
+#: the cycles whose voltage profiles are drawn (those a file has), and always its last
+PROFILE_CYCLES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+#: points per trace of a whole record (buckets of four points) and per half-cycle of a profile
+TRACE_BUCKETS = 600
+PROFILE_POINTS = 400
+
+
+@dataclass
+class Drawn:
+    """The figures of an experiment, the notes on figures that could not be drawn, and what the
+    comparisons across files reuse (its voltage trace, cycles table and spectra)."""
+
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    voltage: data.Columns | None = None
+    cycles: tuple[data.Columns, str] | None = None  # the cycles table and the closing half-cycle's role
+    spectra: data.Columns | None = None
+
+    def add(self, title: str, make: Callable[[], Figure | None]) -> None:
+        """Draw one figure; a store that cannot give its data leaves a note instead."""
+        try:
+            figure = make()
+        except AnodelabError as error:
+            self.notes.append(f"{title}: not drawn ({error})")
+            return
+        if figure is not None and figure.data:
+            self.figures.append(figure)
+
+
+def draw(db: Store, experiment: data.Experiment, results: Mapping[str, data.Analysis]) -> Drawn:
+    """Every figure of ``experiment`` (``results``: its successful analyses by name)."""
+    drawn = Drawn()
+    if experiment.error is not None:
+        return drawn
+    if experiment.timeseries is not None:
+        try:
+            _record(db, experiment, results, drawn)
+        except AnodelabError as error:  # its time series cannot be read: the other figures are still drawn
+            drawn.notes.append(f"time series figures not drawn ({error})")
+    _spectra(db, experiment, results, drawn)
+    if experiment.kind == "cycle-table":
+        drawn.add("capacity per cycle", lambda: _nonempty(data.data_cycles(db, experiment.file_id), plots.cycle_table))
+    return drawn
+
+
+def _record(db: Store, experiment: data.Experiment, results: Mapping[str, data.Analysis], drawn: Drawn) -> None:
+    columns = data.series_columns(db, experiment)
+    summary, rate = results.get("cycle_summary"), results.get("rate_table")
+    if summary is not None:
+        content = summary.content or {}
+        table = data.cycles(db, summary.result_id)
+        roles = (str(content.get("opening", "charge")), str(content.get("closing", "discharge")))
+        if table:
+            drawn.cycles = (table, roles[1])
+            drawn.add("voltage profiles", lambda: plots.profiles(
+                data.profiles(db, experiment, _profile_cycles(table["cycle"]), points=PROFILE_POINTS),
+                content.get("active_mass_mg")))
+            drawn.add("capacity and CE", lambda: plots.capacity_ce(table, roles))
+    if rate is not None:
+        drawn.add("rate capability", lambda: _nonempty(data.result_table(db, rate.result_id, "blocks"),
+                                                       plots.rate_capability))
+    if experiment.kind in SWEEPS and {"voltage_V", "current_mA"} <= set(columns):
+        sweep = data.trace(db, experiment, "current_mA", buckets=TRACE_BUCKETS, carry=("voltage_V",))
+        drawn.add("current against voltage", lambda: plots.sweep(sweep))
+        if experiment.kind == "polarization":
+            drawn.add("Tafel plot", lambda: plots.sweep(sweep, tafel=True))
+
+    def voltage_current() -> Figure:
+        drawn.voltage = data.trace(db, experiment, "voltage_V", buckets=TRACE_BUCKETS)
+        current = (data.trace(db, experiment, "current_mA", buckets=TRACE_BUCKETS) if "current_mA" in columns
+                   else None)
+        return plots.voltage_current(drawn.voltage, current)
+
+    if "voltage_V" in columns:
+        drawn.add("voltage and current", voltage_current)
+
+
+def _spectra(db: Store, experiment: data.Experiment, results: Mapping[str, data.Analysis], drawn: Drawn) -> None:
+    points = data.spectra(db, experiment.file_id)
+    if points["spectrum"].size == 0:
+        return
+    drawn.spectra = points
+    fit_result, kk, drt = results.get("circuit_fit"), results.get("kk"), results.get("drt")
+    fit = data.result_table(db, fit_result.result_id, "circuit_fit") if fit_result is not None else {}
+    drawn.add("Nyquist plot", lambda: plots.nyquist(points, fit or None))
+    drawn.add("Bode plot", lambda: plots.bode(points, fit or None))
+    if kk is not None:
+        spectra = (kk.content or {}).get("spectra") or [{}]
+        drawn.add("Kramers-Kronig residuals", lambda: _nonempty(
+            data.result_table(db, kk.result_id, "kk"), lambda table: plots.kk_residuals(table, plots.spectrum_labels(points), spectra[0].get("threshold_pct"))))
+    if drt is not None:
+        content = drt.content or {}
+        curves = data.drt_curves(db, drt.result_id)
+        if curves["spectrum"].size:
+            series = content.get("series") or [{}]
+            windows = series[0].get("windows_tau_s") or {}
+            drawn.add("DRT curves", lambda: plots.drt_curves(curves, plots.spectrum_labels(points), windows))
+            if np.unique(curves["spectrum"]).size >= 3 and content.get("coordinate") is not None:
+                drawn.add("DRT map", lambda: plots.drt_map(curves, content.get("coordinate_name"), content["coordinate"]))
+        processes = content.get("process_R_ohm") or {}
+        if processes and len(content.get("coordinate") or ()) >= 2:
+            drawn.add("process resistances", lambda: plots.process_traces(
+                content.get("coordinate_name"), content["coordinate"], processes, content.get("process_R_ohm_stderr") or {}))
+    for name in ("arrhenius", "conductivity"):
+        result = results.get(name)
+        fit_content = (result.content or {}).get("arrhenius") if result is not None else None
+        if fit_content:
+            drawn.add("Arrhenius plot", functools.partial(plots.arrhenius, fit_content))
+
+
+def _profile_cycles(cycles: np.ndarray) -> list[int]:
+    present = [int(c) for c in cycles if c >= 1]
+    if len(present) <= 5:
+        return present
+    chosen = [c for c in PROFILE_CYCLES if c in set(present)]
+    return sorted({*chosen, present[-1]})
+
+
+def _nonempty(table: data.Columns, make: Callable[[data.Columns], Figure]) -> Figure | None:
+    return make(table) if table else None
+
+
+def label(experiment: data.Experiment) -> str:
+    """How a file is named in a comparison: its sample, else its path."""
+    return experiment.sample or experiment.path
+

@@ -1,0 +1,132 @@
+"""The HTML report in a real browser (Debian's headless Chromium driven by Playwright, no browser
+downloaded): the demo study's report and that of a study of real instrument files load from disk
+with the network cut off, draw every figure, log no console error and request nothing.
+
+Skipped without /usr/bin/chromium or Playwright, except under CI (``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from shared_data import external_file, missing
+
+from anodelab.report.html import write_report
+from anodelab.study.demo import PLAN, run_demo
+from anodelab.study.pipeline import analyze
+from anodelab.study.registry import ANALYSES
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HEADLINE = {analysis.name: analysis.headline for analysis in ANALYSES}
+#: real files (../shared/data/external): a cycling .mpr, an EIS .mpt, a CV .mpr, a series of spectra
+REAL = ("cycler/biologic/jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr",
+        "eis/impedancepy_exampleDataBioLogic.mpt",
+        "cycler/biologic/eclab_techniques/20220912_03_sp_Cu_Durapore_05_Cp_100mA_06_CV_C01.mpr",
+        "eis/pyimpspec_tests_case-multiple-spectra.mpt")
+#: what a drawn plotly figure holds: a trace (scatter, bar) or a contour map, with its paths or image
+DRAWN = "svg.main-svg :is(g.trace, g.contour) :is(path, image)"
+#: how long a report may take to draw everything before the test gives up (not a speed requirement)
+PATIENCE_MS = 90_000
+
+
+def demo_store(tmp_path_factory) -> Path:
+    """The demo study's store, made once per test session and shared by the report's test modules
+    (without the demo's static figures: they are not this report's, and take most of its time)."""
+    folder = tmp_path_factory.getbasetemp() / "report-demo"
+    made = folder / ".made-by-the-report-tests"
+    if not made.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        run_demo(folder, seed=0, figures=False)
+        made.touch()
+    return folder / "anodelab-results" / "anodelab.duckdb"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One Chromium for the module, a fresh profile, the network refused: every request that is not
+    for a file is aborted and recorded."""
+    if not CHROMIUM.is_file():
+        missing(f"{CHROMIUM} is missing: apt-get install chromium (Debian's package) to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the browser tests need Playwright's Python package: pip install playwright (no browser download)")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"), executable_path=str(CHROMIUM), headless=True, args=FLAGS,
+            offline=True, viewport={"width": 1400, "height": 1000})
+        context.requested = []
+
+        def refuse(route):
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                context.requested.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", refuse)
+        yield context
+        context.close()
+
+
+def opened(browser, report: Path):
+    """The report opened from disk, once it has drawn every figure, and what went wrong on the way."""
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda request: problems.append(f"failed request {request.url}"))
+    page.goto(report.as_uri())
+    page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=PATIENCE_MS)
+    return page, problems
+
+
+def check(page, problems, browser):
+    """No error, no request, every figure drawn: a plotly SVG with a drawn trace in each figure element."""
+    assert problems == []
+    assert browser.requested == []
+    state = page.evaluate("({...document.documentElement.dataset})")
+    assert "failed" not in state, state
+    assert int(state["rendered"]) == int(state["figures"]) > 0
+    empty = page.evaluate("drawn => Array.from(document.querySelectorAll('.plot-area'))"
+                          ".filter(e => !e.querySelector(drawn)).map(e => e.id)", DRAWN)
+    assert empty == []
+    assert page.locator(".plot-area").count() == int(state["figures"])
+
+
+def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory):
+    database = demo_store(tmp_path_factory)
+    report = write_report(database, tmp_path_factory.mktemp("demo-report"), headline=HEADLINE)
+    page, problems = opened(browser, report)
+    check(page, problems, browser)
+    shots = tmp_path_factory.mktemp("screenshots")
+    page.screenshot(path=shots / "demo-top.png")
+    section = page.locator("section.experiment", has_text="si_zno_insitu_eis")
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=shots / "demo-eis-series.png")
+    assert (shots / "demo-eis-series.png").stat().st_size > 10_000
+    # the contents link to every file's section
+    assert page.locator("#toc a[href^='#file-']").count() == len(PLAN)
+    page.close()
+
+
+def test_the_report_of_real_files_draws_every_figure_offline(browser, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("real") / "study"
+    folder.mkdir()
+    for relative in REAL:
+        shutil.copy(external_file(relative), folder)
+    (folder / "broken.mpt").write_text("EC-Lab ASCII FILE\nNb header lines : 3\n\nnot data\n", encoding="utf-8")
+    done = analyze(folder, figures=False)
+    report = write_report(done.database, done.database.parent, headline=HEADLINE)
+    page, problems = opened(browser, report)
+    check(page, problems, browser)
+    page.screenshot(path=tmp_path_factory.mktemp("screenshots") / "real-top.png", full_page=False)
+    failures = page.locator("table.failures tr[data-path='broken.mpt']")
+    assert failures.count() == 1 and "no reader accepted this file" in failures.inner_text()
+    kinds = page.locator("section.experiment .badge.kind").all_inner_texts()
+    assert sorted(kinds) == ["cv", "cycling", "eis", "eis-series"]
+    page.close()

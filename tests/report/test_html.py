@@ -1,0 +1,310 @@
+"""The HTML report (no browser): every number it prints is the stored one (checked against
+``anodelab query``), groups, failures and inapplicable analyses are listed with their reasons, long
+time series are decimated without losing their extremes, and the command line behaves."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import statistics
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from store.fakes import STUDY, entry
+
+from anodelab import store
+from anodelab.cli import main
+from anodelab.core.cell import CellInfo
+from anodelab.core.experiment import Detection, ExperimentKind
+from anodelab.core.record import Provenance, Record
+from anodelab.report import data
+from anodelab.report.html import PLOTLY, write_report
+from anodelab.report.html.encode import dumps
+from anodelab.report.html.numbers import number
+from anodelab.store import AnalysisEntry, FileEntry
+from anodelab.study.demo import PLAN, run_demo
+from anodelab.study.registry import ANALYSES
+
+HEADLINE = {analysis.name: analysis.headline for analysis in ANALYSES}
+
+
+class Cells(HTMLParser):
+    """Every element with a ``data-value`` (the report's numbers), with its attributes, its text and
+    the ``data-path`` of the table (or row) around it; and every ``src``/``href`` the page refers to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict[str, str]] = []
+        self.links: list[str] = []
+        self._context: list[dict[str, str]] = []
+        self._open: dict[str, str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        self.links += [attributes[k] for k in ("src", "href") if k in attributes]
+        if tag in ("table", "tr"):
+            self._context.append(attributes)
+        if tag == "td" and "data-value" in attributes:
+            path = next((c["data-path"] for c in reversed(self._context) if "data-path" in c), "")
+            row = next((c for c in reversed(self._context) if "data-group" in c), {})
+            self._open = {**attributes, "path": path, "group": row.get("data-group", ""),
+                          "table": self._context[0].get("class", "") if self._context else "",
+                          "row_analysis": row.get("data-analysis", ""), "row_name": row.get("data-name", ""),
+                          "row_index": row.get("data-index", ""), "text": ""}
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._open is not None:
+            self.cells.append(self._open)
+            self._open = None
+        if tag in ("table", "tr") and self._context:
+            self._context.pop()
+
+    def handle_data(self, text):
+        if self._open is not None:
+            self._open["text"] += text
+
+
+def parse(html: str) -> Cells:
+    cells = Cells()
+    cells.feed(html)
+    return cells
+
+
+def query(capsys, database: Path, sql: str) -> list[dict]:
+    """Rows of ``anodelab query --json`` (the command a user would run)."""
+    capsys.readouterr()
+    assert main(["query", sql, "--db", str(database), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def shown(text: str) -> tuple[float, float | None]:
+    value, _, stderr = text.partition(" ± ")
+    return float(value), float(stderr) if stderr else None
+
+
+def demo_store(tmp_path_factory) -> Path:
+    """The demo study's store, made once per test session and shared by the report's test modules
+    (without the demo's static figures: they are not this report's, and take most of its time)."""
+    folder = tmp_path_factory.getbasetemp() / "report-demo"
+    made = folder / ".made-by-the-report-tests"
+    if not made.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        run_demo(folder, seed=0, figures=False)
+        made.touch()
+    return folder / "anodelab-results" / "anodelab.duckdb"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    database = demo_store(tmp_path_factory)
+    path = write_report(database, database.parent, headline=HEADLINE)
+    return database, path, path.read_text(encoding="utf-8")
+
+
+def test_the_report_is_one_page_and_the_plotting_library_beside_it(demo):
+    database, path, html = demo
+    assert path == database.parent / "report" / "index.html"
+    assert (path.parent / PLOTLY).stat().st_size > 1_000_000
+    links = parse(html).links
+    assert PLOTLY in links
+    assert all(link.startswith("#") or link == PLOTLY for link in links), links  # nothing fetched from elsewhere
+    assert "http://" not in html.split("<script src=")[0] and "https://" not in html.split("<script src=")[0]
+
+
+def test_every_metric_in_the_report_is_the_stored_one(demo, capsys):
+    database, _, html = demo
+    stored = query(capsys, database, 'SELECT path, analysis, name, "index", value, stderr FROM metric_table')
+    expected = {(r["path"], r["analysis"], r["name"], r["index"]): (r["value"], r["stderr"]) for r in stored}
+    cells = [c for c in parse(html).cells if "plain" in c["table"] or "indexed" in c["table"]]
+    found = {}
+    for cell in cells:
+        key = (cell["path"], cell["data-analysis"], cell["data-name"],
+               int(cell["data-index"]) if cell["data-index"] else None)
+        assert key not in found, key  # each metric once in its file's section
+        found[key] = (float(cell["data-value"]), float(cell["data-stderr"]) if cell["data-stderr"] else None)
+        value, stderr = expected[key]
+        text_value, text_stderr = shown(cell["text"])
+        if stderr is None:
+            assert text_stderr is None and text_value == pytest.approx(value, rel=5e-4, abs=1e-300)
+        else:  # rounded as a measurement: the stderr to two digits, the value to the same place
+            assert text_stderr == pytest.approx(stderr, rel=0.05)
+            assert abs(text_value - value) <= 0.05 * stderr
+    assert found == expected  # exactly every stored metric, exact to the last bit
+
+
+def test_the_headline_table_holds_the_registry_headlines_at_their_first_index(demo, capsys):
+    database, _, html = demo
+    stored = query(capsys, database, 'SELECT path, analysis, name, "index", value FROM metric_table')
+    first = {}
+    for row in sorted(stored, key=lambda r: (r["index"] is not None, r["index"] or 0)):
+        first.setdefault((row["path"], row["analysis"], row["name"]), row)
+    cells = [c for c in parse(html).cells if "headline" in c["table"]]
+    assert cells
+    for cell in cells:
+        row = first[cell["path"], cell["data-analysis"], cell["data-name"]]
+        assert cell["data-name"] in HEADLINE[cell["data-analysis"]]
+        assert (int(cell["data-index"]) if cell["data-index"] else None) == row["index"]
+        assert float(cell["data-value"]) == row["value"]
+    ice = {c["path"].rsplit("/", 1)[-1]: float(c["data-value"]) for c in cells if c["data-name"] == "ice"}
+    assert set(ice) == {"si_zno_half_cell.mpt", "si_zno_ncm811_full_cell.csv", "si_zno_rate_test.mpt"}
+
+
+def test_every_file_has_a_section_and_figures(demo):
+    _, _, html = demo
+    figures = json.loads(html.split('id="figure-data">', 1)[1].split("</script>", 1)[0])
+    sections = html.split('<section class="experiment"')[1:]
+    assert len(sections) == len(PLAN)
+    for section in sections:
+        assert 'class="plot-area"' in section, section[:200]  # no kind is left without a figure
+        for figure_id in section.split('class="plot-area" id="')[1:]:
+            spec = figures[figure_id.split('"', 1)[0]]
+            assert spec["data"] and all(trace.get("x") is not None or trace.get("z") is not None
+                                        for trace in spec["data"])
+    titles = {spec["layout"]["title"]["text"] for spec in figures.values()}
+    assert {"Voltage profiles", "Capacity and coulombic efficiency", "Rate capability", "Nyquist plot", "Bode plot",
+            "Kramers-Kronig residuals", "Distribution of relaxation times", "DRT map", "Arrhenius plot",
+            "Current against voltage", "Tafel plot", "Voltage and current",
+            "Capacity against cycle, every cycling file", "Nyquist plot, every impedance file",
+            "nucleation: voltage of every file"} <= titles
+
+
+def test_the_arrhenius_line_is_the_stored_activation_energy(demo, capsys):
+    database, _, html = demo
+    figures = json.loads(html.split('id="figure-data">', 1)[1].split("</script>", 1)[0])
+    (ea,) = query(capsys, database, "SELECT value FROM metric_table WHERE analysis = 'conductivity' AND name = 'Ea'")
+    lines = [trace for spec in figures.values() if spec["layout"]["title"]["text"] == "Arrhenius plot"
+             for trace in spec["data"] if trace["mode"] == "lines" and f"{ea['value']:.4g}" in trace["name"]]
+    (line,) = lines
+    slope = (line["y"][1] - line["y"][0]) / (line["x"][1] - line["x"][0])  # per 1000/T
+    assert -slope * 1000 * 8.314462618 / 1000 == pytest.approx(ea["value"], rel=1e-4)  # kJ/mol
+
+
+@pytest.fixture
+def hand_made(tmp_path):
+    """A store of four fake cells in two groups (known ice values), a file that could not be read and
+    a file with an analysis that does not apply."""
+    database = tmp_path / "out" / "anodelab.duckdb"
+    entries = [entry(seed) for seed in (1, 2, 3, 4)]
+    with store.open(database) as db:
+        run_id = db.begin_run("0.1.0", {"folder": STUDY})
+        for item in entries:
+            db.write_file(run_id, item)
+        db.write_file(run_id, FileEntry(STUDY, "cells/broken.mpr", "k-broken", error="cells/broken.mpr: not a file"))
+        db.write_file(run_id, FileEntry(
+            STUDY, "cells/eis.mpr", "k-eis", data=entries[0].data,
+            detection=Detection(ExperimentKind.EIS_TEMPERATURE, 0.8, "four temperatures"),
+            analyses=(AnalysisEntry("arrhenius", not_applicable="an Arrhenius analysis needs two temperatures"),)))
+        db.finish_run(run_id, {})
+    return database, entries
+
+
+def test_groups_failures_and_inapplicable_analyses_are_listed(hand_made, capsys):
+    database, entries = hand_made
+    html = write_report(database, database.parent).read_text(encoding="utf-8")
+    cells = parse(html).cells
+    for group in ("bare", "coated"):
+        ice = [e.analyses[0].result.ice for e in entries if e.group == group]
+        mean = [c for c in cells if c["group"] == group and c["row_name"] == "ice"]
+        assert [float(c["data-value"]) for c in mean] == pytest.approx([statistics.mean(ice), statistics.stdev(ice)],
+                                                                       rel=1e-12)
+        (view,) = query(capsys, database, f"""SELECT mean, sd FROM group_table WHERE "group" = '{group}'
+                                              AND name = 'ice'""")
+        assert [float(c["data-value"]) for c in mean] == [view["mean"], view["sd"]]
+    failures = query(capsys, database, "SELECT path, analysis, error FROM failures")
+    assert {(f["path"], f["analysis"]) for f in failures} == {("cells/broken.mpr", None), *(
+        (e.path, "gitt") for e in entries)}
+    for failure in failures:
+        assert failure["error"] in html
+    assert "an Arrhenius analysis needs two temperatures" in html.split('id="problems"', 1)[1].split("</section>")[0]
+    assert "cells/broken.mpr: not a file" in html
+
+
+def test_a_missing_time_series_is_noted_not_fatal(hand_made):
+    database, entries = hand_made
+    shutil.rmtree(database.parent / "timeseries")
+    html = write_report(database, database.parent).read_text(encoding="utf-8")
+    assert html.count("time series figures not drawn") == len(entries) + 1  # each record, the eis.mpr one too
+    assert "is missing from the store" in html
+    assert f"{entries[0].analyses[0].result.ice!r}" in html  # the numbers are all there
+
+
+def test_numbers_are_rounded_as_measurements():
+    assert number(0.7630000000000007, 0.0021) == "0.7630 ± 0.0021"
+    assert number(39.71097162417927, 0.2508780712882373) == "39.71 ± 0.25"
+    assert number(119.38605231348117, 1.5819728428550794) == "119.4 ± 1.6"
+    assert number(7.163155051482887e-07, 2.163928480009864e-08) == "7.16e-07 ± 2.2e-08"
+    assert number(56790525.43695744, 5366129.939313983) == "5.68e+07 ± 5.4e+06"
+    assert number(9.9e-10, 1.4e-07) == "9.9e-10 ± 1.4e-07"  # an uncertainty larger than the value
+    assert number(0.7630000000000036) == "0.763"
+    assert number(None) == number(math.nan) == "n/a"
+
+
+def test_figure_data_is_compact_json_safe_in_a_script():
+    text = dumps({"x": np.array([1.0, np.nan, 1 / 3, np.inf]), "z": np.array([[1, 2], [3, 4]]),
+                  "name": "</script><b>", "n": np.int64(3), "ok": np.bool_(True)})
+    assert "</script>" not in text and "<" not in text
+    assert json.loads(text) == {"x": [1.0, None, 0.333333, None], "z": [[1, 2], [3, 4]], "name": "</script><b>",
+                                "n": 3, "ok": True}
+
+
+def _stored_record(tmp_path: Path, columns: dict, cell: CellInfo | None = None) -> tuple[store.Store, data.Experiment]:
+    record = Record.from_columns(columns, cell=cell, provenance=Provenance(path=f"{STUDY}/long.mpr", sha256="0" * 64))
+    db = store.open(tmp_path / "anodelab.duckdb")
+    run_id = db.begin_run("0.1.0", {"folder": STUDY})
+    db.write_file(run_id, FileEntry(STUDY, "long.mpr", "k", sha256="0" * 64, data=record))
+    return db, data.experiments(db, run_id)[0]
+
+
+def test_a_long_trace_is_decimated_without_losing_its_extremes(tmp_path):
+    rows = 200_000  # 55 h at 1 s
+    time_s = np.arange(rows, dtype=np.float64)
+    voltage_V = 0.5 + 0.01 * np.sin(time_s / 600.0)
+    voltage_V[123_457] = 4.2  # a one-sample spike
+    voltage_V[7_001] = -0.3  # and a dip
+    db, experiment = _stored_record(tmp_path, {"time_s": time_s, "voltage_V": voltage_V,
+                                               "current_mA": np.full(rows, 0.1)})
+    with db:
+        trace = data.trace(db, experiment, "voltage_V", buckets=100)
+    assert trace["time_s"].size <= 400
+    assert np.all(np.diff(trace["time_s"]) > 0)
+    index = trace["time_s"].astype(int)
+    assert np.array_equal(trace["voltage_V"], voltage_V[index])  # real rows, not averages
+    assert {123_457, 7_001, 0, rows - 1} <= set(index.tolist())
+    for start in range(0, rows, rows // 100):  # every bucket keeps its own lowest and highest sample
+        run = slice(start, start + rows // 100)
+        assert voltage_V[run].max() in trace["voltage_V"] and voltage_V[run].min() in trace["voltage_V"]
+
+
+def test_a_profile_sums_the_capacity_of_the_steps_of_its_half_cycle(tmp_path):
+    n = 100
+    columns = {"time_s": np.arange(4 * n, dtype=np.float64),
+               "voltage_V": np.r_[np.linspace(1.0, 0.1, n), np.linspace(0.1, 1.0, n), np.full(n, 1.0),
+                                  np.linspace(1.0, 0.1, n)],
+               "current_mA": np.r_[np.full(n, -1.0), np.full(n, 1.0), np.linspace(1.0, 0.1, n), np.full(n, -1.0)],
+               "step": np.repeat([1, 2, 3, 4], n),  # a CC charge then a CV hold: one half-cycle, two steps
+               "capacity_mAh": np.r_[np.linspace(0, 0.6, n), np.linspace(0, 0.5, n), np.linspace(0, 0.2, n),
+                                     np.linspace(0, 0.6, n)]}
+    db, experiment = _stored_record(tmp_path, columns, CellInfo("anode-half"))
+    with db:
+        curves = {p.state: p for p in data.profiles(db, experiment, [1], points=1000) if p.cycle == 1}
+    discharge, charge = curves["discharge"], curves["charge"]
+    assert discharge.capacity_mAh[-1] == pytest.approx(0.6)
+    assert charge.capacity_mAh.size == 2 * n
+    assert charge.capacity_mAh[n] == pytest.approx(0.5) and charge.capacity_mAh[-1] == pytest.approx(0.7)
+    assert np.all(np.diff(charge.capacity_mAh) >= 0)
+
+
+def test_report_command(tmp_path, monkeypatch, capsys, hand_made):
+    database, _ = hand_made
+    monkeypatch.chdir(tmp_path)
+    assert main(["report"]) == 2  # no ./anodelab-results/anodelab.duckdb here
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "anodelab-results/anodelab.duckdb" in error and "no results store" in error
+    assert main(["report", "--db", str(database), "--out", str(tmp_path / "elsewhere")]) == 0
+    assert (tmp_path / "elsewhere" / "report" / "index.html").is_file()
+    assert str(tmp_path / "elsewhere" / "report" / "index.html") in capsys.readouterr().out
+    assert main(["report", "--db", str(database), "--run", "99"]) == 2
+    assert "has no run 99" in capsys.readouterr().err
