@@ -62,6 +62,8 @@ def summarize(data: Any) -> dict[str, Any]:
                 "notes": list(data.provenance.notes), "format": data.provenance.format}
     if isinstance(data, Record):
         arrays = {name: np.array(data.columns[name]) for name in RECORD_COLUMNS if name in data.columns}
+        if data.spectra is not None:  # impedance measured during the record: its points count too
+            arrays["spectra_points"] = np.array([len(s.frequency_Hz) for s in data.spectra])
         return {"outcome": "data", "kind": "record", "rows": len(data), "arrays": arrays,
                 "notes": list(data.provenance.notes), "format": data.provenance.format}
     spectra = list(data.spectra)

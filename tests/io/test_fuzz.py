@@ -53,6 +53,7 @@ FILES = (
     "cycler/maccor/maccor_example.001",
     "cycler/maccor/maccor_test_file_4267-66-6519.041",
     "cycler/biologic/cp.mpr",
+    "cycler/biologic/biol.mpr",  # a time series with impedance spectra measured during it
     "cycler/biologic/eclab_techniques/20220912_03_sp_Cu_Durapore_05_Cp_100mA_13_PEIS_C01.mpr",
     "cycler/neware/test.nda",
     "cycler/neware/TestFile.nda",

@@ -308,3 +308,19 @@ def test_report_command(tmp_path, monkeypatch, capsys, hand_made):
     assert str(tmp_path / "elsewhere" / "report" / "index.html") in capsys.readouterr().out
     assert main(["report", "--db", str(database), "--run", "99"]) == 2
     assert "has no run 99" in capsys.readouterr().err
+
+
+def test_each_section_links_the_publication_figures_drawn_of_its_file(demo, tmp_path):
+    from anodelab.report.html import static_figures
+
+    figures = tmp_path / "report" / "figures"
+    figures.mkdir(parents=True)
+    for name in ("cells__a.mpr.drt.png", "cells__a.mpr.drt.svg", "cells__a.mpr.kk.png", "cells__a.mpr2.drt.png",
+                 "cells__b[1].mpr.drt.png"):
+        (figures / name).write_bytes(b"x")
+    assert static_figures(tmp_path / "report", "cells/a.mpr") == [
+        ("drt", "figures/cells__a.mpr.drt.png", "figures/cells__a.mpr.drt.svg"),
+        ("kk", "figures/cells__a.mpr.kk.png", "")]
+    assert static_figures(tmp_path / "report", "cells/b[1].mpr") == [("drt", "figures/cells__b[1].mpr.drt.png", "")]
+    database, path, html = demo  # the demo drew no static figures: no links, and no dangling ones
+    assert 'class="static-figures"' not in html

@@ -186,3 +186,23 @@ def test_strict_exits_2_when_a_file_failed(study, capsys):
     assert main(["analyze", str(study), "--quiet", "--no-figures", "--strict"]) == 2
     assert "li_llzto_ccd.csv" in capsys.readouterr().err.strip().splitlines()[-1]
     assert os.path.exists(study / "anodelab-results" / "anodelab.duckdb") and Path(victim).read_text().startswith("not")
+
+
+def test_spectra_measured_during_a_record_are_analysed_and_stored_beside_it(tmp_path):
+    import shutil
+
+    from shared_data import external_file
+
+    study = tmp_path / "mixed"
+    study.mkdir()
+    shutil.copy(external_file("cycler/biologic/biol.mpr"), study / "biol.mpr")
+    run = analyze(study)
+    with store.open(run.database, read_only=True) as db:
+        analyses = dict(db.query("SELECT analysis, error IS NULL AND not_applicable IS NULL FROM results").fetchall())
+        spectra = db.query("SELECT count(DISTINCT spectrum), count(*) FROM spectra").fetchall()[0]
+        reason = db.query("SELECT reason FROM experiments").fetchall()[0][0]
+    assert analyses["spectra.kk"] and analyses["spectra.drt"] and analyses["spectra.circuit_fit"]
+    assert spectra == (5, 64 * 4 + 54)  # biol.mpr: five GEIS sweeps between its charge steps (galvani's rows)
+    assert "5 impedance spectra measured during it" in reason
+    figures = {path.name for path in (run.database.parent / "report" / "figures").iterdir()}
+    assert "biol.mpr.spectra.drt.png" in figures

@@ -258,7 +258,8 @@ class Record(_ColumnTable):
     @property
     def states(self) -> NDArray[np.str_]:
         """State names per row (``rest``, ``charge``, ``discharge``, ``unknown``)."""
-        return np.asarray(STATES)[self.columns["state"]]
+        names: NDArray[np.str_] = np.asarray(STATES)[self.columns["state"]]
+        return names
 
     @property
     def cycles(self) -> NDArray[np.int32]:
@@ -324,8 +325,10 @@ class Record(_ColumnTable):
         """A DataFrame over the same memory (no copy); ``state`` as a categorical of names."""
         import pandas as pd
 
-        frame = {name: array for name, array in self.columns.items() if name != "state"}
-        frame["state"] = pd.Categorical.from_codes(self.columns["state"], STATES)
+        frame: dict[str, NDArray[Any] | pd.Categorical] = {
+            name: array for name, array in self.columns.items() if name != "state"}
+        codes: NDArray[np.int8] = self.columns["state"]
+        frame["state"] = pd.Categorical.from_codes(codes, pd.Index(STATES))
         ordered = {name: frame[name] for name in self.columns}
         return pd.DataFrame(ordered, copy=False)
 

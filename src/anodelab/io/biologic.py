@@ -242,9 +242,9 @@ def _from_first_row(time: NDArray[np.float64]) -> NDArray[np.float64]:
     """Time since the first row: shifted in place when the array is the reader's own copy."""
     if not time.size or time[0] == 0:
         return time
-    if time.flags.owndata and time.flags.writeable:
-        return np.subtract(time, time[0], out=time)
-    return time - time[0]
+    shifted: NDArray[np.float64] = (np.subtract(time, time[0], out=time)
+                                    if time.flags.owndata and time.flags.writeable else time - time[0])
+    return shifted
 
 
 def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[str, NDArray[Any]],
@@ -252,6 +252,8 @@ def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[s
     """``step`` ids and ``capacity_mAh`` (and ``state`` for voltage/capacity-only exports), given the
     instrument's steps (:func:`_step_ids`)."""
     current = out.get("current_mA")
+    step: NDArray[np.integer[Any]] | None
+    starts: NDArray[np.intp] | None
     step, starts = steps if steps is not None else (None, None)
     if step is None and current is not None:
         step = state_from_current(current)  # the core's own rule, so capacity uses the same steps
@@ -366,9 +368,10 @@ def _finite_scaled(path: Path, name: str, values: NDArray[Any], scale: float, ex
         finite_column(path, name, values, expected)  # raises: not numeric
     own = original is not None and values.dtype == np.float64 and values.flags.writeable
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = np.multiply(values, scale, dtype=np.float64, out=values if own else None)
+        scaled: NDArray[np.float64] = np.multiply(values, scale, dtype=np.float64, out=values if own else None)
     if scaled.size and not (np.isfinite(scaled.min()) and np.isfinite(scaled.max())):  # NaN and inf show there
-        finite_column(path, name, original if own else values, expected)  # raises, unless only the product overflowed
+        file_values = original if own and original is not None else values
+        finite_column(path, name, file_values, expected)  # raises, unless only the product overflowed
     return scaled
 
 
@@ -677,14 +680,18 @@ class _KeptTable:
     def __init__(self, table: NDArray[np.void], keep: NDArray[np.bool_]) -> None:
         raw = table.view(np.dtype((np.void, table.itemsize)))[keep]
         self.rows = raw.view(table.dtype)
-        self.fields = table.dtype.fields or {}
+        self.fields: Mapping[str, tuple[Any, ...]] = table.dtype.fields or {}
         # which bytes of a row are not 0 in some kept row: one pass over the copy for every field
         self._nonzero = np.bitwise_or.reduce(raw.view(np.uint8).reshape(raw.size, table.itemsize), axis=0)
 
     def filled(self, name: str) -> bool:
-        """Whether the field holds a nonzero byte in a kept row (a NaN, or -0.0, counts as a value here)."""
+        """Whether the field holds a value other than 0 in a kept row: a nonzero byte, but for the sign bit of a
+        float (-0.0 is 0; a NaN counts as a value here)."""
         dtype, offset = self.fields[name][:2]
-        return bool(self._nonzero[offset:offset + dtype.itemsize].any())
+        found = self._nonzero[offset:offset + dtype.itemsize]
+        if dtype.kind == "f":  # little-endian (.mpr): the sign bit is the top bit of the last byte
+            return bool(found[:-1].any() or found[-1] & 0x7F)
+        return bool(found.any())
 
 
 def _filled(values: NDArray[Any]) -> bool:

@@ -111,7 +111,7 @@ def _mpr_modules(path: Path, raw: memoryview) -> dict[str, _Module]:
         if raw[position:position + 6] != _MODULE_MAGIC:
             raise ReadError(path, f"corrupt module chain: no 'MODULE' marker at byte {position}", expected=MPR_EXPECTED)
         position += 6
-        header = _HEADER_V2 if raw[position + 35:position + 39] == b"\xff\xff\xff\xff" else _HEADER_V1
+        header = _HEADER_V2 if raw[position + 35:position + 39].tobytes() == b"\xff\xff\xff\xff" else _HEADER_V1
         if position + header.size > len(raw):
             raise ReadError(path, f"file is truncated inside a module header at byte {position}", expected=MPR_EXPECTED)
         fields = header.unpack_from(raw, position)
@@ -222,7 +222,7 @@ def _match_rows(ids: list[int], n_points: int, n_bytes: int) -> tuple[tuple[np.d
     tables = [_DATA_COLUMNS]
     if any(i in _ALTERNATIVE_COLUMNS for i in ids):
         tables.append({**_DATA_COLUMNS, **_ALTERNATIVE_COLUMNS})
-    tried = []
+    tried: list[str] = []
     for table in tables:
         fields, flags, unknown = _mpr_fields(ids, table)
         known = np.dtype([f for f in fields if f[1] is not None]).itemsize

@@ -184,6 +184,8 @@ class Store:
         self._experiment_row(file_id, entry)
         if isinstance(entry.data, SpectrumSeries):
             self._insert("spectra", spectra_columns(entry.data), file_id=file_id)
+        elif isinstance(entry.data, Record) and entry.data.spectra is not None:  # spectra measured during the record
+            self._insert("spectra", spectra_columns(entry.data.spectra), file_id=file_id)
         elif isinstance(entry.data, CycleTable):
             self._insert("data_cycles", cycle_table_columns(entry.data), file_id=file_id)
         self._result_rows(file_id, analyses)

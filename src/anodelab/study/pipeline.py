@@ -21,6 +21,7 @@ every file either stored complete or not at all, and the next run does the rest.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -35,11 +36,13 @@ from typing import Any
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import AnodelabError, NotApplicableError, ValidationError
-from anodelab.core.experiment import Detection
+from anodelab.core.experiment import Detection, ExperimentKind
+from anodelab.core.record import Record
 from anodelab.core.result import Result, plain
 from anodelab.io import read
 from anodelab.io.checksum import sha256_of
 from anodelab.io.registry import find_cell_toml
+from anodelab.report.figures import file_stem
 from anodelab.report.html import write_report
 from anodelab.store import AnalysisEntry, FileEntry
 from anodelab.store import open as open_store
@@ -49,6 +52,8 @@ from anodelab.study.settings import FileSettings, StudySettings
 
 #: where a study's results go, inside the study folder unless ``out`` says otherwise
 DEFAULT_OUT = "anodelab-results"
+#: the analyses of spectra measured during a time series are stored under this prefix (``spectra.drt``)
+SPECTRA_PREFIX = "spectra."
 DATABASE = "anodelab.duckdb"
 #: never data: documentation, settings, sidecars, images, results
 SKIPPED_SUFFIXES = frozenset({
@@ -234,7 +239,16 @@ def analyse_file(task: FileTask) -> FileEntry:
     entries = []
     for analysis in registry.for_kind(detection.kind):
         entries.append(_run_analysis(analysis, data, task.settings.options.get(analysis.name, {}), results))
-    figures = _draw(Path(task.figures) / task.path.replace("/", "__"), results) if task.figures else ()
+    spectra = data.spectra if isinstance(data, Record) else None
+    if spectra is not None and len(spectra):  # impedance measured during the record (a modular sequence)
+        detection = replace(detection, reason=f"{detection.reason}; {len(spectra)} impedance spectra measured "
+                                              "during it, analysed as an EIS series (analyses named spectra.*)")
+        during: dict[str, Result] = {}
+        for analysis in registry.for_kind(ExperimentKind.EIS_SERIES):
+            entry = _run_analysis(analysis, spectra, task.settings.options.get(analysis.name, {}), during)
+            entries.append(replace(entry, name=f"{SPECTRA_PREFIX}{entry.name}"))
+        results.update({f"{SPECTRA_PREFIX}{name}": result for name, result in during.items()})
+    figures = _draw(Path(task.figures) / file_stem(task.path), results) if task.figures else ()
     return replace(unread, format=provenance.format, reader=provenance.reader, detection=detection, data=data,
                    analyses=tuple(entries), notes=(*provenance.notes, *figures))
 
@@ -264,11 +278,11 @@ def _draw(stem: Path, results: Mapping[str, Result]) -> tuple[str, ...]:
     that does not apply (one temperature for an Arrhenius plot) is left out, one that fails is noted,
     never fatal."""
     notes = []
-    for analysis in registry.ANALYSES:
-        result = results.get(analysis.name)
+    for prefix, analysis in itertools.product(("", SPECTRA_PREFIX), registry.ANALYSES):
+        result = results.get(prefix + analysis.name)
         for figure in analysis.figures if result is not None else ():
-            target = stem.with_name(f"{stem.name}.{figure.suffix}")
-            used = {name: results.get(name) for name in figure.uses}
+            target = stem.with_name(f"{stem.name}.{prefix}{figure.suffix}")
+            used = {name: results.get(prefix + name) for name in figure.uses}
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 figure.draw(result, target, **used)

@@ -8,6 +8,9 @@ matplotlib is imported only when a figure is drawn. The house style is :mod:`.st
 - :mod:`.impedance`: :func:`plot_impedance` (Nyquist, Bode, residuals), :func:`plot_nyquist` (a series), :func:`plot_kk`
 - :mod:`.drt`: :func:`plot_drt_curves`, :func:`plot_drt_map`
 - :mod:`.arrhenius`: :func:`plot_arrhenius`
+
+In a study the figures of a file go to ``OUT/report/figures/<stem>.<figure>.png|svg``, ``<stem>`` the
+file's path in the study with ``/`` as ``__`` (:func:`file_stem`), so the report finds them by name.
 """
 
 from anodelab.report.figures.arrhenius import arrhenius_figure, plot_arrhenius
@@ -43,6 +46,7 @@ __all__ = [
     "dqdv_figure",
     "drt_curves_figure",
     "drt_map_figure",
+    "file_stem",
     "impedance_figure",
     "kk_figure",
     "nyquist_figure",
@@ -60,3 +64,8 @@ __all__ = [
     "save",
     "voltage_profiles_figure",
 ]
+
+
+def file_stem(path: str) -> str:
+    """The name a study file's figures start with: its POSIX path in the study, ``/`` written ``__``."""
+    return path.replace("/", "__")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.errors import NotApplicableError
 from anodelab.impedance.analyses import Conductivity, InterfacialArrhenius
@@ -47,14 +47,14 @@ def linearised(fit: ArrheniusFit) -> tuple[NDArray[np.float64], NDArray[np.float
     return 1000.0 / T, ln_y
 
 
-def _celsius(inverse_kK: NDArray[np.float64]) -> NDArray[np.float64]:
+def _celsius(inverse_kK: ArrayLike) -> NDArray[np.float64]:
     """1000/T (1/K) -> T (degC), for the top axis (infinite where 1000/T <= 0)."""
     x = np.asarray(inverse_kK, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x > 0, 1000.0 / np.where(x > 0, x, 1.0), np.inf) - ZERO_CELSIUS_K
 
 
-def _inverse_kK(celsius: NDArray[np.float64]) -> NDArray[np.float64]:
+def _inverse_kK(celsius: ArrayLike) -> NDArray[np.float64]:
     """T (degC) -> 1000/T (1/K), the inverse of :func:`_celsius`."""
     x = np.asarray(celsius, dtype=float) + ZERO_CELSIUS_K
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,15 +69,15 @@ def drt_curves_figure(results: DRTResult | DRTSeriesResult, *, labels: Sequence[
     figure = new_figure("single", 2.6)
     ax = figure.add_subplot()
     mappable = None
-    if len(items) == 1:
-        colours = [OKABE_ITO[0]]
-    else:
-        values, axis_label = coordinate_axis(results) if isinstance(results, DRTSeriesResult) else (None, "")
+    axis_label = ""
+    colours: Sequence[Any] = [OKABE_ITO[0]]
+    if isinstance(results, DRTSeriesResult) and len(items) > 1:
+        values, axis_label = coordinate_axis(results)
         colours, mappable = value_colours(values)
     for index, (result, colour) in enumerate(zip(items, colours, strict=True)):
         ax.semilogx(result.tau_s, result.gamma_ohm, color=colour, label=labels[index] if labels else None,
                     gid=f"drt-{index}")
-        if result.has_band:
+        if result.gamma_lower_ohm is not None and result.gamma_upper_ohm is not None:
             band_label = f"{result.credible:.0%} credible band" if len(items) == 1 else None
             ax.fill_between(result.tau_s, result.gamma_lower_ohm, result.gamma_upper_ohm, color=colour, alpha=0.25,
                             lw=0, label=band_label, gid=f"drt-band-{index}")
@@ -92,7 +92,7 @@ def drt_curves_figure(results: DRTResult | DRTSeriesResult, *, labels: Sequence[
     _windows(ax, dict(items[0].windows or {}))
     ax.set_xlabel(TAU)
     ax.set_ylabel(GAMMA)
-    top = max(float(np.max(r.gamma_upper_ohm if r.has_band else r.gamma_ohm)) for r in items)
+    top = max(float(np.max(r.gamma_upper_ohm if r.gamma_upper_ohm is not None else r.gamma_ohm)) for r in items)
     ax.set_ylim(0, 1.25 * top if top > 0 else 1.0)  # headroom for the window names and peak labels
     if labels or (len(items) == 1 and items[0].has_band):
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.91))

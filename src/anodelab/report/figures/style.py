@@ -25,6 +25,7 @@ from anodelab.core.errors import ValidationError
 if TYPE_CHECKING:
     from matplotlib.cm import ScalarMappable
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 #: a journal's single and double column widths (inches)
 SINGLE_COLUMN_IN = 3.35
@@ -51,7 +52,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def rc() -> dict[str, Any]:
+def rc() -> dict[RcKeyType, Any]:
     """The matplotlib settings of the house style."""
     from cycler import cycler
 

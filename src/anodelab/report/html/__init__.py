@@ -25,12 +25,14 @@ template (``report/templates/report.html.j2``) writes it, ``report/static/`` hol
 from __future__ import annotations
 
 import collections
+import glob
 import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 from anodelab.core.errors import AnodelabError
+from anodelab.report.figures import file_stem
 from anodelab.report.html import page as pages
 from anodelab.report.html.encode import dumps
 from anodelab.report.html.numbers import exact, number
@@ -59,6 +61,8 @@ def write_report(database: str | os.PathLike[str] | Store, out_dir: str | os.Pat
             page = pages.build(db, run_id, headline)
     folder = Path(out_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
+    for section in page.sections:
+        section.static = static_figures(folder, section.experiment.path)
     _install_plotly(folder / PLOTLY)
     target = folder / "index.html"
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -68,6 +72,18 @@ def write_report(database: str | os.PathLike[str] | Store, out_dir: str | os.Pat
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def static_figures(folder: Path, path: str) -> list[tuple[str, str, str]]:
+    """The publication figures the study drew of the file at ``path`` (``folder/figures/<stem>.<name>.png``
+    with its ``.svg``), as (name, PNG, SVG) paths relative to the page, by name."""
+    stem = file_stem(path)
+    found = []
+    for png in sorted((folder / "figures").glob(f"{glob.escape(stem)}.*.png")):
+        name = png.name[len(stem) + 1:-len(".png")]
+        svg = png.with_suffix(".svg")
+        found.append((name, f"figures/{png.name}", f"figures/{svg.name}" if svg.is_file() else ""))
+    return found
 
 
 def render(page: Page) -> str:
@@ -110,4 +126,4 @@ def _static(name: str) -> str:
     return (_HERE / "static" / name).read_text(encoding="utf-8")
 
 
-__all__ = ["FOLDER", "PLOTLY", "plotly_bundle", "render", "write_report"]
+__all__ = ["FOLDER", "PLOTLY", "plotly_bundle", "render", "static_figures", "write_report"]

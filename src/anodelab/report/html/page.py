@@ -87,6 +87,7 @@ class Section:
     cell: list[tuple[str, str, str]]
     provenance: list[tuple[str, str]]
     query: str
+    static: list[tuple[str, str, str]] = field(default_factory=list)  # (figure, PNG, SVG) relative to the page
 
 
 @dataclass
