@@ -322,5 +322,5 @@ def test_each_section_links_the_publication_figures_drawn_of_its_file(demo, tmp_
         ("drt", "figures/cells__a.mpr.drt.png", "figures/cells__a.mpr.drt.svg"),
         ("kk", "figures/cells__a.mpr.kk.png", "")]
     assert static_figures(tmp_path / "report", "cells/b[1].mpr") == [("drt", "figures/cells__b[1].mpr.drt.png", "")]
-    database, path, html = demo  # the demo drew no static figures: no links, and no dangling ones
+    _, _, html = demo  # the demo drew no static figures: no links, and no dangling ones
     assert 'class="static-figures"' not in html

@@ -325,7 +325,7 @@ class Record(_ColumnTable):
         """A DataFrame over the same memory (no copy); ``state`` as a categorical of names."""
         import pandas as pd
 
-        frame: dict[str, NDArray[Any] | pd.Categorical] = {
+        frame: dict[str, NDArray[Any] | pd.Categorical[str]] = {
             name: array for name, array in self.columns.items() if name != "state"}
         codes: NDArray[np.int8] = self.columns["state"]
         frame["state"] = pd.Categorical.from_codes(codes, pd.Index(STATES))
