@@ -163,8 +163,8 @@ def test_cli_analyze_json_and_query(study, capsys):
     assert [row["path"] for row in rows] == ["cells/si_zno_half_cell.mpt"] and 0.5 < rows[0]["value"] < 1
     assert main(["query", sql, "--db", database, "--csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "path,value"
-    assert main(["query", "DELETE FROM metrics", "--db", database]) == 2  # the store is opened read-only
-    assert "read-only" in capsys.readouterr().err.lower()
+    assert main(["query", "DELETE FROM metrics", "--db", database]) == 2
+    assert "writes nothing; got DELETE" in capsys.readouterr().err
     assert main(["analyze", str(study), "--no-figures"]) == 0
     out = capsys.readouterr()
     assert "4 unchanged" in out.out and "cells/si_zno_half_cell.mpt" in out.out and "ice" in out.out
@@ -206,3 +206,69 @@ def test_spectra_measured_during_a_record_are_analysed_and_stored_beside_it(tmp_
     assert "5 impedance spectra measured during it" in reason
     figures = {path.name for path in (run.database.parent / "report" / "figures").iterdir()}
     assert "biol.mpr.spectra.drt.png" in figures
+
+
+def test_a_file_deleted_from_the_folder_is_forgotten_by_the_next_run(study):
+    first = analyze(study, figures=False, report=False)
+    (study / "cells" / "na_tafel.mpt").unlink()
+    run = analyze(study, figures=False, report=False)
+    assert run.summary["forgotten"] == ["cells/na_tafel.mpt"] and len(run.cached) == len(CHOSEN) - 1
+    with store.open(first.database, read_only=True) as db:
+        paths = {row[0] for row in db.query("SELECT DISTINCT path FROM metric_table").fetchall()}
+        assert db.query("SELECT count(*) FROM files WHERE path = 'cells/na_tafel.mpt'").fetchall() == [(0,)]
+    assert "cells/na_tafel.mpt" not in paths and "cells/li_llzto_eis.mpt" in paths
+
+
+def test_one_files_bad_cell_toml_fails_that_file_alone(study):
+    (study / "cells" / "na_tafel.cell.toml").write_text("cell_type = 'battery'\n")
+    run = analyze(study, figures=False, report=False)
+    rows = {row["path"]: row for row in headline_table(run.database, run.run_id)}
+    assert "unknown cell type 'battery'" in rows["cells/na_tafel.mpt"]["error"]
+    assert all(rows[path]["error"] is None for path in rows if path != "cells/na_tafel.mpt")
+
+
+def test_a_file_that_changes_after_it_was_hashed_is_refused_not_stored_half(study, monkeypatch):
+    from anodelab.study import pipeline
+
+    original = pipeline.read
+
+    def read_after_an_edit(path, **options):
+        if path.name == "na_tafel.mpt":
+            path.write_bytes(path.read_bytes() + b"\n")  # the instrument appends while we analyse
+        return original(path, **options)
+
+    monkeypatch.setattr(pipeline, "read", read_after_an_edit)
+    run = analyze(study, figures=False, report=False)
+    rows = {row["path"]: row for row in headline_table(run.database, run.run_id)}
+    assert "changed while the study was being analysed" in rows["cells/na_tafel.mpt"]["error"]
+    monkeypatch.setattr(pipeline, "read", original)
+    again = analyze(study, figures=False, report=False)  # a new key: analysed again, now whole
+    assert again.analysed == ("cells/na_tafel.mpt",)
+
+
+def test_a_kind_forced_on_the_wrong_data_is_not_applicable_not_a_crash(study):
+    (study / "study.toml").write_text('[[files]]\nglob = "cells/li_llzto_eis.mpt"\nkind = "cycling"\n')
+    run = analyze(study, figures=False, report=False)
+    row = {row["path"]: row for row in headline_table(run.database, run.run_id)}["cells/li_llzto_eis.mpt"]
+    assert not row["failed_analyses"] and set(row["not_applicable"]) == {"cycle_summary", "voltage_profiles", "dqdv"}
+
+
+def test_a_report_that_fails_leaves_the_study_stored_and_says_so(study, monkeypatch, capsys):
+    from anodelab.study import pipeline
+
+    def broken(*args, **kwargs):
+        raise KeyError("mean_extraction_mAh")
+
+    monkeypatch.setattr(pipeline, "write_report", broken)
+    assert main(["analyze", str(study), "--no-figures", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "report could not be written (KeyError" in captured.err and "cells/na_tafel.mpt" in captured.out
+
+
+@pytest.mark.parametrize("sql", ["COPY (SELECT 1) TO 'x.csv'", "SELECT 1; DELETE FROM metrics", "ATTACH 'x.db'",
+                                 "SELEC 1"])
+def test_query_runs_one_select_and_nothing_that_writes(study, tmp_path, capsys, sql, monkeypatch):
+    run = analyze(study, figures=False, report=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["query", sql, "--db", str(run.database)]) == 2
+    assert capsys.readouterr().err.startswith("anodelab: error:") and not (tmp_path / "x.csv").exists()

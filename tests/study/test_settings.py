@@ -95,3 +95,22 @@ def test_not_toml_is_refused_naming_the_file(tmp_path):
 ])
 def test_globs_match_whole_posix_paths(relative, pattern, expected):
     assert _matches(relative, pattern) is expected
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("[[files]]\nglob = '[z-a]*'\n", "files[0].glob"),
+    ("[[files]]\nglob = '*'\nsample = ['a', 'b']\n", "files[0].sample"),
+    ("[[files]]\nglob = '*'\ngroup = 3\n", "files[0].group"),
+])
+def test_unusable_globs_and_non_text_labels_are_refused(tmp_path, text, field):
+    path = tmp_path / "study.toml"
+    path.write_text(text)
+    with pytest.raises(MetadataError) as error:
+        StudySettings.load(path)
+    assert error.value.field == field
+
+
+def test_negated_classes_and_ranges_match_as_in_a_shell():
+    assert _matches("a/x.mpr", "a/[!y]*") and not _matches("a/y.mpr", "a/[!y]*")
+    assert _matches("a/b.mpr", "a/[a-c].mpr") and not _matches("a/d.mpr", "a/[a-c].mpr")
+    assert not _matches("a/b/c", "a[!x]b/c")  # a class never matches the folder separator

@@ -43,9 +43,13 @@ def run(args: argparse.Namespace) -> int:
                      "analysed": list(done.analysed), "cached": list(done.cached),
                      "skipped": [{"path": p, "why": why} for p, why in done.skipped],
                      "seconds": done.seconds, "report": str(done.report) if done.report else None,
+                     "report_error": done.report_error, "forgotten": done.summary.get("forgotten", []),
                      "files": rows, "groups": groups}))
     else:
         print_table(done, rows, groups)
+    if done.report_error is not None:
+        print(f"anodelab: warning: the report could not be written ({done.report_error}); the results are in "
+              f"{done.database}; this is a bug in anodelab, please report it", file=sys.stderr)
     if args.strict and failed:
         print(f"anodelab: error: {len(failed)} file(s) failed (--strict): {', '.join(r['path'] for r in failed)}",
               file=sys.stderr)
@@ -75,6 +79,8 @@ def print_table(done: Any, rows: list[dict[str, Any]], groups: list[dict[str, An
         print(f"  {group['group']} ({group['kind']}, n={len(group['files'])})  {numbers}".rstrip())
     if done.skipped:
         print(f"skipped {len(done.skipped)} files that are not instrument data (README, settings, images, sidecars)")
+    if done.summary.get("forgotten"):
+        print(f"forgotten: {len(done.summary['forgotten'])} files stored before and no longer in the folder")
     if done.report is not None:
         print(f"report: {done.report} (open it in a browser; it needs no server and no network)")
 

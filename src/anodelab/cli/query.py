@@ -8,7 +8,7 @@ import sys
 
 from anodelab.cli.strict_json import dumps
 
-HELP = "run a read-only SQL query on a results store (tables: runs, files, experiments, results, metrics, ...)"
+HELP = "run one read-only SQL SELECT on a results store (tables: runs, files, experiments, results, metrics, ...)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from anodelab.core.result import plain
     from anodelab.store import open as open_store
 
+    _check_read_only(args.sql)
     with open_store(args.db, read_only=True) as db:
         relation = db.query(args.sql)
         columns = list(relation.columns) if relation is not None else []
@@ -42,6 +43,23 @@ def run(args: argparse.Namespace) -> int:
             print("  ".join(value.ljust(w) for value, w in zip(row, widths)).rstrip())
         print(f"({len(rows)} rows)")
     return 0
+
+
+def _check_read_only(sql: str) -> None:
+    """One SELECT (or EXPLAIN) statement: a store opened read-only still lets COPY ... TO, EXPORT or
+    ATTACH write files, so anything else is refused."""
+    import duckdb
+
+    from anodelab.core.errors import ValidationError
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise ValidationError("query", f"not valid SQL: {' '.join(str(error).split())}") from None
+    kinds = [statement.type for statement in statements]
+    if len(kinds) != 1 or kinds[0] not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
+        named = ", ".join(kind.name for kind in kinds) or "none"
+        raise ValidationError("query", f"anodelab query runs one SELECT statement and writes nothing; got {named}")
 
 
 def _text(value: object) -> str:

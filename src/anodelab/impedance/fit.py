@@ -29,7 +29,9 @@ Weighting (residual of point i, real and imaginary parts separately, ``Z`` data,
 (the noise scale is estimated from the residuals), ``stderr(p) = p stderr(ln p)``; correlations are those
 of ``ln p``. A fitted parameter whose standard error exceeds its value (or has none) puts a warning in the
 result: the circuit is over-parametrised for the spectrum (:mod:`~anodelab.impedance.select` chooses one
-the data determine).
+the data determine). A parameter that ends at one of its bounds (within a relative 1e-6) is not determined
+either: the data would take it beyond the bound, and the Jacobian's error there means nothing, so its
+stderr is None and a warning names it and the bound.
 
 Results (:class:`~anodelab.core.result.Result`): :class:`CircuitFit` (``circuit_fit``; the fitted
 parameters in ``fitted``, the options in ``parameters``), :class:`SeriesFit` (``circuit_fit_series``),
@@ -91,7 +93,8 @@ ELEMENT_WORDS = {
 class CircuitFit(Result):
     """Result of :func:`fit_circuit`: ``fitted`` holds the fitted parameters (name -> value, stderr, unit);
     ``parameters`` (of every result) the options of the fit. A fitted parameter whose standard error
-    exceeds its value puts a warning in ``warnings``: the circuit is over-parametrised for the spectrum."""
+    exceeds its value puts a warning in ``warnings``: the circuit is over-parametrised for the spectrum.
+    ``at_bound``: the fitted parameters that ended at a bound (stderr None, a warning each)."""
 
     kind: ClassVar[str] = "circuit_fit"
     version: ClassVar[int] = 1
@@ -111,6 +114,7 @@ class CircuitFit(Result):
     start_chosen: int
     success: bool
     context: Mapping[str, Any] = field(default_factory=dict)
+    at_bound: tuple[str, ...] = ()
 
     @property
     def values(self) -> dict[str, float]:
@@ -161,6 +165,7 @@ class CircuitFit(Result):
             "n_starts": self.n_starts,
             "start_chosen": self.start_chosen,
             "success": self.success,
+            "at_bound": list(self.at_bound),
             "max_residual_pct": self.max_residual_pct,
             "context": dict(self.context),
         }
@@ -212,6 +217,14 @@ def _undetermined(fitted: Mapping[str, Quantity], fixed: Sequence[str]) -> tuple
     return tuple(
         name for name, q in fitted.items() if name not in fixed and (q.stderr is None or not q.stderr <= abs(q.value))
     )
+
+
+#: relative distance to a bound (in ln p) within which a fitted parameter counts as at the bound
+_AT_BOUND = 1e-6
+
+
+def _at_bound_warning(name: str, side: str, bound: float, unit: str) -> str:
+    return f"{name} at its {side} bound {bound:.2g}{' ' + unit if unit else ''}: not determined by the data"
 
 
 def _overparametrised(names: Sequence[str]) -> str:
@@ -338,7 +351,7 @@ def fit_circuit(
         starts.append(np.clip(np.log([max(spread[n], 1e-300) for n in names_free]), low + 1e-9, high - 1e-9))
     starts += _lhs_starts(x0, names_free, model, low, high, n_starts - len(starts), seed)
     best, tried = _run_starts(problem, starts, low, high, max_nfev)
-    return _result(problem, spectrum, reference, best, tried, weighting, tuple(fixed))
+    return _result(problem, spectrum, reference, best, tried, weighting, tuple(fixed), (low, high))
 
 
 def _lhs_starts(
@@ -462,11 +475,20 @@ def _leaves_of(node: Node | Leaf) -> list[Leaf]:
 
 
 def _result(
-    problem: _Problem, spectrum: Spectrum, reference: float, best: Any, n_starts: int, weighting: Weighting, fixed: tuple[str, ...]
+    problem: _Problem,
+    spectrum: Spectrum,
+    reference: float,
+    best: Any,
+    n_starts: int,
+    weighting: Weighting,
+    fixed: tuple[str, ...],
+    log_bounds: tuple[NDArray[np.float64], NDArray[np.float64]],
 ) -> CircuitFit:
-    """The fit in ohm units: ``problem`` is in units of ``reference`` ohm (see :func:`fit_circuit`)."""
+    """The fit in ohm units: ``problem`` and ``log_bounds`` (ln of the free parameters' bounds) are in units of
+    ``reference`` ohm (see :func:`fit_circuit`)."""
     index, result = best
-    values = problem.values(result.x) * reference ** np.array([OHM_POWER[unit] for unit in problem.units])
+    to_ohm = reference ** np.array([OHM_POWER[unit] for unit in problem.units], dtype=float)
+    values = problem.values(result.x) * to_ohm
     residual_unit = reference if weighting == "unit" else 1.0  # unit-weighted residuals are in ohm
     residual = problem.residual(result.x) * residual_unit  # (a new array)
     Z_fit = problem.model_impedance(result.x) * reference
@@ -484,15 +506,31 @@ def _result(
     stderr[problem.free] = values[problem.free] * log_err
     full_corr = np.full((P, P), math.nan)
     full_corr[np.ix_(problem.free, problem.free)] = correlation
+    # which bound each free parameter ended at (-1 lower, +1 upper, 0 neither), and that bound in ohm units
+    side = np.zeros(P, dtype=np.intp)
+    bound = np.full(P, math.nan)
+    low, high = log_bounds
+    for j, i in enumerate(problem.free):
+        for s, edge in ((-1, low[j]), (1, high[j])):
+            if abs(result.x[j] - edge) <= _AT_BOUND:
+                side[i], bound[i] = s, math.exp(edge) * to_ohm[i]
     if not fixed:
         order = _canonical_order(model, values)
         values, stderr, full_corr = values[order], stderr[order], full_corr[np.ix_(order, order)]
+        side, bound = side[order], bound[order]
     correlation = full_corr
     fitted = {}
+    warnings = []
     for i, (name, unit) in enumerate(zip(problem.names, problem.units, strict=True)):
         err = float(stderr[i])
-        fitted[name] = Quantity(float(values[i]), err if math.isfinite(err) and name not in fixed else None, unit)
-    undetermined = _undetermined(fitted, fixed)
+        known = math.isfinite(err) and name not in fixed and not side[i]
+        fitted[name] = Quantity(float(values[i]), err if known else None, unit)
+        if side[i]:
+            warnings.append(_at_bound_warning(name, "lower" if side[i] < 0 else "upper", float(bound[i]), unit))
+    at_bound = tuple(name for i, name in enumerate(problem.names) if side[i])
+    loose = [name for name in _undetermined(fitted, fixed) if name not in at_bound]
+    if loose:
+        warnings.append(_overparametrised(loose))
     return CircuitFit(
         circuit=model.string,
         fitted=fitted,
@@ -510,9 +548,10 @@ def _result(
         start_chosen=index,
         success=bool(result.success),
         context={k: v for k, v in spectrum.context.to_dict().items() if v is not None},
+        at_bound=at_bound,
         parameters={"circuit": model.string},
         provenance=spectrum.provenance,
-        warnings=(_overparametrised(undetermined),) if undetermined else (),
+        warnings=tuple(warnings),
     )
 
 
@@ -560,12 +599,15 @@ def _series_warnings(fits: Sequence[CircuitFit]) -> tuple[str, ...]:
     flagged = [(index, fit.undetermined) for index, fit in enumerate(fits) if fit.undetermined]
     if not flagged:
         return ()
-    names = sorted({name for _, found in flagged for name in found}, key=list(fits[0].fitted).index)
+    order = list(fits[0].fitted).index
+    bounded = sorted({name for fit in fits for name in fit.at_bound}, key=order)
+    loose = sorted({name for _, found in flagged for name in found} - set(bounded), key=order)
     spectra = ", ".join(str(index) for index, _ in flagged[:10]) + (", ..." if len(flagged) > 10 else "")
+    found = [f"{', '.join(loose)} with a standard error larger than the value (or none)"] if loose else []
+    found += [f"{', '.join(bounded)} at a bound (not determined by the data)"] if bounded else []
     message = (
         f"the circuit is over-parametrised for {len(flagged)} of {len(fits)} spectra ({spectra}): "
-        f"{', '.join(names)} with a standard error larger than the value (or none); a circuit with fewer "
-        "elements may fit as well (see impedance.select.choose_circuit)"
+        f"{'; '.join(found)}; a circuit with fewer elements may fit as well (see impedance.select.choose_circuit)"
     )
     return (message,)
 

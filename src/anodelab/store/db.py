@@ -170,6 +170,33 @@ class Store:
         if previous is not None and previous != series:
             self._remove_unreferenced(previous)
 
+    def forget_missing(self, run_id: int, study: str) -> list[str]:
+        """Remove, in one transaction, every file of ``study`` that run ``run_id`` did not see (deleted or
+        renamed in the folder since it was stored) with everything stored for it; returns their paths."""
+        self._writable("forget files")
+        self._check_run(run_id)
+        connection = self._connection
+        gone = connection.execute(
+            "SELECT file_id, path, timeseries FROM files WHERE study = ? AND file_id NOT IN "
+            "(SELECT file_id FROM run_files WHERE run_id = ?) ORDER BY path", [study, run_id]).fetchall()
+        if not gone:
+            return []
+        ids = [row[0] for row in gone]
+        connection.execute("BEGIN")
+        try:
+            for table in ("cycles", "drt_curves", "result_tables"):
+                connection.execute(f"DELETE FROM {table} WHERE result_id IN (SELECT result_id FROM results "
+                                   "WHERE list_contains(?, file_id))", [ids])
+            for table in ("metrics", "results", "experiments", "spectra", "data_cycles", "run_files", "files"):
+                connection.execute(f"DELETE FROM {table} WHERE list_contains(?, file_id)", [ids])
+            connection.execute("COMMIT")
+        except BaseException:
+            _roll_back(connection)
+            raise
+        for series in {row[2] for row in gone if row[2] is not None}:
+            self._remove_unreferenced(series)
+        return [row[1] for row in gone]
+
     # -- the rows of one file -----------------------------------------------------------------------
 
     def _write_rows(self, run_id: int, entry: FileEntry, series: str | None,

@@ -35,7 +35,12 @@ from typing import Any
 
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo
-from anodelab.core.errors import AnodelabError, NotApplicableError, ValidationError
+from anodelab.core.errors import (
+    AnodelabError,
+    NotApplicableError,
+    ReadError,
+    ValidationError,
+)
 from anodelab.core.experiment import Detection, ExperimentKind
 from anodelab.core.record import Record
 from anodelab.core.result import Result, plain
@@ -76,6 +81,7 @@ class FileTask:
     settings: FileSettings
     cell: CellInfo | None
     figures: str | None  # folder for figures, or None
+    problem: str | None = None  # why the file cannot be analysed before it is read (its cell.toml)
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ class StudyRun:
     seconds: float
     summary: Mapping[str, Any] = field(default_factory=dict)
     report: Path | None = None  # OUT/report/index.html
+    report_error: str | None = None  # why the report could not be written (the store is complete)
 
 
 def analyze(
@@ -118,7 +125,7 @@ def analyze(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValidationError("jobs", f"must be an integer >= 1, got {jobs!r}")
     settings = _settings(folder, study_file)
-    for section in (settings.defaults, *settings.files):
+    for section in (settings.defaults, *settings.files, *({"options": p} for p in settings.presets.values())):
         registry.check_study_options(section.get("options", {}))
     files, skipped = discover(folder, exclude=(out_path, database_path.parent))
     figure_folder = str(out_path / "report" / "figures") if figures else None
@@ -140,13 +147,19 @@ def analyze(
             analysed.append(entry.path)
             if progress is not None:
                 progress(len(analysed), len(tasks), entry.path)
-        summary = {"files": len(files), "analysed": len(analysed), "cached": len(cached), "skipped": len(skipped)}
+        forgotten = db.forget_missing(run_id, folder.as_posix())  # deleted or renamed since the last run
+        summary = {"files": len(files), "analysed": len(analysed), "cached": len(cached), "skipped": len(skipped),
+                   "forgotten": forgotten}
         db.finish_run(run_id, summary)
-        page = (write_report(db, out_path, run_id=run_id,
-                             headline={analysis.name: analysis.headline for analysis in registry.ANALYSES})
-                if report else None)
+        page, report_error = None, None
+        if report:
+            try:
+                page = write_report(db, out_path, run_id=run_id,
+                                    headline={analysis.name: analysis.headline for analysis in registry.ANALYSES})
+            except Exception as error:  # noqa: BLE001 -- the numbers are stored; a report bug must not hide them
+                report_error = f"{type(error).__name__}: {error}"
     return StudyRun(folder, database_path, run_id, tuple(analysed), tuple(cached), tuple(skipped),
-                    time.perf_counter() - started, summary, page)
+                    time.perf_counter() - started, summary, page, report_error)
 
 
 def discover(folder: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[str], list[tuple[str, str]]]:
@@ -196,14 +209,19 @@ def _task(folder: Path, relative: str, settings: StudySettings, figures: str | N
     path = folder / relative
     file_settings = settings.for_file(relative)
     beside = find_cell_toml(path)
-    cell = CellInfo.from_toml(beside) if beside is not None else file_settings.cell_info(f"{settings.source}: {relative}")
+    cell, problem = None, None
+    try:
+        cell = CellInfo.from_toml(beside) if beside is not None else file_settings.cell_info(f"{settings.source}: {relative}")
+    except AnodelabError as error:  # that file's metadata, not the study's: the file fails, the rest go on
+        problem = str(error)
     sha256 = sha256_of(path)
     identity = {"sha256": sha256, "kind": file_settings.kind, "sample": file_settings.sample,
                 "group": file_settings.group, "options": file_settings.options,
                 "cell": {k: v for k, v in cell.to_dict().items() if k != "source"} if cell else None,
-                "analyses": registry.fingerprint(), "figures": figures is not None}
+                "analyses": registry.fingerprint(), "figures": figures is not None, "problem": problem}
     key = hashlib.sha256(json.dumps(plain(identity), sort_keys=True).encode()).hexdigest()
-    return FileTask(folder.as_posix(), relative, key, sha256, path.stat().st_size, file_settings, cell, figures)
+    return FileTask(folder.as_posix(), relative, key, sha256, path.stat().st_size, file_settings, cell, figures,
+                    problem)
 
 
 def _run(tasks: list[FileTask], jobs: int) -> Iterator[FileEntry]:
@@ -221,16 +239,25 @@ def _run(tasks: list[FileTask], jobs: int) -> Iterator[FileEntry]:
 
 
 def analyse_file(task: FileTask) -> FileEntry:
-    """Read, detect and analyse one file (steps 2 to 5 of the module docstring); never raises for
-    what the file holds: a failure is in the entry."""
-    path = Path(task.study) / task.path
+    """Read, detect and analyse one file (steps 2 to 5 of the module docstring); never raises: a file
+    that cannot be read, or whose reading or detection fails in anodelab, is an entry with the error."""
     unread = FileEntry(task.study, task.path, task.key, sha256=task.sha256, size=task.size, cell=task.cell,
                        sample=task.settings.sample, group=task.settings.group)
+    if task.problem is not None:
+        return replace(unread, error=task.problem)
     try:
-        data = read(path, cell=task.cell)
+        return _analyse(task, unread)
     except AnodelabError as error:
         return replace(unread, error=str(error))
+    except Exception as error:  # noqa: BLE001 -- one file's bug must not stop the study; it is recorded
+        return replace(unread, error=f"internal error in anodelab ({type(error).__name__}: {error})")
+
+
+def _analyse(task: FileTask, unread: FileEntry) -> FileEntry:
+    data = read(Path(task.study) / task.path, cell=task.cell)
     provenance = data.provenance
+    if provenance.sha256 != task.sha256:  # changed between the key and the read: neither describes the other
+        raise ReadError(Path(task.study) / task.path, "changed while the study was being analysed; run again")
     if task.settings.kind is not None:
         detection = Detection(task.settings.kind, 1.0, "named in study.toml", "study")
     else:

@@ -28,6 +28,7 @@ from anodelab.core.record import Record
 from anodelab.core.result import Result
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.cycling.dqdv import DqdvResult, dqdv
+from anodelab.cycling.halfcycles import require_record
 from anodelab.cycling.profiles import VoltageProfiles, voltage_profiles
 from anodelab.cycling.rate import RateTable, rate_table
 from anodelab.cycling.summary import CycleSummary, cycle_summary
@@ -133,11 +134,13 @@ def _representative_cycles(record: Record) -> list[int]:
 
 def _profiles(record: Record, *, cycles: Sequence[int] | None = None) -> VoltageProfiles:
     """Voltage profiles of ``cycles`` (default: representative cycles, see :func:`_representative_cycles`)."""
+    record = require_record(record, "voltage_profiles")
     return voltage_profiles(record, cycles=list(cycles) if cycles is not None else _representative_cycles(record))
 
 
 def _dqdv(record: Record, *, cycles: Sequence[int] | None = None, bin_width_V: float = 0.005) -> DqdvResult:
     """dQ/dV of ``cycles`` (default: representative cycles) with its peaks."""
+    record = require_record(record, "dqdv")
     chosen = list(cycles) if cycles is not None else _representative_cycles(record)
     return dqdv(record, cycles=chosen, bin_width_V=bin_width_V)
 

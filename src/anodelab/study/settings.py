@@ -31,6 +31,7 @@ setting.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Mapping
@@ -118,6 +119,13 @@ class StudySettings:
             _known(entry, _FILE, f"files[{k}].", where)
             if not isinstance(entry.get("glob"), str):
                 raise MetadataError(f"files[{k}].glob", f"{where}each [[files]] needs a glob (text)")
+            try:
+                _glob_regex(entry["glob"])
+            except ValueError as error:
+                raise MetadataError(f"files[{k}].glob", f"{where}not a usable glob {entry['glob']!r} ({error})") from None
+            for name in ("sample", "group"):
+                if name in entry and not isinstance(entry[name], str):
+                    raise MetadataError(f"files[{k}].{name}", f"{where}must be text, got {entry[name]!r:.60}")
         presets = _table(data.get("presets", {}), "presets", where)
         settings = cls(study.get("name"), source, defaults, tuple(files), {**PRESETS, **presets})
         for k, entry in enumerate((defaults, *files)):
@@ -155,10 +163,26 @@ class StudySettings:
 
 def _matches(relative: str, pattern: str) -> bool:
     """A POSIX glob on the whole relative path: ``**/`` spans any folders, ``*`` and ``?`` stay
-    inside one name, ``[abc]`` is a character class."""
-    regex = "".join(_GLOB_PARTS.get(token, re.escape(token)) if not (token.startswith("[") and len(token) > 1) else token
-                    for token in re.findall(r"\*\*/|\*\*|\*|\?|\[[^\]/]+\]|[^*?\[]+|\[", pattern))
-    return re.fullmatch(regex, relative) is not None
+    inside one name, ``[abc]``, ``[a-z]`` and ``[!abc]`` are character classes."""
+    return _glob_regex(pattern).fullmatch(relative) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """The regular expression of a glob (see :func:`_matches`); ValueError for a class like ``[z-a]``."""
+    parts = []
+    for token in re.findall(r"\*\*/|\*\*|\*|\?|\[[^\]/]+\]|[^*?\[]+|\[", pattern):
+        if token.startswith("[") and len(token) > 1:
+            inner = token[1:-1]
+            negated = inner.startswith("!")
+            body = re.escape(inner[1:] if negated else inner).replace("\\-", "-")
+            parts.append(f"[{'^/' if negated else ''}{body}]")
+        else:
+            parts.append(_GLOB_PARTS.get(token, re.escape(token)))
+    try:
+        return re.compile("".join(parts))
+    except re.error as error:
+        raise ValueError(str(error)) from None
 
 
 _GLOB_PARTS = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
