@@ -117,3 +117,10 @@ def test_window_names_may_not_shadow_the_drt_metrics():
     for name in ("pol", "R_inf", "peak2"):
         with pytest.raises(ValidationError, match=f"windows.{name}"):
             drt(spectrum, windows={name: (1e-6, 1e-4)})
+
+
+def test_an_r_inf_of_zero_with_a_larger_stderr_is_warned_about(external):
+    # exampleDataGamry: the high-frequency arc does not close, the DRT's R_inf sits at 0 with a stderr of ~1.7 kohm
+    result = drt(anodelab.read(external("cycler/eis/exampleDataGamry.DTA"))[0])
+    assert result.R_inf.value == 0.0 and result.R_inf.stderr > 100.0
+    assert any(w.startswith("R_inf") and "standard error larger than the value" in w for w in result.warnings)

@@ -220,3 +220,34 @@ def test_fit_is_the_same_at_every_impedance_scale_the_analyses_accept(weighting,
             if expected.stderr is not None:
                 assert result.fitted[name].stderr == pytest.approx(expected.stderr * scale**power, rel=1e-4), (scale, name)
         np.testing.assert_allclose(result.Z_fit_ohm, fits[1].Z_fit_ohm * scale, rtol=1e-6)
+
+
+def test_a_parameter_the_spectrum_lacks_runs_to_its_bound_and_is_not_determined():
+    # truth: R0-Zarc1 (= R0-p(R1,CPE1)), no Warburg; the fit's W2 goes to its lower bound 1e-9 x max|Z|
+    spectrum = eis_spectrum(system="li-llzto", noise_pct=1.0, seed=2).data[0]
+    fit = fit_circuit(spectrum, "R0-p(R1,CPE1)-W2")
+    lower = 1e-9 * float(np.abs(spectrum.Z_ohm).max())
+    assert fit.fitted["W2"].value == pytest.approx(lower, rel=1e-6)
+    assert fit.fitted["W2"].stderr is None and fit.at_bound == ("W2",) and "W2" in fit.undetermined
+    assert f"W2 at its lower bound {lower:.2g} ohm s^-1/2: not determined by the data" in fit.warnings
+    assert fit.to_dict()["at_bound"] == ["W2"]
+    _within(fit, "R1", 48.0)  # the elements the spectrum has keep their stderr
+    series = fit_series([spectrum, spectrum], "R0-p(R1,CPE1)-W2")
+    assert len(series.warnings) == 1 and "W2 at a bound" in series.warnings[0]
+
+
+def test_gamry_file_r0_at_its_lower_bound_has_no_stderr_and_a_warning(external):
+    # exampleDataGamry: the high-frequency arc does not close, R0 runs to 1e-9 x max|Z| (a reviewer's finding:
+    # it was reported as 1.8256e-05 +- 1e-13 ohm, i.e. determined)
+    from anodelab.impedance.analyses import fit_default
+
+    data = anodelab.read(external("cycler/eis/exampleDataGamry.DTA"))
+    result = fit_default(data)
+    fit = result.fits[0]
+    lower = 1e-9 * float(np.abs(data[0].Z_ohm).max())
+    assert fit.fitted["R0"].value == pytest.approx(lower, rel=1e-6) and fit.fitted["R0"].stderr is None
+    assert "R0 at its lower bound 1.8e-05 ohm: not determined by the data" in fit.warnings
+    assert "R0" in fit.undetermined and any("R0" in w for w in result.warnings)
+    # the Warburg the choice tried ran to its bound as well: that candidate is not determined
+    warburg = next(c for c in result.choice.candidates if c.circuit == "R0-p(R1,CPE1)-p(R2,CPE2)-W3")
+    assert "W3" in warburg.undetermined and not warburg.determined

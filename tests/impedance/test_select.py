@@ -149,3 +149,13 @@ def test_real_files_get_the_arcs_they_were_made_with_and_impedancepy_agrees_on_t
         reference.fit(spectrum.frequency_Hz, spectrum.Z_ohm, weight_by_modulus=True)
     for (name_, q), theirs in zip(fit.fitted.items(), reference.parameters_, strict=True):
         assert abs(q.value - theirs) <= 0.1 * q.stderr, name_
+
+
+def test_a_candidate_with_a_parameter_at_its_bound_is_not_determined_and_the_simpler_one_wins():
+    # truth R0-Zarc1: the Warburg of the second candidate runs to its lower bound (stderr None)
+    spectrum = eis_spectrum(system="li-llzto", noise_pct=1.0, seed=2).data[0]
+    choice = choose_circuit(spectrum, candidates=["R0-p(R1,CPE1)-W2", "R0-p(R1,CPE1)"])
+    with_w, without = choice.candidates
+    assert with_w.undetermined == ("W2",) and not with_w.determined and without.determined
+    assert choice.circuit == "R0-p(R1,CPE1)" and not choice.warnings
+    assert "W2 not determined" in choice.reason

@@ -165,13 +165,7 @@ class CellInfo:
     def from_toml(cls, path: str | Path) -> CellInfo:
         """Load a ``cell.toml`` file."""
         path = Path(path)
-        try:
-            data = tomllib.loads(_toml_text(path))
-        except tomllib.TOMLDecodeError as error:
-            raise MetadataError("cell.toml", f"{path}: not valid TOML ({error})") from None
-        except RecursionError:
-            raise MetadataError("cell.toml", f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(read_toml(path, "cell.toml"), source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -192,24 +186,35 @@ class CellInfo:
         return "\n\n".join(["\n".join(lines), *sections]) + "\n"
 
 
-def _toml_text(path: Path) -> str:
-    """The text of a cell.toml: a regular file (a FIFO or device is refused without blocking on it),
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The table of a small TOML settings file (``what``: ``cell.toml``, ``study.toml``, which errors
+    name): a regular file of at most :data:`MAX_TOML_BYTES`, UTF-8, valid TOML, nested sanely."""
+    try:
+        return tomllib.loads(_toml_text(path, what))
+    except tomllib.TOMLDecodeError as error:
+        raise MetadataError(what, f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise MetadataError(what, f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
+
+
+def _toml_text(path: Path, what: str) -> str:
+    """The text of a settings file: a regular file (a FIFO or device is refused without blocking on it),
     at most MAX_TOML_BYTES, UTF-8."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        raise MetadataError("cell.toml", f"{path}: cannot be opened ({error.strerror})") from None
+        raise MetadataError(what, f"{path}: cannot be opened ({error.strerror})") from None
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        raise MetadataError("cell.toml", f"{path}: not a regular file")
+        raise MetadataError(what, f"{path}: not a regular file")
     with os.fdopen(descriptor, "rb") as handle:
         raw = handle.read(MAX_TOML_BYTES + 1)
     if len(raw) > MAX_TOML_BYTES:
-        raise MetadataError("cell.toml", f"{path}: larger than {MAX_TOML_BYTES >> 20} MiB; a cell description is a few lines")
+        raise MetadataError(what, f"{path}: larger than {MAX_TOML_BYTES >> 20} MiB; a settings file is a few lines")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise MetadataError("cell.toml", f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+        raise MetadataError(what, f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
                             f"{error.start})") from None
 
 

@@ -150,8 +150,8 @@ def drt_warnings(result: DRTResult) -> tuple[str, ...]:
     if result.settings.get("deconvolve") and result.peak_R_method == "basin" and any(not p.tail for p in result.peaks):
         out.append("the ZARC deconvolution was refused (it fits the spectrum worse than the DRT, or did not converge):"
                    " peak R are basin integrals, which overlapping peaks share")
-    loose = [m.name for m in result.metrics()
-             if m.unit == "ohm" and m.stderr is not None and m.value != 0 and m.stderr > abs(m.value)]
+    loose = [m.name for m in result.metrics()  # a value of 0 (at the nonnegativity bound) with a stderr included
+             if m.unit == "ohm" and m.stderr is not None and m.stderr > abs(m.value)]
     if loose:
         out.append(f"{', '.join(loose)}: standard error larger than the value; the model is over-parametrised "
                    "for this spectrum (a process the data hardly determine)")

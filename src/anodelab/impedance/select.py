@@ -22,7 +22,7 @@ does to enter, and BIC picks the generating circuit as the number of points grow
 adding elements; an over-parametrised circuit (R1 = 17 ± 89 ohm) is what the choice exists to avoid.
 
 The chosen circuit: among the candidates whose every parameter is determined (standard error below
-its value on every spectrum fitted), those within 2 of the lowest BIC ("not worth more than a bare
+its value on every spectrum fitted; a parameter that ended at a bound has none, so is not), those within 2 of the lowest BIC ("not worth more than a bare
 mention", Kass and Raftery 1995), the one with fewest parameters (then the lower BIC). When no
 candidate is determined, the lowest BIC, with a warning. A series is judged on up to three of its
 spectra (first, middle, last), BICs and chi2 summed, so that one circuit serves the whole series.
@@ -59,7 +59,7 @@ _TAIL_WORDS = {None: "", "W": " + Warburg", "CPE": " + CPE tail"}
 CRITERION_DEFINITION = (
     "BIC = n ln(chi2 / n) + p ln n, n = 2 N weighted residuals, p free parameters, chi2 the modulus-weighted "
     f"sum of squares (summed over the spectra fitted); chosen: fewest parameters within {BIC_TIE:g} of the "
-    "lowest BIC among the candidates with every parameter determined (stderr < value)"
+    "lowest BIC among the candidates with every parameter determined (stderr < value, none at a bound)"
 )
 
 
@@ -207,7 +207,8 @@ def choose_circuit(
     chosen, why = _choose(ranked)
     undetermined = ranked[chosen].undetermined
     warning = (f"no candidate circuit has every parameter determined on these data; the lowest BIC is chosen and "
-               f"{', '.join(undetermined)} remain undetermined (over-parametrised)")
+               f"{', '.join(undetermined)} {'remains' if len(undetermined) == 1 else 'remain'} undetermined "
+               "(over-parametrised, or at a bound)")
     return CircuitChoice(
         candidates=tuple(ranked),
         chosen=chosen,

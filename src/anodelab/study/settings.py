@@ -33,20 +33,14 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from anodelab.core.cell import CellInfo, _toml_text
+from anodelab.core.cell import CellInfo, read_toml
 from anodelab.core.errors import MetadataError
 from anodelab.core.experiment import ExperimentKind
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 #: analysis options of the five papers, chosen by a study (``preset = ...``), never applied by default
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
@@ -93,13 +87,7 @@ class StudySettings:
     @classmethod
     def load(cls, path: str | Path) -> StudySettings:
         path = Path(path)
-        try:
-            data = tomllib.loads(_toml_text(path))
-        except tomllib.TOMLDecodeError as error:
-            raise MetadataError("study.toml", f"{path}: not valid TOML ({error})") from None
-        except RecursionError:
-            raise MetadataError("study.toml", f"{path}: not valid TOML (nested too deeply)") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(read_toml(path, "study.toml"), source=str(path))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str | None = None) -> StudySettings:
