@@ -1,6 +1,7 @@
 """The HTML report (no browser): every number it prints is the stored one (checked against
 ``anodelab query``), groups, failures and inapplicable analyses are listed with their reasons, long
-time series are decimated without losing their extremes, and the command line behaves."""
+time series are decimated without losing their extremes, the profile and dQ/dV figures draw the stored
+tables, a figure that cannot be drawn leaves a note, and the command line behaves."""
 
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ from anodelab.core.cell import CellInfo
 from anodelab.core.experiment import Detection, ExperimentKind
 from anodelab.core.record import Provenance, Record
 from anodelab.report import data
-from anodelab.report.html import PLOTLY, write_report
+from anodelab.report.html import PLOTLY, plots, write_report
 from anodelab.report.html.encode import dumps
 from anodelab.report.html.numbers import number
+from anodelab.sim import virtual
+from anodelab.sim.virtual.writers import write_experiment
 from anodelab.store import AnalysisEntry, FileEntry
 from anodelab.study.demo import PLAN, run_demo
+from anodelab.study.pipeline import analyze
 from anodelab.study.registry import ANALYSES
 
 HEADLINE = {analysis.name: analysis.headline for analysis in ANALYSES}
@@ -164,7 +168,7 @@ def test_every_file_has_a_section_and_figures(demo):
             assert spec["data"] and all(trace.get("x") is not None or trace.get("z") is not None
                                         for trace in spec["data"])
     titles = {spec["layout"]["title"]["text"] for spec in figures.values()}
-    assert {"Voltage profiles", "Capacity and coulombic efficiency", "Rate capability", "Nyquist plot", "Bode plot",
+    assert {"Voltage profiles", "Differential capacity (dQ/dV)", "Capacity and coulombic efficiency", "Rate capability", "Nyquist plot", "Bode plot",
             "Kramers-Kronig residuals", "Distribution of relaxation times", "DRT map", "Arrhenius plot",
             "Current against voltage", "Tafel plot", "Voltage and current",
             "Capacity against cycle, every cycling file", "Nyquist plot, every impedance file",
@@ -278,23 +282,90 @@ def test_a_long_trace_is_decimated_without_losing_its_extremes(tmp_path):
         assert voltage_V[run].max() in trace["voltage_V"] and voltage_V[run].min() in trace["voltage_V"]
 
 
-def test_a_profile_sums_the_capacity_of_the_steps_of_its_half_cycle(tmp_path):
-    n = 100
-    columns = {"time_s": np.arange(4 * n, dtype=np.float64),
-               "voltage_V": np.r_[np.linspace(1.0, 0.1, n), np.linspace(0.1, 1.0, n), np.full(n, 1.0),
-                                  np.linspace(1.0, 0.1, n)],
-               "current_mA": np.r_[np.full(n, -1.0), np.full(n, 1.0), np.linspace(1.0, 0.1, n), np.full(n, -1.0)],
-               "step": np.repeat([1, 2, 3, 4], n),  # a CC charge then a CV hold: one half-cycle, two steps
-               "capacity_mAh": np.r_[np.linspace(0, 0.6, n), np.linspace(0, 0.5, n), np.linspace(0, 0.2, n),
-                                     np.linspace(0, 0.6, n)]}
-    db, experiment = _stored_record(tmp_path, columns, CellInfo("anode-half"))
-    with db:
-        curves = {p.state: p for p in data.profiles(db, experiment, [1], points=1000) if p.cycle == 1}
-    discharge, charge = curves["discharge"], curves["charge"]
-    assert discharge.capacity_mAh[-1] == pytest.approx(0.6)
-    assert charge.capacity_mAh.size == 2 * n
-    assert charge.capacity_mAh[n] == pytest.approx(0.5) and charge.capacity_mAh[-1] == pytest.approx(0.7)
-    assert np.all(np.diff(charge.capacity_mAh) >= 0)
+def _figures(html: str) -> dict[str, dict]:
+    return json.loads(html.split('id="figure-data">', 1)[1].split("</script>", 1)[0])
+
+
+def as_drawn(values: list[float]) -> list[float]:
+    """Stored values as the page's figure data holds them (six significant digits)."""
+    return json.loads(dumps(np.array(values, dtype=np.float64)))
+
+
+@pytest.fixture(scope="module")
+def rate_without_cell(tmp_path_factory):
+    """``anodelab analyze`` of a virtual rate test whose cell.toml is gone (no cell type: the
+    half-cycles are forward and reverse, not insertion and extraction)."""
+    folder = tmp_path_factory.mktemp("rate-without-cell")
+    path = write_experiment(virtual.rate_test(seed=0), folder)
+    path.with_name(path.name.removesuffix(path.suffix) + ".cell.toml").unlink()
+    done = analyze(folder, figures=False)
+    assert done.report_error is None and done.report is not None
+    return done, done.report.read_text(encoding="utf-8")
+
+
+def test_a_rate_test_without_a_cell_type_gets_its_report(rate_without_cell, capsys):
+    done, html = rate_without_cell
+    assert done.report_error is None
+    (rate,) = [spec for spec in _figures(html).values() if spec["layout"]["title"]["text"] == "Rate capability"]
+    stored = query(capsys, done.database, """SELECT t.value FROM result_tables t JOIN results r USING (result_id)
+        WHERE r.analysis = 'rate_table' AND t.name = 'mean_reverse_mAh' ORDER BY t."row"
+        """)
+    assert stored and rate["data"][0]["y"] == as_drawn([row["value"] for row in stored])
+    assert rate["layout"]["yaxis"]["title"]["text"] == "reverse capacity (mAh)"
+    assert "figure not drawn" not in html
+
+
+def test_the_profile_and_dqdv_figures_draw_the_stored_tables(rate_without_cell, capsys):
+    done, html = rate_without_cell
+    figures = {spec["layout"]["title"]["text"]: spec for spec in _figures(html).values()}
+    for analysis, table, title, x, y in (("voltage_profiles", "profiles", "Voltage profiles", "capacity_mAh", "voltage_V"),
+                                         ("dqdv", "dqdv", "Differential capacity (dQ/dV)", "voltage_V", "dqdv_mAh_V")):
+        rows = query(capsys, done.database, f"""SELECT t."row", t.name, t.value, t.text FROM result_tables t
+            JOIN results r USING (result_id) WHERE r.analysis = '{analysis}' AND t."table" = '{table}'""")
+        by_row: dict[int, dict] = {}
+        for row in rows:
+            by_row.setdefault(row["row"], {})[row["name"]] = row["text"] if row["name"] == "role" else row["value"]
+        stored: dict[str, list[list[float]]] = {}
+        for _, row in sorted(by_row.items()):
+            pair = stored.setdefault(f"cycle {int(row['cycle'])} {row['role']}", [[], []])
+            pair[0].append(row[x])
+            pair[1].append(row[y])
+        drawn = {trace["hovertemplate"].split("<br>")[0]: [trace["x"], trace["y"]]
+                 for trace in figures[title]["data"] if trace["name"] != "peaks"}
+        assert len(stored) >= 2  # every stored point of every half-cycle, nothing else
+        assert drawn == {key: [as_drawn(xs), as_drawn(ys)] for key, (xs, ys) in stored.items()}
+    peaks = query(capsys, done.database, "SELECT value FROM metric_table WHERE analysis = 'dqdv' AND name LIKE '%_voltage'")
+    (marked,) = [trace for trace in figures["Differential capacity (dQ/dV)"]["data"] if trace["name"] == "peaks"]
+    assert peaks and sorted(marked["x"]) == sorted(as_drawn([row["value"] for row in peaks]))
+
+
+def test_a_cut_profile_keeps_stored_rows_and_their_extremes(rate_without_cell):
+    done, _ = rate_without_cell
+    with store.open(done.database, read_only=True) as db:
+        ((result_id,),) = db.query("SELECT result_id FROM results WHERE analysis = 'voltage_profiles'").fetchall()
+        every = data.curves(db, result_id, "profiles", by="voltage_V")
+        cut = data.curves(db, result_id, "profiles", by="voltage_V", points=8)  # two runs of rows per half-cycle
+    assert [(c.cycle, c.role) for c in cut] == [(c.cycle, c.role) for c in every]
+    for whole, part in zip(every, cut):
+        voltage_V, kept = whole.columns["voltage_V"], part.columns["voltage_V"]
+        assert voltage_V.size > 8 >= kept.size
+        index = np.flatnonzero(np.isin(whole.columns["capacity_mAh"], part.columns["capacity_mAh"]))
+        assert np.array_equal(voltage_V[index], kept)  # stored rows, in order
+        half = voltage_V.size // 2
+        for run in (voltage_V[:half], voltage_V[half:]):
+            assert {run[0], run[-1], run.min(), run.max()} <= set(kept.tolist())
+
+
+def test_a_figure_that_cannot_be_drawn_leaves_a_note(rate_without_cell, monkeypatch):
+    done, _ = rate_without_cell
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("no capacity")
+
+    monkeypatch.setattr(plots, "rate_capability", broken)
+    html = write_report(done.database, done.database.parent, run_id=done.run_id).read_text(encoding="utf-8")
+    assert "rate capability: figure not drawn: ZeroDivisionError: no capacity" in html
+    assert "Voltage profiles" in html  # the other figures are drawn
 
 
 def test_report_command(tmp_path, monkeypatch, capsys, hand_made):

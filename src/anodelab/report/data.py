@@ -1,18 +1,19 @@
 """What the HTML report reads from the results store, and nothing else: the files of a run, their
 experiments, results, metrics, group statistics and failures, and per file the long tables its
-figures draw (cycles, spectra, circuit-fit and Kramers-Kronig curves, DRT curves, a published
-cycle table, the time series).
+figures draw (cycles, spectra, circuit-fit and Kramers-Kronig curves, DRT curves, voltage profiles
+and dQ/dV curves, a published cycle table, the time series).
 
 Every number is returned as stored. The only work done here is for display: a long time series
 is cut to at most four points per bucket of time (the first, lowest, highest and last: the
 extremes survive, so a 2000-hour record at 1 s stays a few thousand points, see :func:`trace`),
-and a voltage profile's capacity is summed over the steps of its half-cycle (:func:`profiles`).
+and a stored half-cycle curve likewise to at most four points per equal run of its rows
+(:func:`curves`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +28,6 @@ Columns = dict[str, NDArray[Any]]
 
 #: time series columns the report reads, by anodelab name: (Parquet column, factor to anodelab's unit)
 SERIES = {name: (label, divisor or 1.0) for name, (label, divisor) in BDF_COLUMNS.items()}
-#: the half-cycle states of a time series
-HALF_CYCLE_STATES = ("charge", "discharge")
-
 
 @dataclass(frozen=True)
 class Run:
@@ -128,13 +126,13 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Profile:
-    """One half-cycle of a voltage profile: capacity summed over its steps, and the voltage."""
+class Curve:
+    """One half-cycle of a stored curve table (a voltage profile, a dQ/dV curve): its cycle, its
+    half-cycle role and its numeric columns, as stored."""
 
     cycle: int
-    state: str
-    capacity_mAh: NDArray[np.float64]
-    voltage_V: NDArray[np.float64]
+    role: str
+    columns: Columns
 
 
 def latest_run(db: Store) -> Run:
@@ -223,9 +221,32 @@ def data_cycles(db: Store, file_id: int) -> Columns:
 
 
 def result_table(db: Store, result_id: int, table: str) -> Columns:
-    """One of a result's other long tables (``result_tables``), by row: a column per stored name."""
-    return _pivot(db.query('SELECT "row" AS key, name, value FROM result_tables WHERE result_id = ? AND "table" = ? '
-                           'ORDER BY "row", name', [result_id, table]).fetchnumpy(), "row")
+    """One of a result's other long tables (``result_tables``), by row: a column per stored name
+    (a text column, such as a half-cycle role, as an object array; None where missing)."""
+    return _pivot(db.query('SELECT "row" AS key, name, value, text FROM result_tables WHERE result_id = ? '
+                           'AND "table" = ? ORDER BY "row", name', [result_id, table]).fetchnumpy(), "row")
+
+
+def curves(db: Store, result_id: int, table: str, *, by: str, points: int | None = None) -> list[Curve]:
+    """A stored table of half-cycle curves (``cycle`` and ``role`` columns, e.g. ``voltage_profiles``'
+    ``profiles`` or ``dqdv``' ``dqdv``), one :class:`Curve` per (cycle, role) in stored order; with
+    ``points``, each cut to at most that many rows: the first, lowest, highest and last ``by`` of equal
+    runs of its rows."""
+    stored = result_table(db, result_id, table)
+    if not stored:
+        return []
+    if not {"cycle", "role", by} <= set(stored):
+        raise ValidationError(f"result_tables {table!r}", f"result {result_id} has columns {', '.join(stored)}; "
+                              f"expected cycle, role and {by}")
+    numeric = {name: column for name, column in stored.items() if column.dtype.kind == "f"}
+    keys = list(zip(stored["cycle"].tolist(), stored["role"].tolist()))
+    out = []
+    for cycle, role in dict.fromkeys(keys):
+        rows = np.flatnonzero((stored["cycle"] == cycle) & (stored["role"] == role))
+        if points is not None:
+            rows = rows[extremes(numeric[by][rows], max(points // 4, 1))]
+        out.append(Curve(int(cycle), str(role), {name: column[rows] for name, column in numeric.items()}))
+    return out
 
 
 def drt_curves(db: Store, result_id: int) -> Columns:
@@ -272,37 +293,6 @@ def trace(db: Store, experiment: Experiment, y: str, *, buckets: int = 1000,
     return _numpy(relation)
 
 
-def profiles(db: Store, experiment: Experiment, cycle_numbers: Iterable[int], *, points: int = 600) -> list[Profile]:
-    """The voltage profiles of ``cycle_numbers``: per cycle and half-cycle (``charge``, ``discharge``
-    rows of the time series) the capacity summed over the half-cycle's steps against the voltage,
-    at most ``points`` points each (first, lowest, highest and last voltage of equal runs of rows)."""
-    wanted = sorted({int(c) for c in cycle_numbers})
-    if not wanted or experiment.timeseries is None:
-        return []
-    frame = _numpy(db.query(
-        f"""SELECT {_column('cycle')} AS cycle, state, {_column('step')} AS step,
-                   {_column('capacity_mAh')} AS capacity_mAh, {_column('voltage_V')} AS voltage_V
-            FROM read_parquet(?, file_row_number = true)
-            WHERE {_column('cycle')} IN ({', '.join(map(str, wanted))}) AND state IN ('charge', 'discharge')
-              AND isfinite({_column('voltage_V')}) AND isfinite({_column('capacity_mAh')})
-            ORDER BY file_row_number""", [_parquet(db, experiment)]))
-    out = []
-    for cycle in wanted:
-        for state in HALF_CYCLE_STATES:
-            rows = np.flatnonzero((frame["cycle"] == cycle) & (frame["state"] == state))
-            if rows.size < 2:
-                continue
-            step, capacity = frame["step"][rows], frame["capacity_mAh"][rows].astype(np.float64)
-            starts = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])
-            ends = np.r_[starts[1:], step.size] - 1
-            offsets = np.r_[0.0, np.cumsum(capacity[ends])[:-1]]  # charge of the earlier steps of the half-cycle
-            total = capacity + np.repeat(offsets, np.diff(np.r_[starts, step.size]))
-            voltage = frame["voltage_V"][rows].astype(np.float64)
-            keep = extremes(voltage, max(points // 4, 1))
-            out.append(Profile(cycle, state, total[keep], voltage[keep]))
-    return out
-
-
 def extremes(values: NDArray[np.float64], buckets: int) -> NDArray[np.intp]:
     """Indices of the first, lowest, highest and last value of ``buckets`` equal runs of ``values``,
     sorted and without repeats (all indices when there are fewer than four per bucket)."""
@@ -322,17 +312,23 @@ def extremes(values: NDArray[np.float64], buckets: int) -> NDArray[np.intp]:
 
 
 def _pivot(columns: dict[str, NDArray[Any]], key: str) -> Columns:
-    """Long (key, name, value) rows as one column per name, over the sorted keys (NaN where missing)."""
+    """Long (key, name, value[, text]) rows as one column per name, over the sorted keys (NaN where
+    missing); a name whose rows hold text becomes an object column (None where missing)."""
     keys, names, values = columns["key"], columns["name"], columns["value"]
     if keys.size == 0:
         return {}
     axis, position = np.unique(np.asarray(keys), return_inverse=True)
     out: Columns = {key: axis.astype(np.int64)}
     values = _floats(values)
+    texts = _texts(columns["text"]) if "text" in columns else None
     for name in dict.fromkeys(names.tolist()):
         mask = names == name
-        column = np.full(axis.size, np.nan)
-        column[position[mask]] = values[mask]
+        if texts is not None and any(text is not None for text in texts[mask]):
+            column = np.full(axis.size, None, dtype=object)
+            column[position[mask]] = texts[mask]
+        else:
+            column = np.full(axis.size, np.nan)
+            column[position[mask]] = values[mask]
         out[str(name)] = column
     return out
 
@@ -341,6 +337,13 @@ def _numpy(relation: Any) -> Columns:
     """A relation's columns as numpy arrays, SQL NULL as NaN in numeric columns."""
     return {name: _floats(array) if np.ma.isMaskedArray(array) or array.dtype.kind == "f" else np.asarray(array)
             for name, array in relation.fetchnumpy().items()}
+
+
+def _texts(array: Any) -> NDArray[Any]:
+    """A text column as an object array, SQL NULL as None."""
+    out = np.asarray(np.ma.getdata(array), dtype=object).copy()
+    out[np.ma.getmaskarray(array)] = None
+    return out
 
 
 def _floats(array: Any) -> NDArray[np.float64]:

@@ -1,13 +1,15 @@
 """The figures of one experiment, chosen by what the store holds for it: its time series (every
 file with one gets its voltage and current trace, so no section is blank), its spectra, and the
-tables and content of its analyses (cycles, rate blocks, circuit-fit and Kramers-Kronig curves,
-DRT curves, Arrhenius fits)."""
+tables and content of its analyses (cycles, voltage profiles, dQ/dV curves, rate blocks, circuit-fit
+and Kramers-Kronig curves, DRT curves, Arrhenius fits). A figure that cannot be drawn leaves a note
+in its section, never a broken page."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,11 +21,11 @@ from anodelab.store import Store
 
 #: kinds whose current-voltage curve is the figure a paper shows (and the Tafel plot for polarization)
 SWEEPS = frozenset({"cv", "lsv", "polarization"})
-#: the cycles whose voltage profiles are drawn (those a file has), and always its last
-PROFILE_CYCLES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-#: points per trace of a whole record (buckets of four points) and per half-cycle of a profile
+#: points per trace of a whole record (buckets of four points) and per half-cycle of a voltage profile
 TRACE_BUCKETS = 600
 PROFILE_POINTS = 400
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,11 +40,12 @@ class Drawn:
     spectra: data.Columns | None = None
 
     def add(self, title: str, make: Callable[[], Figure | None]) -> None:
-        """Draw one figure; a store that cannot give its data leaves a note instead."""
+        """Draw one figure; one that cannot be drawn (its data missing or not as expected) leaves a note instead."""
         try:
             figure = make()
-        except AnodelabError as error:
-            self.notes.append(f"{title}: not drawn ({error})")
+        except Exception as error:  # noqa: BLE001 -- one figure must not break the page
+            self.notes.append(f"{title}: figure not drawn: {error}" if isinstance(error, AnodelabError)
+                              else f"{title}: figure not drawn: {type(error).__name__}: {error}")
             return
         if figure is not None and figure.data:
             self.figures.append(figure)
@@ -67,19 +70,26 @@ def draw(db: Store, experiment: data.Experiment, results: Mapping[str, data.Anal
 def _record(db: Store, experiment: data.Experiment, results: Mapping[str, data.Analysis], drawn: Drawn) -> None:
     columns = data.series_columns(db, experiment)
     summary, rate = results.get("cycle_summary"), results.get("rate_table")
+    profiles, dqdv = results.get("voltage_profiles"), results.get("dqdv")
+    if profiles is not None:
+        drawn.add("voltage profiles", lambda: _nonempty(
+            data.curves(db, profiles.result_id, "profiles", by="voltage_V", points=PROFILE_POINTS), plots.profiles))
+    if dqdv is not None:
+        peaks = (dqdv.content or {}).get("peaks") or []
+        drawn.add("dQ/dV", lambda: _nonempty(
+            data.curves(db, dqdv.result_id, "dqdv", by="dqdv_mAh_V"),  # binned in voltage already: every bin
+            lambda curves: plots.dqdv(curves, peaks)))
     if summary is not None:
         content = summary.content or {}
         table = data.cycles(db, summary.result_id)
         roles = (str(content.get("opening", "charge")), str(content.get("closing", "discharge")))
         if table:
             drawn.cycles = (table, roles[1])
-            drawn.add("voltage profiles", lambda: plots.profiles(
-                data.profiles(db, experiment, _profile_cycles(table["cycle"]), points=PROFILE_POINTS),
-                content.get("active_mass_mg")))
             drawn.add("capacity and CE", lambda: plots.capacity_ce(table, roles))
     if rate is not None:
+        capacity = str((rate.content or {}).get("capacity"))
         drawn.add("rate capability", lambda: _nonempty(data.result_table(db, rate.result_id, "blocks"),
-                                                       plots.rate_capability))
+                                                       lambda blocks: plots.rate_capability(blocks, capacity)))
     if experiment.kind in SWEEPS and {"voltage_V", "current_mA"} <= set(columns):
         sweep = data.trace(db, experiment, "current_mA", buckets=TRACE_BUCKETS, carry=("voltage_V",))
         drawn.add("current against voltage", lambda: plots.sweep(sweep))
@@ -129,15 +139,8 @@ def _spectra(db: Store, experiment: data.Experiment, results: Mapping[str, data.
             drawn.add("Arrhenius plot", functools.partial(plots.arrhenius, fit_content))
 
 
-def _profile_cycles(cycles: np.ndarray) -> list[int]:
-    present = [int(c) for c in cycles if c >= 1]
-    if len(present) <= 5:
-        return present
-    chosen = [c for c in PROFILE_CYCLES if c in set(present)]
-    return sorted({*chosen, present[-1]})
-
-
-def _nonempty(table: data.Columns, make: Callable[[data.Columns], Figure]) -> Figure | None:
+def _nonempty(table: T, make: Callable[[T], Figure]) -> Figure | None:
+    """``make(table)``, or None for an empty table (nothing stored: no figure, no note)."""
     return make(table) if table else None
 
 

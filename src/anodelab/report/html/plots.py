@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
-from anodelab.report.data import Columns, Profile
+from anodelab.report.data import Columns, Curve
 from anodelab.report.html.numbers import number
 
 #: Okabe & Ito (2008), the colour-blind-safe categorical palette (black last)
@@ -112,23 +112,49 @@ def overlaid_voltage(traces: Sequence[tuple[str, Columns]], kind: str) -> Figure
 # -- cycling ---------------------------------------------------------------------------------------
 
 
-def profiles(curves: Sequence[Profile], active_mass_mg: float | None) -> Figure:
-    """Voltage against capacity per half-cycle, one colour per cycle (per g of active material when
-    the analysis had the mass)."""
+def profiles(curves: Sequence[Curve]) -> Figure:
+    """Voltage against capacity per half-cycle as stored by ``voltage_profiles``, one colour per cycle
+    (per g of active material where every curve has ``capacity_mAh_g``)."""
+    cycles = sorted({curve.cycle for curve in curves})
+    specific = all("capacity_mAh_g" in curve.columns for curve in curves)
+    data = []
+    seen: set[int] = set()
+    for curve in curves:
+        k = cycles.index(curve.cycle)
+        x = curve.columns["capacity_mAh_g" if specific else "capacity_mAh"]
+        trace = _line(x, curve.columns["voltage_V"], f"cycle {curve.cycle}", ordered(k, len(cycles)))
+        trace.update(legendgroup=str(curve.cycle), showlegend=curve.cycle not in seen,
+                     hovertemplate=f"cycle {curve.cycle} {curve.role}<br>%{{x:.4g}}, %{{y:.4g}} V<extra></extra>")
+        seen.add(curve.cycle)
+        data.append(trace)
+    unit = "mAh/g" if specific else "mAh"
+    return Figure("Voltage profiles", data, {"xaxis": axis(f"capacity ({unit})"), "yaxis": axis("voltage (V)")},
+                  "Each half-cycle from zero; its capacity summed over its steps.")
+
+
+def dqdv(curves: Sequence[Curve], peaks: Sequence[Mapping[str, Any]]) -> Figure:
+    """dQ/dV against voltage per half-cycle as stored by ``dqdv``, one colour per cycle, and its
+    stored peaks (markers)."""
     cycles = sorted({curve.cycle for curve in curves})
     data = []
     seen: set[int] = set()
     for curve in curves:
         k = cycles.index(curve.cycle)
-        x = curve.capacity_mAh / (active_mass_mg / 1000.0) if active_mass_mg else curve.capacity_mAh
-        trace = _line(x, curve.voltage_V, f"cycle {curve.cycle}", ordered(k, len(cycles)))
+        trace = _line(curve.columns["voltage_V"], curve.columns["dqdv_mAh_V"], f"cycle {curve.cycle}",
+                      ordered(k, len(cycles)))
         trace.update(legendgroup=str(curve.cycle), showlegend=curve.cycle not in seen,
-                     hovertemplate=f"cycle {curve.cycle} {curve.state}<br>%{{x:.4g}}, %{{y:.4g}} V<extra></extra>")
+                     hovertemplate=f"cycle {curve.cycle} {curve.role}<br>%{{x:.4g}} V, %{{y:.4g}} mAh/V<extra></extra>")
         seen.add(curve.cycle)
         data.append(trace)
-    unit = "mAh/g" if active_mass_mg else "mAh"
-    return Figure("Voltage profiles", data, {"xaxis": axis(f"capacity ({unit})"), "yaxis": axis("voltage (V)")},
-                  "Each half-cycle from zero; its capacity summed over its steps.")
+    shown = [p for p in peaks if p.get("cycle") in set(cycles)]
+    if shown:
+        data.append({**_markers(np.array([p["voltage_V"] for p in shown], dtype=np.float64),
+                                np.array([p["dqdv_mAh_V"] for p in shown], dtype=np.float64), "peaks",
+                                category(7), symbol="x"),
+                     "text": [f"cycle {p['cycle']} {p['role']} peak {p['peak']}" for p in shown],
+                     "hovertemplate": "%{text}<br>%{x:.4g} V, %{y:.4g} mAh/V<extra></extra>"})
+    return Figure("Differential capacity (dQ/dV)", data, {"xaxis": axis("voltage (V)"), "yaxis": axis("dQ/dV (mAh/V)")},
+                  "Positive on charge, negative on discharge; peaks as found by the analysis.")
 
 
 def capacity_ce(table: Columns, roles: tuple[str, str]) -> Figure:
@@ -149,11 +175,14 @@ def capacity_ce(table: Columns, roles: tuple[str, str]) -> Figure:
     return Figure("Capacity and coulombic efficiency", data, layout)
 
 
-def rate_capability(blocks: Columns) -> Figure:
-    """Mean capacity of each current block (error bars: the sample sd over its cycles)."""
-    specific = _has(blocks, "mean_extraction_mAh_g")
-    mean = blocks["mean_extraction_mAh_g" if specific else "mean_extraction_mAh"]
-    sd = blocks.get("std_extraction_mAh_g" if specific else "std_extraction_mAh")
+def rate_capability(blocks: Columns, capacity: str) -> Figure:
+    """Mean capacity of each current block (error bars: the sample sd over its cycles); ``capacity``:
+    the closing half-cycle's capacity column the blocks average (the rate table's, e.g. ``reverse_mAh``)."""
+    role = capacity.removesuffix("_mAh")
+    specific = _has(blocks, f"mean_{capacity}_g")
+    name = f"{capacity}_g" if specific else capacity
+    mean = blocks[f"mean_{name}"]
+    sd = blocks.get(f"std_{name}")
     for name, unit in (("current_A_g", "A/g"), ("current_mA_cm2", "mA/cm²"), ("current_mA", "mA")):
         if _has(blocks, name):
             labels = [f"{int(b)}: {c:.3g} {unit}" for b, c in zip(blocks["block"], blocks[name])]
@@ -164,8 +193,8 @@ def rate_capability(blocks: Columns) -> Figure:
                            "marker": {"color": category(0)}}
     if sd is not None:
         bar["error_y"] = {"type": "data", "array": sd, "visible": True}
-    return Figure("Rate capability", [bar], {"xaxis": axis("block: extraction current", type="category"),
-                                             "yaxis": axis(f"extraction capacity ({'mAh/g' if specific else 'mAh'})")})
+    return Figure("Rate capability", [bar], {"xaxis": axis(f"block: {role} current", type="category"),
+                                             "yaxis": axis(f"{role} capacity ({'mAh/g' if specific else 'mAh'})")})
 
 
 def cycle_table(table: Columns) -> Figure:
