@@ -14,7 +14,7 @@ import pytest
 from shared_data import external_file, missing
 
 from anodelab.report.html import write_report
-from anodelab.study.demo import PLAN, run_demo
+from anodelab.study.demo import PLAN
 from anodelab.study.pipeline import analyze
 from anodelab.study.registry import ANALYSES
 
@@ -31,18 +31,6 @@ REAL = ("cycler/biologic/jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr",
 DRAWN = "svg.main-svg :is(g.trace, g.contour) :is(path, image)"
 #: how long a report may take to draw everything before the test gives up (not a speed requirement)
 PATIENCE_MS = 90_000
-
-
-def demo_store(tmp_path_factory) -> Path:
-    """The demo study's store, made once per test session and shared by the report's test modules
-    (without the demo's static figures: they are not this report's, and take most of its time)."""
-    folder = tmp_path_factory.getbasetemp() / "report-demo"
-    made = folder / ".made-by-the-report-tests"
-    if not made.is_file():
-        shutil.rmtree(folder, ignore_errors=True)
-        run_demo(folder, seed=0, figures=False)
-        made.touch()
-    return folder / "anodelab-results" / "anodelab.duckdb"
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +86,8 @@ def check(page, problems, browser):
     assert page.locator(".plot-area").count() == int(state["figures"])
 
 
-def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory):
-    database = demo_store(tmp_path_factory)
+def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory, demo_store):
+    database = demo_store
     report = write_report(database, tmp_path_factory.mktemp("demo-report"), headline=HEADLINE)
     page, problems = opened(browser, report)
     check(page, problems, browser)

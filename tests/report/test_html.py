@@ -28,7 +28,7 @@ from anodelab.report.html.numbers import number
 from anodelab.sim import virtual
 from anodelab.sim.virtual.writers import write_experiment
 from anodelab.store import AnalysisEntry, FileEntry
-from anodelab.study.demo import PLAN, run_demo
+from anodelab.study.demo import PLAN
 from anodelab.study.pipeline import analyze
 from anodelab.study.registry import ANALYSES
 
@@ -89,21 +89,9 @@ def shown(text: str) -> tuple[float, float | None]:
     return float(value), float(stderr) if stderr else None
 
 
-def demo_store(tmp_path_factory) -> Path:
-    """The demo study's store, made once per test session and shared by the report's test modules
-    (without the demo's static figures: they are not this report's, and take most of its time)."""
-    folder = tmp_path_factory.getbasetemp() / "report-demo"
-    made = folder / ".made-by-the-report-tests"
-    if not made.is_file():
-        shutil.rmtree(folder, ignore_errors=True)
-        run_demo(folder, seed=0, figures=False)
-        made.touch()
-    return folder / "anodelab-results" / "anodelab.duckdb"
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    database = demo_store(tmp_path_factory)
+def demo(demo_store):
+    database = demo_store
     path = write_report(database, database.parent, headline=HEADLINE)
     return database, path, path.read_text(encoding="utf-8")
 
