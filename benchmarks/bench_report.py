@@ -5,13 +5,16 @@ browser takes to draw it; and the report of one long record (decimated for displ
 
 Makes the demo study (``anodelab.study.demo``, without its static figures) in a temporary folder,
 builds its report (best of ``--repeat``), prints the sizes (page, figure data, plotly.js beside it),
-then opens it ``--repeat`` times in headless Debian Chromium (/usr/bin/chromium through Playwright,
-network cut off; the first open is cold: plotly.js compiled for the first time) and prints, in ms
-since navigation: the page loaded (DOMContentLoaded), the figures of the first screen drawn, and
-every figure drawn (the page draws the rest in the background while it answers); and the same for a
-link to the in-situ EIS section (``index.html#file-2``). Goal (issue 12): the demo report renders
-in under 3 s. ``--long-hours H`` adds a study of one record of H hours at 1 s (3600 H rows) and
-prints its report's build time and size: the trace is decimated to at most 4 points per bucket.
+then opens it in headless Debian Chromium (/usr/bin/chromium through Playwright, network cut off),
+at the top of the page and at a link to the in-situ EIS section (``index.html#file-2``), each
+``--repeat`` times in a fresh browser profile: the first open is cold (plotly.js compiled for the
+first time), the others warm. Each open prints, in ms since navigation: the first paint, the page
+parsed (DOMContentLoaded), the figures on the first screen drawn and painted (and how many), and
+every figure of the page drawn (without scrolling: the page draws those within a screen of the
+window next, then the rest in page order while the browser idles). Goal (issue 12): the demo report renders in under 3 s; the last
+lines say, for the first screen and for every figure, the slowest open and the margin to 3 s.
+``--long-hours H`` adds a study of one record of H hours at 1 s (3600 H rows) and prints its
+report's build time and size: the trace is decimated to at most 4 points per bucket.
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-#: how many figures the window shows (at least partly)
-IN_VIEW = """Array.from(document.querySelectorAll('.plot-area')).filter(e => {
-    const box = e.getBoundingClientRect(); return box.bottom > 0 && box.top < window.innerHeight; }).length"""
+#: the goal of issue 12, in ms
+GOAL_MS = 3000
+#: what the page says of its drawing (see report/static/report.js) and the browser of its loading
+TIMES = """() => ({...document.documentElement.dataset,
+    dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+    paint: (performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime})"""
 
 
 def build(database: Path, out: Path, repeat: int) -> tuple[Path, float]:
@@ -55,26 +61,32 @@ def sizes(path: Path) -> None:
 def browse(path: Path, repeat: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=FLAGS, offline=True,
-            viewport={"width": 1400, "height": 1000})
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                      else route.abort())
-        page = context.new_page()
+    worst = {"first screen": 0.0, "every figure": 0.0}
+    with sync_playwright() as playwright:
         for target, label in ((path.as_uri(), "top of the page"), (path.as_uri() + "#file-2", "in-situ EIS section")):
-            for k in range(repeat):
-                page.goto("about:blank")
-                page.goto(target)
-                page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=120_000)
-                loaded = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
-                state = page.evaluate("({...document.documentElement.dataset})")
-                in_view = page.evaluate(IN_VIEW)
-                print(f"  {label:<20} open {k + 1} ({'cold' if k == 0 and label.startswith('top') else 'warm'}): "
-                      f"loaded {loaded:6.0f} ms, first screen drawn {float(state['firstScreenMs']):6.0f} ms "
-                      f"({in_view} figures in view), all {state['figures']} figures drawn "
-                      f"{float(state['renderMs']):6.0f} ms")
-        context.close()
+            with tempfile.TemporaryDirectory() as profile:  # a fresh profile: the first open is cold
+                context = playwright.chromium.launch_persistent_context(
+                    profile, executable_path=CHROMIUM, headless=True, args=FLAGS, offline=True,
+                    viewport={"width": 1400, "height": 1000})
+                context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                              else route.abort())
+                page = context.new_page()
+                for k in range(repeat):
+                    page.goto("about:blank")
+                    page.goto(target)
+                    page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=120_000)
+                    state = page.evaluate(TIMES)
+                    first, every = float(state["firstScreenMs"]), float(state["renderMs"])
+                    worst["first screen"] = max(worst["first screen"], first)
+                    worst["every figure"] = max(worst["every figure"], every)
+                    print(f"  {label:<20} open {k + 1} ({'cold' if k == 0 else 'warm'}): first paint "
+                          f"{state['paint']:5.0f} ms, parsed {state['dcl']:5.0f} ms, first screen drawn {first:5.0f} ms "
+                          f"({state['firstScreen']} figures on it), all {state['figures']} figures drawn {every:5.0f} ms "
+                          f"(figure data parsed in {state['parseMs']} ms)")
+                context.close()
+    for name, ms in worst.items():
+        verdict = f"met by {GOAL_MS - ms:.0f} ms" if ms < GOAL_MS else f"missed by {ms - GOAL_MS:.0f} ms"
+        print(f"  goal < {GOAL_MS / 1000:g} s, {name} drawn: slowest open {ms:.0f} ms, {verdict}")
 
 
 def long_record(folder: Path, hours: float) -> Path:

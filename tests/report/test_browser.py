@@ -1,6 +1,8 @@
 """The HTML report in a real browser (Debian's headless Chromium driven by Playwright, no browser
 downloaded): the demo study's report and that of a study of real instrument files load from disk
-with the network cut off, draw every figure, log no console error and request nothing.
+with the network cut off, draw every figure, log no console error and request nothing; the page
+draws on demand (the figures on screen first, each one once scrolled to, every one on request) in
+the space it reserved; without plotly.min.js every figure says why it is blank.
 
 Skipped without /usr/bin/chromium or Playwright, except under CI (``CI`` set), where they fail.
 """
@@ -61,16 +63,37 @@ def browser(tmp_path_factory):
         context.close()
 
 
-def opened(browser, report: Path):
-    """The report opened from disk, once it has drawn every figure, and what went wrong on the way."""
+def opened(browser, report: Path, *, fragment: str = "", background: bool = True, ready: bool = True):
+    """The report opened from disk and what went wrong on the way; with ``ready``, once it has drawn
+    every figure (else once its first screen is drawn); without ``background``, the page draws only
+    what is scrolled near (or asked for)."""
     page = browser.new_page()
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("requestfailed", lambda request: problems.append(f"failed request {request.url}"))
-    page.goto(report.as_uri())
-    page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=PATIENCE_MS)
+    if not background:
+        page.add_init_script("window.anodelabReportOptions = {background: false};")
+    page.goto(report.as_uri() + fragment)
+    page.wait_for_function("document.documentElement.dataset.ready === 'true'" if ready else
+                           "document.documentElement.dataset.firstScreenMs !== undefined", timeout=PATIENCE_MS)
     return page, problems
+
+
+def drawn(page) -> list[bool]:
+    """Whether each figure container holds a drawn plot, in page order."""
+    return page.evaluate("drawn => Array.from(document.querySelectorAll('.plot-area'), e => !!e.querySelector(drawn))",
+                         DRAWN)
+
+
+def on_screen(page) -> list[bool]:
+    """Whether each figure container is (partly) in the window, in page order."""
+    return page.evaluate("""Array.from(document.querySelectorAll('.plot-area'), e => {
+        const box = e.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; })""")
+
+
+def heights(page) -> list[float]:
+    return page.evaluate("Array.from(document.querySelectorAll('.plot-area'), e => e.getBoundingClientRect().height)")
 
 
 def check(page, problems, browser):
@@ -80,16 +103,16 @@ def check(page, problems, browser):
     state = page.evaluate("({...document.documentElement.dataset})")
     assert "failed" not in state, state
     assert int(state["rendered"]) == int(state["figures"]) > 0
-    empty = page.evaluate("drawn => Array.from(document.querySelectorAll('.plot-area'))"
-                          ".filter(e => !e.querySelector(drawn)).map(e => e.id)", DRAWN)
-    assert empty == []
-    assert page.locator(".plot-area").count() == int(state["figures"])
+    assert drawn(page) == [True] * int(state["figures"])  # every container, each with a drawn trace
 
 
-def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory, demo_store):
-    database = demo_store
-    report = write_report(database, tmp_path_factory.mktemp("demo-report"), headline=HEADLINE)
-    page, problems = opened(browser, report)
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory, demo_store) -> Path:
+    return write_report(demo_store, tmp_path_factory.mktemp("demo-report"), headline=HEADLINE)
+
+
+def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory, demo_report):
+    page, problems = opened(browser, demo_report)
     check(page, problems, browser)
     shots = tmp_path_factory.mktemp("screenshots")
     page.screenshot(path=shots / "demo-top.png")
@@ -117,4 +140,52 @@ def test_the_report_of_real_files_draws_every_figure_offline(browser, tmp_path_f
     assert failures.count() == 1 and "no reader accepted this file" in failures.inner_text()
     kinds = page.locator("section.experiment .badge.kind").all_inner_texts()
     assert sorted(kinds) == ["cv", "cycling", "eis", "eis-series"]
+    page.close()
+
+
+def test_the_demo_report_draws_on_demand_each_figure_once_scrolled_to(browser, demo_report):
+    """With no drawing in the background: the top screen is drawn with the figures near it,
+    not those further down; scrolling a screen at a time, every figure on screen gets drawn, in the
+    height its container reserved (nothing below moves)."""
+    page, problems = opened(browser, demo_report, background=False, ready=False)
+    reserved = heights(page)
+    assert int(page.evaluate("document.documentElement.dataset.firstScreen")) == sum(on_screen(page))
+    assert not drawn(page)[-1]  # the last file's figures wait until scrolled near
+    screens = 0
+    while True:
+        page.wait_for_function(  # every figure in the window drawn (no speed asked: PATIENCE_MS)
+            """drawn => Array.from(document.querySelectorAll('.plot-area')).filter(e => {
+                const box = e.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; })
+                .every(e => e.querySelector(drawn))""", arg=DRAWN, timeout=PATIENCE_MS)
+        if page.evaluate("scrollY + innerHeight >= document.documentElement.scrollHeight - 1"):
+            break
+        page.evaluate("window.scrollBy(0, innerHeight)")
+        screens += 1
+    assert screens > 10
+    assert drawn(page) == [True] * len(reserved)
+    assert heights(page) == pytest.approx(reserved, abs=1)
+    page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=PATIENCE_MS)
+    check(page, problems, browser)
+    page.close()
+
+
+def test_a_link_to_a_section_draws_its_figures_first_and_every_figure_on_request(browser, demo_report):
+    page, problems = opened(browser, demo_report, fragment="#file-2", background=False, ready=False)
+    seen = on_screen(page)
+    assert int(page.evaluate("document.documentElement.dataset.firstScreen")) == sum(seen) > 0
+    shown = drawn(page)
+    assert all(d for d, s in zip(shown, seen) if s) and not all(shown)
+    assert page.evaluate("window.anodelabReport.drawAll().then(() => document.documentElement.dataset.ready)") == "true"
+    check(page, problems, browser)
+    page.close()
+
+
+def test_without_plotly_every_figure_says_why_it_is_blank(browser, tmp_path_factory, demo_report):
+    folder = tmp_path_factory.mktemp("no-plotly")
+    shutil.copy(demo_report, folder / "index.html")  # and no plotly.min.js beside it
+    page, problems = opened(browser, folder / "index.html")
+    texts = page.locator(".plot-area").all_inner_texts()
+    assert len(texts) > 1 and set(texts) == {"Figure not drawn: plotly.min.js is missing beside this page."}
+    assert any("plotly.min.js did not load" in problem for problem in problems)
+    assert page.evaluate("document.documentElement.dataset.firstScreenMs") is not None
     page.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import statistics
 from html.parser import HTMLParser
@@ -161,6 +162,18 @@ def test_every_file_has_a_section_and_figures(demo):
             "Current against voltage", "Tafel plot", "Voltage and current",
             "Capacity against cycle, every cycling file", "Nyquist plot, every impedance file",
             "nucleation: voltage of every file"} <= titles
+
+
+def test_each_figure_reserves_the_height_it_is_drawn_at(demo):
+    """The page draws figures as they near the screen: each container holds the figure's height
+    before, so nothing moves when it is drawn (the browser test checks the drawn heights)."""
+    _, _, html = demo
+    figures = json.loads(html.split('id="figure-data">', 1)[1].split("</script>", 1)[0])
+    reserved = dict(re.findall(r'class="plot-area" id="([^"]+)"[^>]*style="min-height: (\d+)px"', html))
+    assert reserved.keys() == figures.keys()
+    assert {name: int(px) for name, px in reserved.items()} == {name: spec["layout"]["height"]
+                                                               for name, spec in figures.items()}
+    assert {spec["layout"]["height"] for spec in figures.values()} == {340, 420}  # the Bode plot is taller
 
 
 def test_the_arrhenius_line_is_the_stored_activation_energy(demo, capsys):

@@ -47,6 +47,10 @@ COMMANDS = (
     ("drt", "anodelab.cli.drt"),
     ("cycling", "anodelab.cli.cycling"),
     ("eis", "anodelab.cli.eis"),
+    ("plating", "anodelab.cli.plating"),
+    ("gitt", "anodelab.cli.gitt"),
+    ("tafel", "anodelab.cli.tafel"),
+    ("cv", "anodelab.cli.cv"),
 )
 
 

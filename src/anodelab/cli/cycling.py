@@ -7,9 +7,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anodelab.cli.strict_json import HELP as JSON_HELP
+from anodelab.cli.record_command import add_record_arguments, read_record
 from anodelab.cli.strict_json import dumps
-from anodelab.core.errors import MetadataError, NotApplicableError
+from anodelab.core.errors import MetadataError
 
 if TYPE_CHECKING:
     from anodelab.cycling.summary import CycleSummary
@@ -18,50 +18,15 @@ HELP = "per-cycle capacity, CE, retention and fade of a cycling file"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--format", help="format name (see `anodelab formats`); sniffed when omitted")
-    parser.add_argument("--cell", type=Path, help="cell.toml describing the cell (default: one beside FILE)")
-    parser.add_argument("--cell-type", help="cell type, e.g. anode-half, cathode-half, full, plating")
-    parser.add_argument("--mass-mg", type=float, help="working electrode mass, mg")
-    parser.add_argument("--active-fraction", type=float, help="active material / electrode mass, in (0, 1]")
-    parser.add_argument("--area-cm2", type=float, help="working electrode area, cm2")
+    add_record_arguments(parser, cell_type=True, mass=True)
     parser.add_argument("--formation-cycles", default="auto",
                         help="cycles before the retention reference (default: auto, from the currents)")
-    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
-    from anodelab.core.cell import CellInfo, Electrode
-    from anodelab.core.record import Record
-    from anodelab.core.spectrum import SpectrumSeries
     from anodelab.cycling import cycle_summary
-    from anodelab.io import read
 
-    inline = args.cell_type or args.mass_mg is not None or args.active_fraction is not None or args.area_cm2 is not None
-    if args.cell is not None and inline:
-        raise MetadataError("--cell", "give either --cell or --cell-type/--mass-mg/--active-fraction/--area-cm2, not both")
-    record = read(args.file, format=args.format, cell=args.cell)
-    if not isinstance(record, Record):
-        held = ("impedance spectra (`anodelab eis` and `anodelab drt` analyse them)" if isinstance(record, SpectrumSeries)
-                else "a per-cycle summary table (`anodelab read` shows it)")
-        raise NotApplicableError(f"{args.file}: holds {held}, not a cycling record with time, voltage and current")
-    cell = record.cell
-    if inline:
-        if args.cell_type:
-            cell_type = str(args.cell_type)
-        elif cell is not None:
-            cell_type = cell.cell_type
-        else:
-            raise MetadataError("--cell-type", "needed with --mass-mg/--active-fraction/--area-cm2")
-        base = cell.working_electrode if cell is not None else Electrode()
-        electrode = Electrode(
-            base.material,
-            args.mass_mg if args.mass_mg is not None else base.mass_mg,
-            args.active_fraction if args.active_fraction is not None else base.active_fraction,
-            args.area_cm2 if args.area_cm2 is not None else base.area_cm2,
-            base.thickness_um,
-        )
-        cell = CellInfo(cell_type, working_electrode=electrode)
+    record, cell = read_record(args, "a cycling record with time, voltage and current")
     formation: Any = args.formation_cycles
     if formation != "auto":
         try:

@@ -209,9 +209,10 @@ def failures(db: Store, run_id: int) -> list[Failure]:
 
 
 def cycles(db: Store, result_id: int) -> Columns:
-    """The per-cycle table of a result (``cycles``): ``cycle`` and one column per stored name."""
-    return _pivot(db.query("SELECT cycle AS key, name, value FROM cycles WHERE result_id = ? ORDER BY cycle, name",
-                           [result_id]).fetchnumpy(), "cycle")
+    """The per-cycle table of a result (``cycles``): ``cycle`` and one column per stored name (a text
+    column, such as a pair's role, as an object array)."""
+    return _pivot(db.query("SELECT cycle AS key, name, value, text FROM cycles WHERE result_id = ? "
+                           "ORDER BY cycle, name", [result_id]).fetchnumpy(), "cycle")
 
 
 def data_cycles(db: Store, file_id: int) -> Columns:

@@ -119,7 +119,7 @@ PLAN: tuple[_Planned, ...] = (
     _Planned(_SI_FILM, "msi_c_cv", cyclic_voltammogram, "mpt", {"cell": _MSI_C_CELL}),
     _Planned(_SI_FILM, "msi_c_insitu_eis", insitu_eis_series, "csv", cell=_MSI_C_CELL),
     _Planned(_SI_C, "si_c_lsv", linear_sweep, "csv", cell=_SI_C_CELL),
-    _Planned(_SI_C, "si_c_gitt", gitt),
+    _Planned(_SI_C, "si_c_gitt", gitt, "mpt", {"soc_per_pulse": 0.005}),  # small pulses: a linear OCV over each
     _Planned(_SI_C, "si_c_eis", eis_spectrum, "csv", {"system": "si-c-liquid", "cell": _SI_C_CELL}),
     _Planned(_NA, "na_nucleation_cu", first_plating, "mpt",
              {"substrate": "Cu", "tip_overpotential_V": 0.045, "plateau_overpotential_V": 0.015}),

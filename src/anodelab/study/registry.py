@@ -37,14 +37,27 @@ from anodelab.drt.series import drt_analysis
 from anodelab.impedance import analyses as eis
 from anodelab.impedance.fit import SeriesFit
 from anodelab.impedance.kk import SeriesKK
+from anodelab.kinetics.gitt import GITTResult, gitt
+from anodelab.kinetics.tafel import TafelAnalysis, tafel
+from anodelab.kinetics.voltammetry import Voltammogram, voltammetry
+from anodelab.plating.ccd import CriticalCurrentDensity, critical_current_density
+from anodelab.plating.efficiency import PlatingEfficiency, plating_efficiency
+from anodelab.plating.nucleation import (
+    NucleationOverpotential,
+    nucleation_overpotential,
+)
+from anodelab.plating.shorts import ShortsResult, detect_shorts
+from anodelab.plating.trace import OverpotentialTrace, overpotential_trace
 from anodelab.report import figures
 
 Data = Record | SpectrumSeries | CycleTable
 K = ExperimentKind
 
-#: the spectra kinds, and those that are cycling of a cell
+#: the spectra kinds, those that are cycling of a cell, and those of a metal anode cycled or plated at constant current
 SPECTRA = frozenset({K.EIS, K.EIS_SERIES, K.EIS_TEMPERATURE, K.CONDUCTIVITY})
 CYCLING = frozenset({K.CYCLING, K.RATE})
+METAL = frozenset({K.SYMMETRIC, K.CCD})
+SUBSTRATE = frozenset({K.NUCLEATION, K.PLATING_CE})
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,22 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("conductivity", eis.conductivity_arrhenius, eis.Conductivity, frozenset({K.CONDUCTIVITY}),
              headline=("sigma", "Ea"),
              figures=(Figure("nyquist", figures.plot_nyquist), Figure("arrhenius", figures.plot_arrhenius))),
+    Analysis("shorts", detect_shorts, ShortsResult, METAL, headline=("cycle_life", "short_onset")),
+    Analysis("overpotential_trace", overpotential_trace, OverpotentialTrace, METAL,
+             headline=("eta_plateau", "growth_rate"),
+             figures=(Figure("trace", figures.plot_symmetric_trace, uses=("shorts",)),)),
+    Analysis("ccd", critical_current_density, CriticalCurrentDensity, frozenset({K.CCD}),
+             headline=("ccd", "last_stable"), figures=(Figure("ccd", figures.plot_ccd),)),
+    Analysis("nucleation", nucleation_overpotential, NucleationOverpotential, SUBSTRATE,
+             headline=("eta_nucleation", "eta_plateau"), figures=(Figure("nucleation", figures.plot_nucleation),)),
+    Analysis("plating_ce", plating_efficiency, PlatingEfficiency, frozenset({K.PLATING_CE}),
+             headline=("ce_mean", "ce_aurbach"), figures=(Figure("plating-ce", figures.plot_plating_ce),)),
+    Analysis("gitt", gitt, GITTResult, frozenset({K.GITT}), headline=("D_median",),
+             figures=(Figure("gitt", figures.plot_gitt),)),
+    Analysis("tafel", tafel, TafelAnalysis, frozenset({K.POLARIZATION}), headline=("i0", "alpha_a", "alpha_c"),
+             figures=(Figure("tafel", figures.plot_tafel),)),
+    Analysis("voltammetry", voltammetry, Voltammogram, frozenset({K.CV, K.LSV}), headline=("scan_rate", "dE_p"),
+             figures=(Figure("cv", figures.plot_voltammogram), Figure("didv", figures.plot_didv))),
 )
 
 _BY_NAME = {analysis.name: analysis for analysis in ANALYSES}

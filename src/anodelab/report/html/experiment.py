@@ -1,8 +1,11 @@
 """The figures of one experiment, chosen by what the store holds for it: its time series (every
-file with one gets its voltage and current trace, so no section is blank), its spectra, and the
-tables and content of its analyses (cycles, voltage profiles, dQ/dV curves, rate blocks, circuit-fit
-and Kramers-Kronig curves, DRT curves, Arrhenius fits). A figure that cannot be drawn leaves a note
-in its section, never a broken page."""
+file with one gets its voltage trace, so no section is blank: with the current, or for a metal cell
+with its plateau overpotentials and shorts), its spectra, and the tables and content of its analyses
+(cycles, voltage profiles, dQ/dV curves, rate blocks, circuit-fit and Kramers-Kronig curves, DRT
+curves, Arrhenius fits; the metal-anode overpotential trace, CCD levels, nucleation dip and plating
+efficiency; GITT pulses, Tafel points and voltammetry curves, which stand in for the plain current
+against voltage of their files). A figure that cannot be drawn leaves a note in its section, never a
+broken page."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import numpy as np
 
 from anodelab.core.errors import AnodelabError
 from anodelab.report import data
-from anodelab.report.html import plots
+from anodelab.report.html import kinetics, metal, plots
 from anodelab.report.html.plots import Figure
 from anodelab.store import Store
 
@@ -90,20 +93,80 @@ def _record(db: Store, experiment: data.Experiment, results: Mapping[str, data.A
         capacity = str((rate.content or {}).get("capacity"))
         drawn.add("rate capability", lambda: _nonempty(data.result_table(db, rate.result_id, "blocks"),
                                                        lambda blocks: plots.rate_capability(blocks, capacity)))
+    _metal(db, experiment, results, drawn, "voltage_V" in columns)
+    _kinetics(db, results, drawn)
     if experiment.kind in SWEEPS and {"voltage_V", "current_mA"} <= set(columns):
         sweep = data.trace(db, experiment, "current_mA", buckets=TRACE_BUCKETS, carry=("voltage_V",))
-        drawn.add("current against voltage", lambda: plots.sweep(sweep))
-        if experiment.kind == "polarization":
+        if "voltammetry" not in results:  # else its voltammogram is the current against voltage
+            drawn.add("current against voltage", lambda: plots.sweep(sweep))
+        if experiment.kind == "polarization" and "tafel" not in results:
             drawn.add("Tafel plot", lambda: plots.sweep(sweep, tafel=True))
 
     def voltage_current() -> Figure:
-        drawn.voltage = data.trace(db, experiment, "voltage_V", buckets=TRACE_BUCKETS)
         current = (data.trace(db, experiment, "current_mA", buckets=TRACE_BUCKETS) if "current_mA" in columns
                    else None)
-        return plots.voltage_current(drawn.voltage, current)
+        return plots.voltage_current(_voltage(db, experiment, drawn), current)
 
-    if "voltage_V" in columns:
+    if "voltage_V" in columns and "overpotential_trace" not in results:  # else the metal cell's trace stands in
         drawn.add("voltage and current", voltage_current)
+
+
+def _voltage(db: Store, experiment: data.Experiment, drawn: Drawn) -> data.Columns:
+    """The file's decimated voltage trace, read once (the comparisons reuse it)."""
+    if drawn.voltage is None:
+        drawn.voltage = data.trace(db, experiment, "voltage_V", buckets=TRACE_BUCKETS)
+    return drawn.voltage
+
+
+def _metal(db: Store, experiment: data.Experiment, results: Mapping[str, data.Analysis], drawn: Drawn,
+           voltage: bool) -> None:
+    """The figures of the metal-anode analyses: the trace with its plateaus and shorts, the CCD
+    staircase, the nucleation dip and the plating efficiency."""
+    trace, shorts, ccd = results.get("overpotential_trace"), results.get("shorts"), results.get("ccd")
+    nucleation, efficiency = results.get("nucleation"), results.get("plating_ce")
+    if trace is not None and voltage:
+        def symmetric() -> Figure:
+            points = data.result_table(db, trace.result_id, "points")
+            insets = data.result_table(db, trace.result_id, "insets")
+            return metal.symmetric_trace(_voltage(db, experiment, drawn), points, insets,
+                                         short_onsets(db, shorts, trace))
+        drawn.add("voltage trace and plateau overpotential", symmetric)
+    if ccd is not None:
+        drawn.add("CCD staircase", lambda: _nonempty(data.result_table(db, ccd.result_id, "levels"),
+                                                     lambda levels: metal.ccd_staircase(levels, ccd.content or {})))
+    if nucleation is not None:
+        drawn.add("nucleation dip", lambda: _nonempty(data.result_table(db, nucleation.result_id, "curve"),
+                                                      lambda curve: metal.nucleation_dip(curve, nucleation.content or {})))
+    if efficiency is not None:
+        drawn.add("plating CE", lambda: _nonempty(data.cycles(db, efficiency.result_id),
+                                                  lambda table: metal.plating_ce(table, efficiency.content or {})))
+
+
+def _kinetics(db: Store, results: Mapping[str, data.Analysis], drawn: Drawn) -> None:
+    """The figures of the kinetics analyses: GITT's D, the Tafel plot, the voltammogram and its dI/dE."""
+    gitt, tafel, voltammetry = results.get("gitt"), results.get("tafel"), results.get("voltammetry")
+    if gitt is not None:
+        drawn.add("GITT diffusion coefficient", lambda: _nonempty(
+            data.result_table(db, gitt.result_id, "pulses"), lambda pulses: kinetics.gitt_diffusion(pulses, gitt.content or {})))
+    if tafel is not None:
+        drawn.add("Tafel plot", lambda: _nonempty(data.result_table(db, tafel.result_id, "points"),
+                                                  lambda points: kinetics.tafel_plot(points, tafel.content or {})))
+    if voltammetry is not None:
+        content = voltammetry.content or {}
+        curve = data.result_table(db, voltammetry.result_id, "curve")
+        drawn.add("voltammogram", lambda: _nonempty(curve, lambda table: kinetics.voltammogram(table, content)))
+        drawn.add("dI/dE", lambda: kinetics.didv(curve, content) if curve else None)
+
+
+def short_onsets(db: Store, shorts: data.Analysis | None, trace: data.Analysis) -> list[tuple[float, str]]:
+    """The onset (h) and kind of every short ``shorts`` stored, else the first one the trace's content names."""
+    if shorts is not None:
+        events = data.result_table(db, shorts.result_id, "shorts")
+        if events:
+            kinds = events.get("kind", np.full(events["short_onset_h"].size, "", dtype=object))
+            return [(float(t), str(k or "")) for t, k in zip(events["short_onset_h"], kinds) if np.isfinite(t)]
+    onset = (trace.content or {}).get("short_onset_h")
+    return [] if onset is None else [(float(onset), str((trace.content or {}).get("short_kind") or ""))]
 
 
 def _spectra(db: Store, experiment: data.Experiment, results: Mapping[str, data.Analysis], drawn: Drawn) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from anodelab.core.errors import ValidationError
 from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.report.data import Columns, Curve
 from anodelab.report.html.numbers import number
@@ -32,6 +33,8 @@ TWIN_LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanc
                "bgcolor": "rgba(255,255,255,0)"}
 #: spectra of a series drawn at first (evenly spaced, first and last among them); the legend shows the others
 SHOWN_SPECTRA = 6
+#: a figure's height unless its layout sets one (the page reserves it before the figure is drawn)
+HEIGHT_PX = 340
 ARRHENIUS_AXES = {"sigmaT": "ln(σT / (S K cm⁻¹))", "sigma": "ln(σ / (S cm⁻¹))", "1/R": "ln(R⁻¹ / Ω⁻¹)",
                   "T/R": "ln((T/R) / (K Ω⁻¹))"}
 
@@ -45,8 +48,13 @@ class Figure:
     layout: dict[str, Any] = field(default_factory=dict)
     caption: str = ""
 
+    @property
+    def height_px(self) -> int:
+        """Its height (the layout's, else :data:`HEIGHT_PX`): what the page reserves for it."""
+        return int(self.layout.get("height", HEIGHT_PX))
+
     def spec(self) -> dict[str, Any]:
-        return {"data": self.data, "layout": {"title": {"text": self.title}, **self.layout}}
+        return {"data": self.data, "layout": {"title": {"text": self.title}, **self.layout, "height": self.height_px}}
 
 
 def category(k: int) -> str:
@@ -78,10 +86,10 @@ def coordinate(name: str | None, values: NDArray[np.float64]) -> tuple[str, NDAr
 
 def voltage_current(voltage: Columns, current: Columns | None) -> Figure:
     """Voltage (left axis) and current (right axis) against time, as decimated from the store."""
-    data: list[dict[str, Any]] = [_line(voltage["time_s"] / 3600.0, voltage["voltage_V"], "voltage", category(0))]
+    data: list[dict[str, Any]] = [line_trace(voltage["time_s"] / 3600.0, voltage["voltage_V"], "voltage", category(0))]
     layout: dict[str, Any] = {"xaxis": axis("time (h)"), "yaxis": axis("voltage (V)")}
     if current is not None and current["time_s"].size:
-        data.append({**_line(current["time_s"] / 3600.0, current["current_mA"], "current", category(3)), "yaxis": "y2"})
+        data.append({**line_trace(current["time_s"] / 3600.0, current["current_mA"], "current", category(3)), "yaxis": "y2"})
         layout["yaxis2"] = axis("current (mA)", overlaying="y", side="right", showgrid=False, tickmode="auto")
         layout["legend"] = TWIN_LEGEND
     return Figure("Voltage and current", data, layout,
@@ -93,7 +101,7 @@ def sweep(trace: Columns, *, tafel: bool = False) -> Figure:
     current = np.abs(trace["current_mA"]) if tafel else trace["current_mA"]
     if tafel:
         current = np.where(current > 0, current, np.nan)
-    data = [_line(trace["voltage_V"], current, "current", category(0))]
+    data = [line_trace(trace["voltage_V"], current, "current", category(0))]
     title = "Tafel plot" if tafel else "Current against voltage"
     yaxis = axis("|current| (mA)", type="log") if tafel else axis("current (mA)")
     return Figure(title, data, {"xaxis": axis("voltage (V)"), "yaxis": yaxis})
@@ -104,7 +112,7 @@ def overlaid_voltage(traces: Sequence[tuple[str, Columns]], kind: str) -> Figure
     data = []
     for k, (label, trace) in enumerate(traces):
         start = trace["time_s"][0] if trace["time_s"].size else 0.0
-        data.append(_line((trace["time_s"] - start) / 3600.0, trace["voltage_V"], label, category(k)))
+        data.append(line_trace((trace["time_s"] - start) / 3600.0, trace["voltage_V"], label, category(k)))
     return Figure(f"{kind}: voltage of every file", data, {"xaxis": axis("time from start (h)"),
                                                            "yaxis": axis("voltage (V)")})
 
@@ -122,7 +130,7 @@ def profiles(curves: Sequence[Curve]) -> Figure:
     for curve in curves:
         k = cycles.index(curve.cycle)
         x = curve.columns["capacity_mAh_g" if specific else "capacity_mAh"]
-        trace = _line(x, curve.columns["voltage_V"], f"cycle {curve.cycle}", ordered(k, len(cycles)))
+        trace = line_trace(x, curve.columns["voltage_V"], f"cycle {curve.cycle}", ordered(k, len(cycles)))
         trace.update(legendgroup=str(curve.cycle), showlegend=curve.cycle not in seen,
                      hovertemplate=f"cycle {curve.cycle} {curve.role}<br>%{{x:.4g}}, %{{y:.4g}} V<extra></extra>")
         seen.add(curve.cycle)
@@ -140,7 +148,7 @@ def dqdv(curves: Sequence[Curve], peaks: Sequence[Mapping[str, Any]]) -> Figure:
     seen: set[int] = set()
     for curve in curves:
         k = cycles.index(curve.cycle)
-        trace = _line(curve.columns["voltage_V"], curve.columns["dqdv_mAh_V"], f"cycle {curve.cycle}",
+        trace = line_trace(curve.columns["voltage_V"], curve.columns["dqdv_mAh_V"], f"cycle {curve.cycle}",
                       ordered(k, len(cycles)))
         trace.update(legendgroup=str(curve.cycle), showlegend=curve.cycle not in seen,
                      hovertemplate=f"cycle {curve.cycle} {curve.role}<br>%{{x:.4g}} V, %{{y:.4g}} mAh/V<extra></extra>")
@@ -148,7 +156,7 @@ def dqdv(curves: Sequence[Curve], peaks: Sequence[Mapping[str, Any]]) -> Figure:
         data.append(trace)
     shown = [p for p in peaks if p.get("cycle") in set(cycles)]
     if shown:
-        data.append({**_markers(np.array([p["voltage_V"] for p in shown], dtype=np.float64),
+        data.append({**marker_trace(np.array([p["voltage_V"] for p in shown], dtype=np.float64),
                                 np.array([p["dqdv_mAh_V"] for p in shown], dtype=np.float64), "peaks",
                                 category(7), symbol="x"),
                      "text": [f"cycle {p['cycle']} {p['role']} peak {p['peak']}" for p in shown],
@@ -160,14 +168,14 @@ def dqdv(curves: Sequence[Curve], peaks: Sequence[Mapping[str, Any]]) -> Figure:
 def capacity_ce(table: Columns, roles: tuple[str, str]) -> Figure:
     """Capacity of both half-cycles and the coulombic efficiency (right axis) against cycle."""
     data: list[dict[str, Any]] = []
-    unit = "mAh/g" if all(_has(table, f"{role}_mAh_g") for role in roles) else "mAh"
+    unit = "mAh/g" if all(has_values(table, f"{role}_mAh_g") for role in roles) else "mAh"
     for k, role in enumerate(roles):
         name = f"{role}_mAh_g" if unit == "mAh/g" else f"{role}_mAh"
-        if _has(table, name):
-            data.append(_markers(table["cycle"], table[name], role, category(k)))
+        if has_values(table, name):
+            data.append(marker_trace(table["cycle"], table[name], role, category(k)))
     layout: dict[str, Any] = {"xaxis": axis("cycle"), "yaxis": axis(f"capacity ({unit})", rangemode="tozero")}
-    if _has(table, "ce"):
-        data.append({**_markers(table["cycle"], 100.0 * table["ce"], "CE", category(3), symbol="diamond"),
+    if has_values(table, "ce"):
+        data.append({**marker_trace(table["cycle"], 100.0 * table["ce"], "CE", category(3), symbol="diamond"),
                      "yaxis": "y2"})
         layout["yaxis2"] = axis("coulombic efficiency (%)", overlaying="y", side="right", showgrid=False,
                                 tickmode="auto")
@@ -179,12 +187,12 @@ def rate_capability(blocks: Columns, capacity: str) -> Figure:
     """Mean capacity of each current block (error bars: the sample sd over its cycles); ``capacity``:
     the closing half-cycle's capacity column the blocks average (the rate table's, e.g. ``reverse_mAh``)."""
     role = capacity.removesuffix("_mAh")
-    specific = _has(blocks, f"mean_{capacity}_g")
+    specific = has_values(blocks, f"mean_{capacity}_g")
     name = f"{capacity}_g" if specific else capacity
     mean = blocks[f"mean_{name}"]
     sd = blocks.get(f"std_{name}")
     for name, unit in (("current_A_g", "A/g"), ("current_mA_cm2", "mA/cm²"), ("current_mA", "mA")):
-        if _has(blocks, name):
+        if has_values(blocks, name):
             labels = [f"{int(b)}: {c:.3g} {unit}" for b, c in zip(blocks["block"], blocks[name])]
             break
     else:
@@ -201,7 +209,7 @@ def cycle_table(table: Columns) -> Figure:
     """The capacity columns of a published per-cycle table against cycle."""
     specific = [name for name in table if name.endswith("_mAh_g") and "capacity" in name]
     names = specific or [name for name in table if name.endswith("_mAh") and "capacity" in name]
-    data = [_markers(table["cycle"], table[name], name.removesuffix("_mAh_g").removesuffix("_mAh").replace("_", " "),
+    data = [marker_trace(table["cycle"], table[name], name.removesuffix("_mAh_g").removesuffix("_mAh").replace("_", " "),
                      category(k)) for k, name in enumerate(names)]
     unit = "mAh/g" if specific else "mAh"
     return Figure("Capacity per cycle (as published)", data,
@@ -210,15 +218,15 @@ def cycle_table(table: Columns) -> Figure:
 
 def overlaid_capacity(tables: Sequence[tuple[str, Columns, str]]) -> tuple[Figure, Figure]:
     """Closing-half-cycle capacity and CE against cycle of several files: (label, cycles table, closing role)."""
-    specific = all(_has(table, f"{role}_mAh_g") for _, table, role in tables)
+    specific = all(has_values(table, f"{role}_mAh_g") for _, table, role in tables)
     unit = "mAh/g" if specific else "mAh"
     capacity, ce = [], []
     for k, (label, table, role) in enumerate(tables):
         name = f"{role}_mAh_g" if specific else f"{role}_mAh"
-        if _has(table, name):
-            capacity.append(_markers(table["cycle"], table[name], label, category(k)))
-        if _has(table, "ce"):
-            ce.append(_markers(table["cycle"], 100.0 * table["ce"], label, category(k)))
+        if has_values(table, name):
+            capacity.append(marker_trace(table["cycle"], table[name], label, category(k)))
+        if has_values(table, "ce"):
+            ce.append(marker_trace(table["cycle"], 100.0 * table["ce"], label, category(k)))
     return (Figure("Capacity against cycle, every cycling file", capacity,
                    {"xaxis": axis("cycle"), "yaxis": axis(f"reversible capacity ({unit})", rangemode="tozero")},
                    "The capacity of each cycle's closing half-cycle (extraction of an anode half cell, "
@@ -250,11 +258,11 @@ def nyquist(points: Columns, fit: Columns | None = None) -> Figure:
     for k, (spectrum, label) in enumerate(labels.items()):
         style = _series_style(k, len(labels), label)
         rows = points["spectrum"] == spectrum
-        data.append({**_markers(points["z_real_ohm"][rows], -points["z_imag_ohm"][rows], label, style["colour"]),
+        data.append({**marker_trace(points["z_real_ohm"][rows], -points["z_imag_ohm"][rows], label, style["colour"]),
                      **style["trace"], "customdata": points["frequency_Hz"][rows],
                      "hovertemplate": "%{customdata:.4g} Hz<br>Z' %{x:.4g} Ω<br>-Z'' %{y:.4g} Ω<extra>" + label + "</extra>"})
         if fit is not None and (fitted := fit["spectrum"] == spectrum).any():
-            data.append({**_line(fit["Z_fit_real_ohm"][fitted], -fit["Z_fit_imag_ohm"][fitted], f"{label} fit",
+            data.append({**line_trace(fit["Z_fit_real_ohm"][fitted], -fit["Z_fit_imag_ohm"][fitted], f"{label} fit",
                                  style["colour"]), **style["trace"], "showlegend": False})
     return Figure("Nyquist plot", data, {"xaxis": axis("Z' (Ω)"), "yaxis": axis("-Z'' (Ω)", scaleanchor="x",
                                                                                   scaleratio=1)},
@@ -271,14 +279,14 @@ def bode(points: Columns, fit: Columns | None = None) -> Figure:
         style = _series_style(k, len(labels), label)
         rows = points["spectrum"] == spectrum
         f, re, im = points["frequency_Hz"][rows], points["z_real_ohm"][rows], points["z_imag_ohm"][rows]
-        data.append({**_markers(f, np.hypot(re, im), label, style["colour"]), **style["trace"]})
-        data.append({**_markers(f, -np.degrees(np.arctan2(im, re)), label, style["colour"]), **style["trace"],
+        data.append({**marker_trace(f, np.hypot(re, im), label, style["colour"]), **style["trace"]})
+        data.append({**marker_trace(f, -np.degrees(np.arctan2(im, re)), label, style["colour"]), **style["trace"],
                      "showlegend": False, **lower})
         if fit is not None and (fitted := fit["spectrum"] == spectrum).any():
             ff, fre, fim = fit["frequency_Hz"][fitted], fit["Z_fit_real_ohm"][fitted], fit["Z_fit_imag_ohm"][fitted]
             hidden = {**style["trace"], "showlegend": False}
-            data.append({**_line(ff, np.hypot(fre, fim), f"{label} fit", style["colour"]), **hidden})
-            data.append({**_line(ff, -np.degrees(np.arctan2(fim, fre)), f"{label} fit", style["colour"]), **hidden,
+            data.append({**line_trace(ff, np.hypot(fre, fim), f"{label} fit", style["colour"]), **hidden})
+            data.append({**line_trace(ff, -np.degrees(np.arctan2(fim, fre)), f"{label} fit", style["colour"]), **hidden,
                          **lower})
     modulus = np.hypot(points["z_real_ohm"], points["z_imag_ohm"])
     decades = float(np.log10(np.nanmax(modulus) / np.nanmin(modulus))) if np.nanmin(modulus) > 0 else math.inf
@@ -300,9 +308,9 @@ def kk_residuals(table: Columns, labels: Mapping[int, str], threshold_pct: float
         label = labels.get(int(spectrum), f"spectrum {spectrum}")
         style = _series_style(k, spectra.size, label)
         rows = table["spectrum"] == spectrum
-        data.append({**_markers(table["frequency_Hz"][rows], table["residual_real_pct"][rows], label,
+        data.append({**marker_trace(table["frequency_Hz"][rows], table["residual_real_pct"][rows], label,
                                 style["colour"]), **style["trace"]})
-        data.append({**_markers(table["frequency_Hz"][rows], table["residual_imag_pct"][rows], f"{label} imaginary",
+        data.append({**marker_trace(table["frequency_Hz"][rows], table["residual_imag_pct"][rows], f"{label} imaginary",
                                 style["colour"], symbol="triangle-up"), **style["trace"], "showlegend": False})
     layout: dict[str, Any] = {"xaxis": axis("frequency (Hz)", type="log"), "yaxis": axis("residual (% of |Z|)")}
     caption = "Circles: real part; triangles: imaginary part."
@@ -326,16 +334,16 @@ def drt_curves(curves: Columns, labels: Mapping[int, str], windows: Mapping[str,
         tau, lower, upper = curves["tau_s"][rows], curves["gamma_lower_ohm"][rows], curves["gamma_upper_ohm"][rows]
         if np.isfinite(lower).any() and np.isfinite(upper).any():
             data.append({"type": "scatter", "mode": "lines", "x": np.r_[tau, tau[::-1]], "y": np.r_[upper, lower[::-1]],
-                         "fill": "toself", "fillcolor": _transparent(style["colour"]), "line": {"width": 0},
+                         "fill": "toself", "fillcolor": transparent(style["colour"]), "line": {"width": 0},
                          **style["trace"], "showlegend": False, "hoverinfo": "skip", "name": f"{label} band"})
-        data.append({**_line(tau, curves["gamma_ohm"][rows], label, style["colour"]), **style["trace"]})
+        data.append({**line_trace(tau, curves["gamma_ohm"][rows], label, style["colour"]), **style["trace"]})
     low_end, high_end = float(np.nanmin(curves["tau_s"])), float(np.nanmax(curves["tau_s"]))
     shapes, notes = [], []
     for k, (name, (low, high)) in enumerate(windows.items()):
         x0, x1 = low or low_end, high or high_end
         # plotly.js 4 places shapes on a log axis in data units, annotations in log10 units
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": x0, "x1": x1, "y0": 0, "y1": 1,
-                       "fillcolor": _transparent(category(k + 1), 0.12), "line": {"width": 0}, "layer": "below"})
+                       "fillcolor": transparent(category(k + 1), 0.12), "line": {"width": 0}, "layer": "below"})
         notes.append({"xref": "x", "yref": "paper", "x": (math.log10(x0) + math.log10(x1)) / 2, "y": 1,
                       "yanchor": "bottom", "text": name, "showarrow": False, "font": {"size": 10}})
     caption = "Shaded: the τ windows of the named processes." if shapes else ""
@@ -374,7 +382,7 @@ def process_traces(name: str | None, values: Sequence[float], resistances: Mappi
         title, x = "spectrum", np.arange(x.size, dtype=np.float64)
     data = []
     for k, (process, series) in enumerate(resistances.items()):
-        trace = _markers(x, _array(series), process, category(k), mode="lines+markers")
+        trace = marker_trace(x, _array(series), process, category(k), mode="lines+markers")
         if process in stderrs:
             trace["error_y"] = {"type": "data", "array": _array(stderrs[process]), "visible": True}
         data.append(trace)
@@ -391,9 +399,9 @@ def arrhenius(fit: Mapping[str, Any]) -> Figure:
     ends = np.array([T_K.min(), T_K.max()])
     line_y = ln_prefactor - Ea_kJ_mol * 1e3 / (GAS_CONSTANT_J_MOL_K * ends)
     label = f"Ea = {number(Ea_kJ_mol, fit.get('Ea_kJ_mol_stderr'))} kJ/mol"
-    data = [{**_markers(1000.0 / T_K, ordinate, "measured", category(0)),
+    data = [{**marker_trace(1000.0 / T_K, ordinate, "measured", category(0)),
              "customdata": T_K - ZERO_CELSIUS_K, "hovertemplate": "%{customdata:.4g} °C<br>%{y:.4g}<extra></extra>"},
-            _line(1000.0 / ends, line_y, label, category(3), dash="dash")]
+            line_trace(1000.0 / ends, line_y, label, category(3), dash="dash")]
     return Figure("Arrhenius plot", data, {"xaxis": axis("1000 / T (K⁻¹)"), "yaxis": axis(ARRHENIUS_AXES[form])},
                   f"{label}, r² = {float(fit['r2']):.5f}" if fit.get("r2") is not None else label)
 
@@ -403,7 +411,7 @@ def overlaid_nyquist(spectra: Sequence[tuple[str, Columns]]) -> Figure:
     data = []
     for k, (label, points) in enumerate(spectra):
         rows = points["spectrum"] == points["spectrum"].min()
-        data.append({**_markers(points["z_real_ohm"][rows], -points["z_imag_ohm"][rows], label, category(k),
+        data.append({**marker_trace(points["z_real_ohm"][rows], -points["z_imag_ohm"][rows], label, category(k),
                                 mode="lines+markers"), "customdata": points["frequency_Hz"][rows],
                      "hovertemplate": "%{customdata:.4g} Hz<br>Z' %{x:.4g} Ω<br>-Z'' %{y:.4g} Ω<extra>" + label + "</extra>"})
     return Figure("Nyquist plot, every impedance file", data,
@@ -428,24 +436,36 @@ def _series_caption(n: int, text: str) -> str:
     return f"{text} {SHOWN_SPECTRA} of the {n} spectra drawn; click the legend for the others.".strip()
 
 
-def _line(x: Any, y: Any, name: str, colour: str, *, dash: str = "solid") -> dict[str, Any]:
+def line_trace(x: Any, y: Any, name: str, colour: str, *, dash: str = "solid") -> dict[str, Any]:
+    """A scatter trace drawn as a line."""
     return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name,
             "line": {"color": colour, "width": 1.5, "dash": dash}}
 
 
-def _markers(x: Any, y: Any, name: str, colour: str, *, symbol: str = "circle", mode: str = "markers") -> dict[str, Any]:
+def marker_trace(x: Any, y: Any, name: str, colour: str, *, symbol: str = "circle", mode: str = "markers") -> dict[str, Any]:
+    """A scatter trace drawn as markers (``mode``: also ``lines+markers``)."""
     return {"type": "scatter", "mode": mode, "x": x, "y": y, "name": name,
             "marker": {"color": colour, "size": 5, "symbol": symbol}, "line": {"color": colour, "width": 1}}
 
 
-def _has(table: Columns, name: str) -> bool:
-    return name in table and bool(np.isfinite(table[name]).any())
+def has_values(table: Columns, name: str) -> bool:
+    """Whether ``table`` has a numeric column ``name`` with a finite value."""
+    return name in table and table[name].dtype.kind == "f" and bool(np.isfinite(table[name]).any())
+
+
+def require_columns(table: Columns, names: Sequence[str], what: str) -> None:
+    """Refuse a stored table (``what``, e.g. ``ccd levels``) without the columns ``names`` a figure draws."""
+    missing = [name for name in names if name not in table]
+    if missing:
+        raise ValidationError(what, f"the stored table has {', '.join(table) or 'no column'}; "
+                              f"expected {', '.join(missing)} too")
 
 
 def _array(values: Sequence[float | None]) -> NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _transparent(colour: str, alpha: float = 0.2) -> str:
+def transparent(colour: str, alpha: float = 0.2) -> str:
+    """``#rrggbb`` as ``rgba(...)`` with opacity ``alpha``."""
     r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"

@@ -602,7 +602,7 @@ def polarization_curve(
     if noise > 0:
         current = current * (1.0 + noise / 100.0 * rng.standard_normal(current.size))
     cell = CellInfo(
-        cell_type="symmetric",
+        cell_type="plating",
         working_electrode=Electrode(material="Zn@Ag-Na", area_cm2=area),
         counter_electrode=Electrode(material="Na"),
         electrolyte=Electrolyte(kind="NaPF6 in diglyme"),
