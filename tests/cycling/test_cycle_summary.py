@@ -223,3 +223,62 @@ def test_impedance_data_or_a_cycle_table_is_not_applicable_and_says_what_it_hold
     message = str(info.value)
     assert f"{name} needs a cycling Record" in message and f"this holds {held}" in message
     assert message.startswith("data/held.csv: ") == (kind != "spectrum")  # the source, where the data has one
+
+
+# --- theoretical capacity and utilisation from the working electrode's composition (issue 15) ---
+
+F_C_MOL = 96485.33212  # CODATA 2018
+M_SI, M_ZNO = 28.085, 65.38 + 15.999  # IUPAC 2021 abridged, g/mol
+
+
+def _with_composition(cell, composition, end_phase=None):
+    import dataclasses
+
+    electrode = dataclasses.replace(cell.working_electrode, composition=composition, end_phase=end_phase)
+    return dataclasses.replace(cell, working_electrode=electrode)
+
+
+def test_utilisation_against_the_theoretical_capacity():
+    ex = alloy_half_cell(n_cycles=4)
+    # the virtual cell's active mass is the Si of seed 000's composite: Si -> Li15Si4, 3.75 F / (3.6 M_Si)
+    theoretical = 3.75 * F_C_MOL / (3.6 * M_SI)
+    summary = cycle_summary(ex.data, _with_composition(ex.cell, "Si", "Li15Si4"))
+    assert summary.theoretical_capacity_mAh_g == pytest.approx(theoretical, rel=1e-12)
+    np.testing.assert_allclose(summary["extraction_utilisation_pct"],
+                               np.asarray(ex.truth["extraction_mAh_g"]) / theoretical * 100, rtol=1e-9)
+    np.testing.assert_allclose(summary["insertion_utilisation_pct"],
+                               np.asarray(ex.truth["insertion_mAh_g"]) / theoretical * 100, rtol=1e-9)
+    names = {(m.name, m.index) for m in summary.metrics()}
+    assert ("theoretical_capacity", None) in names and ("extraction_utilisation", 1) in names
+    out = summary.to_dict()
+    assert out["theoretical_capacity_mAh_g"] == pytest.approx(theoretical)
+    assert out["cycles"][0]["extraction_utilisation_pct"] == pytest.approx(ex.truth["extraction_mAh_g"][0] / theoretical * 100)
+    # a mixture by mass: the seed 000 composite, ZnO -> LiZn + Li2O by default
+    mixture = cycle_summary(ex.data, _with_composition(ex.cell, "Si:0.884, ZnO:0.116"))
+    expected = 0.884 * theoretical + 0.116 * 3 * F_C_MOL / (3.6 * M_ZNO)
+    assert mixture.theoretical_capacity_mAh_g == pytest.approx(expected, rel=1e-12)
+
+
+def test_without_composition_the_summary_is_unchanged():
+    ex = alloy_half_cell(n_cycles=3)
+    plain = cycle_summary(ex.data, ex.cell)
+    assert plain.theoretical_capacity_mAh_g is None
+    assert not any(name.endswith("_utilisation_pct") for name in plain.columns)
+    assert type(plain).version == 1
+    with pytest.raises(MetadataError, match="working_electrode.composition"):
+        plain["extraction_utilisation_pct"]
+    with_composition = cycle_summary(ex.data, _with_composition(ex.cell, "Si"))
+    for name, column in plain.columns.items():
+        np.testing.assert_array_equal(with_composition.columns[name], column)
+
+
+def test_composition_without_mass_or_unreadable():
+    ex = alloy_half_cell(n_cycles=2)
+    no_mass = cycle_summary(ex.data, CellInfo("anode-half", working_electrode=Electrode(composition="Si")))
+    assert no_mass.theoretical_capacity_mAh_g == pytest.approx(3.75 * F_C_MOL / (3.6 * M_SI))
+    assert "extraction_utilisation_pct" not in no_mass.columns
+    with pytest.raises(MetadataError, match="active mass"):
+        no_mass["extraction_utilisation_pct"]
+    assert any("utilisation" in warning for warning in no_mass.warnings)
+    with pytest.raises(MetadataError, match="working_electrode.composition.*unknown element 'Xq'"):
+        cycle_summary(ex.data, _with_composition(ex.cell, "Xq"))

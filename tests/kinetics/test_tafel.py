@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 
 from anodelab.core.cell import CellInfo, Electrode
+from anodelab.core.constants import FARADAY_C_MOL, GAS_CONSTANT_J_MOL_K
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
 from anodelab.kinetics.tafel import exchange_current, micro_polarization_i0, tafel
 from anodelab.models.kinetics import (
-    FARADAY_C_MOL,
-    GAS_CONSTANT_J_MOL_K,
     butler_volmer_mA_cm2,
     butler_volmer_overpotential_V,
     charge_transfer_resistance_ohm_cm2,
@@ -200,6 +199,18 @@ def test_windows_obey_the_printed_rule_and_stop_where_mass_transport_bends_the_c
     assert result.i0.value == pytest.approx(0.5, rel=0.05)
     assert result.anodic.slope_mV_dec.value == pytest.approx(tafel_slope_mV_dec(0.5, T), rel=0.02)
     assert result.butler_volmer.i_lim_cathodic.value == pytest.approx(300.0, rel=0.3)  # seen to 21 % of it only
+
+
+@pytest.mark.parametrize("noise_pct", [0.0, 1.0])
+def test_strong_limiting_currents_leave_i0_within_5_percent(noise_pct):
+    """Limits at 10 i0, |eta| to 0.5 V: the fit without limits bent the ends with R_u = 26 ohm, and the
+    limits seeded from there ended at i0 = 2e5 x the truth."""
+    record = sweep(i0=1.0, il_a=10.0, il_c=10.0, eta_max=0.5, noise_pct=noise_pct, seed=3)
+    fit = exchange_current(record)
+    assert fit.i0.value == pytest.approx(1.0, rel=0.05)
+    assert fit.i_lim_anodic.value == pytest.approx(10.0, rel=0.05)
+    assert fit.i_lim_cathodic.value == pytest.approx(10.0, rel=0.05)
+    assert fit.R_u_ohm.value < 0.5
 
 
 def test_noise_ir_and_limiting_currents_leave_no_tafel_region_but_the_fit_finds_i0():

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from anodelab.core.cell import CellInfo, Electrode
+from anodelab.core.constants import FARADAY_C_MOL, GAS_CONSTANT_J_MOL_K
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
 from anodelab.kinetics.voltammetry import (
@@ -19,7 +20,6 @@ from anodelab.kinetics.voltammetry import (
     randles_sevcik,
     voltammetry,
 )
-from anodelab.models.kinetics import FARADAY_C_MOL, GAS_CONSTANT_J_MOL_K
 from anodelab.sim.virtual import alloy_half_cell
 from anodelab.sim.virtual.voltammetry import (
     cyclic_voltammogram,

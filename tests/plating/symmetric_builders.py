@@ -119,3 +119,36 @@ def _staircase_voltage(current_mA: float, eta_V: float, times: dict[str, float])
         return v
 
     return voltage
+
+
+def rate_blocks(*, levels_mA_cm2: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 0.1), cycles_per_level: int = 5,
+                half_cycle_s: float = 1800.0, asr_ohm_cm2: float = 20.0, dt_s: float = 60.0, noise_V: float = 3e-4,
+                seed: int = 0, area_cm2: float = AREA_CM2) -> Record:
+    """A symmetric-cell rate test: ``cycles_per_level`` plate/strip cycles of ``half_cycle_s`` at each
+    current density, polarization ``j * asr`` (ohmic), ending back at a low current (a recovery block)."""
+    steps = []
+    for level in levels_mA_cm2:
+        for _ in range(cycles_per_level):
+            for sign in (-1.0, 1.0):
+                eta_V = sign * level * asr_ohm_cm2 / 1000.0
+                steps.append(Step(sign * level * area_cm2, lambda e, q, t, v=eta_V: np.full(t.shape, v), dt_s=dt_s,
+                                  duration_s=half_cycle_s))
+    return to_record(run_protocol(steps), cell=symmetric_cell(area_cm2), rng=np.random.default_rng(seed),
+                     noise_V=noise_V, technique="GCPL", generator="tests.rate_blocks")
+
+
+def peaking_then_rectangular(*, peaking: int = 10, rectangular: int = 10, dt_s: float = 60.0, noise_V: float = 1e-3,
+                             seed: int = 0) -> Record:
+    """Symmetric cycling (1 h half-cycles, 13 mV) whose first ``peaking`` cycles peak at each half-cycle's
+    start (``13 mV x (1 + 0.6 exp(-x / 0.05))``, x the fraction of the half-cycle) and whose last
+    ``rectangular`` cycles are flat: the trace turns rectangular at the first flat half-cycle."""
+    current_mA, half_cycle_s = 0.1 * AREA_CM2, 3600.0
+    steps = []
+    for cycle in range(peaking + rectangular):
+        amplitude = 0.6 if cycle < peaking else 0.0
+        for sign in (-1.0, 1.0):
+            def voltage(e: np.ndarray, q: np.ndarray, t: np.ndarray, s: float = sign, a: float = amplitude) -> np.ndarray:
+                return s * 0.013 * (1.0 + a * np.exp(-e / half_cycle_s / 0.05))
+            steps.append(Step(sign * current_mA, voltage, dt_s=dt_s, duration_s=half_cycle_s))
+    return to_record(run_protocol(steps), cell=symmetric_cell(), rng=np.random.default_rng(seed), noise_V=noise_V,
+                     technique="GCPL", generator="tests.peaking_then_rectangular")

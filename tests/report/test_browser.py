@@ -31,6 +31,11 @@ REAL = ("cycler/biologic/jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr",
         "eis/pyimpspec_tests_case-multiple-spectra.mpt")
 #: what a drawn plotly figure holds: a trace (scatter, bar) or a contour map, with its paths or image
 DRAWN = "svg.main-svg :is(g.trace, g.contour) :is(path, image)"
+#: the titles of the figures of the metal-anode and kinetics analyses in the demo report
+ANALYSIS_FIGURES = ("Voltage trace and plateau overpotential", "Critical current density staircase",
+                    "Nucleation overpotential", "Plating/stripping Coulombic efficiency", "GITT: diffusion coefficient",
+                    "Tafel plot", "Cyclic voltammogram", "Linear sweep voltammogram", "dI/dE with onset potentials",
+                    "Overpotentials, group Na nucleation")
 #: how long a report may take to draw everything before the test gives up (not a speed requirement)
 PATIENCE_MS = 90_000
 
@@ -114,12 +119,21 @@ def demo_report(tmp_path_factory, demo_store) -> Path:
 def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory, demo_report):
     page, problems = opened(browser, demo_report)
     check(page, problems, browser)
+    # the figures of the metal-anode and kinetics analyses are among those drawn
+    titles = page.evaluate("drawn => Array.from(document.querySelectorAll('.plot-area'), e => "
+                           "e.querySelector(drawn) ? e.getAttribute('aria-label') : null)", DRAWN)
+    assert set(ANALYSIS_FIGURES) <= set(titles), set(ANALYSIS_FIGURES) - set(titles)
     shots = tmp_path_factory.mktemp("screenshots")
     page.screenshot(path=shots / "demo-top.png")
-    section = page.locator("section.experiment", has_text="si_zno_insitu_eis")
-    section.scroll_into_view_if_needed()
-    section.screenshot(path=shots / "demo-eis-series.png")
-    assert (shots / "demo-eis-series.png").stat().st_size > 10_000
+    for name, text in (("eis-series", "si_zno_insitu_eis"), ("ccd", "li_llzto_ccd"), ("gitt", "si_c_gitt"),
+                       ("tafel", "na_tafel"), ("cv", "msi_c_cv")):
+        section = page.locator("section.experiment", has_text=text)
+        section.scroll_into_view_if_needed()
+        section.screenshot(path=shots / f"demo-{name}.png")
+        assert (shots / f"demo-{name}.png").stat().st_size > 10_000
+    comparisons = page.locator("#comparisons")
+    comparisons.scroll_into_view_if_needed()
+    comparisons.screenshot(path=shots / "demo-comparisons.png")
     # the contents link to every file's section
     assert page.locator("#toc a[href^='#file-']").count() == len(PLAN)
     page.close()

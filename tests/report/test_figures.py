@@ -13,12 +13,12 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
+from anodelab.core.constants import GAS_CONSTANT_J_MOL_K
 from anodelab.core.errors import MetadataError, NotApplicableError, ValidationError
 from anodelab.cycling import cycle_summary, dqdv, rate_table, voltage_profiles
 from anodelab.drt import drt, drt_series
 from anodelab.impedance import analyses as eis
 from anodelab.impedance.fit import fit_series
-from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K
 from anodelab.report import figures
 from anodelab.report.figures import style
 from anodelab.sim.virtual import (

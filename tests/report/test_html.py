@@ -23,7 +23,7 @@ from anodelab.core.cell import CellInfo
 from anodelab.core.experiment import Detection, ExperimentKind
 from anodelab.core.record import Provenance, Record
 from anodelab.report import data
-from anodelab.report.html import PLOTLY, plots, write_report
+from anodelab.report.html import PLOTLY, kinetics, metal, plots, write_report
 from anodelab.report.html.encode import dumps
 from anodelab.report.html.numbers import number
 from anodelab.sim import virtual
@@ -173,7 +173,8 @@ def test_each_figure_reserves_the_height_it_is_drawn_at(demo):
     assert reserved.keys() == figures.keys()
     assert {name: int(px) for name, px in reserved.items()} == {name: spec["layout"]["height"]
                                                                for name, spec in figures.items()}
-    assert {spec["layout"]["height"] for spec in figures.values()} == {340, 420}  # the Bode plot is taller
+    # the Bode plot, the Tafel plot (its legend below it) and the symmetric trace (its insets above it) are taller
+    assert {spec["layout"]["height"] for spec in figures.values()} == {340, 420, 460, 500}
 
 
 def test_the_arrhenius_line_is_the_stored_activation_energy(demo, capsys):
@@ -396,3 +397,215 @@ def test_each_section_links_the_publication_figures_drawn_of_its_file(demo, tmp_
     assert static_figures(tmp_path / "report", "cells/b[1].mpr") == [("drt", "figures/cells__b[1].mpr.drt.png", "")]
     _, _, html = demo  # the demo drew no static figures: no links, and no dangling ones
     assert 'class="static-figures"' not in html
+
+
+# -- the metal-anode and kinetics figures ------------------------------------------------------------
+
+
+def section_html(html: str, path: str) -> str:
+    """The section of the file at ``path``."""
+    (section,) = [s for s in html.split('<section class="experiment"')[1:] if f'data-path="{path}"' in s.split(">", 1)[0]]
+    return section
+
+
+def section_figures(html: str, path: str) -> dict[str, dict]:
+    """The figures of the section of the file at ``path``, by title."""
+    figures = _figures(html)
+    ids = re.findall(r'class="plot-area" id="([^"]+)"', section_html(html, path))
+    return {figures[i]["layout"]["title"]["text"]: figures[i] for i in ids}
+
+
+def metric_values(capsys, database: Path, path: str, analysis: str, name: str) -> dict[int | None, float]:
+    rows = query(capsys, database, f"""SELECT "index", value FROM metric_table WHERE path = '{path}'
+                                       AND analysis = '{analysis}' AND name = '{name}'""")
+    return {row["index"]: row["value"] for row in rows}
+
+
+def stored_table(capsys, database: Path, path: str, analysis: str, table: str) -> dict[str, list]:
+    """A result's long table as ``anodelab query`` gives it: per column, its values by row."""
+    rows = query(capsys, database, f"""SELECT t."row", t.name, t.value, t.text FROM result_tables t
+        JOIN results r USING (result_id) JOIN files f USING (file_id)
+        WHERE f.path = '{path}' AND r.analysis = '{analysis}' AND t."table" = '{table}' ORDER BY t."row" """)
+    columns: dict[str, dict[int, object]] = {}
+    for row in rows:
+        columns.setdefault(row["name"], {})[row["row"]] = row["text"] if row["value"] is None else row["value"]
+    return {name: [by_row[k] for k in sorted(by_row)] for name, by_row in columns.items()}
+
+
+def test_the_symmetric_trace_draws_the_stored_plateaus_insets_and_short(demo, capsys):
+    database, _, html = demo
+    path = "001_llzto_li_metal/li_llzto_symmetric.mpt"
+    figures = section_figures(html, path)
+    assert "Voltage and current" not in figures  # the metal cell's trace stands in for it
+    spec = figures["Voltage trace and plateau overpotential"]
+    traces = {trace["name"]: trace for trace in spec["data"]}
+    points = stored_table(capsys, database, path, "overpotential_trace", "points")
+    before = [k for k, after in enumerate(points["after_short"]) if not after]
+    assert 0 < len(before) < len(points["time_h"])  # the record shorts: points on both sides
+    signed = [math.copysign(eta, current) for eta, current in zip(points["eta_plateau_mV"], points["current_mA"])]
+    assert traces["plateau η"]["x"] == as_drawn([points["time_h"][k] for k in before])
+    assert traces["plateau η"]["y"] == as_drawn([signed[k] for k in before])  # on the plateau of its half-cycle
+    assert traces["plateau η"]["customdata"] == as_drawn([points["eta_plateau_mV"][k] for k in before])
+    insets = stored_table(capsys, database, path, "overpotential_trace", "insets")
+    for k, name in enumerate(("early", "late")):
+        rows = [i for i, inset in enumerate(insets["inset"]) if inset == k]
+        assert traces[f"{name} inset"]["y"] == as_drawn([1e3 * insets["voltage_V"][i] for i in rows])
+    onsets = metric_values(capsys, database, path, "shorts", "short_onset")
+    assert traces["short"]["x"] == as_drawn(list(onsets.values())) and len(onsets) == 1
+    assert [s["x0"] for s in spec["layout"]["shapes"] if s["type"] == "line" and s["xref"] == "x"] == as_drawn(
+        list(onsets.values()))
+    assert spec["layout"]["height"] == 500  # the insets sit above the trace
+
+
+def test_the_ccd_staircase_marks_the_stored_failing_level(demo, capsys):
+    database, _, html = demo
+    path = "001_llzto_li_metal/li_llzto_ccd.csv"
+    spec = section_figures(html, path)["Critical current density staircase"]
+    levels = stored_table(capsys, database, path, "ccd", "levels")
+    stair = spec["data"][0]
+    assert stair["line"]["shape"] == "hv"
+    assert stair["x"] == as_drawn(levels["start_h"] + levels["end_h"][-1:])
+    assert stair["y"] == as_drawn(levels["current_density"] + levels["current_density"][-1:])
+    (ccd,) = metric_values(capsys, database, path, "ccd", "ccd").values()
+    (stable,) = metric_values(capsys, database, path, "ccd", "last_stable").values()
+    (failing,) = [s for s in spec["layout"]["shapes"] if s["type"] == "rect"]
+    level = as_drawn(levels["start_h"]).index(failing["x0"])
+    assert as_drawn([levels["end_h"][level]]) == [failing["x1"]] and levels["current_density"][level] == ccd
+    (last,) = [t for t in spec["data"] if t["name"].startswith("last stable")]
+    assert last["y"] == as_drawn([stable, stable])
+    eta = metric_values(capsys, database, path, "ccd", "level_eta_plateau")
+    drawn_eta = [y for y in next(t for t in spec["data"] if t.get("yaxis") == "y2")["y"] if y is not None]
+    assert drawn_eta == as_drawn([v for v in eta.values() for _ in range(2)])  # over each level's span
+    (onset,) = metric_values(capsys, database, path, "shorts", "short_onset").values()
+    assert [s["x0"] for s in spec["layout"]["shapes"] if s["type"] == "line"] == as_drawn([onset])
+
+
+def test_the_nucleation_dip_marks_the_stored_tip_and_plateau(demo, capsys):
+    database, _, html = demo
+    path = "004_na_on_zn_ag/na_nucleation_cu.mpt"
+    spec = section_figures(html, path)["Nucleation overpotential"]
+    curve = stored_table(capsys, database, path, "nucleation", "curve")
+    assert spec["data"][0]["x"] == as_drawn(curve["capacity_mAh_cm2"])
+    assert spec["data"][0]["y"] == as_drawn([1e3 * v for v in curve["voltage_V"]])
+    assert spec["layout"]["xaxis"]["title"]["text"] == "areal capacity (mAh/cm²)"
+    (tip,) = [t for t in spec["data"] if t["name"].startswith("tip")]
+    (plateau,) = [t for t in spec["data"] if t["name"].startswith("plateau")]
+    eta = {name: metric_values(capsys, database, path, "nucleation", name)[None]
+           for name in ("eta_tip", "eta_plateau", "tip_areal_capacity", "eta_nucleation")}
+    assert tip["x"] == as_drawn([eta["tip_areal_capacity"]]) and tip["y"] == pytest.approx([-eta["eta_tip"]], rel=1e-5)
+    assert plateau["y"] == pytest.approx([-eta["eta_plateau"]] * 2, rel=1e-5)
+    assert plateau["x"][1] == as_drawn(curve["capacity_mAh_cm2"][-1:])[0]  # to the end of the step
+    assert f"η nucleation = {number(eta['eta_nucleation'], None)[:4]}" in section_html(html, path)
+    low, high = spec["layout"]["xaxis"]["range"]  # zoomed on the dip
+    assert low <= eta["tip_areal_capacity"] <= high < curve["capacity_mAh_cm2"][-1]
+    # a plating without a dip gets no tip, and its bound in the caption
+    no_dip = section_figures(html, "004_na_on_zn_ag/na_plating_ce.csv")["Nucleation overpotential"]
+    assert [t["name"].split(":")[0] for t in no_dip["data"]] == ["readings", "plateau"]
+    assert "no dip above the noise: η nucleation ≤" in section_html(html, "004_na_on_zn_ag/na_plating_ce.csv")
+
+
+def test_the_plating_ce_figure_draws_the_stored_cycles_and_mean(demo, capsys):
+    database, _, html = demo
+    path = "004_na_on_zn_ag/na_plating_ce.csv"
+    spec = section_figures(html, path)["Plating/stripping Coulombic efficiency"]
+    ce = metric_values(capsys, database, path, "plating_ce", "ce")
+    (mean,) = metric_values(capsys, database, path, "plating_ce", "ce_mean").values()
+    points, band, line = spec["data"][:3]
+    assert points["x"] == list(ce) and points["y"] == as_drawn([100 * v for v in ce.values()])
+    assert line["y"] == as_drawn([100 * mean] * 2) and line["name"].startswith(f"mean {100 * mean:.2f}")
+    assert band["fill"] == "toself"
+
+
+def test_the_gitt_figure_draws_the_stored_d_with_invalid_pulses_apart(demo, capsys):
+    database, _, html = demo
+    path = "003_si_c_pulse_sei/si_c_gitt.mpt"
+    spec = section_figures(html, path)["GITT: diffusion coefficient"]
+    D = metric_values(capsys, database, path, "gitt", "D")
+    (median,) = metric_values(capsys, database, path, "gitt", "D_median").values()
+    (valid,) = [t for t in spec["data"] if t["name"] == "lithiation, valid"]
+    assert valid["customdata"] == list(D) and valid["y"] == as_drawn(list(D.values()))
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert spec["layout"]["xaxis"]["title"]["text"] == "inserted charge (mAh)"  # the demo's cell has no capacity
+    (line,) = [t for t in spec["data"] if t["name"].startswith("median")]
+    assert line["y"] == as_drawn([median, median])
+    # invalid pulses: a trace of their own, grey and open, their reason on hover
+    table = {"pulse": np.array([1.0, 2.0, 3.0]), "D_cm2_s": np.array([1e-12, 5e-11, 2e-12]),
+             "D_stderr_cm2_s": np.array([1e-14, np.nan, 2e-14]), "valid": np.array([1.0, 0.0, 1.0]),
+             "direction": np.array(["lithiation", "lithiation", "delithiation"], dtype=object),
+             "reason": np.array(["", "the rest did not relax", ""], dtype=object), "soc": np.array([0.1, 0.2, 0.3])}
+    figure = kinetics.gitt_diffusion(table, {"D_median_cm2_s": 1.5e-12})
+    by_name = {trace["name"]: trace for trace in figure.data}
+    assert by_name["lithiation, invalid"]["y"].tolist() == [5e-11]
+    assert by_name["lithiation, invalid"]["text"] == ["pulse 2 invalid: the rest did not relax"]
+    assert by_name["lithiation, valid"]["y"].tolist() == [1e-12] and by_name["delithiation, valid"]["y"].tolist() == [2e-12]
+    assert figure.layout["xaxis"]["title"]["text"] == "state of charge"
+
+
+def test_the_tafel_plot_draws_the_stored_windows_lines_and_i0(demo, capsys):
+    database, _, html = demo
+    path = "004_na_on_zn_ag/na_tafel.mpt"
+    figures = section_figures(html, path)
+    assert list(figures).count("Tafel plot") == 1  # the analysis' plot stands in for the plain one
+    spec = figures["Tafel plot"]
+    traces = {trace["name"].split(":")[0]: trace for trace in spec["data"]}
+    points = stored_table(capsys, database, path, "tafel", "points")
+    for branch, side, sign in (("anodic", "a", 1), ("cathodic", "c", -1)):
+        rows = [k for k, w in enumerate(points["tafel_window"]) if w == sign]
+        assert traces[f"{branch} window"]["y"] == as_drawn([points["eta_iR_mV"][k] for k in rows])
+        line = traces[branch]
+        (slope,) = metric_values(capsys, database, path, "tafel", f"tafel_slope_{branch}").values()
+        (i0,) = metric_values(capsys, database, path, "tafel", f"i0_tafel_{branch}").values()
+        (alpha,) = metric_values(capsys, database, path, "tafel", f"alpha_{side}").values()
+        assert line["x"][0] == as_drawn([i0])[0] and line["y"][0] == 0
+        decades = math.log10(line["x"][1]) - math.log10(line["x"][0])
+        assert sign * line["y"][1] / decades == pytest.approx(slope, rel=1e-4)  # mV per decade, as stored
+        assert f"α = {number(alpha)[:4]}" in line["name"]
+    (i0,) = metric_values(capsys, database, path, "tafel", "i0").values()
+    (marker,) = [t for t in spec["data"] if t["name"].startswith("i0 (Tafel)")]
+    assert marker["x"] == as_drawn([i0]) and marker["y"] == [0]
+    assert spec["layout"]["xaxis"]["type"] == "log" and spec["layout"]["xaxis"]["title"]["text"] == "|i| (mA/cm²)"
+
+
+def test_the_voltammograms_mark_the_stored_peaks_and_onsets(demo, capsys):
+    database, _, html = demo
+    cv = section_figures(html, "002_msi_c_polymer_electrolyte/msi_c_cv.mpt")
+    assert "Current against voltage" not in cv  # the voltammogram stands in for it
+    peaks = metric_values(capsys, database, "002_msi_c_polymer_electrolyte/msi_c_cv.mpt", "voltammetry", "E_peak")
+    marked = [x for t in cv["Cyclic voltammogram"]["data"] if t["name"].endswith("peaks") for x in t["x"]]
+    assert len(peaks) == 12 and sorted(marked) == sorted(as_drawn(list(peaks.values())))
+    lsv = section_figures(html, "003_si_c_pulse_sei/si_c_lsv.csv")
+    onsets = metric_values(capsys, database, "003_si_c_pulse_sei/si_c_lsv.csv", "voltammetry", "E_onset")
+    (labelled,) = [t for t in lsv["dI/dE with onset potentials"]["data"] if t["mode"] == "markers+text"]
+    assert len(onsets) == 3 and labelled["x"] == as_drawn(list(onsets.values()))
+    assert labelled["text"] == [f"{number(v)} V" for v in onsets.values()]
+    assert lsv["Linear sweep voltammogram"]["layout"]["showlegend"] is False  # one sweep, nothing to tell apart
+
+
+def test_the_radar_compares_the_stored_overpotentials_of_a_group(demo, capsys):
+    database, _, html = demo
+    comparisons = html.split('id="comparisons"', 1)[1].split("</section>", 1)[0]
+    figures = _figures(html)
+    (radar,) = [figures[i] for i in re.findall(r'class="plot-area" id="([^"]+)"', comparisons)
+                if figures[i]["layout"]["title"]["text"] == "Overpotentials, group Na nucleation"]
+    rows = query(capsys, database, """SELECT sample, name, value FROM metric_table WHERE "group" = 'Na nucleation'
+                                      AND analysis = 'nucleation' AND unit = 'mV' AND "index" IS NULL""")
+    stored = {(row["sample"], row["name"]): row["value"] for row in rows}
+    assert {trace["name"] for trace in radar["data"]} == {sample for sample, _ in stored} and len(radar["data"]) == 3
+    for trace in radar["data"]:
+        assert trace["type"] == "scatterpolar" and trace["theta"][0] == trace["theta"][-1]  # closed
+        assert trace["theta"][:-1] == ["eta_nucleation", "eta_tip", "eta_plateau"]
+        assert trace["r"][:-1] == as_drawn([stored[trace["name"], name] for name in trace["theta"][:-1]])
+
+
+def test_a_radar_needs_two_samples_and_three_overpotentials():
+    def row(name, value, analysis="nucleation", unit="mV", index=None):
+        return data.MetricRow(1, 1, analysis, name, value, None, unit, "cycle" if index else None, index, None)
+
+    three = [row("eta_nucleation", 5.0), row("eta_tip", 15.0), row("eta_plateau", 10.0),
+             row("tip_areal_capacity", 0.02, unit="mAh/cm2"), row("eta_plateau", 9.0, index=3)]
+    figure = metal.overpotential_radar("g", [("a", three), ("b", three[:2])])
+    assert figure is not None and [t["name"] for t in figure.data] == ["a", "b"]
+    assert figure.data[1]["r"].tolist()[:2] == [5.0, 15.0] and math.isnan(figure.data[1]["r"][2])
+    assert figure.data[1]["text"][2] == "not measured"
+    assert metal.overpotential_radar("g", [("a", three)]) is None
+    assert metal.overpotential_radar("g", [("a", three[:2]), ("b", three[:2])]) is None

@@ -51,6 +51,8 @@ COMMANDS = (
     ("gitt", "anodelab.cli.gitt"),
     ("tafel", "anodelab.cli.tafel"),
     ("cv", "anodelab.cli.cv"),
+    ("design", "anodelab.cli.design"),
+    ("protocol", "anodelab.cli.protocol"),
 )
 
 

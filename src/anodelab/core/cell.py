@@ -13,6 +13,8 @@ A ``cell.toml`` beside a data file describes the cell (all keys optional except 
     active_fraction = 0.60          # active material / electrode mass, in (0, 1]
     area_cm2 = 0.785
     thickness_um = 35.0
+    composition = "Si:0.884, ZnO:0.116"   # active material: a host formula, or HOST:FRACTION by mass
+    end_phase = "Si:Li15Si4, ZnO:LiZn + Li2O"   # optional; default: each host's usual end phase
 
     [counter_electrode]
     material = "Li-In"
@@ -22,6 +24,8 @@ A ``cell.toml`` beside a data file describes the cell (all keys optional except 
     thickness_um = 600.0
     area_cm2 = 0.785
 
+``composition`` and ``end_phase`` are kept as text here (the cycling summary turns them into the
+theoretical capacity, hence the utilisation %, through :mod:`anodelab.design`, which checks them).
 Unknown keys are rejected (a typo must not silently drop a mass). The file must be a regular file
 of at most :data:`MAX_TOML_BYTES`, UTF-8 text (a byte-order mark is allowed), and valid TOML.
 """
@@ -66,16 +70,26 @@ def _check_positive(field_name: str, value: float | None) -> None:
 
 @dataclass(frozen=True)
 class Electrode:
-    """One electrode: material, electrode mass (mg), active fraction, area (cm2), thickness (um)."""
+    """One electrode: material, electrode mass (mg), active fraction, area (cm2), thickness (um), and the
+    active material's composition (a formula or ``HOST:FRACTION, ...`` by mass) with its end phase."""
 
     material: str | None = None
     mass_mg: float | None = None
     active_fraction: float = 1.0
     area_cm2: float | None = None
     thickness_um: float | None = None
+    composition: str | None = None
+    end_phase: str | None = None
 
     def validate(self, prefix: str) -> None:
         _check_text(f"{prefix}.material", self.material)
+        for name in ("composition", "end_phase"):
+            value = getattr(self, name)
+            _check_text(f"{prefix}.{name}", value)
+            if value is not None and not value.strip():
+                raise MetadataError(f"{prefix}.{name}", "must not be empty (leave the key out instead)")
+        if self.end_phase is not None and self.composition is None:
+            raise MetadataError(f"{prefix}.end_phase", "needs the composition it applies to (composition)")
         _check_positive(f"{prefix}.mass_mg", self.mass_mg)
         _check_positive(f"{prefix}.area_cm2", self.area_cm2)
         _check_positive(f"{prefix}.thickness_um", self.thickness_um)

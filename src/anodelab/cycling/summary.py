@@ -1,4 +1,9 @@
-"""Per-cycle capacities, CE, energies and voltages, and the headline metrics papers quote."""
+"""Per-cycle capacities, CE, energies and voltages, and the headline metrics papers quote.
+
+When the working electrode gives its composition (``cell.toml``: ``composition``, ``end_phase``), the
+summary adds its theoretical capacity (:func:`anodelab.design.capacity_of`, mAh per g of active
+material) and, with the active mass, the utilisation of each half-cycle in %.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from anodelab.cycling.halfcycles import (
     reduce_steps,
     require_record,
 )
+from anodelab.design import capacity_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
 #: per-cycle columns that need the active mass / the electrode area
 SPECIFIC_SUFFIXES = ("_mAh_g", "_A_g")
 AREAL_SUFFIXES = ("_mAh_cm2", "_mA_cm2")
+UTILISATION_SUFFIX = "_utilisation_pct"
 
 
 @dataclass(frozen=True, repr=False)
@@ -49,6 +56,8 @@ class CycleSummary(Result):
     ``discharge_mAh`` for a full cell, ``plating_mAh``/``stripping_mAh`` for plating cells);
     ``opening``/``closing`` name them. Specific (``*_mAh_g``) and areal (``*_mAh_cm2``) columns exist
     only when the active mass / area is known; asking for them otherwise raises MetadataError.
+    ``*_utilisation_pct`` (specific capacity / ``theoretical_capacity_mAh_g`` x 100) exist when the
+    working electrode's composition and the active mass are known.
     """
 
     kind: ClassVar[str] = "cycle_summary"
@@ -69,11 +78,17 @@ class CycleSummary(Result):
     average_ce_cycles: tuple[int, int] | None
     preamble: dict[str, Any]
     definitions: dict[str, str] = field(default_factory=dict)
+    theoretical_capacity_mAh_g: float | None = None
+    theoretical_basis: str | None = None
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         if name in self.columns:
             return self.columns[name]
-        if name.endswith(SPECIFIC_SUFFIXES) and self.active_mass_mg is None:
+        if name.endswith(UTILISATION_SUFFIX) and self.theoretical_capacity_mAh_g is None:
+            raise MetadataError("working_electrode.composition",
+                                f"{name} needs the theoretical capacity; give working_electrode.composition "
+                                "(and end_phase) in cell.toml")
+        if name.endswith((*SPECIFIC_SUFFIXES, UTILISATION_SUFFIX)) and self.active_mass_mg is None:
             raise MetadataError(
                 "working_electrode.mass_mg",
                 f"{name} needs the active mass; give working_electrode.mass_mg (and active_fraction) in cell.toml "
@@ -102,7 +117,8 @@ class CycleSummary(Result):
     def metrics(self) -> tuple[Metric, ...]:
         """ice, retention, decay, cycle_at_80pct, average_ce (those defined), then per complete cycle
         (index ``cycle``) the opening and closing capacity (mAh; mAh/g, mAh/cm2 where known), ce,
-        energy_efficiency (full and cathode half-cells) and hysteresis."""
+        energy_efficiency (full and cathode half-cells) and hysteresis. With the working electrode's
+        composition: theoretical_capacity first, and the utilisation of each half-cycle (%)."""
         o, c, d = self.opening, self.closing, self.definitions
         last, ref = self.last_complete_cycle, self.reference_cycle
         span = f"cycles {self.average_ce_cycles[0]}..{self.average_ce_cycles[1]}" if self.average_ce_cycles else ""
@@ -115,10 +131,15 @@ class CycleSummary(Result):
         )
         metrics = [Metric(name, float(value), unit, definition=text) for name, value, unit, text in overall
                    if value is not None]
+        if self.theoretical_capacity_mAh_g is not None:
+            metrics.insert(0, Metric("theoretical_capacity", self.theoretical_capacity_mAh_g, "mAh/g",
+                                     definition=f"{d['theoretical_capacity']}: {self.theoretical_basis}"))
         per_cycle = [(f"{role}_capacity", f"{role}_mAh", "mAh", f"{role} capacity: {d['capacity']}") for role in (o, c)]
         if self.active_mass_mg is not None:
             per_cycle += [(f"{role}_specific_capacity", f"{role}_mAh_g", "mAh/g",
                            f"{role} capacity per g of active material ({self.active_mass_mg:.6g} mg)") for role in (o, c)]
+        if f"{o}{UTILISATION_SUFFIX}" in self.columns:
+            per_cycle += [(f"{role}_utilisation", f"{role}{UTILISATION_SUFFIX}", "%", d["utilisation"]) for role in (o, c)]
         if self.area_cm2 is not None:
             per_cycle += [(f"{role}_areal_capacity", f"{role}_mAh_cm2", "mAh/cm2",
                            f"{role} capacity per cm2 of working electrode ({self.area_cm2:.6g} cm2)") for role in (o, c)]
@@ -140,7 +161,7 @@ class CycleSummary(Result):
         rows = [dict(zip(lists, values)) for values in zip(*lists.values())]
         for row in rows:  # role-neutral keys: insertion = opening half-cycle (Li/Na into the negative electrode)
             for role, alias in ((self.opening, "insertion"), (self.closing, "extraction")):
-                for suffix in ("_mAh", "_mAh_g", "_mAh_cm2"):
+                for suffix in ("_mAh", "_mAh_g", "_mAh_cm2", UTILISATION_SUFFIX):
                     if role + suffix in row:
                         row.setdefault(alias + suffix, row[role + suffix])
         return {
@@ -149,6 +170,8 @@ class CycleSummary(Result):
             "closing": self.closing,
             "active_mass_mg": self.active_mass_mg,
             "area_cm2": self.area_cm2,
+            "theoretical_capacity_mAh_g": self.theoretical_capacity_mAh_g,
+            "theoretical_basis": self.theoretical_basis,
             "cycles": rows,
             "ice": self.ice,
             "reference_cycle": self.reference_cycle,
@@ -232,6 +255,12 @@ def cycle_summary(
     mass = cell.working_electrode.active_mass_mg if cell is not None else None
     area = cell.working_electrode.area_cm2 if cell is not None else None
     cols = _columns(steps, cycles, (op, cl), (opening_name, closing_name), opening_state, tol, mass, area)
+    theoretical, basis = _theoretical(cell)
+    if theoretical is not None and mass is not None:
+        for role in (opening_name, closing_name):
+            column = cols[f"{role}_mAh_g"] / theoretical * 100.0
+            column.flags.writeable = False
+            cols[f"{role}{UTILISATION_SUFFIX}"] = column
 
     reference = _reference_cycle(formation_cycles, cycles, cl.current_mA, cols["incomplete"], current_rtol)
     ice, retention, decay, at80, ce_cycles, average_ce = _fade(cols, closing_name, reference, ce_cycles)
@@ -246,8 +275,23 @@ def cycle_summary(
         MappingProxyType(cols), opening_name, closing_name, cell_type, mass, area, ice, reference, retention,
         decay, at80, average_ce, ce_cycles, preamble,
         _definitions(opening_name, closing_name, opening_state, tol, formation_cycles, current_rtol),
+        theoretical, basis,
     )
     return dataclasses.replace(summary, warnings=_warnings(summary, formation_cycles))
+
+
+def _theoretical(cell: CellInfo | None) -> tuple[float | None, str | None]:
+    """The working electrode's theoretical capacity (mAh/g of active material) and what it is of; a
+    composition that :mod:`anodelab.design` cannot read is a MetadataError naming the field."""
+    electrode = cell.working_electrode if cell is not None else None
+    if electrode is None or electrode.composition is None:
+        return None, None
+    try:
+        capacity = capacity_of(electrode.composition, electrode.end_phase)
+    except ValidationError as error:
+        where = f"{cell.source}: " if cell is not None and cell.source else ""
+        raise MetadataError("working_electrode.composition", f"{where}{error}") from None
+    return capacity.capacity_mAh_g, f"{electrode.composition} -> {capacity.end_phase} ({capacity.convention})"
 
 
 def _columns(
@@ -361,6 +405,9 @@ def _definitions(
         "mean_V": "energy / capacity of the half-cycle; hysteresis_V = |closing mean V - opening mean V|",
         "current_mA": "|I| at the middle row of the half-cycle's first step (the CC current for CC-CV)",
         "specific": "per g of active material = working electrode mass_mg x active_fraction; areal per working_electrode.area_cm2",
+        "theoretical_capacity": "anodelab.design.capacity_of(working_electrode.composition, end_phase), mAh per g of "
+                                "active material",
+        "utilisation": "specific capacity of the half-cycle / theoretical capacity x 100 (%)",
         "incomplete": f"half-cycle ending more than {tol:.4g} V inside the cutoff reached by the other half-cycles of its "
                       "direction (lowest end V of discharges, highest of charges), or a missing closing half-cycle",
         "cv_step": f"a later step of the half-cycle whose voltage spans < {CV_SPAN_V} V (a CV hold), included in its capacity",
@@ -383,8 +430,9 @@ def _warnings(summary: CycleSummary, formation_cycles: int | str) -> tuple[str, 
         warnings.append("no cell type: the first active half-cycle opens each cycle (roles forward/reverse) and "
                         "ce = reverse/forward; give cell_type in cell.toml or --cell-type")
     if summary.active_mass_mg is None:
-        warnings.append("no active mass (working_electrode.mass_mg): specific capacities (mAh/g) and current "
-                        "densities (A/g) are absent")
+        utilisation = " and utilisation (%)" if summary.theoretical_capacity_mAh_g is not None else ""
+        warnings.append("no active mass (working_electrode.mass_mg): specific capacities (mAh/g), current "
+                        f"densities (A/g){utilisation} are absent")
     if summary.area_cm2 is None:
         warnings.append("no electrode area (working_electrode.area_cm2): areal capacities (mAh/cm2) are absent")
     if formation_cycles == "auto":

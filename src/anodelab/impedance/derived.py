@@ -22,10 +22,11 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from anodelab.core.constants import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.core.errors import FitError, ValidationError
 from anodelab.core.result import Metric, Quantity, Result
 from anodelab.core.spectrum import Spectrum, require_spectrum
-from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K, kJ_mol_to_eV
+from anodelab.models.kinetics import kJ_mol_to_eV
 
 #: what is plotted against 1/T: ln(sigma T), ln(sigma) (values are conductivities), ln(1/R), ln(T/R) (resistances)
 ArrheniusForm = Literal["sigmaT", "sigma", "1/R", "T/R"]

@@ -4,10 +4,11 @@ Pulses and rests are found in the step table (:func:`~anodelab.core.steps.step_t
 instrument or the direction: a *pulse* is a constant-current step (consecutive CC steps at one set point
 merge); a *rest* is a rest step or any other step but a sweep whose mean current is at most
 :data:`REST_CURRENT_FRACTION` of the largest pulse current (an instrument's offset, which the step table
-may call CC, CV or other; an impedance measurement at open circuit); consecutive rests merge. A pulse counts when a rest precedes and follows it, and pulses count only in runs of at least
-``min_pulses`` in one direction separated by rests only (so a cycling record with rests between
-half-cycles, which alternate, is not a GITT). Per pulse, with ``t`` from its first row and ``tau`` its
-duration:
+may call CC, CV or other; an impedance measurement at open circuit); consecutive rests merge. A pulse
+counts when a rest precedes and follows it, and pulses count only in runs of at least ``min_pulses``
+at one current (:data:`RUN_CURRENT_RTOL`) separated by rests only (so a cycling record with rests
+between half-cycles, which alternate, or a rate test is not a GITT). Per pulse, with ``t`` from its
+first row and ``tau`` its duration:
 
 - relaxed potentials: a least-squares line of E vs t over the last ``rest_window`` (fraction of the
   duration, at least 3 rows) of each rest, read at the rest's last row; its slope is the rest's drift.
@@ -38,21 +39,23 @@ duration:
   * ``delta_E_s`` and ``delta_E_t`` of one sign.
 
   The drift and curvature criteria fail only where they do so by more than three standard errors, so
-  noise alone flags about one pulse in several hundred.
+  noise alone flags about one pulse in several hundred; both standard errors come from the noise of a
+  reading pooled over the rests, at least the voltage's resolution over sqrt(12) (a smooth misfit of
+  the pulse's own fit is no noise: it is the bend the criterion looks for).
 - overpotential: pulse end minus the relaxed potential after the rest (IR, charge transfer and
   diffusion together).
 
 D's standard error propagates the fits': ``2 D sqrt((s_t / delta_E_t)^2 + (s_s / delta_E_s)^2)``, with
 ``s_t`` from the sqrt(t) slope's covariance (``sqrt``) or sqrt(2) times one reading's noise
 (``endpoint``), ``s_s`` from the two rests' lines; the noise of a reading is pooled over all rest fits
-(a line through 3 rows has too few residuals to judge its own).
+(a line through 3 rows has too few residuals to judge its own), at least the quantisation noise.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,6 +73,8 @@ from anodelab.models.diffusion import (
 )
 
 METHODS = ("sqrt", "endpoint")
+Geometry = Literal["film", "sphere"]  # the vocabulary of models.diffusion.GEOMETRIES
+Method = Literal["sqrt", "endpoint"]
 #: the largest tau D / L^2 at which a pulse is valid: the method's bias on the exact responses of
 #: :mod:`anodelab.models.diffusion` is 1.5 % there for a film, 3.2 % for spheres with the first-order
 #: correction and 3.2 % without it (whose bias grows as sqrt(tau D / L^2))
@@ -79,6 +84,9 @@ MAX_TAU_D_OVER_L2 = {"film": 0.3, "sphere": 0.2, "sphere-uncorrected": 0.003}
 RELAXED_FRACTION = 0.1
 #: a rest step's mean current is at most this fraction of the largest pulse current
 REST_CURRENT_FRACTION = 0.05
+#: the pulses of a run share one current within this (relative): steps of changing current between
+#: rests (a rate test, a stepped discharge) are no titration
+RUN_CURRENT_RTOL = 0.1
 #: consecutive CC steps merge into one pulse where their set points agree within this (relative)
 SAME_SET_POINT_RTOL = 0.02
 #: the most the E vs sqrt(t) curvature (quadratic over linear term at the pulse end) may exceed what
@@ -93,7 +101,7 @@ class GITTResult(Result):
     changes, IR drop, overpotential, tau D / L^2, rest drifts, validity and the reason when invalid."""
 
     kind: ClassVar[str] = "gitt"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: curvature judged against the rests' noise; runs at one current
 
     pulses: tuple[dict[str, Any], ...]
     geometry: str
@@ -203,8 +211,8 @@ def gitt(
     record: Record,
     cell: CellInfo | None = None,
     *,
-    geometry: str = "film",
-    method: str = "sqrt",
+    geometry: Geometry = "film",
+    method: Method = "sqrt",
     thickness_um: float | None = None,
     particle_radius_um: float | None = None,
     molar_volume_cm3_mol: float | None = None,
@@ -250,11 +258,16 @@ def gitt(
         raise ValidationError("max_tau_D_over_L2", f"must be > 0, got {max_tau_D_over_L2!r}")
 
     where = record.provenance.path or "record"
+    # rows without a voltage or a current (gaps in a file) would break the steps and every fit through them
+    finite = np.isfinite(record["voltage_V"]) & np.isfinite(record["current_mA"])
+    dropped = int(finite.size - np.count_nonzero(finite))
+    if dropped:
+        record = record.take(finite)
     segments = _segments(step_table(record), where)
     runs, skipped = _pulse_runs(segments, min_pulses)
     if not runs:
         raise NotApplicableError(
-            f"{where}: not a GITT: no run of {min_pulses} or more constant-current pulses in one direction, "
+            f"{where}: not a GITT: no run of {min_pulses} or more constant-current pulses at one current, "
             f"each between rests, among its {len(segments)} segments ({skipped} pulse(s) with rests around them)")
 
     length_cm, length_source = _length_cm(where, geometry, cell, thickness_um, particle_radius_um,
@@ -267,7 +280,7 @@ def gitt(
     usable = [unit for run in runs for unit in run if unit[1].end - unit[1].start + 1 >= 3]
     short = sum(len(run) for run in runs) - len(usable)
     fits = {rest.start: _rest_fit(time, voltage, rest, rest_window) for unit in usable for rest in (unit[0], unit[2])}
-    rests = _rests(fits)
+    rests = _rests(fits, _resolution_V(voltage) / math.sqrt(12.0))
     pulses: list[dict[str, Any]] = []
     for before, pulse, after in usable:
         row = _pulse_row(time, voltage, pulse, rests[before.start], rests[after.start], geometry=geometry,
@@ -285,8 +298,10 @@ def gitt(
         raise NotApplicableError(f"{where}: not a GITT: every pulse has fewer than 3 rows")
 
     warnings: list[str] = []
+    if dropped:
+        warnings.append(f"{dropped} row(s) without a finite voltage or current left out (rows are counted without them)")
     if skipped:
-        warnings.append(f"{skipped} pulse(s) outside a run of {min_pulses} same-direction pulses left out")
+        warnings.append(f"{skipped} pulse(s) outside a run of {min_pulses} same-current pulses left out")
     if short:
         warnings.append(f"{short} pulse(s) with fewer than 3 rows left out")
     if area is None:
@@ -386,8 +401,9 @@ def _segments(steps: StepTable, where: str) -> list[_Segment]:
 
 def _pulse_runs(segments: list[_Segment], min_pulses: int
                 ) -> tuple[list[list[tuple[_Segment, _Segment, _Segment]]], int]:
-    """Runs of (rest, pulse, rest) in one direction, each pulse's rest after it the next one's before;
-    runs shorter than ``min_pulses`` are dropped and counted."""
+    """Runs of (rest, pulse, rest) at one current (within :data:`RUN_CURRENT_RTOL`, so in one direction),
+    each pulse's rest after it the next one's before; runs shorter than ``min_pulses`` are dropped and
+    counted."""
     runs: list[list[tuple[_Segment, _Segment, _Segment]]] = []
     run: list[tuple[_Segment, _Segment, _Segment]] = []
     found = 0
@@ -396,7 +412,8 @@ def _pulse_runs(segments: list[_Segment], min_pulses: int
         if pulse.kind != "pulse" or before.kind != "rest" or after.kind != "rest":
             continue
         found += 1
-        if run and run[-1][2] is before and np.sign(run[-1][1].current_mA) == np.sign(pulse.current_mA):
+        if run and run[-1][2] is before and math.isclose(pulse.current_mA, run[-1][1].current_mA,
+                                                         rel_tol=RUN_CURRENT_RTOL):
             run.append((before, pulse, after))
             continue
         if len(run) >= min_pulses:
@@ -441,11 +458,21 @@ def _rest_fit(time: NDArray[np.float64], voltage: NDArray[np.float64], rest: _Se
     return _RestFit(a, b, int(x.size), x_mean, Sxx, rss, duration)
 
 
-def _rests(fits: dict[int, _RestFit]) -> dict[int, _Rest]:
+def _resolution_V(voltage: NDArray[np.float64]) -> float:
+    """The smallest change of voltage between rows: a quantised file's digit (on a smooth or noisy curve
+    of floats, next to nothing)."""
+    steps = np.abs(np.diff(voltage))
+    steps = steps[steps > 0]
+    return float(steps.min()) if steps.size else 0.0
+
+
+def _rests(fits: dict[int, _RestFit], floor_V: float) -> dict[int, _Rest]:
     """The rests with standard errors from the noise pooled over all their fits (a line through 3 rows
-    alone has one residual degree of freedom: too few to judge its own noise)."""
+    alone has one residual degree of freedom: too few to judge its own noise), at least ``floor_V`` (the
+    quantisation noise of a reading: flat rests of a quantised file have no scatter to pool)."""
     dof = sum(fit.n - 2 for fit in fits.values() if fit.n > 2)
-    sigma = math.sqrt(sum(fit.rss for fit in fits.values() if fit.n > 2) / dof) if dof > 0 else 0.0
+    pooled = math.sqrt(sum(fit.rss for fit in fits.values() if fit.n > 2) / dof) if dof > 0 else 0.0
+    sigma = max(pooled, floor_V)
     rests = {}
     for start, fit in fits.items():
         if fit.Sxx > 0:
@@ -474,7 +501,7 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
         corrected = v[inside] - sphere_term * t[inside] / tau
         E0, slope, slope_err = _line(root, corrected)
         raw_slope = _line(root, v[inside])[1] if correct else slope
-        curvature, curvature_err = _curvature(root, corrected, tau)
+        curvature, curvature_err = _curvature(root, corrected, tau, before.noise_V)
     else:
         E0 = slope = slope_err = raw_slope = curvature = curvature_err = math.nan
     endpoint_delta_t = float(v[-1] - v[0])
@@ -550,12 +577,17 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
     }
 
 
-def _curvature(root: NDArray[np.float64], y: NDArray[np.float64], tau: float) -> tuple[float, float]:
+def _curvature(root: NDArray[np.float64], y: NDArray[np.float64], tau: float,
+               noise_V: float | None = None) -> tuple[float, float]:
     """The quadratic term of ``y = a + b sqrt(t) + c t`` at ``t = tau`` over the linear one, ``c sqrt(tau) / b``,
-    and its standard error (NaN with fewer than 4 points)."""
+    and its standard error (NaN with fewer than 4 points) from the noise of a reading ``noise_V`` (None:
+    from the residuals, which a smooth misfit inflates)."""
     if root.size < 4:
         return math.nan, math.nan
-    coef, cov = _lstsq(np.column_stack([np.ones(root.size), root, root**2]), y)
+    X = np.column_stack([np.ones(root.size), root, root**2])
+    coef, cov = _lstsq(X, y)
+    if noise_V is not None:
+        cov = noise_V**2 * np.linalg.pinv(X.T @ X)
     b, c = float(coef[1]), float(coef[2])
     if b == 0:
         return math.nan, math.nan

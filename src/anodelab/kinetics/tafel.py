@@ -4,11 +4,15 @@ Butler-Volmer fit with an uncompensated resistance and limiting currents, and th
 
 **The curve.** From :func:`anodelab.core.steps.step_table`: the rows of the record's potential sweeps
 (steps of mode ``sweep``; sweeps back over the same potentials, as in a CV, leave only the first), or a
-stepped polarization: four or more constant-potential (``CV``) or constant-current (``CC``) steps at four
-or more distinct set points, each giving one point, the mean potential and current over its last
-``steady_fraction`` (by time). A step whose response still drifts there (by more than 10 % of its
-distance from equilibrium, plus 2 mV or 1 % of the largest current) is dropped; when most drift, the
-record is galvanostatic cycling, not a polarization, and is refused.
+stepped polarization: four or more constant-potential (``CV``) or constant-current (``CC``) steps of
+three rows or more at four or more distinct set points, each giving one point, the mean potential and
+current over its last ``steady_fraction`` (by time). A step whose response still drifts there (by more
+than 10 % of its distance from equilibrium, plus 2 mV or 1 % of the largest current) is dropped; when
+most drift, the record is galvanostatic cycling, not a polarization, and is refused. So are steps not
+measured around one equilibrium: rests among them more than :data:`OCV_SPREAD_V` apart, or a current
+that changes sign more than :data:`ZERO_CURRENT_OFFSET_V` from the open-circuit potential before them
+(cycling, GITT or pulses at a changing state of charge). Rows without a finite voltage or current are
+left out first.
 
 **Overpotential** ``eta = E - E_eq``. ``E_eq``: given (``E_eq_V``), else the open-circuit potential of
 the rest just before the polarization (mean of its last quarter of rows), else the zero-current
@@ -43,10 +47,13 @@ the inverse-variance mean of log10 i0, its standard error at least half their di
 model current solves ``E - E_eq = eta + I R_u``, under current control eta follows from the set current,
 so the noise of one variable never enters the other), residuals relative to
 ``|i| + 0.001 max|i|``, free: i0, alpha_a, alpha_c, R_u (>= 0), 1/i_lim per branch (>= 0: 0 is "not
-reached"), an offset of E_eq within 50 mV; several starts, the best kept. A limiting current enters
-only where it lowers the Bayesian information criterion by more than 10 (IR and mass transport both
-bend the ends of the curve; noise alone must not buy a limit). Standard errors from the
-covariance ``s^2 (J^T J)^-1`` of the parameters off their bounds (a parameter at a bound has none).
+reached"), an offset of E_eq within 50 mV; several starts, the best kept (a fit with limits starts
+from the fit without them and from the first start with the limits at the largest currents). A
+limiting current enters only where it lowers the Bayesian information criterion by more than 10 (IR
+and mass transport both bend the ends of the curve; noise alone must not buy a limit). The Jacobian
+is analytic (through the implicit eta under potential control). Standard errors from the covariance
+``s^2 (J^T J)^-1`` of the parameters off their bounds (a parameter at a bound has none). Without a
+Tafel region, a micro-polarization i0 more than 20 % from the fit's is named in a warning.
 A branch without points beyond RT/F fixes its alpha to ``n - alpha`` of the other and its limit to
 none; a curve that stays short of the Tafel lower limit on both sides (only the near-linear region)
 assumes ``alpha_a + alpha_c = n`` and no limits (it cannot tell them apart from i0).
@@ -68,11 +75,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
+from anodelab.core.constants import ZERO_CELSIUS_K
 from anodelab.core.errors import FitError, NotApplicableError, ValidationError
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Quantity, Result, stamps_call
 from anodelab.core.steps import StepTable, step_table
-from anodelab.models.kinetics import ZERO_CELSIUS_K, check_positive, thermal_voltage_V
+from anodelab.models.kinetics import check_positive, thermal_voltage_V
 
 FloatArray = NDArray[np.float64]
 
@@ -80,6 +88,12 @@ FloatArray = NDArray[np.float64]
 BACK_REACTION_FRACTION = 0.01
 #: a step response that still drifts by more than this fraction of its distance from equilibrium
 STEADY_RTOL = 0.10
+#: a step of a stepped polarization has at least this many rows
+MIN_STEP_ROWS = 3
+#: the rests among the steps of a polarization sit at one open-circuit potential, within this (V)
+OCV_SPREAD_V = 0.05
+#: the steps' zero-current potential lies within this of the open-circuit potential before them (V)
+ZERO_CURRENT_OFFSET_V = 0.1
 #: points within this of the median sign change of the current set the zero-current potential (V)
 ZERO_CROSSING_WINDOW_V = 0.005
 #: residual weights |i| + this fraction of max|i| (the near-zero points keep a finite weight)
@@ -88,6 +102,9 @@ WEIGHT_FLOOR_FRACTION = 1e-3
 #: by more than this ("very strong" evidence, Kass and Raftery 1995): IR and mass transport both bend
 #: the curve's ends, and noise alone must not buy a limit
 BIC_MARGIN = 10.0
+#: the most model evaluations one Butler-Volmer fit may take (a converging fit takes some tens; past this
+#: a variant that cannot improve, such as limits on a noiseless curve, stops and is judged as it stands)
+MAX_EVALUATIONS = 200
 #: the E_eq offset the Butler-Volmer fit may take (V)
 E_EQ_OFFSET_V = 0.05
 BRANCHES = ("anodic", "cathodic")
@@ -249,7 +266,8 @@ def _sweep_points(record: Record, table: StepTable, warnings: list[str]
 def _step_points(record: Record, table: StepTable, steady_fraction: float, warnings: list[str]
                  ) -> tuple[FloatArray, FloatArray, str, float | None]:
     where = _where(record)
-    found = {mode: np.flatnonzero(table.mode == mode) for mode in ("CV", "CC")}
+    # a step of one or two rows (an instrument's switching record) cannot show a steady state
+    found = {mode: np.flatnonzero((table.mode == mode) & (table.rows >= MIN_STEP_ROWS)) for mode in ("CV", "CC")}
     mode = max(found, key=lambda name: found[name].size)
     chosen = found[mode]
     control = "potential steps" if mode == "CV" else "current steps"
@@ -303,7 +321,29 @@ def _step_points(record: Record, table: StepTable, steady_fraction: float, warni
     if not steady.all():
         warnings.append(f"steps {', '.join(map(str, table.step[chosen[~steady]]))} left out: their response "
                         f"still drifts over the last {steady_fraction:.0%} of the step")
+    _check_one_equilibrium(where, table, chosen, voltage, ocv, _zero_current_V(E[steady], I[steady]), mode)
     return E[steady], I[steady], control, ocv
+
+
+def _check_one_equilibrium(where: str, table: StepTable, chosen: NDArray[np.intp], voltage: FloatArray,
+                           ocv: float | None, zero: float | None, mode: str) -> None:
+    """Refuse steps that are not measured around one equilibrium: rests among them at open-circuit
+    potentials more than :data:`OCV_SPREAD_V` apart, or a zero-current potential of the points more than
+    :data:`ZERO_CURRENT_OFFSET_V` from the open-circuit potential before them (cycling, GITT, pulse tests
+    at a changing state of charge)."""
+    rests = [_rest_before(table, int(k) + 1, voltage) for k in range(int(chosen[0]) - 1, int(chosen[-1]))
+             if k >= 0 and table.mode[k] == "rest"]
+    potentials = np.array([v for v in rests if v is not None])
+    if potentials.size >= 2 and np.ptp(potentials) > OCV_SPREAD_V:
+        raise NotApplicableError(
+            f"{where}: not a polarization curve: the rests among the {chosen.size} {mode} steps sit at "
+            f"{potentials.min():.4g} to {potentials.max():.4g} V; the open-circuit potential moves (cycling, GITT or "
+            "pulses at a changing state of charge), a polarization is measured around one equilibrium")
+    if ocv is not None and zero is not None and abs(zero - ocv) > ZERO_CURRENT_OFFSET_V:
+        raise NotApplicableError(
+            f"{where}: not a polarization curve: the {mode} steps' current changes sign at {zero:.4g} V, "
+            f"{1e3 * (zero - ocv):+.0f} mV from the open-circuit potential {ocv:.4g} V before them "
+            "(charge and discharge of a cell, not one equilibrium)")
 
 
 def polarization_curve_points(record: Record, cell: CellInfo | None = None, *, E_eq_V: float | None = None,
@@ -318,6 +358,11 @@ def polarization_curve_points(record: Record, cell: CellInfo | None = None, *, E
         raise ValidationError("steady_fraction", f"must lie in (0, 1], got {steady_fraction!r}")
     warnings: list[str] = []
     cell = cell if cell is not None else record.cell
+    # rows without a voltage or a current (gaps in a file) would break the steps they fall in
+    finite = np.isfinite(record["voltage_V"]) & np.isfinite(record["current_mA"])
+    if not finite.all():
+        warnings.append(f"{finite.size - np.count_nonzero(finite)} row(s) without a finite voltage or current left out")
+        record = record.take(finite)
     table = step_table(record)
     found = _sweep_points(record, table, warnings)
     E, I, control, ocv = found if found is not None else _step_points(record, table, steady_fraction, warnings)
@@ -376,29 +421,60 @@ def _limited(eta: FloatArray, i0: float, af: float, cf: float, ga: float, gc: fl
     return result
 
 
-def _behind_resistance(drop_V: FloatArray, R: float, i0: float, af: float, cf: float, ga: float, gc: float
-                       ) -> FloatArray:
-    """The current (unit of i0) at which ``eta + R i(eta) = drop_V`` (``R`` in V per unit of current):
-    Newton steps kept inside the bracket [0, drop] (i(eta) increases strictly), bisection where they leave it."""
+def _overpotential(drop_V: FloatArray, R: float, i0: float, af: float, cf: float, ga: float, gc: float
+                   ) -> FloatArray:
+    """The overpotential at which ``eta + R i(eta) = drop_V`` (``R`` in V per unit of current): Newton
+    steps kept inside the bracket [0, drop] (i(eta) increases strictly), bisection where they leave it
+    or stop halving the excess; converged points are left alone."""
     if R <= 0:
-        return _limited(drop_V, i0, af, cf, ga, gc)
+        return drop_V
     low, high = np.minimum(drop_V, 0.0), np.maximum(drop_V, 0.0)
     eta = drop_V / (1.0 + R * i0 * (af + cf))
+    previous = np.full(drop_V.shape, np.inf)
     for _ in range(100):
-        forward = np.exp(np.clip(af * eta, -200.0, 200.0))
-        back = np.exp(np.clip(-cf * eta, -200.0, 200.0))
-        denominator = 1.0 + i0 * forward * ga + i0 * back * gc
-        current = i0 * (forward - back) / denominator
-        slope = i0 * ((af * forward + cf * back) * denominator
-                      - (forward - back) * i0 * (af * forward * ga - cf * back * gc)) / denominator**2
+        current, slope = _current_and_slope(eta, i0, af, cf, ga, gc)
         excess = eta + R * current - drop_V
-        if np.all(np.abs(excess) <= 1e-12 * (1.0 + np.abs(drop_V))):
+        converged = np.abs(excess) <= 1e-12 * (1.0 + np.abs(drop_V))
+        if converged.all():
             break
         high = np.where(excess > 0, eta, high)
         low = np.where(excess < 0, eta, low)
         step = eta - excess / (1.0 + R * slope)
-        eta = np.where((step > low) & (step < high), step, 0.5 * (low + high))
-    return _limited(eta, i0, af, cf, ga, gc)
+        # Newton where it stays in the bracket and at least halves the excess, else bisection (Newton
+        # alone can swing between the bracket's ends where a limiting current bends i(eta));
+        # a converged point stays
+        newton = (step >= low) & (step <= high) & (np.abs(excess) <= 0.5 * previous)
+        eta = np.where(converged, eta, np.where(newton, step, 0.5 * (low + high)))
+        previous = np.abs(excess)
+    return eta
+
+
+def _terms(eta: FloatArray, i0: float, af: float, cf: float, ga: float, gc: float
+           ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(forward, back, denominator, current, d current / d eta) of :func:`_limited`."""
+    forward = np.exp(np.clip(af * eta, -200.0, 200.0))
+    back = np.exp(np.clip(-cf * eta, -200.0, 200.0))
+    denominator = 1.0 + i0 * forward * ga + i0 * back * gc
+    net = forward - back
+    current = i0 * net / denominator
+    slope = i0 * ((af * forward + cf * back) * denominator - net * i0 * (af * forward * ga - cf * back * gc)
+                  ) / (denominator * denominator)
+    return forward, back, denominator, current, slope
+
+
+def _current_and_slope(eta: FloatArray, i0: float, af: float, cf: float, ga: float, gc: float
+                       ) -> tuple[FloatArray, FloatArray]:
+    return _terms(eta, i0, af, cf, ga, gc)[3:]
+
+
+def _limited_partials(eta: FloatArray, i0: float, af: float, cf: float, ga: float, gc: float
+                      ) -> tuple[FloatArray, ...]:
+    """:func:`_limited` and its derivatives by eta, ln i0, af, cf, ga and gc."""
+    forward, back, denominator, current, slope = _terms(eta, i0, af, cf, ga, gc)
+    net_square = i0 * (forward - back) * i0 / denominator
+    return (current, slope, current / denominator, i0 * eta * forward * (1.0 - net_square * ga / i0) / denominator,
+            i0 * eta * back * (1.0 + net_square * gc / i0) / denominator, -current * i0 * forward / denominator,
+            -current * i0 * back / denominator)
 
 
 PARAMETERS = ("ln_i0", "alpha_a", "alpha_c", "R_u_ohm", "g_anodic", "g_cathodic", "dE_eq_V")
@@ -410,7 +486,7 @@ class ButlerVolmerFit(Result):
     in the curve's unit (mA/cm2, or mA without an area); ``i_lim_*`` None where the fit reaches no limit."""
 
     kind: ClassVar[str] = "butler_volmer"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: converged solves, limits also fitted from the first starts
 
     curve: PolarizationCurve
     i0: Quantity
@@ -528,13 +604,43 @@ def _fit_butler_volmer(curve: PolarizationCurve, *, R_u_ohm: float | None, E_eq_
         values.setdefault("g_cathodic", 0.0)
         return values
 
-    def model(v: Mapping[str, float]) -> FloatArray:
-        kinetics = (math.exp(v["ln_i0"]), v["alpha_a"] * f / electrodes, v["alpha_c"] * f / electrodes,
-                    v["g_anodic"], v["g_cathodic"])
+    def kinetics(v: Mapping[str, float]) -> tuple[float, float, float, float, float]:
+        return (math.exp(v["ln_i0"]), v["alpha_a"] * f / electrodes, v["alpha_c"] * f / electrodes,
+                v["g_anodic"], v["g_cathodic"])
+
+    solved: dict[tuple[float, ...], FloatArray] = {}  # the last overpotential: the Jacobian is asked at the same x
+
+    def overpotential(v: Mapping[str, float]) -> FloatArray:
         if controlled_current:  # the current is set: the overpotential follows from it exactly
-            return _limited(eta0 - v["dE_eq_V"] - I_mA * 1e-3 * v["R_u_ohm"], *kinetics)
+            return eta0 - v["dE_eq_V"] - I_mA * 1e-3 * v["R_u_ohm"]
         # the potential is set: the current solves E - E_eq = eta + I R_u
-        return _behind_resistance(eta0 - v["dE_eq_V"], v["R_u_ohm"] * per_unit, *kinetics)
+        key = tuple(v[name] for name in PARAMETERS)
+        if key not in solved:
+            solved.clear()
+            solved[key] = _overpotential(eta0 - v["dE_eq_V"], v["R_u_ohm"] * per_unit, *kinetics(v))
+        return solved[key]
+
+    def model(v: Mapping[str, float]) -> FloatArray:
+        return _limited(overpotential(v), *kinetics(v))
+
+    def jacobian(free: list[str], v: Mapping[str, float]) -> FloatArray:
+        """d model / d free parameters (analytic; under potential control through the implicit eta)."""
+        current, slope, d_ln_i0, d_af, d_cf, d_ga, d_gc = _limited_partials(overpotential(v), *kinetics(v))
+        per_alpha = f / electrodes
+        d_alpha_a, d_alpha_c = d_af * per_alpha, d_cf * per_alpha
+        if "alpha_c" not in free:  # alpha_c = n - alpha_a
+            d_alpha_a = d_alpha_a - d_alpha_c
+        elif "alpha_a" not in free:  # alpha_a = n - alpha_c
+            d_alpha_c = d_alpha_c - d_af * per_alpha
+        gain: FloatArray | float
+        if controlled_current:
+            gain, d_R, d_E = 1.0, -slope * I_mA * 1e-3, -slope
+        else:
+            gain = 1.0 / (1.0 + v["R_u_ohm"] * per_unit * slope)
+            d_R, d_E = -slope * per_unit * current * gain, -slope * gain
+        columns = {"ln_i0": d_ln_i0 * gain, "alpha_a": d_alpha_a * gain, "alpha_c": d_alpha_c * gain,
+                   "g_anodic": d_ga * gain, "g_cathodic": d_gc * gain, "R_u_ohm": d_R, "dE_eq_V": d_E}
+        return np.column_stack([columns[name] for name in free]) * weight[:, None]
 
     def solve(free: list[str], starts: list[dict[str, float]]) -> Any:
         low = np.array([bounds[name][0] for name in free])
@@ -545,9 +651,13 @@ def _fit_butler_volmer(curve: PolarizationCurve, *, R_u_ohm: float | None, E_eq_
             def residuals(x: FloatArray) -> FloatArray:
                 return (model(unpack(free, x)) - i) * weight
 
+            def derivatives(x: FloatArray) -> FloatArray:
+                return jacobian(free, unpack(free, x))
+
             try:
-                solution = least_squares(residuals, x0, bounds=(low, high), x_scale="jac", method="trf",
-                                         max_nfev=1000)
+                # lsmr: an exact trust-region step costs an SVD of the whole Jacobian per iteration
+                solution = least_squares(residuals, x0, jac=derivatives, bounds=(low, high), x_scale="jac",
+                                         method="trf", tr_solver="lsmr", max_nfev=MAX_EVALUATIONS)
             except (ValueError, FloatingPointError):
                 continue
             if np.isfinite(solution.cost) and (best is None or solution.cost < best.cost):
@@ -575,7 +685,10 @@ def _fit_butler_volmer(curve: PolarizationCurve, *, R_u_ohm: float | None, E_eq_
             continue
         free = base + limits
         seed = {name: found[name] if found[name] > 0 else 0.1 * bounds[name][1] for name in limits}
-        solution = solve(free, [{**found, **seed}])
+        # also from the first starts with the limit at the largest current seen: a fit without limits may
+        # have bent the curve's ends by a large R_u, a valley the limits alone do not leave
+        plateau = {name: 1.0 / max(largest[name.removeprefix("g_")], 1e-300) for name in limits}
+        solution = solve(free, [{**found, **seed}, {**starts[0], **plateau}])
         if solution is not None and bic(solution, free) < criterion - BIC_MARGIN:
             best, best_free, criterion = solution, free, bic(solution, free)
             found = unpack(free, best.x)
@@ -779,7 +892,7 @@ class TafelAnalysis(Result):
     else the Butler-Volmer fit's (``i0_method`` says which)."""
 
     kind: ClassVar[str] = "tafel"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: the Butler-Volmer fit of version 2; steps around one equilibrium
 
     curve: PolarizationCurve
     anodic: TafelBranch | None
@@ -974,6 +1087,9 @@ def tafel(record: Record, cell: CellInfo | None = None, *, E_eq_V: float | None 
     if not branches:
         warnings.append("no Tafel region on either branch: i0 from the Butler-Volmer fit over the whole curve, "
                         "cross-checked by micro-polarization")
+        if fit is not None and micro is not None and abs(math.log(micro.i0.value / fit.i0.value)) > math.log(1.2):
+            warnings.append(f"the micro-polarization i0 ({micro.i0}) and the Butler-Volmer fit's ({fit.i0}) differ by "
+                            "more than 20 %: the curve does not tell the kinetics from the IR drop (i0 uncertain)")
     twice = " (x2: two electrodes in series)" if curve.symmetric else ""
     rules = {
         "overpotential": f"eta = E - E_eq, E_eq = {curve.E_eq_V:.5g} V from the {curve.E_eq_source}; Tafel lines on "

@@ -4,17 +4,19 @@ stated baseline, redox couples, dI/dV onsets, and Randles-Sevcik diffusion acros
 Rules, in the order they are applied (none takes the file's cycle or step numbers as truth):
 
 Sweeps
-    The rows of steps the step table (:func:`anodelab.core.steps.step_table`) calls rest, CV (a
-    potential hold) or impedance are left out. The potential of the others is cut at its vertices: a
-    turn of at least ``reversal_mV`` against the direction of travel (hysteresis, so noise and the
-    levels of a staircase make no vertex). With a time column, the part of each leg swept at one rate
+    The rows of steps the step table (:func:`anodelab.core.steps.step_table`) calls impedance, rest
+    or CV (a potential hold) of :data:`MIN_HOLD_ROWS` rows or more, or CC with a potential not linear
+    in time (a galvanostatic step, :data:`MIN_CC_ROWS` rows or more) are left out. The potential of
+    the others is cut at its vertices: a turn of at least ``reversal_mV`` against the direction of
+    travel (hysteresis, so noise and the levels of a staircase make no vertex). With a time column, the part of each leg swept at one rate
     is kept: the local rate (least-squares slope of E against t over a sliding window of at least
     :data:`RATE_WINDOW_V` and :data:`RATE_WINDOW_ROWS` potential steps, which averages over a
     staircase and over times stored to a coarse resolution) is compared with the leg's rate (the mode
     of the local rates, weighted by the potential travelled) and the longest run within
     :data:`RATE_TOLERANCE` is the sweep; what is left out (a galvanostatic step from OCV before the
     sweep, as in many "LSV" files) is named in a warning. A sweep spanning less than ``min_span_mV``
-    is dropped.
+    or :data:`MIN_SWEEP_ROWS` rows is dropped, and so is one at constant current whose leg is not
+    linear in time (the CC part of a CC-CV step).
 Scan rate
     Per sweep: the least-squares slope of E against t over the rows of the middle 80 % of its
     potential span, mV/s (its magnitude; the direction is named); the coefficient of determination
@@ -25,7 +27,8 @@ Cycles
     sweep in the direction of the first. One sweep is an LSV, more a CV.
 Curves
     Each sweep's current is binned on a fixed potential grid (``bin_mV``, default the sweep's median
-    potential step; each bin's mean current at its rows' mean potential), smoothed and differentiated
+    potential step, at least ``smooth_mV`` / :data:`MAX_SMOOTH_BINS`; each bin's mean current at its
+    rows' mean potential), smoothed and differentiated
     by quadratic Savitzky-Golay filters over ``smooth_mV`` and ``derivative_mV`` (no smoothing where
     that is under 5 bins). dQ/dV is the charge passed per volt, |I| / (dE/dt) / 3600 in mAh/V (< 0 on
     a cathodic sweep, as in :mod:`anodelab.cycling.dqdv`).
@@ -75,14 +78,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
+from anodelab.core.constants import FARADAY_C_MOL, GAS_CONSTANT_J_MOL_K
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Quantity, Result, stamps_call
-from anodelab.core.steps import SWEEP_MIN_R2, step_table
-from anodelab.models.kinetics import FARADAY_C_MOL, GAS_CONSTANT_J_MOL_K, check_positive
+from anodelab.core.steps import CC_CURRENT_RTOL, SWEEP_MIN_R2, StepTable, step_table
+from anodelab.models.kinetics import check_positive
 
 #: local scan rates within this fraction of the leg's rate belong to its sweep
 RATE_TOLERANCE = 0.05
+#: a constant-current step of at least this many rows whose potential is not linear in time is no sweep
+MIN_CC_ROWS = 5
+#: the default bin is at least ``smooth_mV`` over this
+MAX_SMOOTH_BINS = 100
+#: a rest or potential hold of at least this many rows is left out of the sweeps
+MIN_HOLD_ROWS = 10
+#: a sweep has at least this many rows
+MIN_SWEEP_ROWS = 10
 #: the sliding window of the local scan rate: at least this many rows and this potential (V)
 RATE_WINDOW_ROWS = 20
 RATE_WINDOW_V = 0.02
@@ -98,6 +110,8 @@ RATE_TRIM = 0.1
 NOISE_SIGMAS = 10.0
 #: two scan rates are one when they differ by less than this fraction (Randles-Sevcik)
 SAME_RATE_RTOL = 0.01
+#: the standard deviation of normal noise over its median absolute value
+MAD_TO_SIGMA = 1.4826
 #: Randles-Sevcik constants: reversible (Nernstian) and totally irreversible peak current functions
 REVERSIBLE = 0.4463
 IRREVERSIBLE = 0.4958
@@ -157,7 +171,7 @@ def voltammetry(
     sweeps = _sweeps(record, reversal_V, min_span_V, given, warnings)
     if not sweeps:
         raise NotApplicableError(f"voltammetry: {source} has no potential sweep of at least {min_span_mV:g} mV "
-                                 "(outside rests and potential holds)")
+                                 "(outside rests, potential holds and galvanostatic steps)")
     first = sweeps[0].direction
     cycles = np.cumsum([s.direction == first for s in sweeps]).tolist()
     potential, current = record["voltage_V"], record["current_mA"]
@@ -255,7 +269,7 @@ class Voltammogram(Result):
     and the analysed curves (binned, smoothed current, baseline, dI/dV, dQ/dV per sweep)."""
 
     kind: ClassVar[str] = "voltammetry"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: galvanostatic steps out, coarse-grid noise, bins >= smooth_mV / 100
 
     technique: str                          # "cv" or "lsv"
     scan_rate_mV_s: float | None            # median of the sweeps'
@@ -332,37 +346,68 @@ def _sweeps(record: Record, reversal_V: float, min_span_V: float, given: float |
             warnings: list[str]) -> list[_Sweep]:
     """The record's sweeps, in order (rules in the module docstring)."""
     table = step_table(record)
-    keep = ~np.isin(table.mode, ("rest", "CV", "impedance"))
-    candidate = np.repeat(keep, table.rows)
     potential = record["voltage_V"]
-    candidate &= np.isfinite(potential) & np.isfinite(record["current_mA"])
     time = record.columns.get("time_s")
+    galvanostatic = _galvanostatic(table, potential, time)
+    # a rest or hold of a few rows is no hold: a noisy current that changes sign cuts a record without
+    # step numbers into steps of a few rows, of which those spanning under 5 mV count as "CV"
+    hold = np.isin(table.mode, ("rest", "CV")) & (table.rows >= MIN_HOLD_ROWS)
+    keep = ~hold & (table.mode != "impedance") & ~galvanostatic
+    candidate = np.repeat(keep, table.rows)
+    finite = np.isfinite(potential) & np.isfinite(record["current_mA"])
+    if galvanostatic.any():
+        steps = table.step[galvanostatic]
+        named = ", ".join(map(str, steps[:5])) + (f" and {steps.size - 5} more" if steps.size > 5 else "")
+        warnings.append(f"step{'s' * (steps.size > 1)} {named}: constant current, the potential not linear in time "
+                        "(galvanostatic, not swept), left out")
     if time is not None:
-        candidate &= np.isfinite(time)
+        finite &= np.isfinite(time)
     rows = np.flatnonzero(candidate)
     if rows.size < 3:
         return []
-    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
     sweeps = []
-    for run in runs:
+    # runs of the steps kept; a row without a finite value is skipped, not a break in the sweep
+    for run in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):
+        run = run[finite[run]]
+        if run.size < 3:
+            continue
         turns = _turning_points(potential[run], reversal_V)
         for a, b in pairwise(turns):
             leg = run[a:b + 1]
             if abs(float(potential[leg[-1]] - potential[leg[0]])) < min_span_V:
                 continue
-            sweep = _sweep(leg, potential, time, given, min_span_V, warnings)
+            sweep = _sweep(leg, potential, record["current_mA"], time, given, min_span_V, warnings)
             if sweep is not None:
                 sweeps.append(sweep)
     return sweeps
 
 
-def _sweep(leg: NDArray[np.intp], potential: NDArray[np.float64], time: NDArray[np.float64] | None,
-           given: float | None, min_span_V: float, warnings: list[str]) -> _Sweep | None:
+def _galvanostatic(table: StepTable, potential: NDArray[np.float64], time: NDArray[np.float64] | None
+                   ) -> NDArray[np.bool_]:
+    """Per step: constant current (the step table's ``CC``, :data:`MIN_CC_ROWS` rows or more) with a
+    potential that is not linear in time over its inner rows (R² below :data:`SWEEP_MIN_R2`; every such
+    step without a time column). A capacitor swept at one rate passes a constant current and stays."""
+    out: NDArray[np.bool_] = (table.mode == "CC") & (table.rows >= MIN_CC_ROWS)
+    if time is None:
+        return out
+    for k in np.flatnonzero(out):
+        inner = slice(int(table.start[k]) + 1, int(table.end[k]))
+        r2 = _line(time[inner], potential[inner])[1]
+        out[k] = not r2 >= SWEEP_MIN_R2
+    return out
+
+
+def _sweep(leg: NDArray[np.intp], potential: NDArray[np.float64], current: NDArray[np.float64],
+           time: NDArray[np.float64] | None, given: float | None, min_span_V: float, warnings: list[str]
+           ) -> _Sweep | None:
     """One leg as a sweep: its part at one rate, the scan rate fitted over it; None where that part
-    is too short or not linear in time."""
+    is too short (under ``min_span_V`` or :data:`MIN_SWEEP_ROWS` rows), not linear in time, or passes
+    a constant current while the leg's potential is not linear in time (a galvanostatic segment)."""
     E = potential[leg]
     direction: Direction = "anodic" if E[-1] > E[0] else "cathodic"
     if time is None:
+        if leg.size < MIN_SWEEP_ROWS:
+            return None
         return _Sweep(leg, direction, given, "given" if given is not None else "none", None)
     t = time[leg]
     core = _one_rate(t, E)
@@ -370,7 +415,12 @@ def _sweep(leg: NDArray[np.intp], potential: NDArray[np.float64], time: NDArray[
         return None
     first, last = core
     span = abs(float(E[last] - E[first]))
-    if span < min_span_V:
+    if span < min_span_V or last - first + 1 < MIN_SWEEP_ROWS:
+        return None
+    I = current[leg[first:last + 1]]
+    if np.std(I) <= CC_CURRENT_RTOL * abs(float(np.mean(I))) and not _line(t, E)[1] >= SWEEP_MIN_R2:
+        warnings.append(f"rows {leg[first]}-{leg[last]} ({E[first]:.4g} to {E[last]:.4g} V): constant current and a "
+                        "potential not linear in time over its leg (galvanostatic), not a sweep")
         return None
     if first > 0 or last < leg.size - 1:
         left = [f"{E[0]:.4g}-{E[first]:.4g} V" if first > 0 else "", f"{E[last]:.4g}-{E[-1]:.4g} V" if last < leg.size - 1 else ""]
@@ -501,7 +551,7 @@ class _Curve:
     binned_mA: NDArray[np.float64]      # before smoothing
     current_mA: NDArray[np.float64]
     dIdV_mA_V: NDArray[np.float64]
-    noise_mA: float                 # noise of a bin, from its scatter about the smoothed curve (0 unsmoothed)
+    noise_mA: float                 # noise of a bin: its scatter about the smoothed curve (unsmoothed: of its second differences)
     smooth_gain: float              # noise of the smoothed current per unit noise of a row
     slope_gain: float               # noise of dI/dE (1/V) per unit noise of a row
 
@@ -513,7 +563,10 @@ def _curve(E: NDArray[np.float64], I: NDArray[np.float64], bin_V: float | None, 
     from scipy.signal import savgol_coeffs, savgol_filter
 
     steps = np.abs(np.diff(E))
-    width = bin_V if bin_V is not None else float(np.median(steps[steps > 0])) if (steps > 0).any() else 1e-3
+    if bin_V is not None:
+        width = bin_V
+    else:  # the median step, but no finer than a hundredth of the smoothing (the filters' cost grows as its square)
+        width = max(float(np.median(steps[steps > 0])) if (steps > 0).any() else 1e-3, smooth_V / MAX_SMOOTH_BINS)
     low, high = float(E.min()) - width / 2, float(E.max())  # rows on a grid of the step fall on bin centres
     n_bins = max(int(np.floor((high - low) / width)) + 1, 1)
     index = np.minimum(((E - low) / width).astype(np.intp), n_bins - 1)
@@ -542,9 +595,15 @@ def _curve(E: NDArray[np.float64], I: NDArray[np.float64], bin_V: float | None, 
         slope_gain = math.sqrt(0.5) / width
     order = slice(None, None, -1) if E[-1] < E[0] else slice(None)
     # white noise of variance s2 leaves the bins about a Savitzky-Golay smoothing (a projection whose
-    # centre coefficient is smooth_gain**2) with variance s2 (1 - smooth_gain**2); unsmoothed: unknown (0)
-    residual = binned - smooth
-    noise = float(np.sqrt(np.mean(residual * residual) / (1.0 - smooth_gain**2))) if smooth_gain < 1 else 0.0
+    # centre coefficient is smooth_gain**2) with variance s2 (1 - smooth_gain**2); unsmoothed (a coarse
+    # grid), the second differences of the bins, of variance 6 s2, robustly (median absolute value)
+    if smooth_gain < 1:
+        residual = binned - smooth
+        noise = float(np.sqrt(np.mean(residual * residual) / (1.0 - smooth_gain**2)))
+    elif n_bins >= 5:
+        noise = MAD_TO_SIGMA * float(np.median(np.abs(np.diff(binned, 2)))) / math.sqrt(6.0)
+    else:
+        noise = 0.0
     return _Curve(np.asarray(grid[order], dtype=np.float64), binned[order], smooth[order], slope[order],
                   noise, smooth_gain, slope_gain)
 

@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from anodelab.core.constants import FARADAY_C_MOL
 from anodelab.core.errors import ValidationError
-from anodelab.models.kinetics import FARADAY_C_MOL, check_positive
+from anodelab.models.kinetics import check_positive
 
 GEOMETRIES = ("film", "sphere")
 #: surface-to-volume ratio times the length: S l / V

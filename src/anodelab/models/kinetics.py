@@ -19,14 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from anodelab.core.constants import FARADAY_C_MOL, GAS_CONSTANT_J_MOL_K
 from anodelab.core.errors import ValidationError
-
-#: Faraday constant, C/mol (CODATA 2018, exact)
-FARADAY_C_MOL = 96485.33212
-#: molar gas constant, J/(mol K) (CODATA 2018, exact)
-GAS_CONSTANT_J_MOL_K = 8.314462618
-#: 0 degC in K
-ZERO_CELSIUS_K = 273.15
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:

@@ -46,7 +46,7 @@ class CriticalCurrentDensity(Result):
     (mA/cm2, or mA without an electrode area)."""
 
     kind: ClassVar[str] = "ccd"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     levels: tuple[dict[str, Any], ...]
     protocol: str

@@ -9,8 +9,9 @@ Half-cycles
     the sum of its steps' charges. A *pair* is a plating half-cycle and the stripping one after it,
     numbered 1, 2, ... (``cycle``) in the record's order.
 Stripping to the cut-off
-    a stripping half-cycle ends at the cut-off when its last voltage lies at least
-    :data:`CUTOFF_RISE_V` above its median (the voltage rose when the metal ran out), or, with
+    a stripping half-cycle ends at the cut-off when its last voltage lies above its median by at
+    least :data:`CUTOFF_RISE_V` and :data:`CUTOFF_RISE_FACTOR` times the median's magnitude (the
+    voltage rose when the metal ran out: a 0.1 V cut-off above a 10-30 mV plateau too), or, with
     ``cutoff_V`` given, when its last voltage is within :data:`CUTOFF_TOLERANCE_V` of ``cutoff_V`` or
     above. A capacity- or time-limited stripping ends on its plateau.
 Per-cycle CE
@@ -40,10 +41,12 @@ from anodelab.core.conventions import CHARGE, DISCHARGE
 from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Result, stamps_call
-from anodelab.core.steps import step_table
+from anodelab.core.steps import StepTable, step_table
 
-#: an automatic cut-off: the stripping's last voltage this far above its median (V)
-CUTOFF_RISE_V = 0.1
+#: an automatic cut-off: the stripping's last voltage this far above its median (V) ...
+CUTOFF_RISE_V = 0.03
+#: ... and at least this many times the median's magnitude (a capacity-limited stripping ends on its plateau)
+CUTOFF_RISE_FACTOR = 2.0
 #: a given cut-off is reached by a last voltage this close to it or above (V)
 CUTOFF_TOLERANCE_V = 0.01
 METHODS = ("auto", "per-cycle", "reservoir")
@@ -88,7 +91,7 @@ class PlatingEfficiency(Result):
     """
 
     kind: ClassVar[str] = "plating_efficiency"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     cycles: dict[str, NDArray[Any]]
     cycle_range: tuple[int, int] | None   # the per-cycle pairs averaged (None: there are none)
@@ -242,7 +245,9 @@ def plating_efficiency(
     stripping = [p[1] for p in pairs]
     end_V = np.array([s.end_V for s in stripping])
     median_V = np.array([s.median_V for s in stripping])
-    reached = end_V >= cutoff_V - CUTOFF_TOLERANCE_V if cutoff_V is not None else end_V - median_V >= CUTOFF_RISE_V
+    rise_V = end_V - median_V
+    reached = (end_V >= cutoff_V - CUTOFF_TOLERANCE_V if cutoff_V is not None else
+               (rise_V >= CUTOFF_RISE_V) & (rise_V >= CUTOFF_RISE_FACTOR * np.abs(median_V)))
     roles = _roles(reached)
     if not reached.any():
         raise NotApplicableError(
@@ -294,7 +299,8 @@ def plating_efficiency(
         "first_cycle_loss_mAh": "plated - stripped charge of the first pair",
         "cutoff": (f"a stripping's last voltage within {CUTOFF_TOLERANCE_V} V of cutoff_V={cutoff_V} V or above"
                    if cutoff_V is not None else
-                   f"a stripping's last voltage at least {CUTOFF_RISE_V} V above its median"),
+                   f"a stripping's last voltage above its median by at least {CUTOFF_RISE_V} V and "
+                   f"{CUTOFF_RISE_FACTOR:g} x the median's magnitude"),
     }
     current = float(np.median([p[0].current_mA for p in pairs]))
     return PlatingEfficiency(
@@ -333,15 +339,31 @@ def _half_cycles(record: Record, where: str) -> list[_HalfCycle]:
     for steps in groups:
         rows = np.concatenate([np.arange(table.start[k], table.end[k] + 1) for k in steps])
         current = np.abs(table.mean_current_mA[steps])
+        readings = voltage[rows]
+        readings = readings[np.isfinite(readings)]  # a lost reading (NaN) neither sets nor hides a voltage
         halves.append(_HalfCycle(
             direction=int(table.direction[steps[0]]),
             start_s=float(time[table.start[steps[0]]]) if time is not None else math.nan,
-            charge_mAh=float(np.sum(table.charge_mAh[steps])),
-            median_V=float(np.median(voltage[rows])),
-            end_V=float(table.end_V[steps[-1]]),
+            charge_mAh=sum(_step_charge_mAh(record, table, int(k)) for k in steps),
+            median_V=float(np.median(readings)) if readings.size else math.nan,
+            end_V=float(readings[-1]) if readings.size else math.nan,
             current_mA=float(np.median(current)),
         ))
     return halves
+
+
+def _step_charge_mAh(record: Record, table: StepTable, k: int) -> float:
+    """Step ``k``'s charge: its last capacity reading, or where that is lost (NaN), the last one read plus
+    the step's mean current over the time after it."""
+    capacity = record["capacity_mAh"][int(table.start[k]):int(table.end[k]) + 1]
+    if np.isfinite(capacity[-1]):
+        return float(capacity[-1])
+    known = np.flatnonzero(np.isfinite(capacity))
+    if known.size == 0:
+        return float(abs(table.mean_current_mA[k]) * np.nan_to_num(table.duration_s[k]) / 3600.0)
+    time = record.columns.get("time_s")
+    rest_s = float(time[int(table.end[k])] - time[int(table.start[k]) + int(known[-1])]) if time is not None else 0.0
+    return float(capacity[known[-1]] + abs(table.mean_current_mA[k]) * rest_s / 3600.0)
 
 
 def _pairs(halves: list[_HalfCycle], warnings: list[str]) -> list[tuple[_HalfCycle, _HalfCycle]]:

@@ -1,6 +1,7 @@
 """Nucleation overpotential of the first plating on a bare substrate.
 
-The first constant-current plating step (current < 0) on a substrate falls from the open-circuit
+The first constant-current plating (current < 0; adjacent CC plating steps at one current, as a cycler
+that re-logs a step writes them, are one plating) on a substrate falls from the open-circuit
 voltage, overshoots to a voltage minimum (the *tip*: the barrier to forming nuclei) and recovers to
 the growth *plateau*. Voltages are of the working electrode vs the counter; overpotentials are
 reported as magnitudes in mV, as papers do: ``eta_tip = -V_tip``, ``eta_plateau = -V_plateau``,
@@ -37,8 +38,9 @@ no dip
     eta_nucleation (that depth plus twice the noise), with a warning.
 
 The tip's standard error is statistical: that of the fitted vertex for readings with the noise
-sigma. ``tip_resolution_mV`` is the fitted parabola's rise over one sampling interval on its steeper
-side, the scale of what the sampling leaves open beyond it.
+sigma. ``tip_resolution_mV`` is the fitted parabola's rise over one sampling interval (or over the
+fitted readings' span beyond the vertex, where shorter) on its steeper side, the scale of what the
+sampling leaves open beyond it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.core.steps import step_table
+from anodelab.plating.segments import LEVEL_RTOL
 
 #: the tip fit's band above the lowest point: this many noise standard deviations ...
 NOISE_BAND = 4.0
@@ -91,7 +94,7 @@ class NucleationOverpotential(Result):
     """
 
     kind: ClassVar[str] = "nucleation_overpotential"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     step: int                      # the record's step number of the plating step
     tip: str                       # one of TIP_STATES
@@ -244,9 +247,9 @@ def nucleation_overpotential(
     record: Record, cell: CellInfo | None = None, *, plating_index: int = 1
 ) -> NucleationOverpotential:
     """Tip, plateau and nucleation overpotential of the ``plating_index``-th constant-current plating
-    step of ``record`` (1: the first, on the bare substrate; rules in the module docstring). Areal
-    quantities from ``cell`` (default: the record's) working-electrode area; without one, absolute
-    values and a warning.
+    of ``record`` (1: the first, on the bare substrate; adjacent CC plating steps at one current are
+    one plating; rules in the module docstring). Areal quantities from ``cell`` (default: the
+    record's) working-electrode area; without one, absolute values and a warning.
 
     Raises :class:`NotApplicableError` when the cell has no bare substrate (a symmetric or full
     cell), the record has no constant-current plating step, or that step is no metal plating (it
@@ -270,13 +273,30 @@ def nucleation_overpotential(
     if plating.size == 0:
         raise NotApplicableError(f"{where}: no constant-current plating step (current < 0) for the nucleation "
                                  f"overpotential; the steps are {_modes(table.mode, table.direction_names)}")
-    if plating_index > plating.size:
-        raise NotApplicableError(f"{where}: plating_index={plating_index}, but the record has {plating.size} "
-                                 "constant-current plating step(s)")
-    k = int(plating[plating_index - 1])
-    step_rows = slice(int(table.start[k]), int(table.end[k]) + 1)
+    # a plating the cycler logged as several steps (adjacent CC plating steps at one current) is one
+    same = (np.diff(plating) == 1) & np.isclose(table.set_point[plating[1:]], table.set_point[plating[:-1]],
+                                                rtol=LEVEL_RTOL, atol=0.0)
+    first_steps = plating[np.r_[True, ~same]]
+    last_steps = plating[np.r_[~same, True]]
+    if plating_index > first_steps.size:
+        raise NotApplicableError(f"{where}: plating_index={plating_index}, but the record has {first_steps.size} "
+                                 "constant-current plating(s)")
+    k, k_last = int(first_steps[plating_index - 1]), int(last_steps[plating_index - 1])
+    step_rows = slice(int(table.start[k]), int(table.end[k_last]) + 1)
     t_step = record["time_s"][step_rows] - record["time_s"][int(table.start[k])]
-    v_step, q_step = record["voltage_V"][step_rows], record["capacity_mAh"][step_rows]
+    v_step = record["voltage_V"][step_rows]
+    # the charge plated from the plating's start: each step's capacity after those of the steps before
+    # and the current over the interval between a step's last row and the next one's first
+    parts = range(k, k_last + 1)
+    gap_s = [float(table.start_s[i + 1] - table.start_s[i] - table.duration_s[i]) for i in range(k, k_last)]
+    passed = [float(np.nan_to_num(table.charge_mAh[i])) + abs(float(table.set_point[i])) * gap / 3600.0
+              for i, gap in zip(parts, gap_s)]
+    offset_mAh = np.cumsum([0.0, *passed])
+    q_step = np.concatenate([record["capacity_mAh"][int(table.start[i]):int(table.end[i]) + 1] + offset_mAh[n]
+                             for n, i in enumerate(parts)])
+    readable = np.isfinite(v_step)
+    if not readable.all():  # a reading lost (NaN): left out, the rows around it kept
+        t_step, v_step, q_step = t_step[readable], v_step[readable], q_step[readable]
     t, v, q = t_step[1:], v_step[1:], q_step[1:]  # the first row: the voltage before the current
     if v.size < MIN_FIT_ROWS + 2:
         raise NotApplicableError(f"{where}: the plating step (step {table.step[k]}) has {v.size + 1} rows; "
@@ -287,7 +307,8 @@ def nucleation_overpotential(
     if not area:
         warnings.append("no electrode area (working_electrode.area_cm2): tip capacity in mAh and current in mA, "
                         "not per cm2")
-    tip_q = float(np.interp(dip.tip_time_s, t, q))
+    known_q = np.isfinite(q)
+    tip_q = float(np.interp(dip.tip_time_s, t[known_q], q[known_q])) if known_q.any() else math.nan
     definitions = {
         "eta_tip": "-V at the voltage minimum of the first plating step: vertex of a two-sided parabola fitted "
                    f"to the rows within max({NOISE_BAND:g} sigma, {BAND_FLOOR:g} x depth) of the lowest point",
@@ -396,7 +417,12 @@ def _dip(t: FloatArray, v: FloatArray, where: str, step: int, warnings: list[str
         deepest = int(np.argmin(v[below_lo:below_hi + 1])) + below_lo
         tip, tip_stderr, tip_t = float(v[deepest]), None, float(t[deepest])
     fit.update(window_start_s=float(t[lo]), window_end_s=float(t[hi]), window_rows=float(hi - lo + 1))
-    resolution = max(fit["curvature_left_V_s2"], fit["curvature_right_V_s2"]) * interval**2
+    # each side's rise over one interval, or over the span of its fitted readings where shorter (a
+    # curvature with no reading beyond the vertex is unconstrained, not steep)
+    t0, span = fit["t0_s"], t[lo:hi + 1]
+    reach_left = min(interval, max(t0 - float(span[0]), 0.0))
+    reach_right = min(interval, max(float(span[-1]) - t0, 0.0))
+    resolution = max(fit["curvature_left_V_s2"] * reach_left**2, fit["curvature_right_V_s2"] * reach_right**2)
     return _Dip(tip, tip_stderr, tip_t, plateau, plateau_stderr, plateau_from, noise, state, interval,
                 resolution, dip_rows, float(t[d_hi] - t[d_lo]) if dip_rows else 0.0, (below_lo, below_hi), fit)
 

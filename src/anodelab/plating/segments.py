@@ -8,9 +8,10 @@ Definitions (every plating result records them):
   and other steps are interruptions, never segments. A record without a current column (a
   voltage-only export) is taken as held at the caller's ``current_mA`` throughout: each of its steps
   is a segment at that current.
-* A *run* is a maximal sequence of consecutive segments of one current sign (interruptions between
-  them allowed): a half-cycle of a cycled cell, or the whole of a one-directional plating with
-  periodic impedance or rest interruptions.
+* A *run* is a maximal sequence of consecutive segments of one current sign and one current level
+  (|I| within :data:`LEVEL_RTOL` of the segment before; interruptions between them allowed): a
+  half-cycle of a cycled cell, or the whole of a one-directional plating with periodic impedance or
+  rest interruptions. A current change of one sign (a rate step) starts a new run.
 * The *polarization* of a row is ``sign(I) * V`` (V): the overpotential, positive for a metal cell.
 * A *window* is a piece of a run, the run cut into equal pieces of at most ``window_s`` seconds;
   the rows of a window are its segments' rows in that time span.
@@ -34,6 +35,8 @@ METAL_CELL_TYPES = ("symmetric", "plating")
 METAL_SIGN_FRACTION = 0.8
 #: ... where a segment goes against it below minus this fraction of the typical polarization
 AGAINST_FRACTION = 0.2
+#: consecutive segments whose |I| agrees within this fraction are at one current level
+LEVEL_RTOL = 0.05
 #: group sizes shared by at least this many groups are reduced together (one 2-D median)
 _SHARED_SIZE = 8
 
@@ -133,6 +136,9 @@ def cc_segments(record: Record, cell: CellInfo | None = None, *, current_mA: flo
     ``current_mA``, no CC segment, or a cell type other than symmetric/plating; ``current_mA`` given
     for a record that has a current column is a :class:`ValidationError` (it would be ignored).
     """
+    if not isinstance(record, Record):
+        raise NotApplicableError(f"{analysis} needs a Record (time, voltage and current of a metal cell); "
+                                 f"got a {type(record).__name__}")
     source = record.provenance.path or "record"
     cell = cell if cell is not None else record.cell
     if cell is not None and cell.cell_type not in METAL_CELL_TYPES:
@@ -165,7 +171,8 @@ def cc_segments(record: Record, cell: CellInfo | None = None, *, current_mA: flo
     if cc.size == 0:
         raise NotApplicableError(f"{source}: {analysis} needs constant-current steps; the record has none "
                                  f"({table!r})")
-    run = np.cumsum(np.r_[0, np.sign(current[1:]) != np.sign(current[:-1])]).astype(np.intp)
+    new_level = np.diff(current_levels(np.abs(current), LEVEL_RTOL)) != 0
+    run = np.cumsum(np.r_[0, (np.sign(current[1:]) != np.sign(current[:-1])) | new_level]).astype(np.intp)
     area = cell.working_electrode.area_cm2 if cell is not None else None
     return Segments(source, record["time_s"], record["voltage_V"], record["cycle"], table.start[cc].astype(np.intp),
                     table.end[cc].astype(np.intp), current.astype(np.float64), charge.astype(np.float64), run,
@@ -186,7 +193,9 @@ def require_metal_cell(segments: Segments, plateau_V: NDArray[np.float64], analy
         raise NotApplicableError(
             f"{segments.source}: {analysis} analyses metal cells, whose voltage is an overpotential with the "
             f"sign of the current; here it has that sign in {following:.0%} of the constant-current segments "
-            f"(at least {METAL_SIGN_FRACTION:.0%} expected): not a symmetric or metal|substrate cell")
+            f"(at least {METAL_SIGN_FRACTION:.0%} expected): not a symmetric or metal|substrate cell"
+            + (", or a file whose current sign is inverted (anodelab.core.conventions: I > 0 drives the "
+               "working electrode's voltage up)" if following <= 1.0 - METAL_SIGN_FRACTION else ""))
 
 
 def group_medians(values: NDArray[np.float64], starts: NDArray[np.intp]) -> NDArray[np.float64]:

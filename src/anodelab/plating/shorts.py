@@ -7,12 +7,19 @@ Noise
     A window's noise is ``sqrt(pi) / 2`` times the mean absolute difference of its successive rows
     (white noise of standard deviation s gives s), pooled with up to three windows of its run either
     side where it has fewer than eight differences. The *reference noise* of a window is the median
-    of that of the healthy windows of the trailing ``reference_s`` (any run); the *quiet noise* the
-    10th percentile over all windows (so that a long noisy stretch does not set it).
-Windows (the runs cut into pieces of at most ``window_s`` of time under current; median each)
+    of that of the healthy windows of the trailing ``reference_s`` (any run; before any, the median
+    over the windows, or where no window has enough differences, the robust noise of all successive
+    differences, ``median |d| / (0.6745 sqrt 2)``); the *quiet noise* the 10th percentile over all
+    windows (so that a long noisy stretch does not set it).
+Windows (the runs cut into pieces of at most ``window_s`` of time under current, or of three
+sampling intervals where the sampling is sparser; median each)
     The reference of a window is the median of the medians of the healthy windows of its run in the
     trailing ``reference_s``; with none yet, the plateau of the last run of the same direction (the
-    median of its healthy windows), for the first run the window's own median. A run's first window
+    median of its healthy windows), scaled down by the ratio of the currents where this run's is
+    lower (an ohmic polarization; never scaled up). In the first run of a direction the run's first
+    window is the reference of the others, for a fall below ``drop_fraction`` of it; the first
+    window itself is its own, but for a collapse to ``ohmic_fraction`` of the other direction's
+    plateau. Otherwise a run's first window
     (a nucleation peak, the reversal) is no reference for the rest of the run; a window of fewer
     than three rows, or spanning less than ``min_drop_s``, is not assessed. A window is healthy when
     its median lies within ``[b, 1 / b]`` of the reference, ``b = 1 - decline_fraction`` (one above,
@@ -26,7 +33,9 @@ Windows (the runs cut into pieces of at most ``window_s`` of time under current;
     ``window_s / 5`` over the trailing ``reference_s`` (the split leaving the fewest sub-windows on
     the wrong side of ``1 - decline_fraction / 3`` of the reference), refined to the first row below
     that level in the chosen sub-window; for a collapse to the ohmic fraction, the change point of
-    the rows across the level midway between the reference and the collapsed level.
+    the rows across the level midway between the reference and the collapsed level (from the window
+    before, relative to each window's reference, where the collapse is at a run's first window: it
+    may have begun before the reversal).
 Rows (each relative to its window's reference)
     A row is *low* below ``drop_fraction`` of the reference (not below minus that: a voltage of the
     wrong sign is an open circuit or a relaxation) and five reference-noise standard deviations below
@@ -34,7 +43,9 @@ Rows (each relative to its window's reference)
     noisy row neither makes nor breaks it), runs merged across gaps of at most ``min_drop_s`` and
     two rows. It counts when it lasts ``min_drop_s`` or more (to the first row back, or to the end
     of the record: a restart transient or a spike does not) and begins after a row of its own run
-    (sudden, at unchanged current), unless it falls to ``ohmic_fraction``. Its onset is the change
+    (sudden, at unchanged current), unless it falls to ``ohmic_fraction``; a drop of a single low
+    row lasting over ``2 min_drop_s`` (sparse sampling) counts only when it falls to ``ohmic_fraction`` or ten noise standard
+    deviations below the reference. Its onset is the change
     point of the rows of its run from ``4 min_drop_s`` (or three rows) before it to ``2 min_drop_s``
     (or three rows) after: the split leaving the fewest rows on the wrong side of ``b`` times the
     reference (noise lifts single drop rows over the drop threshold, seldom back to the healthy
@@ -42,7 +53,8 @@ Rows (each relative to its window's reference)
     an onset may fall among them.
 
 Drops and declines that overlap are one event. Its onset is the earliest of theirs, but a drop's
-where it starts within ``window_s`` of the decline's (row-level, exact for a sudden drop); where a
+where it starts within ``window_s`` of the decline's (row-level, exact for a sudden drop) and the
+decline is no collapse to the ohmic fraction (whose onset is row-level too); where a
 noise burst leads into the first soft event without a break (burst windows before the one of its
 onset, whatever their run), that onset moves back to the burst's start: the change point of the
 successive differences across 3.5 quiet-noise standard deviations (a soft short often begins noisy,
@@ -94,6 +106,8 @@ NOISE_NEIGHBOURS = 3
 QUIET_PERCENTILE = 10.0
 #: a successive difference this many quiet-noise standard deviations is a noisy one (noise lead-in)
 NOISE_JUMP = 3.5
+#: a window spans at least this many sampling intervals (so that sparse records have assessed windows)
+WINDOW_ROWS = 3
 #: sub-windows per window in the search for a decline's onset
 ONSET_SUBWINDOWS = 5
 
@@ -169,7 +183,7 @@ class ShortScan:
 def scan_shorts(segments: Segments, rows: Rows, options: ShortOptions) -> ShortScan:
     """Run the detection of the module docstring over the segments' rows."""
     o = options
-    win = windows(segments, rows, o.window_s)
+    win = windows(segments, rows, window_width_s(rows, o.window_s))
     run_sign = np.sign(segments.current_mA[segments.run_bounds()[0]])
     noise, pooled = _window_noise(rows.polarization_V, win)
     # the quiet noise: a low quantile of the windows' noise, so that a noisy majority (a long soft
@@ -178,14 +192,16 @@ def scan_shorts(segments: Segments, rows: Rows, options: ShortOptions) -> ShortS
     known = pooled[np.isfinite(pooled)]
     quiet_V = float(np.percentile(known, QUIET_PERCENTILE)) if known.size else 0.0
     # the references' noise before any healthy window has told it: the median (a low quantile would
-    # make single noisy rows significant)
-    reference, reference_noise, declines = _references(win, pooled, float(np.median(known)) if known.size else 0.0,
-                                                       run_sign, o)
+    # make single noisy rows significant); with no window able to tell it (sparse sampling), that of
+    # all the successive differences within segments
+    first_segment = segments.run_bounds()[0]
+    reference, reference_noise, declines = _references(win, pooled, float(np.median(known)) if known.size else
+                                                       _row_noise_V(rows), run_sign,
+                                                       np.abs(segments.current_mA[first_segment]), o)
     counts = win.last - win.first + 1
     relative = rows.polarization_V / np.repeat(np.where(reference > 0, reference, np.nan), counts)
-    margin = np.repeat(reference - SIGNIFICANCE * reference_noise, counts)
-    drops = _drops(segments, rows, relative, margin, o)
-    spans = [*drops, *(_decline_span(rows, win, reference, first, last, o) for first, last in declines)]
+    drops = _drops(segments, rows, relative, win, reference, reference_noise, o)
+    spans = [*drops, *(_decline_span(rows, win, reference, relative, first, last, o) for first, last in declines)]
     bursts = np.flatnonzero(np.isfinite(noise) & (noise >= o.noise_factor * noise_V) & (noise_V > 0))
     events = _merge(segments, rows, relative, spans, win, bursts, quiet_V, o)
     burst_list = tuple({"start_h": float(win.start_s[w] / 3600.0), "end_h": float(win.end_s[w] / 3600.0),
@@ -193,13 +209,25 @@ def scan_shorts(segments: Segments, rows: Rows, options: ShortOptions) -> ShortS
     return ShortScan(events, win, reference, burst_list, noise_V)
 
 
+def window_width_s(rows: Rows, window_s: float) -> float:
+    """The windows' width: ``window_s``, or :data:`WINDOW_ROWS` sampling intervals (the median time
+    between successive rows of a segment) where the sampling is sparser."""
+    pair = np.arange(0, rows.time_s.size - 1, max(rows.time_s.size // 200_000, 1))  # a sample is enough
+    step = rows.time_s[pair + 1] - rows.time_s[pair]
+    step = step[step > 0]
+    return max(window_s, WINDOW_ROWS * float(np.median(step))) if step.size else window_s
+
+
 def _references(win: Windows, noise: NDArray[np.float64], noise_V: float, run_sign: NDArray[np.float64],
-                o: ShortOptions) -> tuple[NDArray[np.float64], NDArray[np.float64], list[tuple[int, int | None]]]:
+                run_mA: NDArray[np.float64], o: ShortOptions
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64], list[tuple[int, int | None]]]:
     """The reference polarization and reference noise of each window and the declines (first window,
     last window or None for one that lasts to the end), by the rules of the module docstring (one
     pass over the windows). The reference noise is the median noise of the healthy windows of the
     trailing ``reference_s``, whatever their run (the last one known where they have none; ``noise_V``
-    before any)."""
+    before any), at least that of the first window where the first run of a direction is judged by
+    it. ``run_mA``: each run's |I|, by which a plateau of another run is
+    scaled (down only)."""
     band = 1.0 - o.decline_fraction
     medians, starts, runs = win.median_V.tolist(), win.start_s.tolist(), win.run.tolist()
     noises = noise.tolist()
@@ -213,38 +241,62 @@ def _references(win: Windows, noise: NDArray[np.float64], noise_V: float, run_si
     history: deque[tuple[float, float]] = deque()  # (start s, median V) of the run's healthy windows
     noisy: deque[tuple[float, float]] = deque()  # (start s, noise V) of the healthy windows, any run
     run_medians: list[float] = []
-    plateau: dict[float, float] = {}
-    frozen: dict[float, float] | None = None
+    plateau: dict[float, tuple[float, float]] = {}  # per direction: (plateau V, |I| mA) of its last run
+    frozen: dict[float, float] | None = None  # per direction: the reference per mA while a decline lasts
     decline_start = 0
     current_run, run_direction, high_since = -1, 0.0, math.inf
+    opening_V: float | None = None  # the median of the run's first window
+    opening_noise = 0.0  # and its noise
+
+    def scaled(direction: float, magnitude: float) -> float | None:
+        """The last run of ``direction``'s plateau at the current ``magnitude`` (ohmic, never scaled up)."""
+        if direction not in plateau:
+            return None
+        level, at_mA = plateau[direction]
+        return level * min(magnitude / at_mA, 1.0) if at_mA > 0 else level
+
     for w, (m, start, run) in enumerate(zip(medians, starts, runs)):
-        direction = float(run_sign[run])
+        direction, magnitude = float(run_sign[run]), float(run_mA[run])
         opening = run != current_run
         if opening:
             if run_medians:
-                plateau[run_direction] = statistics.median(run_medians)
+                plateau[run_direction] = (statistics.median(run_medians), float(run_mA[current_run]))
             history.clear()
             run_medians, current_run, run_direction, high_since = [], run, direction, math.inf
+            opening_V = None
         while history and history[0][0] < start - o.reference_s:
             history.popleft()
         while noisy and noisy[0][0] < start - o.reference_s:
             noisy.popleft()
         if frozen is not None:
-            r = frozen.get(direction, next(iter(frozen.values())))
+            r = magnitude * frozen.get(direction, next(iter(frozen.values())))
             reference[w], reference_noise[w] = r, quiet
             if m < o.recover_fraction * r:
                 continue
             declines.append((decline_start, w - 1))
             frozen = None
         own = bool(history)
-        r = statistics.median([h[1] for h in history]) if own else plateau.get(direction, m)
+        same = scaled(direction, magnitude)
+        r = statistics.median([h[1] for h in history]) if own else same if same is not None else m
         quiet = statistics.median([n[1] for n in noisy]) if noisy else quiet
         reference[w], reference_noise[w] = r, quiet
         if brief[w]:
             continue
-        significant = r - m > SIGNIFICANCE * spread[w] * quiet
-        if m < band * r and significant and (own or m <= o.ohmic_fraction * r):
-            frozen = {direction: r, -direction: plateau.get(-direction, r)}
+        low, judged = band, own
+        if not own and same is None:
+            # nothing of this direction known yet (its first run): the run's first window is the
+            # reference, for a fall below drop_fraction of it (a nucleation transient lifts it, never
+            # twice over); at the first window, a collapse to the ohmic fraction of the other direction's
+            other = scaled(-direction, magnitude)
+            if opening_V is not None:
+                r, low, judged = opening_V, o.drop_fraction, True
+            elif other is not None and other > 0 and m <= o.ohmic_fraction * other:
+                r = other
+            reference[w], reference_noise[w] = r, max(quiet, opening_noise)
+        significant = r - m > SIGNIFICANCE * spread[w] * reference_noise[w]
+        if m < low * r and significant and (judged or m <= o.ohmic_fraction * r):
+            other_plateau = scaled(-direction, magnitude)
+            frozen = {direction: r / magnitude, -direction: (other_plateau if other_plateau is not None else r) / magnitude}
             decline_start = w
             continue
         if own and m > r / band:
@@ -257,10 +309,20 @@ def _references(win: Windows, noise: NDArray[np.float64], noise_V: float, run_si
             history.append((start, m))
             if math.isfinite(noises[w]):
                 noisy.append((start, noises[w]))
+        elif opening_V is None:
+            opening_V, opening_noise = m, noises[w] if math.isfinite(noises[w]) else 0.0
         run_medians.append(m)
     if frozen is not None:
         declines.append((decline_start, None))
     return reference, reference_noise, declines
+
+
+def _row_noise_V(rows: Rows) -> float:
+    """Noise standard deviation from the successive differences within segments, robustly: their
+    median magnitude / (0.6745 sqrt 2); 0 where there are none."""
+    same = rows.segment[1:] == rows.segment[:-1]
+    steps = np.abs(np.diff(rows.polarization_V)[same])
+    return float(np.median(steps)) / (0.6745 * math.sqrt(2.0)) if steps.size else 0.0
 
 
 def _window_noise(polarization: NDArray[np.float64], win: Windows) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -300,10 +362,11 @@ class _Span:
     deep: bool = False  # a decline whose window medians fell to the ohmic fraction
 
 
-def _drops(segments: Segments, rows: Rows, relative: NDArray[np.float64], margin: NDArray[np.float64],
-           o: ShortOptions) -> list[_Span]:
-    """Row-level drops (module docstring), vectorised over the rows; ``margin``: each row's reference
-    less five noise standard deviations (V), which a drop row lies below."""
+def _drops(segments: Segments, rows: Rows, relative: NDArray[np.float64], win: Windows,
+           reference_V: NDArray[np.float64], noise_V: NDArray[np.float64], o: ShortOptions) -> list[_Span]:
+    """Row-level drops (module docstring), vectorised over the rows; ``reference_V`` and ``noise_V``:
+    each window's reference and reference noise (V): a drop row lies five noise standard deviations
+    below the reference (a drop of one row, ten or down to the ohmic fraction)."""
     time = rows.time_s
     run_of_row = segments.run[rows.segment]
     run_first = group_starts(run_of_row)
@@ -313,7 +376,8 @@ def _drops(segments: Segments, rows: Rows, relative: NDArray[np.float64], margin
         return []
     with np.errstate(invalid="ignore"):
         share = relative[tested]
-        raw = (share < o.drop_fraction) & (share > -o.drop_fraction) & (rows.polarization_V[tested] < margin[tested])
+        margin = np.repeat(reference_V - SIGNIFICANCE * noise_V, win.last - win.first + 1)[tested]
+        raw = (share < o.drop_fraction) & (share > -o.drop_fraction) & (rows.polarization_V[tested] < margin)
     if not raw.any():
         return []
     # the majority of the rows within min_drop_s / 2 either side (the row alone where sampling is
@@ -350,7 +414,16 @@ def _drops(segments: Segments, rows: Rows, relative: NDArray[np.float64], margin
         depth = float(np.nanmedian(share[inside][raw[inside]]))
         # sudden: after a row of the same run (healthy: the change point); or deep enough to be ohmic
         sudden = onset > 0 and run_of_row[onset - 1] == run_of_row[onset]
-        if not (sudden or depth <= o.ohmic_fraction):
+        deep = depth <= o.ohmic_fraction
+        # one low reading standing for more than 2 min_drop_s (sparse sampling) is a drop only when it
+        # falls to the ohmic fraction or twice as many noise standard deviations below the reference: a
+        # noisy reading seldom does
+        lone = int(raw[inside].sum()) < 2 and duration[k] > 2 * o.min_drop_s and not deep
+        if lone:
+            row = int(tested[inside][raw[inside]][0]) if raw[inside].any() else int(tested[begin[k]])
+            w = int(np.searchsorted(win.first, row, side="right")) - 1
+            lone = not rows.polarization_V[row] < reference_V[w] - 2 * SIGNIFICANCE * noise_V[w]
+        if not (sudden or deep) or lone:
             continue
         last = tested[stop[k]] if to_end[k] else tested[after[k]] - 1
         spans.append(_Span(onset, int(max(last, onset)), bool(to_end[k]), "drop", int(raw[inside].sum())))
@@ -373,12 +446,13 @@ def _onset(t: NDArray[np.float64], run: NDArray[np.intp], relative: NDArray[np.f
     return a + int(np.argmin(cost[:-1]))
 
 
-def _decline_span(rows: Rows, win: Windows, reference: NDArray[np.float64], first: int, last: int | None,
-                  o: ShortOptions) -> _Span:
+def _decline_span(rows: Rows, win: Windows, reference: NDArray[np.float64], relative: NDArray[np.float64],
+                  first: int, last: int | None, o: ShortOptions) -> _Span:
     """A decline from window ``first`` to ``last`` (None: to the end), its onset found by the change
     point of sub-window medians over the trailing ``reference_s`` of the same run; for a collapse to
     the ohmic fraction, by the change point of the rows of it and the window before across the level
-    midway between the reference and the declined windows' median."""
+    midway between the reference and the declined windows' median (relative to each window's
+    reference where the collapse is at a run's first window: it may have begun before the reversal)."""
     r = float(reference[first])
     level = (1.0 - o.decline_fraction / 3.0) * r
     lo = int(np.searchsorted(rows.time_s, win.start_s[first] - o.reference_s, side="left"))
@@ -399,7 +473,15 @@ def _decline_span(rows: Rows, win: Windows, reference: NDArray[np.float64], firs
     final = last if last is not None else len(win) - 1
     level_after = float(np.median(win.median_V[first:final + 1]))
     deep = level_after <= o.ohmic_fraction * r
-    if deep:  # a collapse: the change point of the rows themselves across the midway level
+    if deep and first > 0 and win.run[first - 1] != win.run[first]:
+        # a collapse at a run's first window may have begun before the reversal: the change point of
+        # the rows of the window before and of it, each relative to its reference, across the midway level
+        a = int(win.first[first - 1])
+        with np.errstate(invalid="ignore"):
+            below = relative[a:hi] < 0.5 * (1.0 + level_after / r)
+        cost = np.r_[0, np.cumsum(below)] + np.r_[np.cumsum((~below)[::-1])[::-1], 0]
+        onset = a + int(np.argmin(cost[:-1]))
+    elif deep:  # a collapse: the change point of the rows themselves across the midway level
         a = max(int(win.first[first - 1]) if first > 0 and win.run[first - 1] == win.run[first] else lo, lo)
         below = rows.polarization_V[a:hi] < 0.5 * (r + level_after)
         cost = np.r_[0, np.cumsum(below)] + np.r_[np.cumsum((~below)[::-1])[::-1], 0]
@@ -448,18 +530,21 @@ def _merge(segments: Segments, rows: Rows, relative: NDArray[np.float64], spans:
     for group in groups:
         first = min(s.first for s in group)
         drops = [s.first for s in group if s.evidence == "drop"]
-        if drops and time[min(drops)] - time[first] <= o.window_s:
-            first = min(drops)  # a sudden drop: its row-level onset, not the decline's search
+        if drops and time[min(drops)] - time[first] <= o.window_s and not any(s.deep for s in group):
+            first = min(drops)  # a sudden drop: its row-level onset, not the decline's search (a
+            # collapse's is row-level too, and may begin before a reversal a drop cannot cross)
         last = max(s.last for s in group)
         to_end = any(s.to_end for s in group)
         depth = float(np.nanmedian(relative[first:last + 1]))
-        lasting = (time[last] - time[first] >= o.reference_s / 3.0) or any(s.deep for s in group)
+        # (a relative tolerance: cyclers' clocks accumulate rounding, a half-cycle of 3600 s reads 3599.9999...)
+        lasted = time[last] - time[first] >= o.reference_s / 3.0 * (1.0 - 1e-9)
+        lasting = lasted or any(s.deep for s in group)
         if all(s.evidence == "decline" for s in group) and not lasting:
             continue
         n_low = sum(s.n_low for s in group)
         signs = np.sign(segments.current_mA[rows.segment[first:last + 1]])
         across = bool(signs.min() != signs.max())
-        hard = to_end and depth <= o.ohmic_fraction and (across or time[last] - time[first] >= o.reference_s / 3.0)
+        hard = to_end and depth <= o.ohmic_fraction and (across or lasted)
         if not events and not hard:
             first = _noise_lead_in(rows, win, bursting, first, quiet_V)
         segment = int(rows.segment[first])
@@ -493,7 +578,7 @@ class ShortsResult(Result):
     """Shorts found in a metal-cell record (definitions in :mod:`anodelab.plating.shorts`)."""
 
     kind: ClassVar[str] = "shorts"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     events: tuple[dict[str, Any], ...]
     duration_h: float
@@ -560,6 +645,9 @@ def prepare(record: Record, cell: CellInfo | None, current_mA: float | None, ana
     rows = segments.rows()
     if rows.time_s.size == 0:
         raise NotApplicableError(f"{segments.source}: {analysis}: no constant-current row has a finite voltage")
+    if rows.time_s[-1] <= rows.time_s[0]:
+        raise NotApplicableError(f"{segments.source}: {analysis} needs constant-current rows that span time; "
+                                 f"there are {rows.time_s.size}, at {rows.time_s[0]:g} s")
     counts = np.bincount(rows.segment, minlength=len(segments))
     starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.intp)
     medians = np.full(len(segments), np.nan)

@@ -4,7 +4,8 @@ shape; and the overpotential per current block of a rate test.
 
 Points
     A cycled record: one point per half-cycle (a run of :mod:`anodelab.plating.segments`). A
-    one-directional record (no current reversal): one point per window of at most ``window_s``.
+    one-directional record (no current reversal): one point per window of at most ``window_s`` (of
+    three sampling intervals where the sampling is sparser; :func:`~anodelab.plating.shorts.window_width_s`).
 Plateau overpotential (``eta_plateau_mV``)
     the median of the polarization ``sign(I) * V`` over the *settled* rows of the half-cycle: those
     at or after ``settle_fraction`` of its duration (the nucleation or reversal transient left out;
@@ -26,8 +27,9 @@ Shape (Wood et al., ACS Cent. Sci. 3, 2017; Menkin et al., Faraday Discuss. 2024
     ``(max(start, end) - middle) / middle``: **peaking** (start >= end) or **arcing** (end > start)
     when it is ``rect_threshold`` or more and the excess ``max(start, end) - middle`` exceeds three
     standard errors of the part means (noise from successive differences), **rectangular** otherwise
-    (a flat, ohmic trace). Rectangular half-cycles that follow at least three peaking or arcing ones
-    (a majority before them) and are the majority from there on are a soft-short sign, and warned of;
+    (a flat, ohmic trace). A trace that turns rectangular (at the change point of the known shapes,
+    with at least three peaking or arcing half-cycles and a majority of them before it, a majority of
+    rectangular ones from it on) shows a soft-short sign, warned of at its first rectangular point;
     a trace rectangular throughout may be an electrolyte whose resistance dominates.
 Rate blocks
     consecutive points whose |I| agrees within ``rtol``; per block the median plateau and its standard
@@ -56,7 +58,7 @@ from anodelab.plating.segments import (
     group_starts,
     range_medians,
 )
-from anodelab.plating.shorts import ShortOptions, prepare, scan_shorts
+from anodelab.plating.shorts import ShortOptions, prepare, scan_shorts, window_width_s
 
 SHAPES = ("peaking", "arcing", "rectangular", "undetermined")
 #: peaking or arcing half-cycles (and a majority) before a rectangular trace that warns of a soft short
@@ -78,7 +80,7 @@ class OverpotentialTrace(Result):
     """Overpotential per half-cycle (or window) of a metal cell (definitions in :mod:`anodelab.plating.trace`)."""
 
     kind: ClassVar[str] = "overpotential_trace"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     unit: str                                  # "half-cycle" or "window"
     points: dict[str, NDArray[Any]]            # the per-point table
@@ -166,6 +168,7 @@ def overpotential_trace(
         raise ValidationError("rtol", f"must lie in (0, 1), got {rtol!r}")
     segments, rows, warnings = prepare(record, cell, current_mA, "overpotential_trace")
     scan = scan_shorts(segments, rows, ShortOptions(window_s=window_s))
+    width_s = window_width_s(rows, window_s)
     onset_s = scan.first_onset_s
     if segments.reversing:
         unit = "half-cycle"
@@ -193,7 +196,7 @@ def overpotential_trace(
     trace = decimated(segments.time_s, segments.voltage_V, TRACE_POINTS)
     insets = _insets(segments, rows, label, onset_s, INSET_HALF_CYCLES if segments.reversing else INSET_WINDOWS)
     definitions = {
-        "points": f"one per {unit}" + (f" (runs cut into windows of at most {window_s:g} s)" if unit == "window" else ""),
+        "points": f"one per {unit}" + (f" (runs cut into windows of at most {width_s:g} s)" if unit == "window" else ""),
         "eta_plateau": (f"median of sign(I) * V over the rows at or after {settle_fraction:g} of the half-cycle's "
                         "duration, at the midpoint of their time span" if unit == "half-cycle" else
                         "median of sign(I) * V over the window's rows, at the time of its middle row"),
@@ -322,7 +325,8 @@ def _shape(start: NDArray[np.float64], middle: NDArray[np.float64], end: NDArray
         index = excess / middle
     known = np.isfinite(index) & (middle > 0)
     index = np.where(known, index, np.nan)
-    shaped = known & (index >= rect_threshold) & ~(excess <= SHAPE_SIGMAS * np.nan_to_num(stderr))
+    noise_excess = SHAPE_SIGMAS * np.where(np.isfinite(stderr), stderr, 0.0)
+    shaped = known & (index >= rect_threshold) & ~(excess <= noise_excess)
     shape = np.full(index.size, "undetermined", dtype="<U12")
     shape[known & ~shaped] = "rectangular"
     shape[shaped & (start >= end)] = "peaking"
@@ -380,16 +384,25 @@ def _blocks(points: dict[str, NDArray[Any]], usable: NDArray[np.bool_], area_cm2
 
 
 def _rectangular_from(shape: NDArray[np.str_], time_h: NDArray[np.float64]) -> float | None:
-    """The time of the first rectangular point before which at least :data:`SHAPED_BEFORE` points and
-    the majority of the known shapes were peaking or arcing, and from which the majority is
-    rectangular; None if there is none."""
+    """The time of the first rectangular point from the change point of the known shapes on (the split
+    leaving the fewest rectangular points before it and peaking or arcing ones after it, so that a
+    noisy half-cycle does not set it), where at least :data:`SHAPED_BEFORE` points and the majority
+    before the split were peaking or arcing and the majority from it on is rectangular; None if
+    there is none."""
     known = np.flatnonzero(shape != "undetermined")
     flat = shape[known] == "rectangular"
-    shaped_before = np.r_[0, np.cumsum(~flat)[:-1]]
-    flat_after = np.cumsum(flat[::-1])[::-1] / np.arange(flat.size, 0, -1)
-    k = np.arange(flat.size)
-    turned = flat & (shaped_before >= SHAPED_BEFORE) & (2 * shaped_before > k) & (flat_after > 0.5)
-    return float(time_h[known[np.argmax(turned)]]) if turned.any() else None
+    if not flat.any():
+        return None
+    k = np.arange(flat.size + 1)
+    flat_before = np.r_[0, np.cumsum(flat)]
+    shaped_before = k - flat_before
+    flat_after = flat_before[-1] - flat_before
+    cost = flat_before + (flat.size - k - flat_after)
+    valid = (shaped_before >= SHAPED_BEFORE) & (2 * shaped_before > k) & (2 * flat_after > flat.size - k)
+    if not valid.any():
+        return None
+    split = int(np.flatnonzero(valid)[np.argmin(cost[valid])])
+    return float(time_h[known[split + int(np.argmax(flat[split:]))]])
 
 
 def decimated(time_s: NDArray[np.float64], voltage_V: NDArray[np.float64], points: int

@@ -1,7 +1,8 @@
 """What the HTML report reads from the results store, and nothing else: the files of a run, their
 experiments, results, metrics, group statistics and failures, and per file the long tables its
 figures draw (cycles, spectra, circuit-fit and Kramers-Kronig curves, DRT curves, voltage profiles
-and dQ/dV curves, a published cycle table, the time series).
+and dQ/dV curves, any other stored result table such as the CCD levels or the GITT pulses, a
+published cycle table, the time series).
 
 Every number is returned as stored. The only work done here is for display: a long time series
 is cut to at most four points per bucket of time (the first, lowest, highest and last: the

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from anodelab.core.constants import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.core.errors import NotApplicableError
 from anodelab.impedance.analyses import Conductivity, InterfacialArrhenius
 from anodelab.impedance.derived import ArrheniusFit
-from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.report.figures.style import (
     OKABE_ITO,
     house_style,

@@ -124,6 +124,7 @@ def didv_figure(result: Voltammogram, *, segments: Sequence[int] | None = None) 
                 ax.annotate(f"{o['E_onset_V']:.3g} V", (o["E_onset_V"], o["dIdV_mA_V"]), textcoords="offset points",
                             xytext=(0, 4), ha="center", fontsize=5.5, gid=f"onset-label-{o['onset']}")
     ax.axhline(0.0, color="0.6", lw=0.5, zorder=0)
+    ax.margins(y=0.1)  # room above the highest onset for its label
     ax.set_xlabel(POTENTIAL)
     ax.set_ylabel(SLOPE)
     if len(wanted) > 1:

@@ -33,6 +33,8 @@ DIRECTION_COLOURS = {"lithiation": category(0), "delithiation": category(1)}
 #: Tafel points below this fraction of the largest |i| (those at equilibrium itself) are left off the plot
 TAFEL_FLOOR = 1e-4
 BRANCH_COLOURS = {"anodic": category(1), "cathodic": category(0)}
+#: the Tafel plot is taller: its legend (the lines' slopes and i0) sits below it
+TAFEL_HEIGHT_PX = 460
 #: a voltammogram of more cycles than this draws 1, 2, 5, 10, 20, 50, ... and the last
 SHOWN_CYCLES = 10
 PEAK_SYMBOLS = {"reduction": "triangle-down", "oxidation": "triangle-up"}
@@ -69,7 +71,7 @@ def gitt_diffusion(pulses: Columns, content: Mapping[str, Any]) -> Figure:
                          "text": [f"pulse {int(p)} invalid: {r or 'no reason stored'}"
                                   for p, r in zip(pulses["pulse"][rows], reasons)],
                          "hovertemplate": "%{text}<br>%{x:.4g}, D %{y:.3g} cm²/s<extra></extra>"})
-    layout: dict[str, Any] = {"xaxis": axis(title), "yaxis": axis("D (cm²/s)", type="log", exponentformat="power")}
+    layout: dict[str, Any] = {"xaxis": axis(title), "yaxis": axis("D (cm²/s)", type="log", exponentformat="e")}
     median, low, high = content.get("D_median_cm2_s"), content.get("D_p25_cm2_s"), content.get("D_p75_cm2_s")
     if median is not None and shown.any():
         ends = np.array([np.nanmin(x[shown]), np.nanmax(x[shown])])
@@ -101,14 +103,14 @@ def tafel_plot(points: Columns, content: Mapping[str, Any]) -> Figure:
     window = points.get("tafel_window", np.zeros(eta_mV.size))
     outside = window == 0
     data: list[dict[str, Any]] = [{**marker_trace(magnitude[outside], eta_mV[outside], "points", "#999"),
-                                   "marker": {"color": "#999", "size": 3}}]
+                                   "marker": {"color": "#999", "size": 3}, "showlegend": False}]
     shapes: list[dict[str, Any]] = []
     branches = content.get("branches") or {}
     for name, sign in (("anodic", 1.0), ("cathodic", -1.0)):
         rows = window == sign
         colour = BRANCH_COLOURS[name]
         if rows.any():
-            data.append({**marker_trace(magnitude[rows], eta_mV[rows], f"{name} Tafel window", colour),
+            data.append({**marker_trace(magnitude[rows], eta_mV[rows], f"{name} window", colour),
                          "marker": {"color": colour, "size": 4}})
         branch = branches.get(name)
         if not branch:
@@ -129,7 +131,7 @@ def tafel_plot(points: Columns, content: Mapping[str, Any]) -> Figure:
         i0_bv = bv.get("i0_mA_cm2") if area else bv.get("I0_mA")
         data.append(line_trace(fit_i, eta_mV[order],
                                f"Butler-Volmer fit: i0 = {number(i0_bv, bv.get('i0_stderr_mA_cm2') if area else None)} {unit}",
-                               category(6)))
+                               category(4)))
     i0 = content.get("i0_mA_cm2") if area else content.get("I0_mA")
     if i0 is not None and str(content.get("i0_method", "")).startswith("tafel"):
         data.append({**marker_trace(np.array([i0]), np.array([0.0]),
@@ -140,8 +142,10 @@ def tafel_plot(points: Columns, content: Mapping[str, Any]) -> Figure:
                    "line": {"color": "#555", "width": 0.8}})
     corrected = float(content.get("R_u_ohm") or 0.0) > 0
     return Figure("Tafel plot", data,
-                  {"xaxis": axis(f"|i| ({unit})" if area else "|I| (mA)", type="log", exponentformat="power"),
-                   "yaxis": axis("η − I·R_u (mV)" if corrected else "η (mV)"), "shapes": shapes},
+                  {"height": TAFEL_HEIGHT_PX,
+                   "xaxis": axis(f"|i| ({unit})" if area else "|I| (mA)", type="log", exponentformat="power"),
+                   "yaxis": axis("η − I·R_u (mV)" if corrected else "η (mV)"), "shapes": shapes,
+                   "legend": {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.22, "yanchor": "top"}},
                   f"Shaded: the Tafel windows chosen by the rule; i0 by {content.get('i0_method', '?')}"
                   + (f"; R_u = {number(content.get('R_u_ohm'))} Ω ({content.get('R_u_source', '')})" if corrected else "")
                   + ".")
@@ -182,8 +186,10 @@ def voltammogram(curve: Columns, content: Mapping[str, Any]) -> Figure:
     caption = f"Scan rate {number(rate)} mV/s." if rate is not None else "Scan rate unknown."
     if len(cycles) < len({int(c) for c in curve["cycle"][np.isfinite(curve["cycle"])]}):
         caption += f" Cycles {', '.join(map(str, cycles))} drawn."
-    return Figure("Cyclic voltammogram" if technique == "cv" else "Linear sweep voltammogram", data,
-                  {"xaxis": axis("potential (V)"), "yaxis": axis("current (mA)")}, caption)
+    layout: dict[str, Any] = {"xaxis": axis("potential (V)"), "yaxis": axis("current (mA)")}
+    if len(data) == 1:
+        layout["showlegend"] = False
+    return Figure("Cyclic voltammogram" if technique == "cv" else "Linear sweep voltammogram", data, layout, caption)
 
 
 def didv(curve: Columns, content: Mapping[str, Any]) -> Figure | None:

@@ -44,20 +44,20 @@ def symmetric_trace(voltage: Columns, points: Columns, insets: Columns, onsets: 
     require_columns(points, ("time_h", "eta_plateau_mV", "current_mA"), "overpotential_trace points")
     time_h, voltage_mV = voltage["time_s"] / 3600.0, 1e3 * voltage["voltage_V"]
     data: list[dict[str, Any]] = [{**line_trace(time_h, voltage_mV, "voltage", category(0)),
-                                   "line": {"color": category(0), "width": 1}, "hoverinfo": "skip"}]
+                                   "line": {"color": category(0), "width": 1}, "showlegend": False,
+                                   "hovertemplate": "%{x:.4g} h, %{y:.4g} mV<extra></extra>"}]
     plateau_mV = np.sign(points["current_mA"]) * points["eta_plateau_mV"]
     after = (points["after_short"] > 0) if "after_short" in points else np.zeros(plateau_mV.size, dtype=bool)
     hover = "%{x:.4g} h<br>η plateau %{customdata:.4g} mV<extra></extra>"
-    for rows, name, style in ((~after, "plateau η per half-cycle", {"color": category(1), "size": 5}),
-                              (after, "after the short (not in the growth rate)",
-                               {"color": "#888", "size": 5, "symbol": "circle-open"})):
+    for rows, name, colour, symbol in ((~after, "plateau η", category(1), "circle"),
+                                       (after, "after the short", "#888", "circle-open")):
         if rows.any():
-            data.append({**marker_trace(points["time_h"][rows], plateau_mV[rows], name, style["color"]),
-                         "marker": style, "customdata": points["eta_plateau_mV"][rows], "hovertemplate": hover})
+            data.append({**marker_trace(points["time_h"][rows], plateau_mV[rows], name, colour, symbol=symbol),
+                         "customdata": points["eta_plateau_mV"][rows], "hovertemplate": hover})
     layout: dict[str, Any] = {"height": TRACE_HEIGHT_PX, "xaxis": axis("time (h)", anchor="y"),
-                              "yaxis": axis("voltage (mV)", domain=[0.0, 0.56], anchor="x"),
-                              "legend": {"x": 0.01, "xanchor": "left", "y": 0.56, "yanchor": "top",
-                                         "bgcolor": "rgba(255,255,255,0.75)"}}
+                              "yaxis": axis("voltage (mV)", domain=[0.0, 0.58], anchor="x"),
+                              "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 0.58,
+                                         "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0)"}}
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     for position, name in enumerate(INSET_NAMES):
@@ -69,8 +69,8 @@ def symmetric_trace(voltage: Columns, points: Columns, insets: Columns, onsets: 
         data.append({**line_trace(x, y, f"{name} inset", category(0)), "xaxis": f"x{k}", "yaxis": f"y{k}",
                      "showlegend": False, "line": {"color": category(0), "width": 1}})
         low, high = float(np.nanmin(x)), float(np.nanmax(x))
-        layout[f"xaxis{k}"] = axis("time (h)", domain=[0.0, 0.46] if position == 0 else [0.54, 1.0], anchor=f"y{k}")
-        layout[f"yaxis{k}"] = axis("voltage (mV)", domain=[0.72, 1.0], anchor=f"x{k}")
+        layout[f"xaxis{k}"] = axis("", domain=[0.0, 0.45] if position == 0 else [0.55, 1.0], anchor=f"y{k}")
+        layout[f"yaxis{k}"] = axis("voltage (mV)" if position == 0 else "", domain=[0.7, 1.0], anchor=f"x{k}")
         shapes.append({"type": "rect", "xref": "x", "yref": "y domain", "x0": low, "x1": high, "y0": 0, "y1": 1,
                        "fillcolor": transparent(category(2), 0.15), "line": {"width": 0}, "layer": "below"})
         notes.append({"xref": f"x{k} domain", "yref": f"y{k} domain", "x": 0.0, "y": 1.0, "xanchor": "left",
@@ -80,15 +80,16 @@ def symmetric_trace(voltage: Columns, points: Columns, insets: Columns, onsets: 
     shapes += [_onset_line(onset_h, "x", "y") for onset_h, _ in onsets]
     if onsets and np.isfinite(voltage_mV).any():
         top = float(np.nanmax(voltage_mV))
-        data.append({**marker_trace(np.array([t for t, _ in onsets]), np.full(len(onsets), top), "short onset",
+        data.append({**marker_trace(np.array([t for t, _ in onsets]), np.full(len(onsets), top), "short",
                                     SHORT, symbol="triangle-down"),
                      "text": [f"{kind} short at {t:.4g} h" for t, kind in onsets],
                      "hovertemplate": "%{text}<extra></extra>"})
     layout["shapes"], layout["annotations"] = shapes, notes
     return Figure("Voltage trace and plateau overpotential", data, layout,
                   "The whole record, at most four points (first, lowest, highest, last) per time bucket; markers: "
-                  "the plateau overpotential of each half-cycle, at the sign of its current; dashed: short onsets; "
-                  "above: the stored early and late half-cycles (shaded on the trace).")
+                  "the plateau overpotential of each half-cycle, at the sign of its current (open: from the first short "
+                  "on, left out of the growth rate); dashed: short onsets; above: the stored early and late "
+                  "half-cycles (shaded on the trace).")
 
 
 def _onset_line(onset_h: float, x: str, y: str) -> dict[str, Any]:
@@ -125,8 +126,8 @@ def ccd_staircase(levels: Columns, content: Mapping[str, Any]) -> Figure:
                               "yaxis": axis(f"{'current density' if areal else 'current'} ({unit})", rangemode="tozero"),
                               "yaxis2": axis("plateau overpotential (mV)", overlaying="y", side="right",
                                              showgrid=False, tickmode="auto", rangemode="tozero"),
-                              "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0,
-                                         "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0)"}}
+                              "legend": {"x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top",
+                                         "bgcolor": "rgba(255,255,255,0.8)"}}  # the staircase rises to the right
     failure = content.get("failure") or {}
     caption = "No short: every level stable."
     if failure.get("level") is not None:
@@ -170,9 +171,9 @@ def nucleation_dip(curve: Columns, content: Mapping[str, Any]) -> Figure:
                                 "symbol": "triangle-down" if state == "resolved" else "triangle-down-open"}})
     after = np.flatnonzero(curve["time_s"] >= float(content["plateau_start_s"]))
     first = int(after[0]) if after.size else 0
-    data.append(line_trace(np.array([x[first], x[-1]]), np.array([plateau_mV, plateau_mV]),
-                           f"plateau: η = {number(content.get('eta_plateau_mV'), content.get('eta_plateau_stderr_mV'))} mV",
-                           category(2), dash="dash"))
+    data.append({**line_trace(np.array([x[first], x[-1]]), np.array([plateau_mV, plateau_mV]),
+                              f"plateau: η = {number(content.get('eta_plateau_mV'), content.get('eta_plateau_stderr_mV'))} mV",
+                              category(2), dash="dash"), "line": {"color": category(2), "width": 2.5, "dash": "dash"}})
     if state == "resolved":
         nucleation = f"η nucleation = {number(content.get('eta_nucleation_mV'), content.get('eta_nucleation_stderr_mV'))} mV"
     elif state == "under-sampled":
@@ -180,7 +181,9 @@ def nucleation_dip(curve: Columns, content: Mapping[str, Any]) -> Figure:
     else:
         nucleation = f"no dip above the noise: η nucleation ≤ {number(content.get('eta_nucleation_upper_bound_mV'))} mV"
     layout: dict[str, Any] = {"xaxis": axis(f"{'areal capacity' if areal else 'capacity'} ({unit})"),
-                              "yaxis": axis("voltage vs counter (mV)")}
+                              "yaxis": axis("voltage vs counter (mV)"),
+                              "legend": {"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom",
+                                         "bgcolor": "rgba(255,255,255,0.8)"}}  # below the plateau, right of the dip
     if state != "no-dip" and tip_x is not None:
         layout["annotations"] = [{"x": tip_x, "y": tip_mV, "ax": tip_x, "ay": plateau_mV, "xref": "x", "yref": "y",
                                   "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowside": "start+end",
@@ -190,10 +193,12 @@ def nucleation_dip(curve: Columns, content: Mapping[str, Any]) -> Figure:
     span_s = max(2.0 * float(content["plateau_start_s"]),
                  float(content.get("tip_time_s") or 0.0) + 4.0 * max(float(content.get("dip_width_s") or 0.0), 1.0))
     shown = np.flatnonzero(curve["time_s"] <= span_s)
-    if shown.size > 1:
+    if state != "no-dip" and shown.size > 1:
         layout["xaxis"]["range"] = [float(x[0]), float(x[shown[-1]])]
         layout["yaxis"]["range"] = [tip_mV - 0.6 * depth_mV, plateau_mV + 1.2 * depth_mV]
-    return Figure("Nucleation overpotential", data, layout, f"{nucleation}. Double-click the plot for the whole step.")
+    zoomed = "xaxis" in layout and "range" in layout["xaxis"]
+    return Figure("Nucleation overpotential", data, layout,
+                  f"{nucleation}." + (" Zoomed on the dip: double-click the plot for the whole step." if zoomed else ""))
 
 
 def plating_ce(cycles: Columns, content: Mapping[str, Any]) -> Figure:
@@ -224,7 +229,9 @@ def plating_ce(cycles: Columns, content: Mapping[str, Any]) -> Figure:
                                category(1)))
     return Figure("Plating/stripping Coulombic efficiency", data,
                   {"xaxis": axis("cycle", **({"dtick": 1} if cycles["cycle"].size <= 20 else {})),
-                   "yaxis": axis("Coulombic efficiency (%)")},
+                   "yaxis": axis("Coulombic efficiency (%)"),
+                   "legend": {"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom",
+                              "bgcolor": "rgba(255,255,255,0.8)"}},
                   "Markers: each per-cycle pair (plated on the substrate, stripped to the cut-off).")
 
 
@@ -253,8 +260,8 @@ def overpotential_radar(group: str, samples: Sequence[tuple[str, Sequence[Metric
                      "marker": {"color": category(k), "size": 6},
                      "hovertemplate": f"{label}<br>%{{theta}}: %{{text}}<extra></extra>"})
     return Figure(f"Overpotentials, group {group}", data,
-                  {"polar": {"radialaxis": {"title": {"text": "mV"}, "rangemode": "tozero", "angle": 90,
-                                            "tickfont": {"size": 10}},
+                  {"polar": {"radialaxis": {"rangemode": "tozero", "angle": 90 - 180 / len(keys), "nticks": 5,
+                                            "ticksuffix": " mV", "tickfont": {"size": 9}},  # between two axes
                              "angularaxis": {"direction": "clockwise"}}},
                   "Each sample's stored overpotentials (mV), one axis per metric.")
 

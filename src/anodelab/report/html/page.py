@@ -18,7 +18,7 @@ from typing import Any
 from anodelab._version import __version__
 from anodelab.report import data
 from anodelab.report.html import experiment as drawing
-from anodelab.report.html import plots
+from anodelab.report.html import metal, plots
 from anodelab.report.html.plots import Figure
 from anodelab.store import Store
 
@@ -141,7 +141,7 @@ def build(db: Store, run_id: int | None = None, headline: Headline = None) -> Pa
         done = {a.analysis: a for a in mine if a.error is None and a.not_applicable is None}
         drawn[item.file_id] = drawing.draw(db, item, done)
         page.sections.append(_section(page, db, item, mine, metrics_of.get(item.file_id, []), drawn[item.file_id]))
-    page.comparisons = [_place(page, figure) for figure in comparisons(experiments, drawn)]
+    page.comparisons = [_place(page, figure) for figure in comparisons(experiments, drawn, metrics_of)]
     return page
 
 
@@ -197,9 +197,12 @@ def reproduce(run: data.Run, database: Path) -> str:
     return shlex.join(words)
 
 
-def comparisons(experiments: Sequence[data.Experiment], drawn: Mapping[int, drawing.Drawn]) -> list[Figure]:
+def comparisons(experiments: Sequence[data.Experiment], drawn: Mapping[int, drawing.Drawn],
+                metrics: Mapping[int, Sequence[data.MetricRow]] | None = None) -> list[Figure]:
     """Figures across files: capacity and CE of every cycling file, and of every group of cycling
-    replicates; the first spectrum of every EIS file; the voltage of every file of a kind."""
+    replicates; the first spectrum of every EIS file; the voltage of every file of a kind; the
+    metal-anode overpotentials of the samples of each group (a radar, from ``metrics``: per file, its
+    metric rows)."""
     figures: list[Figure] = []
     cycling = [(e, drawn[e.file_id].cycles) for e in experiments if drawn[e.file_id].cycles is not None]
     tables = [(drawing.label(e), table, role) for e, (table, role) in ((e, c) for e, c in cycling if c is not None)]
@@ -219,6 +222,10 @@ def comparisons(experiments: Sequence[data.Experiment], drawn: Mapping[int, draw
                   and (voltage := drawn[e.file_id].voltage) is not None]
         if len(traces) >= 2:
             figures.append(plots.overlaid_voltage(traces, kind))
+    for group in sorted({e.group for e in experiments if e.group is not None}):
+        samples = [(drawing.label(e), (metrics or {}).get(e.file_id, [])) for e in experiments if e.group == group]
+        if (radar := metal.overpotential_radar(group, samples)) is not None:
+            figures.append(radar)
     return figures
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from anodelab.core.constants import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.core.errors import ValidationError
-from anodelab.models.kinetics import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.report.data import Columns, Curve
 from anodelab.report.html.numbers import number
 

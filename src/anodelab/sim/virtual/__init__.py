@@ -2,9 +2,11 @@
 
 Every generator returns a :class:`VirtualExperiment` (data, cell, truth); :func:`write_experiment`
 writes it as a folder a user could have produced (BioLogic ``.mpt`` or CSV, ``cell.toml``,
-``truth.json``).
+``truth.json``). :mod:`.cells` holds cells that respond to a voltage as well as a current
+(:class:`HostCell`, :class:`MetalCell`), driven by :func:`run_controls`: the protocols' simulator.
 """
 
+from anodelab.sim.virtual.cells import Control, HostCell, MetalCell, run_controls
 from anodelab.sim.virtual.cycling import alloy_half_cell, full_cell, rate_test
 from anodelab.sim.virtual.experiment import KINDS, VirtualExperiment
 from anodelab.sim.virtual.gitt import gitt, gitt_pybamm
@@ -30,6 +32,9 @@ from anodelab.sim.virtual.writers import write_csv, write_experiment, write_mpt
 
 __all__ = [
     "KINDS",
+    "Control",
+    "HostCell",
+    "MetalCell",
     "VirtualExperiment",
     "alloy_half_cell",
     "blocking_cell_spectrum",
@@ -46,6 +51,7 @@ __all__ = [
     "plating_voltammogram",
     "polarization_curve",
     "rate_test",
+    "run_controls",
     "symmetric_cycling",
     "temperature_eis_series",
     "write_csv",

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from anodelab.core.cell import CellInfo, Electrode, Electrolyte
+from anodelab.core.constants import FARADAY_C_MOL
 from anodelab.core.errors import MissingExtraError, ValidationError
 from anodelab.core.record import Provenance, Record
 from anodelab.models.diffusion import (
@@ -29,7 +30,7 @@ from anodelab.models.diffusion import (
     surface_concentration_change_mol_cm3,
     weppner_huggins_D_cm2_s,
 )
-from anodelab.models.kinetics import FARADAY_C_MOL, check_positive
+from anodelab.models.kinetics import check_positive
 from anodelab.sim.virtual.experiment import VirtualExperiment
 
 INSTRUMENT = "anodelab virtual lab"

@@ -26,17 +26,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo, Electrode, Electrolyte
+from anodelab.core.constants import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.core.errors import ValidationError
 from anodelab.core.record import Provenance
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
 from anodelab.models.circuits import CPE, ZARC, C, Circuit, Parallel, R, Series, W
-from anodelab.models.kinetics import (
-    GAS_CONSTANT_J_MOL_K,
-    ZERO_CELSIUS_K,
-    arrhenius,
-    check_positive,
-    kJ_mol_to_eV,
-)
+from anodelab.models.kinetics import arrhenius, check_positive, kJ_mol_to_eV
 from anodelab.sim.virtual.experiment import VirtualExperiment
 from anodelab.sim.virtual.gitt import amorphous_si_ocv_V
 
