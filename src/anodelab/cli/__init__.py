@@ -53,6 +53,7 @@ COMMANDS = (
     ("cv", "anodelab.cli.cv"),
     ("design", "anodelab.cli.design"),
     ("protocol", "anodelab.cli.protocol"),
+    ("sim", "anodelab.cli.sim"),
 )
 
 
