@@ -92,6 +92,14 @@ def test_user_mistakes_are_one_line(argv, words, capsys, tmp_path, monkeypatch):
     assert words in err and err.count("\n") == 1
 
 
+def test_a_bad_simulate_name_is_refused_before_anything_runs(capsys, tmp_path, monkeypatch):
+    # the file name was checked only after the table was printed and the cell simulated
+    monkeypatch.chdir(tmp_path)
+    assert main(["protocol", "gitt", "--simulate", "out.txt"]) == 2
+    assert capsys.readouterr().out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_option_values_are_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["protocol", "rate_test", "--c-rates", "fast"])

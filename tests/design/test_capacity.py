@@ -85,6 +85,34 @@ def test_any_formula_counts_the_ion_against_the_host():
     assert "per g of host Si" in si.convention
 
 
+@pytest.mark.parametrize(("host", "to", "published", "n", "mass"), [
+    # cathodes give up the ion: per g of the lithiated host as made
+    # LiFePO4 -> FePO4, 170 mAh/g (Padhi, Nanjundaswamy & Goodenough, J. Electrochem. Soc. 144, 1188 (1997))
+    ("LiFePO4", "FePO4", 170, 1, M["Li"] + 55.845 + 30.974 + 4 * M["O"]),
+    # LiCoO2 -> CoO2, 274 mAh/g (Mizushima et al., Mater. Res. Bull. 15, 783 (1980)); half of it to Li0.5CoO2
+    ("LiCoO2", "CoO2", 274, 1, M["Li"] + 58.933 + 2 * M["O"]),
+    ("LiCoO2", "Li0.5CoO2", 137, 0.5, M["Li"] + 58.933 + 2 * M["O"]),
+    # NMC811, ~275 mAh/g for all its Li
+    ("LiNi0.8Mn0.1Co0.1O2", "Ni0.8Mn0.1Co0.1O2", 275.5, 1,
+     M["Li"] + 0.8 * 58.693 + 0.1 * 54.938 + 0.1 * 58.933 + 2 * M["O"]),
+    # Na3V2(PO4)3 -> NaV2(PO4)3, 2 Na: 118 mAh/g (Jian et al., Adv. Energy Mater. 3, 156 (2013))
+    ("Na3V2(PO4)3", "NaV2(PO4)3", 117.6, 2, 3 * M["Na"] + 2 * 50.942 + 3 * (30.974 + 4 * M["O"])),
+])
+def test_cathodes_give_up_the_ion(host, to, published, n, mass):
+    result = theoretical_capacity(host, to)
+    assert result.capacity_mAh_g == pytest.approx(textbook(n, mass), rel=1e-9)
+    assert abs(result.capacity_mAh_g - published) <= 0.5
+    assert result.ions_per_host == pytest.approx(n) and result.ion in ("Li", "Na") and result.gives_up_ion
+
+
+def test_two_cathodes_mix():
+    # 50:50 LiFePO4 / LiCoO2 by mass, computed both ways
+    both = mixture_capacity("LiFePO4:0.5, LiCoO2:0.5", "LiFePO4:FePO4, LiCoO2:CoO2")
+    lfp, lco = M["Li"] + 55.845 + 30.974 + 4 * M["O"], M["Li"] + 58.933 + 2 * M["O"]
+    assert both.capacity_mAh_g == pytest.approx(0.5 * textbook(1, lfp) + 0.5 * textbook(1, lco), rel=1e-9)
+    assert both.formula_capacity_mAh_g == pytest.approx(both.capacity_mAh_g, rel=1e-9)
+
+
 def test_seed_000_si_zno_composite_two_ways():
     # seed 000: ZnO ~11.6 wt% of Si-ZnO4, the rest Si; Si -> Li15Si4, ZnO -> LiZn + Li2O
     expected = 0.884 * textbook(3.75, M["Si"]) + 0.116 * textbook(3, M["Zn"] + M["O"])
@@ -120,7 +148,7 @@ def test_to_dict_fields():
     (lambda: theoretical_capacity("Si", "Li15Si4 + Li"), "end_phase", "holds only the mobile ion"),
     (lambda: theoretical_capacity("Si", "Li15Si4 + Li22Si5"), "end_phase", "not independent"),
     (lambda: theoretical_capacity("SiC", "Li15Si4 + LiC6 + Li15Si4C"), "end_phase", "not independent"),
-    (lambda: theoretical_capacity("LiC6", "LiC6"), "end_phase", "holds no more Li"),
+    (lambda: theoretical_capacity("LiC6", "LiC6"), "end_phase", "holds as much Li"),
     (lambda: theoretical_capacity("Si", "Li15Si4", ion="Cs"), "ion", "unknown mobile ion"),
     (lambda: theoretical_capacity("Li", ion="Na"), "ion", "strips as Li"),
     (lambda: parse_mixture("Si:0.8, ZnO:0.1"), "composition", "sum to 0.9"),
@@ -130,6 +158,8 @@ def test_to_dict_fields():
     (lambda: mixture_capacity("Si:0.5, C:0.5", "Ge:Li15Ge4"), "end_phase", "not a component"),
     (lambda: mixture_capacity("Si:0.5, C:0.5", "Li15Si4"), "end_phase", "needs HOST:PHASE"),
     (lambda: mixture_capacity("Si:0.5, Sn:0.5", "Sn:Na15Sn4"), "end_phase", "different ions"),
+    # a cathode and an anode material: their capacities do not add (the sum was 190 mAh/g, the formula 116)
+    (lambda: mixture_capacity("LiFePO4:0.9, C:0.1", "LiFePO4:FePO4"), "end_phase", "others give it up"),
 ])
 def test_refusals_name_the_field(call, field, problem):
     with pytest.raises(ValidationError) as info:

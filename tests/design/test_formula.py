@@ -70,3 +70,12 @@ def test_bad_formulas_are_refused_with_the_reason(text, problem):
 def test_not_text_is_refused():
     with pytest.raises(ValidationError, match="as text"):
         parse_formula(12)  # type: ignore[arg-type]
+
+
+def test_decimal_amounts_are_exact_and_lowercase_gets_a_hint():
+    # an amount multiplied in, not added as (amount - 1): Mn0.1 was 0.09999999999999998
+    nmc = parse_formula("LiNi0.8Mn0.1Co0.1O2")
+    assert nmc["Mn"] == 0.1 and nmc["Co"] == 0.1 and nmc["Ni"] == 0.8
+    assert parse_formula("((CH3)3)2")["H"] == 18.0
+    with pytest.raises(ValidationError, match="capital letter"):
+        parse_formula("si")

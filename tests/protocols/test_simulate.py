@@ -54,6 +54,24 @@ def test_built_exported_simulated_recovered_gives_its_own_steps(name, format, tm
     assert [type(s) for s in recovered.flat()] == [type(s) for s in schedule.flat()]
 
 
+@pytest.mark.parametrize("name", ["pulse_cv_formation", "rate_test"])
+def test_a_noisy_trace_still_gives_its_holds_back(name):
+    # a potentiostat holds the voltage it controls: noise on the CC and rest rows, none on a CV hold (with
+    # 1 mV on the holds their voltage spanned more than a CV step may, and they came back as "other")
+    schedule = BUILDERS[name](**SMALL[name])
+    record = simulate(schedule, noise_V=0.001, seed=1)
+    comparison = compare(schedule, recover(record))
+    assert comparison.matches, comparison.to_text()
+    held = {e.label: e.step.voltage_V for e in schedule.expanded() if isinstance(e.step, CV)}
+    steps, voltage = record["step"], record["voltage_V"]
+    for number, expanded in enumerate(schedule.expanded(), start=1):
+        rows = voltage[steps == number]
+        if isinstance(expanded.step, CV):
+            np.testing.assert_array_equal(rows, held[expanded.label])
+        elif rows.size > 10:
+            assert np.std(rows - np.convolve(rows, np.ones(3) / 3, mode="same")) > 3e-4  # the noise is there
+
+
 def test_recovered_loops_are_the_protocols_loops():
     titration = recover(simulate(gitt(n_pulses=5)))
     assert [type(item) for item in titration.steps] == [Rest, Loop]

@@ -53,6 +53,8 @@ def _build(name: str, argv: Sequence[str]) -> int:
     builder = BUILDERS[name]
     parser = builder_parser(name, builder)
     args = parser.parse_args(argv)
+    if args.simulate is not None and args.simulate.suffix.lower() not in (".mpt", ".csv"):
+        raise ValidationError("--simulate", f"expected a .mpt or .csv file name, got {args.simulate}")
     options = {key: getattr(args, key) for key in inspect.signature(builder).parameters}
     schedule = builder(**options)
     if args.pybamm and args.json:
@@ -140,8 +142,6 @@ def _write(path: Path, name: str, record: Any, cell: Any, schedule: Any) -> Path
     from anodelab.sim.virtual import VirtualExperiment, write_experiment
 
     format = path.suffix.lower().lstrip(".")
-    if format not in ("mpt", "csv"):
-        raise ValidationError("--simulate", f"expected a .mpt or .csv file name, got {path}")
     cell_parameters = {f.name: getattr(cell, f.name) for f in fields(cell) if not callable(getattr(cell, f.name))}
     truth = {"schedule": to_dict(schedule), "cell": {"type": type(cell).__name__, **cell_parameters}}
     experiment = VirtualExperiment(name=path.stem, kind=KINDS[name], data=record, cell=record.cell, truth=truth)

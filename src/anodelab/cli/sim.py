@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--sweep", choices=SWEEPS, help="run one parameter over --values")
     p.add_argument("--values", help="V1,V2,...: the values of --sweep")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p.add_argument("--figure", type=Path, metavar="PATH",
+                   help="also write the figure as PATH.png and PATH.svg (the current along the interface and the field "
+                   "map; with --sweep, R_eff and max/mean vs the swept value)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if args.sweep is None:
         if args.values is not None:
             raise ValidationError("--values", "needs --sweep")
-        print_result(simulate_interface(geometry, **options), args.json, f"sim interface {args.geometry}")
+        case = simulate_interface(geometry, **options)
+        print_result(case, args.json, f"sim interface {args.geometry}")
+        _figure(args, case)
         return 0
     if args.values is None:
         raise ValidationError("--sweep", "needs --values V1,V2,...")
@@ -86,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
                  "interlayer-kappa-S-cm": "interlayer_kappa_S_cm"}[args.sweep]
     options.pop(parameter, None)
     result = sweep_interface(geometry, parameter, _floats(args.values, "--values"), **options)
+    _figure(args, result)
     if args.json:
         print(dumps(result.to_dict()))
         return 0
@@ -98,6 +105,17 @@ def run(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def _figure(args: argparse.Namespace, result: Any) -> None:
+    """Write ``--figure`` (PNG and SVG) when given, saying where on stderr (stdout may be JSON)."""
+    if args.figure is None:
+        return
+    from anodelab.report.figures.interface import plot_interface, plot_sweep
+    from anodelab.sim.interface import InterfaceSweep
+
+    paths = plot_sweep(result, args.figure) if isinstance(result, InterfaceSweep) else plot_interface(result, args.figure)
+    print("figure: " + ", ".join(str(path) for path in paths), file=sys.stderr)
 
 
 def _floats(text: str, option: str) -> list[float]:

@@ -2,9 +2,9 @@
 
 Convention: capacity per gram of host, the material as made (unlithiated, or the metal itself):
 ``C = n F / (3.6 M_host)`` mAh/g, with ``n`` the electrons per formula unit of host to reach the end
-phase (the mobile ions gained times their charge) and F the Faraday constant (CODATA 2018). So
-Si -> Li15Si4 is 3.75 Li per Si, 3579 mAh/g per g of Si; graphite -> LiC6 is 372 mAh/g per g of C.
-A plating metal alone (``Li``, ``Na``, ``Zn``) gives its stripping capacity per gram of metal.
+phase (the mobile ions gained, or given up by a cathode, times their charge) and F the Faraday
+constant (CODATA 2018). So Si -> Li15Si4 is 3.75 Li per Si, 3579 mAh/g per g of Si; graphite -> LiC6
+is 372 mAh/g per g of C; LiFePO4 -> FePO4 is 170 mAh/g per g of LiFePO4. A plating metal alone (``Li``, ``Na``, ``Zn``) gives its stripping capacity per gram of metal.
 
 End phases are written as formulas joined by ``+`` (``LiZn + Li2O``); the amount of each is solved
 from the host's framework elements (everything but the mobile ion), so the phases must hold them
@@ -12,7 +12,8 @@ exactly. A host element that no end phase holds and that forms a salt with the i
 :data:`~anodelab.design.constants.CONVERSION_ANIONS`) ends as that binary salt (conversion):
 ZnO -> LiZn gives ZnO + 3 Li -> LiZn + Li2O, 3 Li per ZnO. The mobile ion is the element of
 :data:`~anodelab.design.constants.MOBILE_IONS` that the end phases hold and the host does not
-(else the only one they hold), unless ``ion`` names it.
+(else the only one they hold, else the only one the host holds and they do not), unless ``ion``
+names it.
 
 A mixture is ``HOST:FRACTION, ...`` by mass of the active material (``Si:0.884, ZnO:0.116``, the
 Si-ZnO composite of seed 000); its capacity is the mass-weighted sum of its components' and, as a
@@ -90,6 +91,7 @@ class Capacity:
     convention: str
     notes: tuple[str, ...] = ()
     stripping: bool = False  # a plating metal's own stripping capacity (no end phase)
+    gives_up_ion: bool = False  # the host gives the ion up to reach its end phase (a cathode: LiFePO4 -> FePO4)
 
     @property
     def quantity(self) -> Quantity:
@@ -101,7 +103,7 @@ class Capacity:
             "ions_per_host": self.ions_per_host, "electrons_per_host": self.electrons_per_host,
             "host_molar_mass_g_mol": self.host_molar_mass_g_mol, "capacity_mAh_g": self.capacity_mAh_g,
             "end_phase_capacity_mAh_g": self.end_phase_capacity_mAh_g, "convention": self.convention,
-            "notes": list(self.notes), "stripping": self.stripping,
+            "notes": list(self.notes), "stripping": self.stripping, "gives_up_ion": self.gives_up_ion,
         }
 
 
@@ -167,20 +169,22 @@ def theoretical_capacity(host: str | Formula, end_phase: str | None = None, *, i
     phases, notes = _complete(host_formula, phases, mobile)
     coefficients = _balance(host_formula, phases, mobile, host, end_phase)
     gained = math.fsum(c * p.get(mobile, 0.0) for c, p in zip(coefficients, phases)) - host_formula.get(mobile, 0.0)
-    if not gained > _RELATIVE_TOL:
-        raise ValidationError("end_phase", f"{end_phase!r} holds no more {mobile} than {host!r}: nothing to store")
+    if not abs(gained) > _RELATIVE_TOL:
+        raise ValidationError("end_phase", f"{end_phase!r} holds as much {mobile} as {host!r}: nothing exchanged")
+    exchanged = abs(gained)  # > 0 taken up (an anode), < 0 given up (a cathode: LiFePO4 -> FePO4)
     charge = MOBILE_IONS[mobile]
-    electrons = gained * charge
+    electrons = exchanged * charge
     mass = host_formula.molar_mass_g_mol
     end_text = " + ".join(str(p) for p in phases)
+    verb = "taken up" if gained > 0 else "given up"
     return Capacity(
-        host=host, end_phase=end_text, ion=mobile, ion_charge=charge, ions_per_host=gained,
+        host=host, end_phase=end_text, ion=mobile, ion_charge=charge, ions_per_host=exchanged,
         electrons_per_host=electrons, host_molar_mass_g_mol=mass,
         capacity_mAh_g=specific_capacity_mAh_g(electrons, mass),
         end_phase_capacity_mAh_g=specific_capacity_mAh_g(electrons, mass + gained * ATOMIC_WEIGHTS[mobile]),
-        convention=(f"per g of host {host} (as made, before any {mobile}): n F / (3.6 M_host), n = "
-                    f"{electrons:.6g} electrons per formula unit ({gained:.6g} {mobile}) to reach {end_text}"),
-        notes=notes,
+        convention=(f"per g of host {host} (as made): n F / (3.6 M_host), n = {electrons:.6g} electrons per "
+                    f"formula unit ({exchanged:.6g} {mobile} {verb}) to reach {end_text}"),
+        notes=notes, gives_up_ion=gained < 0,
     )
 
 
@@ -236,6 +240,9 @@ def mixture_capacity(composition: str, end_phases: str | Mapping[str, str] | Non
     ions = {c.ion for c in capacities}
     if len(ions) > 1:
         raise ValidationError("end_phase", f"components store different ions ({', '.join(sorted(ions))})")
+    if len({c.gives_up_ion for c in capacities}) > 1:
+        raise ValidationError("end_phase", "some components take the ion up and others give it up; a mixture's "
+                                           "capacity adds components that do the same")
     fractions = tuple(fraction for _, fraction in parts)
     weighted = math.fsum(w * c.capacity_mAh_g for w, c in zip(fractions, capacities))
     overall = composite_formula(parts)
@@ -313,6 +320,9 @@ def _mobile_ion(host: Formula, phases: Sequence[Formula], ion: str | None, host_
     new = [e for e in held if e not in host]
     if len(new) == 1 or (not new and len(held) == 1):
         return (new or held)[0]
+    lost = [e for e in host if e in MOBILE_IONS and e not in held]  # all extracted: LiFePO4 -> FePO4
+    if not held and len(lost) == 1:
+        return lost[0]
     raise ValidationError("ion", f"cannot tell the mobile ion of {host_text!r} -> {end_text!r} "
                           f"(candidates: {', '.join(new or held) or 'none'}); name it (--ion)")
 

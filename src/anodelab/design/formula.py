@@ -91,37 +91,45 @@ def _parse_group(body: str, text: str, field: str) -> dict[str, float]:
     """Element amounts of one adduct (no ``·``), by a stack of open groups."""
     stack: list[tuple[dict[str, float], str]] = [({}, "")]
     position = 0
-    last: dict[str, float] | None = None  # what the next amount multiplies
+    pending: dict[str, float] | None = None  # the element or group just read: what the next amount multiplies
+
+    def flush(amount: float = 1.0) -> None:
+        if pending is not None:
+            _merge(stack[-1][0], {e: n * amount for e, n in pending.items()})
+
     while position < len(body):
         match = _TOKEN.match(body, position)
         if match is None:
-            raise ValidationError(field, f"{text!r}: unexpected {body[position]!r} at position {position}")
+            hint = " (element symbols start with a capital letter: Si, not si)" if body[position].islower() else ""
+            raise ValidationError(field, f"{text!r}: unexpected {body[position]!r} at position {position}{hint}")
         element, number, opening, closing = match.groups()
         position = match.end()
         if element is not None:
             if element not in ATOMIC_WEIGHTS:
                 raise ValidationError(field, f"{text!r}: unknown element {element!r}")
-            last = {element: 1.0}
-            _merge(stack[-1][0], last)
+            flush()
+            pending = {element: 1.0}
         elif number is not None:
             amount = float(number)
-            if last is None:
+            if pending is None:
                 raise ValidationError(field, f"{text!r}: amount {number} follows no element or group")
             if amount <= 0:
                 raise ValidationError(field, f"{text!r}: amount {number} must be > 0")
-            _merge(stack[-1][0], {e: n * (amount - 1.0) for e, n in last.items()})
-            last = None
+            flush(amount)
+            pending = None
         elif opening is not None:
+            flush()
+            pending = None
             if len(stack) > MAX_DEPTH:
                 raise ValidationError(field, f"{text!r}: groups nested deeper than {MAX_DEPTH}")
             stack.append(({}, _CLOSE[opening]))
-            last = None
         else:
+            flush()
             group, expected = stack.pop() if len(stack) > 1 else ({}, "")
             if closing != expected or not group:
                 raise ValidationError(field, f"{text!r}: unmatched or empty group at position {position - 1}")
-            _merge(stack[-1][0], group)
-            last = group
+            pending = group
+    flush()
     if len(stack) > 1:
         raise ValidationError(field, f"{text!r}: {stack[-1][1]!r} missing")
     if not stack[0][0]:

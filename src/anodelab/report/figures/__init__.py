@@ -12,6 +12,7 @@ matplotlib is imported only when a figure is drawn. The house style is :mod:`.st
 - :mod:`.plating`: :func:`plot_nucleation` (the dip with tip and plateau), :func:`plot_plating_ce` (CE vs cycle)
 - :mod:`.gitt`: :func:`plot_gitt` (D vs state of charge, invalid pulses apart)
 - :mod:`.tafel`: :func:`plot_tafel` (the chosen regions, lines to i0, the Butler-Volmer fit)
+- :mod:`.interface`: :func:`plot_interface` (current along the interface, field map), :func:`plot_sweep`
 - :mod:`.voltammetry`: :func:`plot_voltammogram` (CV with peaks), :func:`plot_didv` (onsets), :func:`plot_randles_sevcik`
 
 In a study the figures of a file go to ``OUT/report/figures/<stem>.<figure>.png|svg``, ``<stem>`` the
@@ -43,6 +44,12 @@ from anodelab.report.figures.impedance import (
     plot_impedance,
     plot_kk,
     plot_nyquist,
+)
+from anodelab.report.figures.interface import (
+    interface_figure,
+    plot_interface,
+    plot_sweep,
+    sweep_figure,
 )
 from anodelab.report.figures.plating import (
     nucleation_figure,
@@ -78,6 +85,7 @@ __all__ = [
     "file_stem",
     "gitt_figure",
     "impedance_figure",
+    "interface_figure",
     "kk_figure",
     "nucleation_figure",
     "nyquist_figure",
@@ -91,12 +99,14 @@ __all__ = [
     "plot_drt_map",
     "plot_gitt",
     "plot_impedance",
+    "plot_interface",
     "plot_kk",
     "plot_nucleation",
     "plot_nyquist",
     "plot_plating_ce",
     "plot_randles_sevcik",
     "plot_rate_capability",
+    "plot_sweep",
     "plot_symmetric_trace",
     "plot_tafel",
     "plot_voltage_profiles",
@@ -104,6 +114,7 @@ __all__ = [
     "randles_sevcik_figure",
     "rate_capability_figure",
     "save",
+    "sweep_figure",
     "symmetric_trace_figure",
     "tafel_figure",
     "voltage_profiles_figure",

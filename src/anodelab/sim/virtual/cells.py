@@ -134,7 +134,8 @@ def run_controls(
     cell: VirtualCell, controls: Sequence[Control], *, noise_V: float = 0.0, seed: int = 0, technique: str = "GCPL"
 ) -> tuple[Record, tuple[str, ...]]:
     """Run ``controls`` one after another on ``cell`` from t = 0: the Record (steps numbered 1, 2, ... per
-    control, Gaussian voltage noise ``noise_V``) and the cut-off that ended each control."""
+    control, Gaussian voltage noise ``noise_V`` on the rows of every control but a CV hold, whose voltage
+    the instrument holds) and the cut-off that ended each control."""
     if not controls:
         raise ValidationError("controls", "need at least one control")
     non_negative("noise_V", noise_V)
@@ -154,8 +155,13 @@ def run_controls(
     columns = {name: np.concatenate([part.columns[name] for part in parts]) for name in names}
     columns["step"] = np.repeat(np.arange(1, len(parts) + 1, dtype=np.int32),
                                 [part.columns["time_s"].size for part in parts])
+    # a potentiostat holds the voltage it controls: a CV hold records its set point, the other steps the noise
+    scale_V = np.full(first_row, float(noise_V))
+    for control, run in zip(controls, runs):
+        if control.mode == "CV":
+            scale_V[run.rows] = 0.0
     record = to_record(ProtocolRun(columns, tuple(runs)), cell=cell.info(), rng=np.random.default_rng(seed),
-                       noise_V=noise_V, technique=technique, generator="cells.run_controls")
+                       noise_V=lambda time_s: scale_V, technique=technique, generator="cells.run_controls")
     return record, tuple(part.ended_by for part in parts)
 
 
