@@ -130,6 +130,18 @@ def test_switching_transients_do_not_spoil_a_constant_current_step():
                                                  "current_mA": noisy})).mode) == ["sweep"]
 
 
+def test_a_missing_current_reading_does_not_break_a_constant_current_step():
+    """A dropped reading (NaN current) inside a CC step holds the last current, not 0 mA."""
+    t = np.arange(0.0, 101.0)
+    current = np.r_[np.full(50, -1.0), np.full(51, 0.5)]
+    step = np.r_[np.ones(50, int), np.full(51, 2)]
+    voltage = np.where(step == 1, -0.02, 0.02)
+    current[[10, 11, 70]] = np.nan
+    table = step_table(Record.from_columns({"time_s": t, "voltage_V": voltage, "current_mA": current, "step": step}))
+    assert list(table.mode) == ["CC", "CC"]
+    assert table.set_point == pytest.approx([-1.0, 0.5])
+
+
 def test_cv_span_and_sweep_span_limits():
     """A hold must stay within CV_SPAN_V; a voltage that creeps by more, linearly, is a sweep."""
     t = np.arange(0.0, 200.0)

@@ -340,7 +340,7 @@ def test_result_content_metrics_and_tables(noisy):
     (lambda: rate_test().data, "still drifts"),
     (lambda: linear_sweep().data, "equilibrium potential is unknown"),
     (lambda: eis_spectrum().data, "needs a polarization Record"),
-    (lambda: Record.from_columns({"time_s": np.arange(9.0), "voltage_V": np.ones(9)}), "needs a current column"),
+    (lambda: Record.from_columns({"time_s": np.arange(9.0), "voltage_V": np.ones(9)}), "needs current_mA; the record has"),
     (lambda: Record.from_columns({"time_s": np.arange(9.0), "voltage_V": np.ones(9), "current_mA": np.zeros(9)}),
      "every current of the record is zero"),
 ])

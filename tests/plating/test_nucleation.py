@@ -188,7 +188,7 @@ def test_not_applicable_to_other_experiments():
         nucleation_overpotential(alloy_half_cell(n_cycles=2).data.with_cell(None))
     with pytest.raises(NotApplicableError, match="no bare substrate"):
         nucleation_overpotential(symmetric_cycling(n_cycles=2, short_time_s=None).data)
-    with pytest.raises(NotApplicableError, match="Spectrum"):
+    with pytest.raises(NotApplicableError, match="needs a plating Record.*impedance spectra"):
         nucleation_overpotential(eis_spectrum().data)
     stripping_only = first_plating().data
     columns = {name: stripping_only[name] for name in ("time_s", "voltage_V", "current_mA")}

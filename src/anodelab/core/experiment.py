@@ -6,9 +6,15 @@ study file may override it. Kinds whose analyses do not exist yet are still dete
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
+
+from anodelab.core.cycles import CycleTable
+from anodelab.core.errors import NotApplicableError
+from anodelab.core.record import Record
+from anodelab.core.spectrum import Spectrum, SpectrumSeries
 
 
 class ExperimentKind(str, Enum):
@@ -47,3 +53,25 @@ class Detection:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "confidence": self.confidence, "reason": self.reason, "source": self.source}
+
+
+def require_record(data: object, analysis: str, needs: str = "a cycling Record (a time series of voltage and current)",
+                   columns: Sequence[str] = ()) -> Record:
+    """``data`` itself if it is a :class:`Record` with ``columns``; else :class:`NotApplicableError`
+    saying what ``analysis`` needs and what the data holds: the check every time-series analysis opens with."""
+    provenance = getattr(data, "provenance", None)
+    source = f"{provenance.path}: " if provenance is not None and getattr(provenance, "path", None) else ""
+    if isinstance(data, Record):
+        missing = [name for name in columns if name not in data]
+        if missing:
+            raise NotApplicableError(f"{source}{analysis} needs {' and '.join(missing)}; the record has "
+                                     f"{', '.join(data.column_names)}")
+        return data
+    if isinstance(data, (Spectrum, SpectrumSeries)):
+        held = "impedance spectra, which anodelab.impedance and anodelab.drt analyse"
+    elif isinstance(data, CycleTable):
+        held = ("a per-cycle summary table (CycleTable) as published in the file, not the time series it "
+                "summarises; read the time-series file instead (its cycle_summary compares with this table)")
+    else:
+        held = f"a {type(data).__name__}"
+    raise NotApplicableError(f"{source}{analysis} needs {needs}; this holds {held}")

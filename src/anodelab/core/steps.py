@@ -10,7 +10,7 @@ mode is told from the data, in this order:
     no charge- or discharge-state row, or an rms current at most :data:`REST_CURRENT_FRACTION` of
     the largest |I| of the record (an OCV period).
 ``CC``
-    the current of its inner rows (all but the first and the last, where a step has four or more:
+    the current of its inner rows (a missing reading holds the last one before it) (all but the first and the last, where a step has four or more:
     the instrument's switching transients) has one sign (no row in the other state) and a standard
     deviation at most :data:`CC_CURRENT_RTOL` of its mean magnitude. Set point: that mean current,
     mA (signed).
@@ -165,7 +165,7 @@ def step_table(record: Record) -> StepTable:
     time = record.columns.get("time_s")
     if current is not None:
         if not np.isfinite(np.sum(current)):
-            current = np.nan_to_num(current)
+            current = _held(current)
         i_sum, i_mean, i_var = ends.moments(current)
         largest = float(np.max(np.abs(current)))
         rest = ~active | (np.sqrt(i_var + i_mean * i_mean) <= REST_CURRENT_FRACTION * largest)  # rms current
@@ -302,6 +302,15 @@ def _mean_current_mA(current: NDArray[np.float64], total: NDArray[np.float64], t
     with np.errstate(divide="ignore", invalid="ignore"):
         weighted = 0.5 * np.add.reduceat(_trapezoids(current, time, end), start) / duration
     return np.where(duration > 0, weighted, row_mean)
+
+
+def _held(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``values`` with each missing (NaN or infinite) reading replaced by the last finite one before it
+    (sample and hold: a dropped reading inside a CC step keeps the step's current, not 0 mA); 0 before
+    the first finite reading."""
+    finite = np.isfinite(values)
+    last = np.maximum.accumulate(np.where(finite, np.arange(values.size), 0))
+    return np.where(finite[last], values[last], 0.0)
 
 
 def _empty() -> StepTable:

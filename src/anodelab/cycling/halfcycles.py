@@ -20,10 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.conventions import REST
-from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import NotApplicableError
+from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
-from anodelab.core.spectrum import Spectrum, SpectrumSeries
 from anodelab.core.steps import CV_SPAN_V, StepTable, step_table
 
 __all__ = ["CV_SPAN_V", "HalfCycles", "Steps", "half_cycles", "reduce_steps", "require_record"]
@@ -73,22 +72,6 @@ class Steps:
     def reversal(self) -> NDArray[np.bool_]:
         """Both charge- and discharge-state rows inside the step."""
         return self.table.reversal
-
-
-def require_record(data: object, analysis: str, needs: str = "a cycling Record (a time series of voltage and current)") -> Record:
-    """``data`` itself if it is a :class:`Record`; else :class:`NotApplicableError` saying what it holds."""
-    if isinstance(data, Record):
-        return data
-    provenance = getattr(data, "provenance", None)
-    source = f"{provenance.path}: " if provenance is not None and provenance.path else ""
-    if isinstance(data, (Spectrum, SpectrumSeries)):
-        held = "impedance spectra, which anodelab.impedance and anodelab.drt analyse"
-    elif isinstance(data, CycleTable):
-        held = ("a per-cycle summary table (CycleTable) as published in the file, not the time series it "
-                "summarises; read the time-series file instead (its cycle_summary compares with this table)")
-    else:
-        held = f"a {type(data).__name__}"
-    raise NotApplicableError(f"{source}{analysis} needs {needs}; this holds {held}")
 
 
 def reduce_steps(record: Record) -> Steps:

@@ -62,6 +62,7 @@ from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import MetadataError, NotApplicableError, ValidationError
+from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.core.steps import StepTable, step_table
@@ -236,7 +237,7 @@ def gitt(
     :data:`MAX_TAU_D_OVER_L2`. ``capacity_mAh`` (the host's full capacity) adds per pulse the state of
     charge ``soc = soc_start + inserted / capacity`` (the inserted fraction: lithiation raises it).
     """
-    record = _require_record(record)
+    record = require_record(record, "gitt", "a Record (a time series of voltage and current)", ("time_s", "current_mA"))
     cell = cell if cell is not None else record.cell
     if geometry not in GEOMETRIES:
         raise ValidationError("geometry", f"expected one of {', '.join(GEOMETRIES)}, got {geometry!r}")
@@ -326,16 +327,6 @@ def gitt(
     }
     return GITTResult(tuple(pulses), geometry, method, length_cm, length_source, threshold, correct, (low, high),
                       definitions, warnings=tuple(warnings))
-
-
-def _require_record(data: object) -> Record:
-    if not isinstance(data, Record):
-        raise NotApplicableError(f"gitt needs a Record (a time series of voltage and current), got {type(data).__name__}")
-    missing = [name for name in ("time_s", "current_mA") if name not in data]
-    if missing:
-        raise NotApplicableError(f"{data.provenance.path or 'record'}: gitt needs {' and '.join(missing)}; "
-                                 f"the record has {', '.join(data.column_names)}")
-    return data
 
 
 def _window(window: Any) -> tuple[float, float]:

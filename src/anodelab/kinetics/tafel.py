@@ -77,6 +77,7 @@ from numpy.typing import NDArray
 from anodelab.core.cell import CellInfo
 from anodelab.core.constants import ZERO_CELSIUS_K
 from anodelab.core.errors import FitError, NotApplicableError, ValidationError
+from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Quantity, Result, stamps_call
 from anodelab.core.steps import StepTable, step_table
@@ -167,14 +168,8 @@ def _where(record: Record) -> str:
 
 
 def _require(data: object, analysis: str) -> Record:
-    if not isinstance(data, Record):
-        provenance = getattr(data, "provenance", None)
-        source = f"{provenance.path}: " if provenance is not None and getattr(provenance, "path", None) else ""
-        raise NotApplicableError(f"{source}{analysis} needs a polarization Record (potential and current "
-                                 f"of a sweep or of potential/current steps); this holds a {type(data).__name__}")
-    if "current_mA" not in data:
-        raise NotApplicableError(f"{_where(data)}: {analysis} needs a current column; the record has "
-                                 + ", ".join(data.column_names))
+    data = require_record(data, analysis, "a polarization Record (potential and current of a sweep or of "
+                          "potential/current steps)", ("current_mA",))
     current = data["current_mA"]
     if not np.any(np.isfinite(current) & (current != 0)):
         raise NotApplicableError(f"{_where(data)}: {analysis} needs current; every current of the record is zero")

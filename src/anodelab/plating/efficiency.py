@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from anodelab.core.cell import CellInfo
 from anodelab.core.conventions import CHARGE, DISCHARGE
 from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.core.steps import StepTable, step_table
@@ -223,7 +224,7 @@ def plating_efficiency(
     cycle_range = _cycle_range(cycles)
     if cutoff_V is not None and not (isinstance(cutoff_V, (int, float)) and math.isfinite(cutoff_V)):
         raise ValidationError("cutoff_V", f"must be a finite voltage or None, got {cutoff_V!r}")
-    record = _require_record(record)
+    record = require_record(record, "the plating CE", "a plating/stripping Record (time, voltage, current)")
     where = record.provenance.path or "record"
     cell = cell if cell is not None else record.cell
     for name in ("current_mA", "capacity_mAh"):
@@ -439,15 +440,6 @@ def _cycle_range(cycles: tuple[int, int] | None) -> tuple[int, int] | None:
     if first < 1 or last < first or any(isinstance(c, bool) or c != int(c) for c in cycles):
         raise ValidationError("cycles", f"must be whole numbers 1 <= first <= last, got {cycles!r}")
     return first, last
-
-
-def _require_record(data: object) -> Record:
-    if isinstance(data, Record):
-        return data
-    provenance = getattr(data, "provenance", None)
-    source = f"{provenance.path}: " if provenance is not None and getattr(provenance, "path", None) else ""
-    raise NotApplicableError(f"{source}the plating CE needs a plating/stripping Record (time, voltage, current); "
-                             f"got a {type(data).__name__}")
 
 
 def _item(value: Any) -> Any:

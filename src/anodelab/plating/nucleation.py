@@ -55,6 +55,7 @@ from numpy.typing import NDArray
 from anodelab.core.cell import CellInfo
 from anodelab.core.conventions import DISCHARGE
 from anodelab.core.errors import NotApplicableError, ValidationError
+from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Result, stamps_call
 from anodelab.core.steps import step_table
@@ -256,7 +257,7 @@ def nucleation_overpotential(
     ends above 0 V vs the counter: insertion or alloying) or has no dip and recovery (the voltage is
     lowest at the end of the step).
     """
-    record = _require_record(record)
+    record = require_record(record, "the nucleation overpotential", "a plating Record (time, voltage, current)")
     where = record.provenance.path or "record"
     cell = cell if cell is not None else record.cell
     for name in ("time_s", "current_mA"):
@@ -517,15 +518,6 @@ def _mV(value_V: float | None) -> float | None:
 
 
 # -- checks -----------------------------------------------------------------------------------------
-
-
-def _require_record(data: object) -> Record:
-    if isinstance(data, Record):
-        return data
-    provenance = getattr(data, "provenance", None)
-    source = f"{provenance.path}: " if provenance is not None and getattr(provenance, "path", None) else ""
-    raise NotApplicableError(f"{source}the nucleation overpotential needs a plating Record (time, voltage, current); "
-                             f"got a {type(data).__name__}")
 
 
 def _modes(mode: NDArray[np.str_], direction: NDArray[np.str_]) -> str:
