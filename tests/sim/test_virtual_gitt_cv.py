@@ -137,6 +137,16 @@ def test_pybamm_gitt_returns_the_parameters_it_was_given():
         )
 
 
+def test_pybamm_gitt_particle_mesh_reaches_pybamm_and_converges():
+    pytest.importorskip("pybamm")
+    voltage = {n: gitt_pybamm(n_pulses=1, particle_points=n).data["voltage_V"] for n in (None, 40, 160)}
+    coarse = np.max(np.abs(voltage[None] - voltage[160]))   # PyBaMM's default 20 points
+    finer = np.max(np.abs(voltage[40] - voltage[160]))
+    assert coarse > 1e-5 and finer < coarse / 3  # the mesh is used, and refining it converges
+    with pytest.raises(ValidationError, match="particle_points"):
+        gitt_pybamm(particle_points=2)
+
+
 def test_pybamm_gitt_gives_back_its_diffusivity_by_weppner_huggins():
     """Short pulses (tau D / r^2 = 0.025): Weppner-Huggins with V/S = r/3 recovers the D PyBaMM was given
     to within the method's error for spheres on a curved graphite OCP (measured 0.74-0.75x; 0.46-0.54x at
