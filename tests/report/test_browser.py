@@ -16,7 +16,7 @@ import pytest
 from shared_data import external_file, missing
 
 from anodelab.report.html import write_report
-from anodelab.study.demo import PLAN
+from anodelab.study.demo import MODELS, PLAN
 from anodelab.study.pipeline import analyze
 from anodelab.study.registry import ANALYSES
 
@@ -30,12 +30,13 @@ REAL = ("cycler/biologic/jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr",
         "cycler/biologic/eclab_techniques/20220912_03_sp_Cu_Durapore_05_Cp_100mA_06_CV_C01.mpr",
         "eis/pyimpspec_tests_case-multiple-spectra.mpt")
 #: what a drawn plotly figure holds: a trace (scatter, bar) or a contour map, with its paths or image
-DRAWN = "svg.main-svg :is(g.trace, g.contour) :is(path, image)"
-#: the titles of the figures of the metal-anode and kinetics analyses in the demo report
+DRAWN = "svg.main-svg :is(g.trace, g.contour, g.hm) :is(path, image)"
+#: the titles of the figures of the metal-anode, kinetics and model analyses in the demo report
 ANALYSIS_FIGURES = ("Voltage trace and plateau overpotential", "Critical current density staircase",
                     "Nucleation overpotential", "Plating/stripping Coulombic efficiency", "GITT: diffusion coefficient",
                     "Tafel plot", "Cyclic voltammogram", "Linear sweep voltammogram", "dI/dE with onset potentials",
-                    "Overpotentials, group Na nucleation")
+                    "Overpotentials, group Na nucleation", "Current density along the interface",
+                    "Ionic field in the electrolyte", "Interface sweep over contact_fraction")
 #: how long a report may take to draw everything before the test gives up (not a speed requirement)
 PATIENCE_MS = 90_000
 
@@ -135,7 +136,7 @@ def test_the_demo_report_draws_every_figure_offline(browser, tmp_path_factory, d
     comparisons.scroll_into_view_if_needed()
     comparisons.screenshot(path=shots / "demo-comparisons.png")
     # the contents link to every file's section
-    assert page.locator("#toc a[href^='#file-']").count() == len(PLAN)
+    assert page.locator("#toc a[href^='#file-']").count() == len(PLAN) + len(MODELS)
     page.close()
 
 

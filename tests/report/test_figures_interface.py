@@ -135,3 +135,54 @@ def test_cli_figure_option(tmp_path, capsys):
                  "--figure", str(target)]) == 0
     assert (tmp_path / "sweep.png").exists() and (tmp_path / "sweep.svg").exists()
     assert "sweep.png" in capsys.readouterr().err
+
+
+def test_tertiary_figure_draws_the_concentration_map():
+    from anodelab.sim.interface import Electrolyte
+
+    electrolyte = Electrolyte(1.0, 3e-6, 0.4)
+    result = simulate_interface(Strips(0.3, 10.0, 10.0), kappa_S_cm=1e-2, kinetics="bv", current_mA_cm2=-200.0,
+                                transport="nernst-planck", electrolyte=electrolyte, elements=ELEMENTS)
+    figure = interface_figure(result)
+    concentration_ax = figure.axes[2]
+    assert concentration_ax.get_title(loc="left") == "c"
+    assert concentration_ax.get_xlabel() == "x / µm" and concentration_ax.get_ylabel() == "y / µm"
+    (faces,) = _by_gid(concentration_ax, "interface-concentration")
+    shown = faces.get_array()
+    assert shown.size == result.elements
+    np.testing.assert_allclose(np.asarray(shown), result.concentration.element_theta * 1.0)
+    assert type(faces.norm).__name__ == "Normalize"  # linear: concentrations are not spread over decades
+    assert faces.norm.vmin == pytest.approx(np.min(result.concentration.element_theta))
+    bars = [ax for ax in figure.axes if ax.get_ylabel() == "c / mol L⁻¹"]
+    (bar,) = bars
+    (c0,) = _by_gid(bar, "concentration-c0")
+    assert np.allclose(c0.get_ydata(), 1.0)  # c0 marked on the bar
+    assert _by_gid(concentration_ax, "interface-contact") and _by_gid(concentration_ax, "interface-gap")
+    # the map from the binned table when the mesh cannot be rebuilt
+    bare = interface_figure(dataclasses.replace(result, parameters={}))
+    (binned,) = _by_gid(bare.axes[2], "interface-concentration")
+    assert binned.get_array().size == result.tables()["concentration"]["c_mol_L"].size
+
+
+def test_coated_protrusion_draws_its_layer_and_the_metals_current():
+    coating = Interlayer(0.3, 1e-1)
+    result = simulate_interface(Protrusion(4.0, 1.0, 8.0, shape="needle", cell_radius_um=4.0, interlayer=coating),
+                                kappa_S_cm=1e-2, kinetics="linear", i0_mA_cm2=100.0, elements=ELEMENTS)
+    figure = interface_figure(result)
+    current_ax, field_ax = figure.axes[:2]
+    (metal_line,) = _by_gid(current_ax, "interface-metal-current")
+    finite = np.isfinite(metal_line.get_ydata())
+    assert np.nanmax(metal_line.get_ydata()) == pytest.approx(result.metal_max_mean_ratio)
+    assert finite.sum() == result.metal["ratio"].size
+    assert any("at the metal" in t.get_text() for t in current_ax.get_legend().get_texts())
+    # the layer's top: 0.3 um off the needle (a cylinder of radius 1 with a hemispherical tip, apex at 4)
+    (top,) = _by_gid(field_ax, "interface-interlayer")
+    points = np.concatenate(top.get_segments())
+    x, y = points[:, 0], points[:, 1]
+    tip = y > 3.0
+    np.testing.assert_allclose(np.hypot(x[tip], y[tip] - 3.0), 1.3, rtol=1e-6)  # the tip's offset
+    side = (y > 0.3 + 1e-9) & (y < 3.0)
+    np.testing.assert_allclose(x[side], 1.3, rtol=1e-9)  # the side's offset
+    plane = x > 1.3 + 1e-9
+    np.testing.assert_allclose(y[plane], 0.3, rtol=1e-9)  # the plane's offset
+    assert field_ax.get_xlabel() == "r / µm"

@@ -29,7 +29,7 @@ from anodelab.report.html.numbers import number
 from anodelab.sim import virtual
 from anodelab.sim.virtual.writers import write_experiment
 from anodelab.store import AnalysisEntry, FileEntry
-from anodelab.study.demo import PLAN
+from anodelab.study.demo import MODELS, PLAN
 from anodelab.study.pipeline import analyze
 from anodelab.study.registry import ANALYSES
 
@@ -149,7 +149,7 @@ def test_every_file_has_a_section_and_figures(demo):
     _, _, html = demo
     figures = json.loads(html.split('id="figure-data">', 1)[1].split("</script>", 1)[0])
     sections = html.split('<section class="experiment"')[1:]
-    assert len(sections) == len(PLAN)
+    assert len(sections) == len(PLAN) + len(MODELS)
     for section in sections:
         assert 'class="plot-area"' in section, section[:200]  # no kind is left without a figure
         for figure_id in section.split('class="plot-area" id="')[1:]:
@@ -161,7 +161,8 @@ def test_every_file_has_a_section_and_figures(demo):
             "Kramers-Kronig residuals", "Distribution of relaxation times", "DRT map", "Arrhenius plot",
             "Current against voltage", "Tafel plot", "Voltage and current",
             "Capacity against cycle, every cycling file", "Nyquist plot, every impedance file",
-            "nucleation: voltage of every file"} <= titles
+            "nucleation: voltage of every file", "Current density along the interface", "Ionic field in the electrolyte",
+            "Interface sweep over contact_fraction"} <= titles
 
 
 def test_each_figure_reserves_the_height_it_is_drawn_at(demo):
@@ -421,6 +422,13 @@ def metric_values(capsys, database: Path, path: str, analysis: str, name: str) -
     return {row["index"]: row["value"] for row in rows}
 
 
+def stored_content(capsys, database: Path, path: str, analysis: str) -> dict:
+    """A result's content as ``anodelab query`` gives it."""
+    (row,) = query(capsys, database, f"""SELECT r.content FROM results r JOIN files f USING (file_id)
+                                         WHERE f.path = '{path}' AND r.analysis = '{analysis}'""")
+    return json.loads(row["content"]) if isinstance(row["content"], str) else row["content"]
+
+
 def stored_table(capsys, database: Path, path: str, analysis: str, table: str) -> dict[str, list]:
     """A result's long table as ``anodelab query`` gives it: per column, its values by row."""
     rows = query(capsys, database, f"""SELECT t."row", t.name, t.value, t.text FROM result_tables t
@@ -609,3 +617,31 @@ def test_a_radar_needs_two_samples_and_three_overpotentials():
     assert figure.data[1]["text"][2] == "not measured"
     assert metal.overpotential_radar("g", [("a", three)]) is None
     assert metal.overpotential_radar("g", [("a", three[:2]), ("b", three[:2])]) is None
+
+
+def test_the_interface_figures_draw_the_stored_current_field_and_sweep(demo, capsys):
+    database, _, html = demo
+    path = "001_llzto_li_metal/li_llzto_point_contacts.sim.toml"
+    figures = section_figures(html, path)
+    interface = stored_table(capsys, database, path, "interface_fem", "interface")
+    current = figures["Current density along the interface"]["data"][0]
+    on = [k for k, contact in enumerate(interface["contact"]) if contact]
+    assert 0 < len(on) < len(interface["ratio"])  # a point contact: the rest of the electrode is a void
+    assert current["x"] == as_drawn(interface["x_um"])
+    assert [current["y"][k] for k in on] == as_drawn([interface["ratio"][k] for k in on])
+    assert all(current["y"][k] is None for k in range(len(interface["ratio"])) if k not in on)
+    field = stored_table(capsys, database, path, "interface_fem", "field")
+    (field_max,) = metric_values(capsys, database, path, "interface_fem", "field_max").values()
+    heat = figures["Ionic field in the electrolyte"]["data"][0]
+    drawn = {(x, y): z for y, row in zip(heat["y"], heat["z"]) for x, z in zip(heat["x"], row) if z is not None}
+    assert len(drawn) == len(field["field_V_cm"])  # every stored bin, in a cell of its own
+    content = stored_content(capsys, database, path, "interface_fem")
+    for x, y, value in zip(as_drawn(field["x_bin_um"]), as_drawn(field["y_bin_um"]), field["field_V_cm"]):
+        assert drawn[x, y] == as_drawn([value / content["field_uniform_V_cm"]])[0]
+    assert max(drawn.values()) <= as_drawn([field_max / content["field_uniform_V_cm"]])[0]
+    sweep_path = "001_llzto_li_metal/li_llzto_contact_sweep.sim.toml"
+    sweep = stored_table(capsys, database, sweep_path, "interface_sweep", "sweep")
+    r_eff, ratio = section_figures(html, sweep_path)["Interface sweep over contact_fraction"]["data"]
+    assert r_eff["x"] == as_drawn(sweep["contact_fraction"]) and r_eff["y"] == as_drawn(sweep["R_eff_ohm_cm2"])
+    assert ratio["y"] == as_drawn(sweep["max_mean_ratio"])
+    assert all(a > b for a, b in zip(sweep["R_eff_ohm_cm2"], sweep["R_eff_ohm_cm2"][1:]))  # less contact, more R

@@ -355,7 +355,7 @@ def test_a_database_error_rolls_the_file_back(db, monkeypatch):
     ({"path": ""}, "relative POSIX path"),
     ({"key": ""}, "key: must be a non-empty string"),
     ({"size": -1}, "size: must be a byte count"),
-    ({"data": [1, 2, 3]}, "must be a Record, SpectrumSeries or CycleTable"),
+    ({"data": [1, 2, 3]}, "must be a Record, SpectrumSeries, CycleTable or ModelSpec"),
     ({"error": "unreadable", "analyses": (AnalysisEntry("x", error="e"),)}, "no data and no analyses"),
 ])
 def test_bad_entries_are_refused(fields, message):

@@ -20,7 +20,7 @@ from anodelab.cli import main
 from anodelab.core import CellInfo, Record
 from anodelab.core.errors import ValidationError
 from anodelab.sim.virtual import KINDS
-from anodelab.study.demo import MARKER, PLAN, experiments, run_demo
+from anodelab.study.demo import MARKER, MODELS, PLAN, experiments, run_demo
 
 SPECTRA_KINDS = {"eis", "eis-series", "eis-temperature", "conductivity"}
 SNIFFED = {".mpt": "biologic-mpt", ".csv": "generic-table"}
@@ -57,7 +57,7 @@ def _stored(demo, stem, analysis):
 
 def test_every_experiment_is_recognised_from_its_data_and_analysed(demo):
     rows = {row["path"]: row for row in demo.rows()}
-    assert len(rows) == len(PLAN)
+    assert len(rows) == len(PLAN) + len(MODELS)
     for path, kind in zip(demo.files, demo.kinds):
         row = rows[path.relative_to(demo.folder).as_posix()]
         assert row["kind"] == kind and row["error"] is None and not row["failed_analyses"], row
@@ -128,7 +128,7 @@ def test_same_seed_same_bytes_other_seed_other_data(demo, tmp_path):
     assert data(_contents(again)) == data(_contents(demo.folder))
     assert moved.run.analysed and _metrics(moved) == before
     rerun = run_demo(again, seed=0, figures=False)
-    assert len(rerun.run.cached) == len(PLAN) and not rerun.run.analysed  # unchanged files: no analysis work
+    assert len(rerun.run.cached) == len(PLAN) + len(MODELS) and not rerun.run.analysed  # unchanged files: no analysis work
     assert _metrics(rerun) == before
     first = next(experiments(seed=0)).data
     other = next(experiments(seed=1)).data
@@ -163,7 +163,7 @@ def test_cli_default_folder_replaces_a_previous_demo(tmp_path, monkeypatch, caps
     assert (paper / "mine.txt").read_text().startswith("a user's file") and (other / "link.txt").is_symlink()
     assert (folder / "notes.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").read_text() == "never touched\n"
     listed = json.loads((folder / MARKER).read_text())["files"]
-    assert len(listed) == 3 * len(PLAN) + 1  # data, cell.toml and truth per experiment, and the study.toml
+    assert len(listed) == 3 * len(PLAN) + len(MODELS) + 1  # data, cell.toml, truth per experiment, models, study.toml
     assert all(_sha256((folder / name).read_bytes()) == checksum for name, checksum in listed.items())
 
 
@@ -201,6 +201,7 @@ _ONE_FIGURE_DEMO = """
 import sys
 from anodelab.study import demo
 demo.PLAN = tuple(planned for planned in demo.PLAN if planned.name == "si_c_eis")
+demo.MODELS = ()
 from anodelab.cli import main
 sys.exit(main(["demo", "--out", sys.argv[1]]))
 """

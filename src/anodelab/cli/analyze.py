@@ -18,6 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--study", metavar="FILE", help="study settings (default: DIR/study.toml if present)")
     parser.add_argument("--db", metavar="FILE", help="the results store (default: OUT/anodelab.duckdb)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="files analysed in parallel (processes)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="analyse the files on a Dask cluster: 'local' starts one on this machine (a worker "
+                             "per core), tcp://HOST:PORT connects to a running scheduler; the store is still "
+                             "written by this process (needs the 'scale' extra: pip install anodelab[scale])")
     parser.add_argument("--no-figures", action="store_true", help="do not draw the static figures")
     parser.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
@@ -33,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     quiet = args.quiet or args.json
     done = analyze(args.folder, out=args.out, study_file=args.study, database=args.db, jobs=args.jobs,
-                   figures=not args.no_figures, report=not args.no_report,
+                   scheduler=args.scheduler, figures=not args.no_figures, report=not args.no_report,
                    progress=None if quiet else Progress("analysing"))
     rows = headline_table(done.database, done.run_id)
     groups = group_table(rows)

@@ -7,12 +7,19 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anodelab.cli.record_command import add_record_arguments, read_record
+from anodelab.cli.record_command import (
+    add_record_arguments,
+    inline_cell_options,
+    read_record,
+    with_cell_options,
+)
 from anodelab.cli.strict_json import dumps
-from anodelab.core.errors import MetadataError
+from anodelab.core.errors import MetadataError, ValidationError
 
 if TYPE_CHECKING:
+    from anodelab.core.cell import CellInfo
     from anodelab.cycling.summary import CycleSummary
+    from anodelab.io.stream import RecordChunks
 
 HELP = "per-cycle capacity, CE, retention and fade of a cycling file"
 
@@ -21,21 +28,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_record_arguments(parser, cell_type=True, mass=True)
     parser.add_argument("--formation-cycles", default="auto",
                         help="cycles before the retention reference (default: auto, from the currents)")
+    add_chunk_argument(parser)
+
+
+def add_chunk_argument(parser: argparse.ArgumentParser) -> None:
+    """``--chunk-rows N``: read the file N rows at a time (the streaming path, memory bounded by the chunk)."""
+    parser.add_argument("--chunk-rows", dest="chunk_rows", type=int,
+                        help="read FILE this many rows at a time (big files: memory bounded by the chunk; the same "
+                             "numbers as a whole read)")
 
 
 def run(args: argparse.Namespace) -> int:
     from anodelab.cycling import cycle_summary
+    from anodelab.cycling.stream import cycle_summary_stream
 
-    record, cell = read_record(args, "a cycling record with time, voltage and current")
     formation: Any = args.formation_cycles
     if formation != "auto":
         try:
             formation = int(formation)
         except ValueError:
             raise MetadataError("--formation-cycles", f"expected a whole number or 'auto', got {formation!r}") from None
-    summary = cycle_summary(record, cell, formation_cycles=formation)
+    if args.chunk_rows is not None:
+        chunks, cell = read_chunked(args)
+        summary = cycle_summary_stream(chunks, cell, formation_cycles=formation)
+    else:
+        record, cell = read_record(args, "a cycling record with time, voltage and current")
+        summary = cycle_summary(record, cell, formation_cycles=formation)
     print(dumps(summary.to_dict()) if args.json else _table(summary))
     return 0
+
+
+def read_chunked(args: argparse.Namespace) -> tuple[RecordChunks, CellInfo | None]:
+    """The chunks of ``args.file`` (``--chunk-rows`` rows each) and its cell, as ``read_record`` gives the record and
+    its cell (``--cell`` or a cell.toml beside the file, the inline cell options applied over it)."""
+    from anodelab.io.stream import read_chunks
+
+    if args.chunk_rows < 1:
+        raise ValidationError("--chunk-rows", f"must be a whole number of rows >= 1, got {args.chunk_rows}")
+    given = inline_cell_options(args)
+    chunks = read_chunks(args.file, rows=args.chunk_rows, cell=args.cell, format=args.format)
+    return chunks, with_cell_options(chunks.cell, given)
 
 
 def _fmt(value: Any, spec: str) -> str:

@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
         print(dumps(result.to_dict()))
         return 0
     print(f"anodelab demo: wrote {len(result.files)} virtual experiments (each with its .cell.toml and "
-          f".truth.json) and a study.toml to {result.folder}, then analysed them:")
+          f".truth.json), {len(result.models)} models (.sim.toml) and a study.toml to {result.folder}, "
+          "then analysed them:")
     rows = result.rows()
     print_table(result.run, rows, group_table(rows))
     detected = {row["path"]: row["kind"] for row in rows}

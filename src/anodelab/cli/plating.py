@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from anodelab.cli.cycling import add_chunk_argument, read_chunked
 from anodelab.cli.record_command import add_record_arguments, print_result, read_record
 from anodelab.core.errors import ValidationError
 
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                       "without a current column")
         if name == "trace":
             command.add_argument("--hours", help="times to report the overpotential at, h (default 100,200,500)")
+            add_chunk_argument(command)
         if name == "ce":
             command.add_argument("--cycles", help="FIRST-LAST: the cycles the mean CE covers (default: all)")
             command.add_argument("--cutoff-V", dest="cutoff_V", type=float,
@@ -44,8 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from anodelab import plating
+    from anodelab.plating.stream import overpotential_trace_stream
 
-    record, cell = read_record(args, "a time series of a metal-anode cell")
     options: dict[str, Any] = {}
     if args.plating_command in HELD_CURRENT:
         options["current_mA"] = args.current_mA
@@ -56,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
         options["cycles"] = (first, last)
     if getattr(args, "cutoff_V", None) is not None:
         options["cutoff_V"] = args.cutoff_V
+    if getattr(args, "chunk_rows", None) is not None:
+        chunks, cell = read_chunked(args)
+        print_result(overpotential_trace_stream(chunks, cell, **options), args.json, args.file.name)
+        return 0
+    record, cell = read_record(args, "a time series of a metal-anode cell")
     function = getattr(plating, COMMANDS[args.plating_command][1])
     print_result(function(record, cell, **options), args.json, args.file.name)
     return 0

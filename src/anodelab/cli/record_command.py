@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from anodelab.cli.strict_json import HELP as JSON_HELP
 from anodelab.cli.strict_json import dumps
@@ -43,32 +43,44 @@ def read_record(args: argparse.Namespace, needs: str = "a time series of voltage
     """The record of ``args.file`` and its cell: ``--cell`` (or a cell.toml beside the file), with the
     inline options of :func:`add_record_arguments` applied over it; refused if the file holds
     something else than a time-series record."""
-    from dataclasses import replace
-
-    from anodelab.core.cell import CellInfo, Electrode
     from anodelab.core.record import Record
     from anodelab.core.spectrum import SpectrumSeries
     from anodelab.io import read
 
-    given = {name: getattr(args, name) for name in _INLINE if getattr(args, name, None) is not None}
-    if args.cell is not None and given:
-        options = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise MetadataError("--cell", f"give either --cell or {options}, not both")
+    given = inline_cell_options(args)
     record = read(args.file, format=args.format, cell=args.cell)
     if not isinstance(record, Record):
         held = ("impedance spectra (`anodelab eis` and `anodelab drt` analyse them)" if isinstance(record, SpectrumSeries)
                 else "a per-cycle summary table (`anodelab read` shows it)")
         raise NotApplicableError(f"{args.file}: holds {held}, not {needs}")
-    cell = record.cell
+    return record, with_cell_options(record.cell, given)
+
+
+def inline_cell_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The inline cell options given (``--cell-type``, ``--mass-mg``, ...); refused beside ``--cell``."""
+    given = {name: getattr(args, name) for name in _INLINE if getattr(args, name, None) is not None}
+    if args.cell is not None and given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise MetadataError("--cell", f"give either --cell or {options}, not both")
+    return given
+
+
+def with_cell_options(cell: CellInfo | None, given: dict[str, Any]) -> CellInfo | None:
+    """``cell`` (the file's) with the inline options ``given`` applied over it."""
+    from dataclasses import replace
+
+    from anodelab.core.cell import CellInfo, Electrode
+
     if not given:
-        return record, cell
+        return cell
+    given = dict(given)
     cell_type = given.pop("cell_type", None) or (cell.cell_type if cell is not None else None)
     if cell_type is None:
         raise MetadataError("--cell-type", f"needed with {', '.join('--' + n.replace('_', '-') for n in given)}")
     electrode = replace(cell.working_electrode if cell is not None else Electrode(), **given)
     if cell is None:
-        return record, CellInfo(cell_type, working_electrode=electrode)
-    return record, replace(cell, cell_type=cell_type, working_electrode=electrode)
+        return CellInfo(cell_type, working_electrode=electrode)
+    return replace(cell, cell_type=cell_type, working_electrode=electrode)
 
 
 def print_result(result: Result, as_json: bool, title: str) -> None:

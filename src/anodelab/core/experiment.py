@@ -35,6 +35,7 @@ class ExperimentKind(str, Enum):
     EIS_TEMPERATURE = "eis-temperature"  # spectra at several temperatures
     CONDUCTIVITY = "conductivity"        # spectra of an ion-blocking cell
     CYCLE_TABLE = "cycle-table"          # a published per-cycle summary, not a time series
+    SIMULATION = "simulation"            # a model the study asks for (a ``*.sim.toml`` file), not a measurement
     UNKNOWN = "unknown"                  # none of the above could be told from the data
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from anodelab.cycling.dqdv import (
 )
 from anodelab.cycling.profiles import VoltageProfiles, voltage_profiles
 from anodelab.cycling.rate import RateTable, rate_table
+from anodelab.cycling.stream import cycle_summary_stream
 from anodelab.cycling.summary import CycleSummary, cycle_summary
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "VoltageProfiles",
     "curve_features",
     "cycle_summary",
+    "cycle_summary_stream",
     "dqdv",
     "dqdv_curve",
     "dqdv_peaks",

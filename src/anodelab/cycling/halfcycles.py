@@ -25,7 +25,8 @@ from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
 from anodelab.core.steps import CV_SPAN_V, StepTable, step_table
 
-__all__ = ["CV_SPAN_V", "HalfCycles", "Steps", "half_cycles", "reduce_steps", "require_record"]
+__all__ = ["CV_SPAN_V", "HalfCycles", "Steps", "half_cycles", "reduce_steps", "require_active", "require_record",
+           "step_reductions"]
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,23 @@ def reduce_steps(record: Record) -> Steps:
             "to integrate one; it has " + ", ".join(record.column_names))
     if len(record) == 0:
         raise NotApplicableError("cycling: the record has no rows")
-    table = step_table(record)
-    if np.all(table.direction == REST):
+    steps = step_reductions(record)
+    require_active(steps, record.provenance.path)
+    return steps
+
+
+def require_active(steps: Steps, source: str | None) -> None:
+    """Refuse steps none of which is a charge or a discharge."""
+    if np.all(steps.direction == REST):
         raise NotApplicableError(
-            f"{record.provenance.path or 'record'}: no charge or discharge step (state is rest/unknown "
+            f"{source or 'record'}: no charge or discharge step (state is rest/unknown "
             "everywhere); the direction of the half-cycles cannot be told")
+
+
+def step_reductions(record: Record) -> Steps:
+    """:func:`reduce_steps` without its checks: each step's reductions depend on its own rows only (but for
+    the step table's control mode, which compares a step's current with the record's largest)."""
+    table = step_table(record)
     voltage = record["voltage_V"]
     start, end = table.start, table.end
     # voltage span from the first, middle and last rows (a CV step holds all three within CV_SPAN_V)

@@ -233,9 +233,23 @@ def cycle_summary(
     cell = cell if cell is not None else record.cell
     if cell is not None and (record.cell is None or record.cell.cell_type != cell.cell_type):
         record = record.with_cell(cell)
+    return summary_of_steps(reduce_steps(record), cell, formation_cycles=formation_cycles, current_rtol=current_rtol,
+                            cutoff_tolerance_V=cutoff_tolerance_V, ce_cycles=ce_cycles)
+
+
+def summary_of_steps(
+    steps: Steps,
+    cell: CellInfo | None,
+    *,
+    formation_cycles: int | str,
+    current_rtol: float,
+    cutoff_tolerance_V: float | None,
+    ce_cycles: tuple[int, int] | None,
+) -> CycleSummary:
+    """:func:`cycle_summary` from the record's steps (:func:`~anodelab.cycling.halfcycles.reduce_steps`, their
+    cycles numbered for ``cell``'s type): everything it computes after the steps, from them alone."""
     cell_type = cell.cell_type if cell is not None else None
     opening_name, closing_name = HALF_CYCLE_ROLES[cell_type] if cell_type else ("forward", "reverse")
-    steps = reduce_steps(record)
     opening_state = OPENING_STATE.get(cell_type) if cell_type else None
     if opening_state is None:
         opening_state = int(steps.direction[steps.direction != REST][0])

@@ -79,6 +79,14 @@ def drt_series(
         for i, result in zip(indices, solve_group(frequency, Z, settings, plan, resolved, parameters), strict=True):
             results[i] = result
     done: tuple[DRTResult, ...] = tuple(r for r in results if r is not None)
+    return series_result(series, done, resolved, coordinate,
+                         {**parameters, "shared_lambda": shared_lambda, "coordinate": coordinate})
+
+
+def series_result(series: SpectrumSeries, done: tuple[DRTResult, ...], windows: Mapping[str, Any] | None,
+                  coordinate: str, parameters: Mapping[str, Any]) -> DRTSeriesResult:
+    """The series result of the per-spectrum DRTs ``done``: their map on one tau grid, the coordinate
+    (``index`` where a spectrum lacks the one asked for) and the named processes' traces."""
     low = min(float(np.log10(r.tau_s[0])) for r in done)
     high = max(float(np.log10(r.tau_s[-1])) for r in done)
     log_tau = np.linspace(low, high, round((high - low) * OUTPUT_POINTS_PER_DECADE) + 1)
@@ -90,17 +98,16 @@ def drt_series(
         v = index if coordinate == "index" else getattr(spectrum.context, coordinate)
         values.append(math.nan if v is None else float(v))
     coordinate_values = np.asarray(values, dtype=np.float64)
-    requested = coordinate
+    used = coordinate
     if coordinate != "index" and np.any(np.isnan(coordinate_values)):
-        coordinate, coordinate_values = "index", np.arange(len(series), dtype=np.float64)
-    names = resolved or {}
-    traces = {name: np.array([r.process_R[name].value for r in done]) for name in names}
-    stderr = {name: np.array([r.process_R[name].stderr for r in done]) for name in names}
+        used, coordinate_values = "index", np.arange(len(series), dtype=np.float64)
+    names = windows or {}
     return DRTSeriesResult(
-        parameters={**parameters, "shared_lambda": shared_lambda, "coordinate": requested},
+        parameters=dict(parameters),
         warnings=tuple(f"spectrum {i}: {warning}" for i, r in enumerate(done) for warning in r.warnings),
         tau_s=10.0**log_tau, gamma_map_ohm=gamma_map, results=done, coordinate=coordinate_values,
-        coordinate_name=coordinate, process_R_ohm=traces, process_R_ohm_stderr=stderr,
+        coordinate_name=used, process_R_ohm={name: np.array([r.process_R[name].value for r in done]) for name in names},
+        process_R_ohm_stderr={name: np.array([r.process_R[name].stderr for r in done]) for name in names},
     )
 
 

@@ -273,14 +273,26 @@ def _steps_and_capacity(path: Path, columns: Columns, data: _Raw, out: Mapping[s
 
 def _check_potentials(columns: Columns, voltage: NDArray[np.float64], name: str, notes: list[str]) -> None:
     """Note rows where Ewe disagrees with the file's own (Ewe-Ece) + Ece (a defective export)."""
+    off = potential_mismatch(columns, voltage, name)
+    if off is not None and off.any():
+        notes.append(potential_note(name, int(off.sum()), off.size, int(np.argmax(off)) + 1))
+
+
+def potential_mismatch(columns: Columns, voltage: NDArray[np.float64], name: str) -> NDArray[np.bool_] | None:
+    """Rows where the potential ``name`` differs from (Ewe-Ece) + Ece by more than 1 mV; None where the file
+    has not both."""
     counter = next((columns[n] for n in ("<Ece>/V", "Ece/V") if n in columns), None)
     difference = columns.get("Ewe-Ece/V")
     if counter is None or difference is None or not name.startswith(("Ewe", "<Ewe")):
-        return
-    off = np.abs(voltage - (np.asarray(difference, dtype=np.float64) + counter)) > 1e-3
-    if off.any():
-        notes.append(f"{name} differs from (Ewe-Ece/V) + (Ece/V) by more than 1 mV on {int(off.sum())} of "
-                     f"{off.size} rows (first: data row {int(np.argmax(off)) + 1}); {name} is kept as the file has it")
+        return None
+    off: NDArray[np.bool_] = np.abs(voltage - (np.asarray(difference, dtype=np.float64) + counter)) > 1e-3
+    return off
+
+
+def potential_note(name: str, count: int, rows: int, first_row: int) -> str:
+    """The note for ``count`` of ``rows`` rows (the first: data row ``first_row``) found by :func:`potential_mismatch`."""
+    return (f"{name} differs from (Ewe-Ece/V) + (Ece/V) by more than 1 mV on {count} of {rows} rows (first: data "
+            f"row {first_row}); {name} is kept as the file has it")
 
 
 def _first_non_numeric(values: NDArray[Any]) -> int:
@@ -343,12 +355,8 @@ def _current(path: Path, columns: Columns, data: _Raw, steps: _Steps | None,
     if time is not None and "dq/mA.h" in columns:
         charge_mAs = _finite_scaled(path, "dq/mA.h", columns["dq/mA.h"], 3600.0, expected,
                                     original=data.views.get("dq/mA.h"))
-        current, borrowed = _current_from_charge(time, charge_mAs, steps)
-        data.notes.append(
-            "current_mA is derived, not measured: the file stores no current, so current_mA = dq/dt, the mean "
-            "current since the previous row; the first row of a step (whose dq covers only the part of the "
-            "interval after the step began, at a time the file does not record) and rows with no time step take "
-            f"the value of the nearest row of the same step ({borrowed} rows)")
+        current, borrowed = current_from_charge(time, charge_mAs, steps)
+        data.notes.append(charge_current_note(borrowed.size))
         return current, ""
     if "control/mA" in columns:
         data.notes.append("current_mA is the control setpoint control/mA: the file stores no measured current")
@@ -378,11 +386,11 @@ def _finite_scaled(path: Path, name: str, values: NDArray[Any], scale: float, ex
 _DT_ROWS = 8192  #: rows of time differences computed at a time by _current_from_charge (64 KiB)
 
 
-def _current_from_charge(
+def current_from_charge(
     time: NDArray[np.float64], charge_mAs: NDArray[np.float64], steps: _Steps | None
-) -> tuple[NDArray[np.float64], int]:
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Mean current (mA) of each row from its charge increment ``charge_mAs`` (dq in mA s, overwritten:
-    it becomes the current), and how many rows borrowed a neighbour's.
+    it becomes the current), and the rows that borrowed a neighbour's.
 
     ``dq`` of a row is the charge since the previous row, except on the first row of a step, where
     it starts when the step began. Such rows (and rows with no time step) take the value of the next
@@ -421,7 +429,15 @@ def _current_from_charge(
     source = np.where((source >= 0) & (step[np.maximum(source, 0)] == own), source, bad)
     borrowed = source != bad
     current[bad[borrowed]] = current[source[borrowed]]
-    return current, int(borrowed.sum())
+    return current, bad[borrowed]
+
+
+def charge_current_note(borrowed: int) -> str:
+    """The note for a current derived from dq (:func:`current_from_charge`; ``borrowed`` rows took a neighbour's)."""
+    return ("current_mA is derived, not measured: the file stores no current, so current_mA = dq/dt, the mean "
+            "current since the previous row; the first row of a step (whose dq covers only the part of the "
+            "interval after the step began, at a time the file does not record) and rows with no time step take "
+            f"the value of the nearest row of the same step ({borrowed} rows)")
 
 
 #: step ids (1, 2, 3, ... as Record numbers them) and the first row of each step
@@ -617,13 +633,23 @@ def _mixed(path: Path, columns: Columns, data: _Raw, frequency: NDArray[np.bool_
 
 def _note_impedance_without_frequency(columns: Columns, notes: list[str]) -> None:
     """Note rows that hold an impedance in a file without a frequency on any row: no spectrum can be made."""
-    pair = next((pair for pair in _IMPEDANCE_PAIRS if pair[0] in columns and pair[1] in columns), None)
+    pair = impedance_pair(columns)
     if pair is None:
         return
     count = int(np.count_nonzero(_has_impedance(columns[pair[0]], columns[pair[1]], modulus=pair[0] == "|Z|/Ohm")))
     if count:
-        notes.append(f"{count} rows hold an impedance ({', '.join(pair)}) but no row has a frequency (freq/Hz "
-                     f"{'missing' if 'freq/Hz' not in columns else 'not > 0'}): kept as rows of the record, in no spectrum")
+        notes.append(impedance_without_frequency_note(pair, count, "freq/Hz" in columns))
+
+
+def impedance_pair(columns: Columns) -> tuple[str, str] | None:
+    """The first pair of impedance columns (Re/-Im(Z), else |Z|/phase) the file has both of."""
+    return next((pair for pair in _IMPEDANCE_PAIRS if pair[0] in columns and pair[1] in columns), None)
+
+
+def impedance_without_frequency_note(pair: tuple[str, str], count: int, frequency_column: bool) -> str:
+    """The note for ``count`` rows holding an impedance (``pair``) where no row has a frequency."""
+    return (f"{count} rows hold an impedance ({', '.join(pair)}) but no row has a frequency (freq/Hz "
+            f"{'not > 0' if frequency_column else 'missing'}): kept as rows of the record, in no spectrum")
 
 
 def _has_impedance(first: NDArray[Any], second: NDArray[Any], *, modulus: bool) -> NDArray[np.bool_]:

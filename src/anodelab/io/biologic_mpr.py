@@ -130,12 +130,14 @@ def _mpr_modules(path: Path, raw: memoryview) -> dict[str, _Module]:
 
 def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, NDArray[np.void], list[str]]:
     """Columns of the data module, the views into it of those copied out (:data:`_MPR_READ_WHOLE`), and the
-    row table itself.
+    row table itself (:func:`mpr_table`, :func:`table_columns`)."""
+    table, flags, notes = mpr_table(path, module)
+    columns, views = table_columns(table, flags)
+    return columns, views, table, notes
 
-    The columns are viewed in place through one structured dtype; those the conversion reads
-    whole are copied out (contiguous arrays are many times faster to compute on), block by block
-    (:func:`_unpack`), with dq/mA.h (where no current is stored) and the first charge counter.
-    """
+
+def mpr_table(path: Path, module: _Module) -> tuple[NDArray[np.void], dict[str, int], list[str]]:
+    """The row table of the data module (viewed in place through one structured dtype), its flag masks and notes."""
     data, version = module.data, module.version
     if len(data) < 6:
         raise ReadError(path, "data module is too short for its header", expected=MPR_EXPECTED)
@@ -162,8 +164,17 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, NDArray[np
         raise ReadError(path, f"data module lists column ID(s) {', '.join(map(str, repeated))} more than once "
                         "(EC-Lab writes each column once: the column table is damaged)", expected=MPR_EXPECTED)
     dtype, flags, notes = _mpr_dtype(path, ids, n_points, len(data) - offset)
-    table = np.frombuffer(data, dtype=dtype, count=n_points, offset=offset)
-    names = [name for name in dtype.names or () if not name.startswith("unknown ")]
+    return np.frombuffer(data, dtype=dtype, count=n_points, offset=offset), flags, notes
+
+
+def table_columns(table: NDArray[np.void], flags: Mapping[str, int]) -> tuple[Columns, Columns]:
+    """The columns of (rows of) a row table, and the views into it of those copied out.
+
+    The columns are views into the table; those the conversion reads whole are copied out
+    (contiguous arrays are many times faster to compute on), block by block (:func:`_unpack`), with
+    dq/mA.h (where no current is stored) and the first charge counter.
+    """
+    names = [name for name in table.dtype.names or () if not name.startswith("unknown ")]
     columns: Columns = {name: table[name] for name in names}  # views into the file's bytes
     counter = next((name for name, _ in _CHARGE_COUNTERS if name in columns), None)  # capacity_mAh's source
     charge = None if any(name in columns for name in _CURRENT) else "dq/mA.h"  # current_mA's, where no current
@@ -180,7 +191,7 @@ def _mpr_data(path: Path, module: _Module) -> tuple[Columns, Columns, NDArray[np
             column = byte & mask
             column >>= (mask & -mask).bit_length() - 1
             columns[name] = column
-    return columns, views, table, notes
+    return columns, views
 
 
 def _unpack(table: NDArray[np.void], dtypes: Mapping[str, np.dtype]) -> Columns:
@@ -270,6 +281,11 @@ def _mpr_fields(ids: list[int], table: Mapping[int, tuple[str, str]]) -> tuple[F
 
 def _mpr_loops(path: Path, module: _Module, n_points: int) -> NDArray[np.int64]:
     """Loop number (0-based) of every row from the loop module's table of start rows."""
+    return loop_of_rows(mpr_loop_starts(path, module, n_points), np.arange(n_points))
+
+
+def mpr_loop_starts(path: Path, module: _Module, n_points: int) -> NDArray[np.int64]:
+    """The first row of each loop, from the loop module."""
     data = module.data
     count = int.from_bytes(data[0:4], "little") if len(data) >= 4 else -1
     if count < 1 or 4 + 4 * count > len(data):
@@ -278,7 +294,13 @@ def _mpr_loops(path: Path, module: _Module, n_points: int) -> NDArray[np.int64]:
     if starts[0] != 0 or np.any(np.diff(starts) < 0) or starts[-1] > n_points:
         raise ReadError(path, "loop module is corrupt (loop start rows out of order or beyond the data)",
                         expected=MPR_EXPECTED)
-    return np.searchsorted(starts, np.arange(n_points), side="right") - 1
+    return starts
+
+
+def loop_of_rows(starts: NDArray[np.int64], rows: NDArray[np.intp]) -> NDArray[np.int64]:
+    """Loop number (0-based) of the given rows, from the loops' first rows."""
+    loops: NDArray[np.int64] = np.searchsorted(starts, rows, side="right") - 1
+    return loops
 
 
 def _mpr_start(log: memoryview) -> datetime | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,32 @@ _FLAG_MASKS = {"mode": 0x03, "ox/red": 0x04, "ox": 0x04, "error": 0x08, "control
 def read_mpt(path: Path) -> Record | SpectrumSeries:
     """Read an EC-Lab / BT-Lab ASCII export (``.mpt``): CRLF or LF, decimal point or comma."""
     path = Path(path)
+    layout = mpt_layout(path)
+    notes = list(layout.notes)
+    table = read_delimited(path, layout.names, skip_lines=layout.skip_lines, separator="\t",
+                           decimal_comma=layout.decimal_comma, expected=MPT_EXPECTED)
+    columns = _in_ec_lab_units(path, table.columns, notes, MPT_EXPECTED)
+    data = _Raw(columns, techniques=layout.techniques, notes=notes, instrument=layout.instrument)
+    data.notes.extend(table.notes)
+    return _convert(path, data, MPT_EXPECTED)
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    """What the header of an EC-Lab text export says: the column names (as the readers know them), the
+    lines before the data, the separator and decimal mark, techniques, instrument, and the header's notes."""
+
+    names: list[str]
+    skip_lines: int
+    separator: str
+    decimal_comma: bool
+    techniques: tuple[str, ...]
+    instrument: str
+    notes: tuple[str, ...]
+
+
+def mpt_layout(path: Path) -> TextLayout:
+    """The header of an ``.mpt`` (refused when it is not one)."""
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     require_text(path, head, MPT_EXPECTED)
@@ -85,16 +112,10 @@ def read_mpt(path: Path) -> Record | SpectrumSeries:
     if not any(line.strip() for line in lines[n_header:]):
         raise ReadError(path, f"no data rows after the {n_header} header lines", expected=MPT_EXPECTED)
     header, notes = lines[: n_header - 1], _mpt_notes(lines[: n_header - 1])
-    names = _mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes)
-    table = read_delimited(path, _canonical_names(names, notes), skip_lines=n_header, separator="\t",
-                           decimal_comma=uses_decimal_comma(lines[n_header].split("\t")), expected=MPT_EXPECTED)
-    columns = _in_ec_lab_units(path, table.columns, notes, MPT_EXPECTED)
-    data = _Raw(columns, techniques=_mpt_techniques(header), notes=notes)
+    names = _canonical_names(_mpt_names(lines[n_header - 1], lines[n_header:n_header + 100], notes), notes)
     device = next((line.split(":", 1)[1].strip() for line in header if line.startswith("Device :")), "")
-    if device:
-        data.instrument = f"{INSTRUMENT} {device}"
-    data.notes.extend(table.notes)
-    return _convert(path, data, MPT_EXPECTED)
+    return TextLayout(names, n_header, "\t", uses_decimal_comma(lines[n_header].split("\t")), _mpt_techniques(header),
+                      f"{INSTRUMENT} {device}" if device else INSTRUMENT, tuple(notes))
 
 
 def _mpt_names(header_line: str, rows: list[str], notes: list[str]) -> list[str]:
@@ -199,6 +220,24 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
     states from the capacity resets and the voltage trend).
     """
     path = Path(path)
+    layout = text_layout(path)
+    names, notes = layout.names, list(layout.notes)
+    table = read_delimited(path, names, skip_lines=1, separator=layout.separator,
+                           decimal_comma=layout.decimal_comma, expected=TEXT_EXPECTED)
+    rows = table.columns
+    note_point_indices(names, rows, notes)  # an unnamed first column: pandas' row index
+    # pandas' row index numbers the rows of the export, not a measurement: checked just above, then left out
+    row_index = {key for name, key in zip(names, unique_names(names))
+                 if normal_name(name).strip() in _PANDAS_INDEX and key in rows and is_point_index(name, rows[key])}
+    columns = _in_ec_lab_units(path, {key: values for key, values in rows.items() if key not in row_index}, notes,
+                               TEXT_EXPECTED)
+    data = _Raw(_decode_flag_bytes(columns), notes=notes)
+    data.notes.extend(table.notes)
+    return _convert(path, data, TEXT_EXPECTED)
+
+
+def text_layout(path: Path) -> TextLayout:
+    """The header line of an EC-Lab text export (refused when it names no EC-Lab potential column)."""
     with path.open("rb") as handle:
         head = handle.read(65536)
     require_text(path, head, TEXT_EXPECTED)
@@ -214,28 +253,31 @@ def read_biologic_text(path: Path) -> Record | SpectrumSeries:
     if not any(_ec_lab_name(name)[0].strip() in _VOLTAGE for name in names):
         raise ReadError(path, "no EC-Lab potential column (Ewe/V, <Ewe>/V, Ecell/V) in the header",
                         expected=TEXT_EXPECTED)
-    table = read_delimited(path, names, skip_lines=1, separator=separator,
-                           decimal_comma=uses_decimal_comma(lines[1].split(separator)), expected=TEXT_EXPECTED)
-    rows = table.columns
-    note_point_indices(names, rows, notes)  # an unnamed first column: pandas' row index
-    # pandas' row index numbers the rows of the export, not a measurement: checked just above, then left out
-    row_index = {key for name, key in zip(names, unique_names(names))
-                 if normal_name(name).strip() in _PANDAS_INDEX and key in rows and is_point_index(name, rows[key])}
-    columns = _in_ec_lab_units(path, {key: values for key, values in rows.items() if key not in row_index}, notes,
-                               TEXT_EXPECTED)
-    data = _Raw(_decode_flag_bytes(columns), notes=notes)
-    data.notes.extend(table.notes)
-    return _convert(path, data, TEXT_EXPECTED)
+    return TextLayout(names, 1, separator, uses_decimal_comma(lines[1].split(separator)), (), INSTRUMENT,
+                      tuple(notes))
 
 
 def _decode_flag_bytes(columns: Columns) -> Columns:
     """Some exports repeat the raw flag byte in every flag column; split it by bit mask."""
-    present = [name for name in _FLAG_MASKS if name in columns and columns[name].dtype.kind in "fiu"]
-    limits = {name: 3 if name == "mode" else 1 for name in present}
-    if not any(np.nanmax(columns[name], initial=0) > limits[name] for name in present):
+    if not any(np.nanmax(columns[name], initial=0) > flag_limit(name) for name in flag_columns(columns)):
         return columns
+    return split_flag_bytes(columns)
+
+
+def flag_columns(columns: Columns) -> list[str]:
+    """The numeric flag columns of an EC-Lab text export."""
+    return [name for name in _FLAG_MASKS if name in columns and columns[name].dtype.kind in "fiu"]
+
+
+def flag_limit(name: str) -> int:
+    """The largest value a flag column holds when it holds its own bit (more: the raw flag byte)."""
+    return 3 if name == "mode" else 1
+
+
+def split_flag_bytes(columns: Columns) -> Columns:
+    """The flag columns, each holding the raw flag byte, split by bit mask."""
     out = dict(columns)
-    for name in present:
+    for name in flag_columns(columns):
         mask = _FLAG_MASKS[name]
         byte = np.nan_to_num(columns[name]).astype(np.uint8)
         out[name] = (byte & mask) >> ((mask & -mask).bit_length() - 1)

@@ -130,20 +130,41 @@ def read_delimited(
         raise ReadError(path, f"{frame.height} rows were parsed from {lines.count} lines{_joined(frame)}",
                         expected=f"{expected}, one row per line")
     frame = frame.select(names[: frame.width]) if frame.width > len(names) else frame
+    kept, reason = kept_rows(lines, len(names), separator, quote_char, decimal_comma)
+    return Table(frame_columns(frame.head(kept)), reason)
+
+
+def kept_rows(lines: _DataLines, width: int, separator: str, quote_char: str | None,
+              decimal_comma: bool = False) -> tuple[int, str | None]:
+    """How many of the data ``lines`` are rows, and why the last line was dropped (None: it was not).
+
+    Blank (whitespace-only) lines at the end are not rows; a last line without a newline after it
+    that :func:`cut_short` finds cut is dropped (``width``: the number of column names).
+    """
+    count = lines.count
     tail = lines.tail_lines()
-    # blank lines at the end of the file (polars makes a row of each) are not rows
-    while tail and not tail[-1].strip() and frame.height:
+    while tail and not tail[-1].strip() and count:
         tail.pop()
-        frame = frame.head(frame.height - 1)
+        count -= 1
     reason = None
-    if frame.height and not lines.ends_with_newline:
+    if count and not lines.ends_with_newline:
         last, previous = _tail_rows(tail, separator, quote_char)
-        reason = cut_short(last, len(previous[-1]) if previous else len(names), previous, decimal_comma)
+        reason = cut_short(last, len(previous[-1]) if previous else width, previous, decimal_comma)
         if reason:
-            frame = frame.head(frame.height - 1)
+            count -= 1
+    return count, reason
+
+
+def frame_columns(frame: Any, text: frozenset[str] = frozenset()) -> dict[str, NDArray[Any]]:
+    """A parsed polars frame as numpy columns: float64 where numeric (text columns whose every value is
+    a number included; NaN where empty), else the text as parsed; the columns in ``text`` stay text."""
+    import polars as pl
+
     columns: dict[str, NDArray[Any]] = {}
     for name, series in zip(frame.columns, frame.get_columns()):
-        if series.dtype.is_numeric():
+        if name in text:
+            columns[name] = series.cast(pl.String).to_numpy()
+        elif series.dtype.is_numeric():
             columns[name] = series.cast(pl.Float64).to_numpy()
         elif series.dtype == pl.String:
             numeric = series.str.strip_chars().cast(pl.Float64, strict=False)
@@ -155,7 +176,7 @@ def read_delimited(
             columns[name] = np.full(series.len(), np.nan)
         else:
             columns[name] = series.to_numpy()
-    return Table(columns, reason)
+    return columns
 
 
 _BLOCK_BYTES = 1 << 20
@@ -381,38 +402,119 @@ def note_point_index(name: str, index: NDArray[Any], notes: list[str], may_repea
     index) is a row duplicated; a step back, rows repeated or out of order, except a restart at the
     first number on the rows ``may_restart`` marks (a new scan). Empty cells are noted too.
     """
-    values = np.asarray(index, dtype=np.float64)
-    known = np.isfinite(values)
-    if not known.any():
-        return
-    if not known.all():
-        notes.append(f"{name} is empty or not a number in {int((~known).sum())} row(s) (first at data row "
-                     f"{int(np.argmax(~known)) + 1}); its sequence is checked on the other rows")
-    rows = np.flatnonzero(known)
-    points = values[rows]
-    if first is not None and points[0] > first:
-        notes.append(f"{name} starts at {points[0]:g}, not {first:g}: the {points[0] - first:g} record(s) before "
-                     "the first row are not in the file (rows lost, or left out by the export)")
-    steps = np.diff(points)
-    if may_restart is not None:
-        restarts = may_restart[rows[1:]] & (points[1:] == (points[0] if first is None else first))
-        steps[restarts] = 1.0
-    consecutive = (steps == 0) | (steps == 1)
-    skips = steps > 1
-    # the row before the skip follows its predecessor, and the row after it is followed by its successor
-    inside = skips & np.r_[False, consecutive[:-1]] & np.r_[consecutive[1:], False]
-    for where, what in ((inside, "inside runs of consecutive records: rows lost, or thinned by the export"),
-                        (skips & ~inside, "between isolated records: records the export left out, or rows lost")):
+    check = PointIndexNotes(name, first)
+    check.update(index, may_repeat, may_restart)
+    notes.extend(check.notes())
+
+
+@dataclass
+class _Tally:
+    """Places a point index does something (skips, repeats, goes back): how many, how many records, the first."""
+
+    places: int = 0
+    records: float = 0.0
+    first: float | None = None
+
+    def add(self, where: NDArray[np.bool_], records: NDArray[np.float64] | None, at: NDArray[Any]) -> None:
         if where.any():
-            notes.append(f"{name} skips {int((steps[where] - 1).sum())} record(s) at {int(where.sum())} place(s) "
-                         f"{what} (first after {name} {points[int(np.argmax(where))]:g})")
-    repeats = steps == 0
-    if may_repeat is not None:
-        repeats &= ~may_repeat[rows[1:]]
-    for where, what in ((repeats, "repeats"), (steps < 0, "goes back")):
-        if where.any():
-            notes.append(f"{name} {what} at {int(where.sum())} row(s) (first at data row "
-                         f"{int(rows[1:][where][0]) + 1}): rows duplicated or out of order, kept as stored")
+            self.places += int(where.sum())
+            self.records += float(records[where].sum()) if records is not None else 0.0
+            if self.first is None:
+                self.first = float(at[int(np.argmax(where))])
+
+
+class PointIndexNotes:
+    """:func:`note_point_index` fed a chunk of rows at a time (:meth:`update`), its notes (:meth:`notes`)
+    those of the whole column. Carried from chunk to chunk: the last numbered row and the step into it."""
+
+    _INSIDE = "inside runs of consecutive records: rows lost, or thinned by the export"
+    _BETWEEN = "between isolated records: records the export left out, or rows lost"
+
+    def __init__(self, name: str, first: float | None = None) -> None:
+        self.name, self.first = name, first
+        self._rows = 0  # rows seen
+        self._unknown, self._first_unknown = 0, 0
+        self._start: float | None = None  # the first number
+        self._last: tuple[float, int] | None = None  # the last number and its row (0-based)
+        # the step into the last number, classified once the next step is known: (step, from, before consecutive)
+        self._pending: tuple[float, float, bool] | None = None
+        self._inside, self._between, self._repeats, self._back = _Tally(), _Tally(), _Tally(), _Tally()
+
+    def update(self, index: NDArray[Any], may_repeat: NDArray[np.bool_] | None = None,
+               may_restart: NDArray[np.bool_] | None = None) -> None:
+        """The next rows' index values (and their ``may_repeat`` / ``may_restart`` marks)."""
+        values = np.asarray(index, dtype=np.float64)
+        known = np.isfinite(values)
+        offset, self._rows = self._rows, self._rows + values.size
+        if not known.all():
+            if not self._unknown:
+                self._first_unknown = offset + int(np.argmax(~known))
+            self._unknown += int((~known).sum())
+        rows = np.flatnonzero(known)
+        if rows.size == 0:
+            return
+        points = values[rows]
+        if self._start is None:
+            self._start = float(points[0])
+        previous = [self._last] if self._last is not None else []
+        joined = np.r_[[p for p, _ in previous], points]
+        at_rows = np.r_[[r for _, r in previous], rows + offset].astype(np.int64)
+        self._last = (float(points[-1]), int(rows[-1]) + offset)
+        steps = np.diff(joined)
+        if steps.size == 0:
+            return
+        later = rows[len(rows) - steps.size:]  # the rows each step goes to (chunk positions)
+        if may_restart is not None:
+            restart = self._start if self.first is None else self.first
+            steps[np.asarray(may_restart)[later] & (joined[1:] == restart)] = 1.0
+        self._classify(steps, joined[:-1])
+        repeats = steps == 0
+        if may_repeat is not None:
+            repeats &= ~np.asarray(may_repeat)[later]
+        self._repeats.add(repeats, None, at_rows[1:] + 1)
+        self._back.add(steps < 0, None, at_rows[1:] + 1)
+
+    def _classify(self, steps: NDArray[np.float64], starts: NDArray[np.float64]) -> None:
+        """Skips inside runs of consecutive records or between isolated ones; the last step waits for the next."""
+        consecutive = (steps == 0) | (steps == 1)
+        pending = self._pending
+        before = np.r_[pending is not None and pending[0] in (0.0, 1.0), consecutive[:-1]]
+        if pending is not None:  # the waiting step, its next now known
+            self._count(np.array([pending[0]]), np.array([pending[1]]), np.array([pending[2]]), consecutive[:1])
+        self._count(steps[:-1], starts[:-1], before[:-1], consecutive[1:])
+        self._pending = (float(steps[-1]), float(starts[-1]), bool(before[-1]))
+
+    def _count(self, steps: NDArray[np.float64], starts: NDArray[np.float64], before: NDArray[np.bool_],
+               after: NDArray[np.bool_]) -> None:
+        skips = steps > 1
+        inside = skips & before & after
+        self._inside.add(inside, steps - 1, starts)
+        self._between.add(skips & ~inside, steps - 1, starts)
+
+    def notes(self) -> list[str]:
+        """The notes of every row given so far, as :func:`note_point_index` writes them."""
+        if self._start is None:
+            return []
+        if self._pending is not None:
+            step, start, before = self._pending
+            self._count(np.array([step]), np.array([start]), np.array([before]), np.array([False]))
+            self._pending = None
+        name, notes = self.name, []
+        if self._unknown:
+            notes.append(f"{name} is empty or not a number in {self._unknown} row(s) (first at data row "
+                         f"{self._first_unknown + 1}); its sequence is checked on the other rows")
+        if self.first is not None and self._start > self.first:
+            notes.append(f"{name} starts at {self._start:g}, not {self.first:g}: the {self._start - self.first:g} "
+                         "record(s) before the first row are not in the file (rows lost, or left out by the export)")
+        for tally, what in ((self._inside, self._INSIDE), (self._between, self._BETWEEN)):
+            if tally.places:
+                notes.append(f"{name} skips {int(tally.records)} record(s) at {tally.places} place(s) {what} (first "
+                             f"after {name} {tally.first:g})")
+        for tally, what in ((self._repeats, "repeats"), (self._back, "goes back")):
+            if tally.places:
+                notes.append(f"{name} {what} at {tally.places} row(s) (first at data row {int(tally.first or 0)}): "
+                             "rows duplicated or out of order, kept as stored")
+        return notes
 
 
 def check_zip_member(path: Path, info: zipfile.ZipInfo, writer: str, ratio: int = ZIP_RATIO) -> None:
@@ -475,27 +577,79 @@ def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: l
     A backward jump of the instrument's clock is given zero duration (later intervals are kept)
     and reported in ``notes``; missing or non-finite times raise :class:`ReadError`.
     """
-    time = np.asarray(time_s, dtype=np.float64)
-    if time.size == 0:
-        return time
-    finite = np.isfinite(time)
-    if not finite.all():
-        raise ReadError(path, f"{clock} is missing or not a number at data row {int(np.argmin(finite)) + 1}",
-                        expected="a time for every row")
-    if time[0] != 0.0:
-        notes.append(f"the first row is at {clock} = {time[0]:.6g} s; time_s counts from the first row")
-        time = time - time[0]
-    if not (time[1:] < time[:-1]).any():  # the usual case: no differences to build
-        return time
-    steps = np.diff(time)
-    backwards = steps < 0
-    notes.append(
-        f"{clock} runs backwards at {int(backwards.sum())} row(s) (first at data row "
-        f"{int(np.argmax(backwards)) + 2}, largest jump {-steps.min():.6g} s); each backward jump was "
-        "given zero duration, so later times are shifted and time_s never decreases"
-    )
-    steps[backwards] = 0.0
-    return np.concatenate(([0.0], np.cumsum(steps)))
+    time = MonotonicTime(path, clock)
+    time.observe(time_s)
+    notes.extend(time.notes())
+    return time.time_s(time_s)
+
+
+class MonotonicTime:
+    """:func:`monotonic_time` of a clock read a chunk at a time: :meth:`observe` every chunk first (whether
+    the clock ever runs back decides how every row's time is made), then :meth:`time_s` of each. Carried
+    from chunk to chunk: the first row's time, the last row's, and the running sum of the intervals."""
+
+    def __init__(self, path: Path, clock: str) -> None:
+        self.path, self.clock = path, clock
+        self.first: float | None = None
+        self._last: float | None = None
+        self._rows = 0
+        self._backwards, self._first_back, self._largest = 0, 0, 0.0
+        self._total = 0.0
+        self._emitting = False  # time_s was called: the carry is the second pass's
+
+    def _shifted(self, time_s: NDArray[Any]) -> NDArray[np.float64]:
+        time = np.asarray(time_s, dtype=np.float64)
+        if self.first is None and time.size:
+            self.first = float(time[0])
+        return time - self.first if self.first else time
+
+    def observe(self, time_s: NDArray[Any]) -> None:
+        """The next rows' clock readings: checked, their backward jumps counted."""
+        time = np.asarray(time_s, dtype=np.float64)
+        finite = np.isfinite(time)
+        if not finite.all():
+            raise ReadError(self.path, f"{self.clock} is missing or not a number at data row "
+                            f"{self._rows + int(np.argmin(finite)) + 1}", expected="a time for every row")
+        time = self._shifted(time)
+        joined = time if self._last is None else np.r_[self._last, time]
+        steps = np.diff(joined)
+        backwards = steps < 0
+        if backwards.any():
+            if not self._backwards:
+                self._first_back = self._rows + int(np.argmax(backwards)) + (2 if self._last is None else 1)
+            self._backwards += int(backwards.sum())
+            self._largest = max(self._largest, float(-steps.min()))
+        self._rows += time.size
+        if time.size:
+            self._last = float(time[-1])
+
+    def notes(self) -> list[str]:
+        """What :func:`monotonic_time` notes of the rows observed."""
+        notes = []
+        if self.first:
+            notes.append(f"the first row is at {self.clock} = {self.first:.6g} s; time_s counts from the first row")
+        if self._backwards:
+            notes.append(
+                f"{self.clock} runs backwards at {self._backwards} row(s) (first at data row {self._first_back}, "
+                f"largest jump {self._largest:.6g} s); each backward jump was given zero duration, so later times "
+                "are shifted and time_s never decreases")
+        return notes
+
+    def time_s(self, time_s: NDArray[Any]) -> NDArray[np.float64]:
+        """The next rows' time since the first row (after every row was observed, in the same chunks)."""
+        time = self._shifted(time_s)
+        if not self._backwards or not time.size:
+            return time
+        if not self._emitting:  # the first chunk of the second pass: start the sums
+            self._emitting, self._last = True, None
+        steps = np.diff(time if self._last is None else np.r_[self._last, time])
+        steps[steps < 0] = 0.0
+        if self._last is None:
+            out = np.concatenate(([0.0], np.cumsum(steps)))
+        else:
+            out = np.cumsum(np.r_[self._total, steps])[1:]
+        self._last, self._total = float(time[-1]), float(out[-1])
+        return out
 
 
 def reader_version(package: str) -> str:

@@ -36,7 +36,7 @@ from anodelab.core.errors import (
     UnknownFormatError,
     ValidationError,
 )
-from anodelab.core.record import Digest, Record, pending_sha256
+from anodelab.core.record import Digest, Provenance, Record, pending_sha256
 from anodelab.core.spectrum import SpectrumSeries
 from anodelab.io.checksum import Checksum
 
@@ -307,18 +307,24 @@ def _reason(error: AnodelabError, path: Path) -> str:
     return message.removeprefix(prefix)
 
 
-def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None, sha256: str | Digest,
-            notes: list[str]) -> Data:
-    """``data`` with its provenance completed: path, checksum (a deferred one stays deferred), format, reader."""
-    provenance = replace(
-        data.provenance,
+def finish_provenance(provenance: Provenance, fmt: Format, path: Path, sha256: str | Digest,
+                      notes: list[str]) -> Provenance:
+    """A reader's provenance completed as :func:`read` completes it: path, checksum, format, reader, ``notes`` added."""
+    return replace(
+        provenance,
         path=str(path),
         sha256=sha256,
         format=fmt.name,
         reader=fmt.reader,
-        reader_version=data.provenance.reader_version or f"anodelab {__version__}",
-        notes=(*data.provenance.notes, *notes),
+        reader_version=provenance.reader_version or f"anodelab {__version__}",
+        notes=(*provenance.notes, *notes),
     )
+
+
+def _finish(data: Data, fmt: Format, path: Path, cell: CellInfo | None, sha256: str | Digest,
+            notes: list[str]) -> Data:
+    """``data`` with its provenance completed: path, checksum (a deferred one stays deferred), format, reader."""
+    provenance = finish_provenance(data.provenance, fmt, path, sha256, notes)
     if isinstance(data, Record):
         if cell is not None:
             data = data.with_cell(cell)

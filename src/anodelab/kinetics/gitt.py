@@ -239,6 +239,56 @@ def gitt(
     """
     record = require_record(record, "gitt", "a Record (a time series of voltage and current)", ("time_s", "current_mA"))
     cell = cell if cell is not None else record.cell
+    low, high, correct, threshold = _check_options(geometry, method, sqrt_window, rest_window, relaxed_fraction,
+                                                   linearity, min_pulses, capacity_mAh, spherical_correction,
+                                                   max_tau_D_over_L2)
+    where = record.provenance.path or "record"
+    # rows without a voltage or a current (gaps in a file) would break the steps and every fit through them
+    finite = np.isfinite(record["voltage_V"]) & np.isfinite(record["current_mA"])
+    dropped = int(finite.size - np.count_nonzero(finite))
+    if dropped:
+        record = record.take(finite)
+    segments = _segments(step_table(record), where)
+    runs, skipped = _pulse_runs(segments, min_pulses)
+    if not runs:
+        raise NotApplicableError(
+            f"{where}: not a GITT: no run of {min_pulses} or more constant-current pulses at one current, "
+            f"each between rests, among its {len(segments)} segments ({skipped} pulse(s) with rests around them)")
+
+    length_cm, length_source = _length_cm(where, geometry, cell, thickness_um, particle_radius_um,
+                                          molar_volume_cm3_mol, molar_mass_g_mol)
+    rules = _PulseRules(geometry, correct, method, (low, high), length_cm, threshold, relaxed_fraction, linearity)
+    usable = [unit for run in runs for unit in run if unit[1].end - unit[1].start + 1 >= 3]
+    short = sum(len(run) for run in runs) - len(usable)
+    pulses = _pulses(record, cell, usable, rules, rest_window, capacity_mAh, soc_start)
+    if not pulses:
+        raise NotApplicableError(f"{where}: not a GITT: every pulse has fewer than 3 rows")
+
+    warnings = _warnings(dropped, skipped, short, min_pulses, cell, pulses)
+    return GITTResult(tuple(pulses), geometry, method, length_cm, length_source, threshold, correct, (low, high),
+                      _definitions(rules, length_source, rest_window), warnings=tuple(warnings))
+
+
+@dataclass(frozen=True)
+class _PulseRules:
+    """How each pulse is read and judged: the geometry and its correction, the method and its sqrt(t)
+    window (fractions of the pulse), L (cm) and the validity thresholds."""
+
+    geometry: str
+    correct: bool  # the first-order spherical term taken off
+    method: str
+    window: tuple[float, float]
+    length_cm: float
+    threshold: float  # the largest tau D / L^2
+    relaxed_fraction: float
+    linearity: float
+
+
+def _check_options(geometry: str, method: str, sqrt_window: Any, rest_window: float, relaxed_fraction: float,
+                   linearity: float, min_pulses: int, capacity_mAh: float | None, spherical_correction: bool,
+                   max_tau_D_over_L2: float | None) -> tuple[float, float, bool, float]:
+    """The options checked: the sqrt(t) window, whether the spherical correction applies, and the
+    tau D / L^2 threshold."""
     if geometry not in GEOMETRIES:
         raise ValidationError("geometry", f"expected one of {', '.join(GEOMETRIES)}, got {geometry!r}")
     if method not in METHODS:
@@ -257,36 +307,23 @@ def gitt(
     threshold = MAX_TAU_D_OVER_L2[threshold_key] if max_tau_D_over_L2 is None else float(max_tau_D_over_L2)
     if not threshold > 0:
         raise ValidationError("max_tau_D_over_L2", f"must be > 0, got {max_tau_D_over_L2!r}")
+    return low, high, correct, threshold
 
-    where = record.provenance.path or "record"
-    # rows without a voltage or a current (gaps in a file) would break the steps and every fit through them
-    finite = np.isfinite(record["voltage_V"]) & np.isfinite(record["current_mA"])
-    dropped = int(finite.size - np.count_nonzero(finite))
-    if dropped:
-        record = record.take(finite)
-    segments = _segments(step_table(record), where)
-    runs, skipped = _pulse_runs(segments, min_pulses)
-    if not runs:
-        raise NotApplicableError(
-            f"{where}: not a GITT: no run of {min_pulses} or more constant-current pulses at one current, "
-            f"each between rests, among its {len(segments)} segments ({skipped} pulse(s) with rests around them)")
 
-    length_cm, length_source = _length_cm(where, geometry, cell, thickness_um, particle_radius_um,
-                                          molar_volume_cm3_mol, molar_mass_g_mol)
-
+def _pulses(record: Record, cell: CellInfo | None, usable: list[tuple[_Segment, _Segment, _Segment]],
+            rules: _PulseRules, rest_window: float, capacity_mAh: float | None, soc_start: float
+            ) -> list[dict[str, Any]]:
+    """One row per usable (rest, pulse, rest): what the pulse gives, the charge inserted by its end (per
+    gram with an active mass), the state of charge (with a capacity) and the areal IR resistance."""
     time, voltage, current = record["time_s"], record["voltage_V"], record["current_mA"]
     inserted_mAh = -_cumulative_trapezoid(current, time) / SECONDS_PER_HOUR
     area = cell.working_electrode.area_cm2 if cell is not None else None
     mass_mg = cell.working_electrode.active_mass_mg if cell is not None else None
-    usable = [unit for run in runs for unit in run if unit[1].end - unit[1].start + 1 >= 3]
-    short = sum(len(run) for run in runs) - len(usable)
     fits = {rest.start: _rest_fit(time, voltage, rest, rest_window) for unit in usable for rest in (unit[0], unit[2])}
     rests = _rests(fits, _resolution_V(voltage) / math.sqrt(12.0))
     pulses: list[dict[str, Any]] = []
     for before, pulse, after in usable:
-        row = _pulse_row(time, voltage, pulse, rests[before.start], rests[after.start], geometry=geometry,
-                         correct=correct, method=method, window=(low, high), length_cm=length_cm,
-                         threshold=threshold, relaxed_fraction=relaxed_fraction, linearity=linearity)
+        row = _pulse_row(time, voltage, pulse, rests[before.start], rests[after.start], rules)
         row["inserted_mAh"] = float(inserted_mAh[pulse.end])
         if mass_mg:
             row["inserted_mAh_g"] = row["inserted_mAh"] / (mass_mg * 1e-3)
@@ -295,9 +332,13 @@ def gitt(
         if area:
             row["R_ir_ohm_cm2"] = row["R_ir_ohm"] * area
         pulses.append({"pulse": len(pulses) + 1, **row})
-    if not pulses:
-        raise NotApplicableError(f"{where}: not a GITT: every pulse has fewer than 3 rows")
+    return pulses
 
+
+def _warnings(dropped: int, skipped: int, short: int, min_pulses: int, cell: CellInfo | None,
+              pulses: list[dict[str, Any]]) -> list[str]:
+    """What was left out (rows without values, pulses outside a run, pulses too short), no area, no
+    valid pulse."""
     warnings: list[str] = []
     if dropped:
         warnings.append(f"{dropped} row(s) without a finite voltage or current left out (rows are counted without them)")
@@ -305,17 +346,25 @@ def gitt(
         warnings.append(f"{skipped} pulse(s) outside a run of {min_pulses} same-current pulses left out")
     if short:
         warnings.append(f"{short} pulse(s) with fewer than 3 rows left out")
-    if area is None:
+    if cell is None or cell.working_electrode.area_cm2 is None:
         warnings.append("no electrode area (working_electrode.area_cm2): the IR drop is given in ohm only")
     n_valid = sum(pulse["valid"] for pulse in pulses)
     if n_valid == 0:
         warnings.append("no pulse passes the validity check: the median D is absent")
-    definitions = {
-        "D": (f"Weppner-Huggins D = 4/(pi tau) L^2 (dE_s/dE_t)^2 by the {method} method, {geometry} L = "
-              f"{length_cm * 1e4:.4g} um ({length_source})" + (", first-order spherical correction" if correct else "")),
-        "valid": (f"tau D / L^2 <= {threshold:g}, both rests relaxed (drift x rest duration <= {relaxed_fraction:g} "
-                  f"|dE_s|), E vs sqrt(t) bent at most {linearity:g} beyond diffusion's own bend (a linear OCV), "
-                  "dE_s and dE_t of one sign; drift and bend judged beyond 3 standard errors"),
+    return warnings
+
+
+def _definitions(rules: _PulseRules, length_source: str, rest_window: float) -> dict[str, str]:
+    """The result's quantities and validity rule in words."""
+    low, high = rules.window
+    return {
+        "D": (f"Weppner-Huggins D = 4/(pi tau) L^2 (dE_s/dE_t)^2 by the {rules.method} method, {rules.geometry} L = "
+              f"{rules.length_cm * 1e4:.4g} um ({length_source})"
+              + (", first-order spherical correction" if rules.correct else "")),
+        "valid": (f"tau D / L^2 <= {rules.threshold:g}, both rests relaxed (drift x rest duration <= "
+                  f"{rules.relaxed_fraction:g} |dE_s|), E vs sqrt(t) bent at most {rules.linearity:g} beyond "
+                  "diffusion's own bend (a linear OCV), dE_s and dE_t of one sign; drift and bend judged beyond 3 "
+                  "standard errors"),
         "delta_E_s": "relaxed potential after the pulse minus before it (line fit over the last "
                      f"{rest_window:g} of each rest, read at its end)",
         "delta_E_t": (f"sqrt: slope of E vs sqrt(t) over t/tau in [{low:g}, {high:g}] times sqrt(tau); "
@@ -325,8 +374,6 @@ def gitt(
         "inserted": "charge inserted into the working electrode since the record's start at the pulse end "
                     "(-integral of I dt; lithiation counts positive)",
     }
-    return GITTResult(tuple(pulses), geometry, method, length_cm, length_source, threshold, correct, (low, high),
-                      definitions, warnings=tuple(warnings))
 
 
 def _window(window: Any) -> tuple[float, float]:
@@ -476,29 +523,20 @@ def _rests(fits: dict[int, _RestFit], floor_V: float) -> dict[int, _Rest]:
 
 
 def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _Segment, before: _Rest,
-               after: _Rest, *, geometry: str, correct: bool, method: str, window: tuple[float, float],
-               length_cm: float, threshold: float, relaxed_fraction: float, linearity: float) -> dict[str, Any]:
+               after: _Rest, rules: _PulseRules) -> dict[str, Any]:
     """Everything one pulse gives (keys with units)."""
     t = time[pulse.start:pulse.end + 1] - time[pulse.start]
     v = voltage[pulse.start:pulse.end + 1]
     tau = float(t[-1])
     delta_s = after.relaxed_V - before.relaxed_V
     s_delta_s = math.hypot(before.relaxed_stderr_V, after.relaxed_stderr_V)
-    sphere_term = delta_s / 3.0 if correct else 0.0  # the first-order term at t = tau
-
-    inside = (t >= window[0] * tau) & (t <= window[1] * tau)
-    root = np.sqrt(t[inside])
-    if root.size >= 3 and tau > 0:
-        corrected = v[inside] - sphere_term * t[inside] / tau
-        E0, slope, slope_err = _line(root, corrected)
-        raw_slope = _line(root, v[inside])[1] if correct else slope
-        curvature, curvature_err = _curvature(root, corrected, tau, before.noise_V)
-    else:
-        E0 = slope = slope_err = raw_slope = curvature = curvature_err = math.nan
+    sphere_term = delta_s / 3.0 if rules.correct else 0.0  # the first-order term at t = tau
+    inside = (t >= rules.window[0] * tau) & (t <= rules.window[1] * tau)
+    fit = _sqrt_fit(t, v, inside, tau, sphere_term, rules.correct, before.noise_V)
     endpoint_delta_t = float(v[-1] - v[0])
-    if method == "sqrt":
-        delta_t, s_delta_t, E_start, raw_delta_t = (slope * math.sqrt(tau), slope_err * math.sqrt(tau), E0,
-                                                    raw_slope * math.sqrt(tau))
+    if rules.method == "sqrt":
+        delta_t, s_delta_t, E_start, raw_delta_t = (fit.slope * math.sqrt(tau), fit.slope_err * math.sqrt(tau),
+                                                    fit.E0, fit.raw_slope * math.sqrt(tau))
     else:
         delta_t, s_delta_t, E_start = endpoint_delta_t - sphere_term, math.sqrt(2.0) * before.noise_V, float(v[0])
         raw_delta_t = endpoint_delta_t
@@ -506,31 +544,13 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
     def wh(delta_E_t: float) -> float:
         if not (tau > 0 and math.isfinite(delta_E_t) and delta_E_t != 0):
             return math.nan
-        return float(weppner_huggins_D_cm2_s(delta_s, delta_E_t, pulse_s=tau, length_cm=length_cm))
+        return float(weppner_huggins_D_cm2_s(delta_s, delta_E_t, pulse_s=tau, length_cm=rules.length_cm))
 
     D = wh(delta_t)
     relative = 2.0 * math.hypot(s_delta_t / delta_t, s_delta_s / delta_s) if delta_t and delta_s else math.nan
-    tau_D_over_L2 = tau * D / length_cm**2
-    # the curvature of E vs sqrt(t) the diffusion model itself gives at this tau D / L^2 (finite length,
-    # the sphere's higher terms): only what exceeds it comes from a curved OCV
-    expected = _model_curvature(t[inside], tau, tau_D_over_L2, geometry, correct) if math.isfinite(D) else math.nan
-    excess = curvature - expected
-    # a criterion fails where the data show it beyond three standard errors (noise alone: 1 in 700)
-    drifts = [(abs(rest.drift_V_s) - 3.0 * np.nan_to_num(rest.drift_stderr_V_s)) * rest.duration_s
-              for rest in (before, after)]
-    relaxed = all(math.isfinite(d) and d <= relaxed_fraction * abs(delta_s) for d in drifts)
-    linear = abs(excess) - 3.0 * np.nan_to_num(curvature_err) <= linearity
-    reasons = []
-    if not math.isfinite(D):
-        reasons.append("no D (too few rows in the sqrt(t) window or no voltage change)")
-    elif tau_D_over_L2 > threshold:
-        reasons.append(f"tau D / L^2 = {tau_D_over_L2:.3g} > {threshold:g}")
-    if not relaxed:
-        reasons.append("rest not relaxed")
-    if not linear:
-        reasons.append(f"E vs sqrt(t) curved beyond diffusion ({excess:+.3f}): not a linear OCV's sqrt(t) response")
-    if delta_s * delta_t <= 0:
-        reasons.append("dE_s and dE_t of opposite sign")
+    tau_D_over_L2 = tau * D / rules.length_cm**2
+    expected, relaxed, linear, reasons = _validity(t[inside], tau, D, tau_D_over_L2, fit, before, after, delta_s,
+                                                   delta_t, rules)
     ir_drop = E_start - before.relaxed_V
     return {
         "step": pulse.step,
@@ -545,8 +565,8 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
         "E_after_V": after.relaxed_V,
         "delta_E_s_mV": 1e3 * delta_s,
         "delta_E_t_mV": 1e3 * delta_t,
-        "dE_dsqrt_t_mV_s05": 1e3 * slope,
-        "E0_V": E0,
+        "dE_dsqrt_t_mV_s05": 1e3 * fit.slope,
+        "E0_V": fit.E0,
         "ir_drop_mV": 1e3 * ir_drop,
         "R_ir_ohm": ir_drop / (pulse.current_mA * 1e-3),
         "eta_mV": 1e3 * float(v[-1] - after.relaxed_V),
@@ -554,18 +574,79 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
         "rest_drift_after_mV_h": 1e3 * SECONDS_PER_HOUR * after.drift_V_s,
         "relaxed": relaxed,
         "tau_D_over_L2": tau_D_over_L2,
-        "sqrt_curvature": curvature,
-        "sqrt_curvature_stderr": curvature_err,
+        "sqrt_curvature": fit.curvature,
+        "sqrt_curvature_stderr": fit.curvature_err,
         "sqrt_curvature_diffusion": expected,
-        "linear": bool(linear),
+        "linear": linear,
         "D_cm2_s": D,
         "D_stderr_cm2_s": D * relative,
-        "D_sqrt_cm2_s": wh(slope * math.sqrt(tau)),
+        "D_sqrt_cm2_s": wh(fit.slope * math.sqrt(tau)),
         "D_endpoint_cm2_s": wh(endpoint_delta_t - sphere_term),
         "D_uncorrected_cm2_s": wh(raw_delta_t),
         "valid": not reasons,
         "reason": "; ".join(reasons),
     }
+
+
+@dataclass(frozen=True)
+class _SqrtFit:
+    """The line ``E = E0 + slope sqrt(t)`` over the pulse's window (spherical term taken off), the slope
+    without that correction, and the curvature of E vs sqrt(t) with its standard error; NaN with fewer
+    than 3 rows there."""
+
+    E0: float
+    slope: float
+    slope_err: float
+    raw_slope: float
+    curvature: float
+    curvature_err: float
+
+
+def _sqrt_fit(t: NDArray[np.float64], v: NDArray[np.float64], inside: NDArray[np.bool_], tau: float,
+              sphere_term: float, correct: bool, noise_V: float) -> _SqrtFit:
+    root = np.sqrt(t[inside])
+    if not (root.size >= 3 and tau > 0):
+        return _SqrtFit(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
+    corrected = v[inside] - sphere_term * t[inside] / tau
+    E0, slope, slope_err = _line(root, corrected)
+    raw_slope = _line(root, v[inside])[1] if correct else slope
+    curvature, curvature_err = _curvature(root, corrected, tau, noise_V)
+    return _SqrtFit(E0, slope, slope_err, raw_slope, curvature, curvature_err)
+
+
+def _validity(t: NDArray[np.float64], tau: float, D: float, tau_D_over_L2: float, fit: _SqrtFit, before: _Rest,
+              after: _Rest, delta_s: float, delta_t: float, rules: _PulseRules) -> tuple[float, bool, bool, list[str]]:
+    """The curvature diffusion itself gives over the window's times ``t``, whether both rests relaxed and
+    the OCV is linear over the pulse, and the reasons the pulse is invalid (none: valid)."""
+    # the curvature of E vs sqrt(t) the diffusion model itself gives at this tau D / L^2 (finite length,
+    # the sphere's higher terms): only what exceeds it comes from a curved OCV
+    expected = (_model_curvature(t, tau, tau_D_over_L2, rules.geometry, rules.correct) if math.isfinite(D)
+                else math.nan)
+    excess = fit.curvature - expected
+    # a criterion fails where the data show it beyond three standard errors (noise alone: 1 in 700)
+    drifts = [(abs(rest.drift_V_s) - 3.0 * np.nan_to_num(rest.drift_stderr_V_s)) * rest.duration_s
+              for rest in (before, after)]
+    relaxed = all(math.isfinite(d) and d <= rules.relaxed_fraction * abs(delta_s) for d in drifts)
+    linear = bool(abs(excess) - 3.0 * np.nan_to_num(fit.curvature_err) <= rules.linearity)
+    return expected, relaxed, linear, _reasons(D, tau_D_over_L2, rules.threshold, relaxed, linear, excess,
+                                               delta_s * delta_t)
+
+
+def _reasons(D: float, tau_D_over_L2: float, threshold: float, relaxed: bool, linear: bool, excess: float,
+             product: float) -> list[str]:
+    """Why a pulse is invalid (none: valid); ``product``: delta_E_s times delta_E_t."""
+    reasons = []
+    if not math.isfinite(D):
+        reasons.append("no D (too few rows in the sqrt(t) window or no voltage change)")
+    elif tau_D_over_L2 > threshold:
+        reasons.append(f"tau D / L^2 = {tau_D_over_L2:.3g} > {threshold:g}")
+    if not relaxed:
+        reasons.append("rest not relaxed")
+    if not linear:
+        reasons.append(f"E vs sqrt(t) curved beyond diffusion ({excess:+.3f}): not a linear OCV's sqrt(t) response")
+    if product <= 0:
+        reasons.append("dE_s and dE_t of opposite sign")
+    return reasons
 
 
 def _curvature(root: NDArray[np.float64], y: NDArray[np.float64], tau: float,

@@ -19,6 +19,7 @@ from anodelab.plating.nucleation import (
     nucleation_overpotential,
 )
 from anodelab.plating.shorts import ShortsResult, detect_shorts
+from anodelab.plating.stream import overpotential_trace_stream
 from anodelab.plating.trace import OverpotentialTrace, overpotential_trace
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "detect_shorts",
     "nucleation_overpotential",
     "overpotential_trace",
+    "overpotential_trace_stream",
     "plating_efficiency",
 ]

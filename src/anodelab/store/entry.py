@@ -9,11 +9,12 @@ from anodelab.core.cell import CellInfo
 from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import ValidationError
 from anodelab.core.experiment import Detection
+from anodelab.core.model_spec import ModelSpec
 from anodelab.core.record import Record
 from anodelab.core.result import Result
 from anodelab.core.spectrum import SpectrumSeries
 
-Data = Record | SpectrumSeries | CycleTable
+Data = Record | SpectrumSeries | CycleTable | ModelSpec
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ class FileEntry:
         where = f"{self.study}/{self.path}"
         if not isinstance(self.key, str) or not self.key:
             raise ValidationError(f"{where}: key", "must be a non-empty string")
-        if self.data is not None and not isinstance(self.data, (Record, SpectrumSeries, CycleTable)):
-            raise ValidationError(f"{where}: data", "must be a Record, SpectrumSeries or CycleTable, "
+        if self.data is not None and not isinstance(self.data, (Record, SpectrumSeries, CycleTable, ModelSpec)):
+            raise ValidationError(f"{where}: data", "must be a Record, SpectrumSeries, CycleTable or ModelSpec, "
                                   f"got {type(self.data).__name__}")
         if self.detection is not None and not isinstance(self.detection, Detection):
             raise ValidationError(f"{where}: detection", f"must be a Detection, got {type(self.detection).__name__}")

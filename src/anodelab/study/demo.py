@@ -41,6 +41,7 @@ import numpy as np
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo, Electrode, Electrolyte
 from anodelab.core.errors import ValidationError
+from anodelab.core.model_spec import SUFFIX as MODEL_SUFFIX
 from anodelab.io.checksum import sha256_of
 from anodelab.sim.virtual import (
     alloy_half_cell,
@@ -134,6 +135,53 @@ PLAN: tuple[_Planned, ...] = (
 )
 
 
+#: the models of the study (``*.sim.toml``, see :mod:`anodelab.core.model_spec`): paper, name, the file
+MODELS: tuple[tuple[str, str, str], ...] = (
+    (_LLZTO, "li_llzto_point_contacts", """\
+# Li on bare LLZTO touches it through point contacts: one 5 um spot per 25 um (4 % contact)
+simulation = "interface"
+geometry = "disk"
+radius_um = 5.0
+cell_radius_um = 25.0
+thickness_um = 50.0
+kappa_S_cm = 5e-4
+kinetics = "bv"
+i0_mA_cm2 = 1.0
+current_mA_cm2 = 0.5
+elements = 6000
+"""),
+    (_LLZTO, "li_llzto_lii_interlayer", """\
+# the same contact under a 1 um mixed-conducting LiI/ZnLi_x layer that wets the whole surface
+simulation = "interface"
+geometry = "disk"
+radius_um = 5.0
+cell_radius_um = 25.0
+thickness_um = 50.0
+kappa_S_cm = 5e-4
+interlayer_thickness_um = 1.0
+interlayer_kappa_S_cm = 1e-4
+interlayer_sigma_S_cm = 1e-2
+kinetics = "bv"
+i0_mA_cm2 = 1.0
+current_mA_cm2 = 0.5
+elements = 6000
+"""),
+    (_LLZTO, "li_llzto_contact_sweep", """\
+# effective resistance against the contact fraction of periodic 2-D contacts, 10 um period
+simulation = "interface"
+geometry = "strips"
+period_um = 10.0
+thickness_um = 50.0
+kappa_S_cm = 5e-4
+kinetics = "linear"
+i0_mA_cm2 = 1.0
+current_mA_cm2 = 0.5
+elements = 3000
+sweep = "contact_fraction"
+values = [0.05, 0.1, 0.2, 0.4, 0.7, 1.0]
+"""),
+)
+
 #: the study file the demo writes: each paper's folder gets its paper's preset, each file its sample
 STUDY_TOML = """\
 # The demo study: paper-specific analysis options are presets chosen per folder, never defaults.
@@ -157,12 +205,14 @@ group = "Na nucleation"
 @dataclass(frozen=True, repr=False)
 class DemoResult:
     """What the demo wrote and what ``analyze`` made of it: the folder, the data files, each file's
-    true experiment kind (the generator's, never shown to the analysis), and the study run."""
+    true experiment kind (the generator's, never shown to the analysis), the study run, and the
+    model specifications (``*.sim.toml``) it ran beside the data."""
 
     folder: Path
     files: tuple[Path, ...]
     kinds: tuple[str, ...]
     run: StudyRun
+    models: tuple[Path, ...] = ()
 
     @property
     def database(self) -> Path:
@@ -178,11 +228,12 @@ class DemoResult:
         for path, kind in zip(self.files, self.kinds):
             relative = path.relative_to(self.folder).as_posix()
             files.append({"path": relative, "true_kind": kind, **rows.get(relative, {})})
-        return {"folder": str(self.folder), "database": str(self.run.database), "files": files,
+        models = [rows.get(path.relative_to(self.folder).as_posix(), {}) for path in self.models]
+        return {"folder": str(self.folder), "database": str(self.run.database), "files": files, "models": models,
                 "groups": group_table(list(rows.values()))}
 
     def __repr__(self) -> str:
-        return f"<DemoResult {self.folder}: {len(self.files)} files>"
+        return f"<DemoResult {self.folder}: {len(self.files)} files, {len(self.models)} models>"
 
 
 def run_demo(out: str | Path | None = None, seed: int = 0, *, jobs: int = 1, figures: bool = True) -> DemoResult:
@@ -208,20 +259,25 @@ def run_demo(out: str | Path | None = None, seed: int = 0, *, jobs: int = 1, fig
         written[path.relative_to(folder).as_posix()] = sha256_of(path)
 
     try:
-        files, kinds = [], []
+        files, kinds, models = [], [], []
         for planned, experiment in zip(PLAN, experiments(seed)):
             path = write_experiment(experiment, folder / planned.paper, format=planned.format)
             for made in (path, path.with_name(f"{planned.name}.cell.toml"), path.with_name(f"{planned.name}.truth.json")):
                 record(made)
             files.append(path)
             kinds.append(experiment.kind)
+        for paper, name, text in MODELS:
+            path = folder / paper / f"{name}{MODEL_SUFFIX}"
+            path.write_text(text, encoding="utf-8")
+            record(path)
+            models.append(path)
         (folder / "study.toml").write_text(STUDY_TOML, encoding="utf-8")
         record(folder / "study.toml")
     finally:
         _write_marker(folder, seed, written)
     with _matplotlib_outside_home():
         run = analyze(folder, jobs=jobs, figures=figures)
-    return DemoResult(folder, tuple(files), tuple(kinds), run)
+    return DemoResult(folder, tuple(files), tuple(kinds), run, tuple(models))
 
 
 def _is_regular(path: Path) -> bool:
@@ -280,12 +336,12 @@ def _prepare(folder: Path) -> None:
                               "file in it); give a new or empty folder")
     else:
         ours = set()
-    for planned in PLAN:
-        paper = folder / planned.paper
+    for paper_name, name in [(p.paper, p.name) for p in PLAN] + [(paper, name) for paper, name, _ in MODELS]:
+        paper = folder / paper_name
         if paper.is_symlink() or (paper.exists() and not paper.is_dir()):
             raise ValidationError("out", f"{paper} is in the way of the demo's folder of that name; move it away")
         for path in paper.iterdir() if paper.is_dir() else ():
-            if path.name.startswith(planned.name + ".") and path not in ours:
+            if path.name.startswith(name + ".") and path not in ours:
                 raise ValidationError("out", f"{path} was not written by the demo, or was changed since: the demo "
                                       "would replace it; move it away or give another folder")
     study = folder / "study.toml"

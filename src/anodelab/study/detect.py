@@ -42,6 +42,7 @@ from anodelab.core.conventions import CHARGE, DISCHARGE, REST
 from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import NotApplicableError
 from anodelab.core.experiment import Detection, ExperimentKind
+from anodelab.core.model_spec import SIMULATIONS, ModelSpec
 from anodelab.core.record import Record
 from anodelab.core.spectrum import Spectrum, SpectrumSeries
 from anodelab.core.steps import StepTable, step_table
@@ -79,9 +80,12 @@ _EXPECTED = {
 }
 
 
-def detect(data: Record | SpectrumSeries | Spectrum | CycleTable, cell: CellInfo | None = None) -> Detection:
+def detect(data: Record | SpectrumSeries | Spectrum | CycleTable | ModelSpec, cell: CellInfo | None = None) -> Detection:
     """The experiment kind of ``data`` (rules in the module docstring); ``cell`` (default: the data's
     own) is a hint. Never looks at file names or technique names."""
+    if isinstance(data, ModelSpec):
+        return Detection(K.SIMULATION, 1.0, f"a model specification: simulation = {data.simulation!r} "
+                         f"({SIMULATIONS[data.simulation]})")
     if isinstance(data, CycleTable):
         columns = ", ".join(name for name in data.column_names if name != "cycle")
         return Detection(K.CYCLE_TABLE, 1.0, f"a per-cycle summary of {len(data)} cycles ({columns}), not a time series")

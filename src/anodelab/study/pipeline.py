@@ -1,7 +1,8 @@
 """``anodelab analyze DIR``: find the data files of a study, tell what each experiment is, run every
 analysis that applies, and keep it all in the results store.
 
-The steps, per file (``analyse_file``, run in a process pool with ``jobs > 1``):
+The steps, per file (``analyse_file``, run in a process pool with ``jobs > 1``, or on the workers of a
+Dask cluster with ``scheduler``: :mod:`anodelab.study.cluster`):
 
 1. its settings: the ``study.toml`` entries that match it, its cell (a ``cell.toml`` beside it wins
    over the study's), and a content key: the SHA-256 of the file's bytes, of those settings and of
@@ -15,7 +16,8 @@ The steps, per file (``analyse_file``, run in a process pool with ``jobs > 1``):
 After the last file, the HTML report of the run is written from the store (``OUT/report/index.html``).
 
 The parent process alone writes the store, one transaction per file, so a run killed midway leaves
-every file either stored complete or not at all, and the next run does the rest.
+every file either stored complete or not at all, and the next run does the rest. The same holds on a
+cluster: workers only analyse, and their entries come back to this process to be stored.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from threadpoolctl import threadpool_limits
 
 from anodelab._version import __version__
 from anodelab.core.cell import CellInfo
@@ -42,18 +46,23 @@ from anodelab.core.errors import (
     ValidationError,
 )
 from anodelab.core.experiment import Detection, ExperimentKind
+from anodelab.core.model_spec import SUFFIX as MODEL_SUFFIX
 from anodelab.core.record import Record
 from anodelab.core.result import Result, plain
 from anodelab.io import read
 from anodelab.io.checksum import sha256_of
+from anodelab.io.model_spec import read_model_spec
 from anodelab.io.registry import find_cell_toml
 from anodelab.report.figures import file_stem
 from anodelab.report.html import write_report
-from anodelab.store import AnalysisEntry, FileEntry
+from anodelab.store import AnalysisEntry, FileEntry, Store
 from anodelab.store import open as open_store
 from anodelab.study import registry
 from anodelab.study.detect import detect
 from anodelab.study.settings import FileSettings, StudySettings
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 #: where a study's results go, inside the study folder unless ``out`` says otherwise
 DEFAULT_OUT = "anodelab-results"
@@ -65,6 +74,7 @@ SKIPPED_SUFFIXES = frozenset({
     ".md", ".rst", ".toml", ".json", ".yaml", ".yml", ".ini", ".cfg", ".mps", ".py", ".ipynb", ".png", ".jpg",
     ".jpeg", ".gif", ".svg", ".tif", ".tiff", ".bmp", ".pdf", ".docx", ".pptx", ".html", ".duckdb", ".wal",
     ".parquet", ".zip", ".gz", ".7z", ".log",
+    ".traj", ".xyz", ".extxyz", ".cif", ".vasp", ".poscar",  # structures, read by the *.sim.toml that name them
 })
 SKIPPED_NAMES = ("readme", "license", "licence", "changelog", "notice")
 
@@ -82,6 +92,11 @@ class FileTask:
     cell: CellInfo | None
     figures: str | None  # folder for figures, or None
     problem: str | None = None  # why the file cannot be analysed before it is read (its cell.toml)
+
+    def unread(self) -> FileEntry:
+        """The entry of this file before it is read: what the store keeps of a file that failed."""
+        return FileEntry(self.study, self.path, self.key, sha256=self.sha256, size=self.size, cell=self.cell,
+                         sample=self.settings.sample, group=self.settings.group)
 
 
 @dataclass(frozen=True)
@@ -107,12 +122,16 @@ def analyze(
     study_file: str | Path | None = None,
     database: str | Path | None = None,
     jobs: int = 1,
+    scheduler: str | Client | None = None,
     figures: bool = True,
     report: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> StudyRun:
     """Analyse every data file under ``folder`` into the store ``database`` (default
     ``OUT/anodelab.duckdb``, ``OUT`` default ``folder/anodelab-results``); see the module docstring.
+    ``jobs``: files analysed at once in a process pool; ``scheduler``: analyse them on a Dask cluster
+    instead (``"local"``: one started on this machine; ``"tcp://host:port"``: a running scheduler; or a
+    ``distributed.Client``; see :mod:`anodelab.study.cluster`), the store still written by this process.
     ``progress(done, total, path)`` is called after each file analysed; ``figures``: draw the static
     figures; ``report``: write the HTML report of the run (``OUT/report/index.html``)."""
     started = time.perf_counter()
@@ -122,27 +141,19 @@ def analyze(
     folder = folder.resolve()
     out_path = (Path(out) if out is not None else folder / DEFAULT_OUT).resolve()
     database_path = Path(database).resolve() if database is not None else out_path / DATABASE
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValidationError("jobs", f"must be an integer >= 1, got {jobs!r}")
+    _check_parallel(jobs, scheduler)
     settings = _settings(folder, study_file)
     for section in (settings.defaults, *settings.files, *({"options": p} for p in settings.presets.values())):
         registry.check_study_options(section.get("options", {}))
     files, skipped = discover(folder, exclude=(out_path, database_path.parent))
     figure_folder = str(out_path / "report" / "figures") if figures else None
     parameters = {"folder": folder.as_posix(), "study_file": settings.source, "jobs": jobs,
-                  "analyses": registry.fingerprint()}
+                  "analyses": registry.fingerprint(), **_scheduler_parameter(scheduler)}
     with open_store(database_path) as db:
         run_id = db.begin_run(__version__, parameters)
-        tasks, cached = [], []
-        for relative in files:
-            task = _task(folder, relative, settings, figure_folder)
-            if db.cached(task.study, task.path, task.key):
-                db.touch(run_id, task.study, task.path)
-                cached.append(relative)
-            else:
-                tasks.append(task)
+        tasks, cached = _tasks(db, run_id, folder, files, settings, figure_folder)
         analysed = []
-        for entry in _run(tasks, jobs):
+        for entry in _run(tasks, jobs, scheduler):
             db.write_file(run_id, entry)
             analysed.append(entry.path)
             if progress is not None:
@@ -187,6 +198,8 @@ def _not_data(path: Path) -> str | None:
     name = path.name.lower()
     if name.startswith("."):
         return "hidden"
+    if name.endswith(MODEL_SUFFIX):  # a model the study asks for (anodelab.core.model_spec)
+        return None if path.is_file() else "not a regular file"
     if name.endswith((".cell.toml", ".truth.json", ".results.json", ".meta.yaml")):
         return "sidecar of a data file"
     if path.suffix.lower() in SKIPPED_SUFFIXES:
@@ -224,7 +237,47 @@ def _task(folder: Path, relative: str, settings: StudySettings, figures: str | N
                     problem)
 
 
-def _run(tasks: list[FileTask], jobs: int) -> Iterator[FileEntry]:
+def _tasks(db: Store, run_id: int, folder: Path, files: list[str], settings: StudySettings,
+           figures: str | None) -> tuple[list[FileTask], list[str]]:
+    """The tasks of the files to analyse, and the files stored complete under their content key (which
+    run ``run_id`` is recorded to have seen unchanged)."""
+    tasks, cached = [], []
+    for relative in files:
+        task = _task(folder, relative, settings, figures)
+        if db.cached(task.study, task.path, task.key):
+            db.touch(run_id, task.study, task.path)
+            cached.append(relative)
+        else:
+            tasks.append(task)
+    return tasks, cached
+
+
+def _check_parallel(jobs: int, scheduler: object) -> None:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValidationError("jobs", f"must be an integer >= 1, got {jobs!r}")
+    if scheduler is not None:
+        if jobs != 1:
+            raise ValidationError("jobs", "give jobs (a process pool) or a scheduler (a Dask cluster), not both")
+        from anodelab.study.cluster import check_scheduler
+
+        check_scheduler(scheduler)
+
+
+def _scheduler_parameter(scheduler: str | Client | None) -> dict[str, str]:
+    """The run's ``scheduler`` parameter (none without one, so a run without Dask records what it did before)."""
+    if scheduler is None:
+        return {}
+    from anodelab.study.cluster import scheduler_name
+
+    return {"scheduler": scheduler_name(scheduler)}
+
+
+def _run(tasks: list[FileTask], jobs: int, scheduler: str | Client | None) -> Iterator[FileEntry]:
+    if scheduler is not None and tasks:
+        from anodelab.study.cluster import analyse_on_cluster
+
+        yield from analyse_on_cluster(tasks, scheduler)
+        return
     if jobs == 1 or len(tasks) < 2:
         yield from map(analyse_file, tasks)
         return
@@ -240,13 +293,18 @@ def _run(tasks: list[FileTask], jobs: int) -> Iterator[FileEntry]:
 
 def analyse_file(task: FileTask) -> FileEntry:
     """Read, detect and analyse one file (steps 2 to 5 of the module docstring); never raises: a file
-    that cannot be read, or whose reading or detection fails in anodelab, is an entry with the error."""
-    unread = FileEntry(task.study, task.path, task.key, sha256=task.sha256, size=task.size, cell=task.cell,
-                       sample=task.settings.sample, group=task.settings.group)
+    that cannot be read, or whose reading or detection fails in anodelab, is an entry with the error.
+
+    It runs with one BLAS thread, wherever it runs (this process, a pool, a Dask worker): how a matrix
+    product's threads split the work decides the last bits of its columns (the DRT's batched solves), so
+    a file's numbers would otherwise depend on the machine's core count. The study runs files in
+    parallel instead."""
+    unread = task.unread()
     if task.problem is not None:
         return replace(unread, error=task.problem)
     try:
-        return _analyse(task, unread)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return _analyse(task, unread)
     except AnodelabError as error:
         return replace(unread, error=str(error))
     except Exception as error:  # noqa: BLE001 -- one file's bug must not stop the study; it is recorded
@@ -254,7 +312,8 @@ def analyse_file(task: FileTask) -> FileEntry:
 
 
 def _analyse(task: FileTask, unread: FileEntry) -> FileEntry:
-    data = read(Path(task.study) / task.path, cell=task.cell)
+    path = Path(task.study) / task.path
+    data = read_model_spec(path) if path.name.lower().endswith(MODEL_SUFFIX) else read(path, cell=task.cell)
     provenance = data.provenance
     if provenance.sha256 != task.sha256:  # changed between the key and the read: neither describes the other
         raise ReadError(Path(task.study) / task.path, "changed while the study was being analysed; run again")

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from anodelab.core.cycles import CycleTable
 from anodelab.core.errors import ValidationError
 from anodelab.core.experiment import ExperimentKind
+from anodelab.core.model_spec import ModelSpec
 from anodelab.core.record import Record
 from anodelab.core.result import Result
 from anodelab.core.spectrum import SpectrumSeries
@@ -49,8 +50,17 @@ from anodelab.plating.nucleation import (
 from anodelab.plating.shorts import ShortsResult, detect_shorts
 from anodelab.plating.trace import OverpotentialTrace, overpotential_trace
 from anodelab.report import figures
+from anodelab.sim.atomistic.result import (
+    BindingResult,
+    EnsembleResult,
+    InterfaceEnergyResult,
+    NEBResult,
+    SurfaceEnergyResult,
+)
+from anodelab.sim.interface.result import InterfaceResult, InterfaceSweep
+from anodelab.sim.models import ATOMISTIC, atomistic_model, interface_model
 
-Data = Record | SpectrumSeries | CycleTable
+Data = Record | SpectrumSeries | CycleTable | ModelSpec
 K = ExperimentKind
 
 #: the spectra kinds, those that are cycling of a cell, and those of a metal anode cycled or plated at constant current
@@ -58,6 +68,7 @@ SPECTRA = frozenset({K.EIS, K.EIS_SERIES, K.EIS_TEMPERATURE, K.CONDUCTIVITY})
 CYCLING = frozenset({K.CYCLING, K.RATE})
 METAL = frozenset({K.SYMMETRIC, K.CCD})
 SUBSTRATE = frozenset({K.NUCLEATION, K.PLATING_CE})
+SIMULATION = frozenset({K.SIMULATION})
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,32 @@ def _several_temperatures(data: Data) -> str | None:
     if None in temperatures or len(temperatures) < 2:
         return "an Arrhenius analysis needs spectra at two or more known temperatures"
     return None
+
+
+def _interface_case(spec: Data) -> str | None:
+    if not isinstance(spec, ModelSpec) or spec.simulation != "interface":
+        return "runs the specifications with simulation = \"interface\""
+    return "a parameter sweep (sweep = ...) is the interface_sweep analysis" if "sweep" in spec.parameters else None
+
+
+def _interface_sweep(spec: Data) -> str | None:
+    if not isinstance(spec, ModelSpec) or spec.simulation != "interface":
+        return "runs the specifications with simulation = \"interface\""
+    return None if "sweep" in spec.parameters else "runs the interface specifications with sweep = ..."
+
+
+def _atomistic(simulation: str | None) -> Callable[[Data], str | None]:
+    """The rule of an atomistic analysis: specs of ``simulation`` with one model (None: an ensemble of any)."""
+    def applies(spec: Data) -> str | None:
+        if not isinstance(spec, ModelSpec) or spec.simulation not in ATOMISTIC:
+            return "runs the atomistic specifications (simulation = neb, bind, surface or interface-energy)"
+        ensemble = "models" in spec.parameters
+        if simulation is None:
+            return None if ensemble else "runs the specifications with several models (models = [...])"
+        if ensemble:
+            return "several models (models = [...]) are the atomistic_ensemble analysis"
+        return None if spec.simulation == simulation else f"runs the specifications with simulation = {simulation!r}"
+    return applies
 
 
 def _circuit_fit(series: SpectrumSeries, *, circuit: str | None = None, drt: DRTSeriesResult | None = None) -> SeriesFit:
@@ -195,6 +232,20 @@ ANALYSES: tuple[Analysis, ...] = (
              figures=(Figure("tafel", figures.plot_tafel),)),
     Analysis("voltammetry", voltammetry, Voltammogram, frozenset({K.CV, K.LSV}), headline=("scan_rate", "dE_p"),
              figures=(Figure("cv", figures.plot_voltammogram), Figure("didv", figures.plot_didv))),
+    Analysis("interface_fem", interface_model, InterfaceResult, SIMULATION, applies=_interface_case,
+             headline=("R_eff", "R_constriction", "max_mean_ratio"), figures=(Figure("interface", figures.plot_interface),)),
+    Analysis("interface_sweep", interface_model, InterfaceSweep, SIMULATION, applies=_interface_sweep,
+             headline=("R_eff", "max_mean_ratio"), figures=(Figure("interface-sweep", figures.plot_sweep),)),
+    Analysis("neb", atomistic_model, NEBResult, SIMULATION, applies=_atomistic("neb"),
+             headline=("barrier", "reaction_energy"), figures=(Figure("neb", figures.plot_neb),)),
+    Analysis("binding_energy", atomistic_model, BindingResult, SIMULATION, applies=_atomistic("bind"),
+             headline=("binding_energy_atom", "binding_energy_bulk")),
+    Analysis("surface_energy", atomistic_model, SurfaceEnergyResult, SIMULATION, applies=_atomistic("surface"),
+             headline=("surface_energy",)),
+    Analysis("interface_energy", atomistic_model, InterfaceEnergyResult, SIMULATION,
+             applies=_atomistic("interface-energy"), headline=("interface_energy",)),
+    Analysis("atomistic_ensemble", atomistic_model, EnsembleResult, SIMULATION, applies=_atomistic(None),
+             headline=("barrier", "barrier_spread", "binding_energy_atom", "binding_energy_atom_spread")),
 )
 
 _BY_NAME = {analysis.name: analysis for analysis in ANALYSES}

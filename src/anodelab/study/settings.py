@@ -41,6 +41,7 @@ from typing import Any
 from anodelab.core.cell import CellInfo, read_toml
 from anodelab.core.errors import MetadataError
 from anodelab.core.experiment import ExperimentKind
+from anodelab.core.model_spec import SUFFIX as MODEL_SUFFIX
 
 #: analysis options of the five papers, chosen by a study (``preset = ...``), never applied by default
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
@@ -133,7 +134,8 @@ class StudySettings:
         path = PurePosixPath(relative)
         cell: dict[str, Any] = dict(self.defaults.get("cell", {}))
         options = self._options(self.defaults)
-        sample, group, kind = path.stem, None, None
+        stem = path.name[:-len(MODEL_SUFFIX)] if path.name.lower().endswith(MODEL_SUFFIX) else path.stem
+        sample, group, kind = stem, None, None
         for entry in self.files:
             if not _matches(relative, entry["glob"]):
                 continue

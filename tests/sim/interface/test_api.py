@@ -37,7 +37,9 @@ def test_result_carries_the_issue_fields_and_tables_of_one_length():
         assert key in d
     assert "R_constriction_ohm" not in d  # only the disk has a spot
     assert d["parameters"]["geometry"] == {"name": "strips", "axisymmetric": False, "contact_fraction": 0.4,
-                                           "period_um": 10.0, "thickness_um": 20.0, "interlayer": None}
+                                           "period_um": 10.0, "thickness_um": 20.0, "interlayer": None,
+                                           "layout": "periodic", "seed": None, "spot_um": None}
+    assert d["version"] == 2 and d["transport"] == "ohmic" and "c_interface_min_mol_L" not in d
     assert d["parameters"]["kinetics"] == "bv"
     assert d["elements"] == r.element_field_V_cm.size
     json.dumps(d, allow_nan=False)
@@ -209,10 +211,13 @@ def test_cli_bad_profile_file_names_the_file(capsys, tmp_path):
 
 def test_cli_vocabularies_are_the_simulators():
     from anodelab.cli import sim
-    from anodelab.sim.interface import SWEEPS
-    from anodelab.sim.interface.geometry import SHAPES
+    from anodelab.sim.interface import LAYOUTS, SHAPES, SWEEPS, TRANSPORTS
+    from anodelab.sim.interface.electrolyte import SALTS
     from anodelab.sim.interface.kinetics import LAWS
     from anodelab.sim.interface.model import COUNTERS
+    from anodelab.sim.interface.spec import GEOMETRIES, KEYS
 
-    assert sim.KINETICS == LAWS and sim.COUNTERS == COUNTERS and sim.SHAPES == SHAPES
+    assert sim.KINETICS == LAWS and sim.COUNTERS == COUNTERS and sim.SHAPES == SHAPES and sim.LAYOUTS == LAYOUTS
+    assert sim.TRANSPORTS == TRANSPORTS and sim.SALTS == SALTS and sim.GEOMETRIES == GEOMETRIES
     assert tuple(s.replace("-", "_") for s in sim.SWEEPS) == SWEEPS
+    assert set(sim.SPEC_OPTIONS) == set(KEYS)  # every spec key is an option, and the other way round

@@ -13,6 +13,7 @@ matplotlib is imported only when a figure is drawn. The house style is :mod:`.st
 - :mod:`.gitt`: :func:`plot_gitt` (D vs state of charge, invalid pulses apart)
 - :mod:`.tafel`: :func:`plot_tafel` (the chosen regions, lines to i0, the Butler-Volmer fit)
 - :mod:`.interface`: :func:`plot_interface` (current along the interface, field map), :func:`plot_sweep`
+- :mod:`.atomistic`: :func:`plot_neb` (energy along the path, the saddle, the structures)
 - :mod:`.voltammetry`: :func:`plot_voltammogram` (CV with peaks), :func:`plot_didv` (onsets), :func:`plot_randles_sevcik`
 
 In a study the figures of a file go to ``OUT/report/figures/<stem>.<figure>.png|svg``, ``<stem>`` the
@@ -20,6 +21,7 @@ file's path in the study with ``/`` as ``__`` (:func:`file_stem`), so the report
 """
 
 from anodelab.report.figures.arrhenius import arrhenius_figure, plot_arrhenius
+from anodelab.report.figures.atomistic import neb_figure, plot_neb
 from anodelab.report.figures.cycling import (
     capacity_figure,
     dqdv_figure,
@@ -87,6 +89,7 @@ __all__ = [
     "impedance_figure",
     "interface_figure",
     "kk_figure",
+    "neb_figure",
     "nucleation_figure",
     "nyquist_figure",
     "plating_ce_figure",
@@ -101,6 +104,7 @@ __all__ = [
     "plot_impedance",
     "plot_interface",
     "plot_kk",
+    "plot_neb",
     "plot_nucleation",
     "plot_nyquist",
     "plot_plating_ce",

@@ -18,7 +18,7 @@ import numpy as np
 
 from anodelab.core.errors import AnodelabError
 from anodelab.report import data
-from anodelab.report.html import kinetics, metal, plots
+from anodelab.report.html import kinetics, metal, models, plots
 from anodelab.report.html.plots import Figure
 from anodelab.store import Store
 
@@ -65,6 +65,7 @@ def draw(db: Store, experiment: data.Experiment, results: Mapping[str, data.Anal
         except AnodelabError as error:  # its time series cannot be read: the other figures are still drawn
             drawn.notes.append(f"time series figures not drawn ({error})")
     _spectra(db, experiment, results, drawn)
+    _models(db, results, drawn)
     if experiment.kind == "cycle-table":
         drawn.add("capacity per cycle", lambda: _nonempty(data.data_cycles(db, experiment.file_id), plots.cycle_table))
     return drawn
@@ -156,6 +157,26 @@ def _kinetics(db: Store, results: Mapping[str, data.Analysis], drawn: Drawn) -> 
         curve = data.result_table(db, voltammetry.result_id, "curve")
         drawn.add("voltammogram", lambda: _nonempty(curve, lambda table: kinetics.voltammogram(table, content)))
         drawn.add("dI/dE", lambda: kinetics.didv(curve, content) if curve else None)
+
+
+def _models(db: Store, results: Mapping[str, data.Analysis], drawn: Drawn) -> None:
+    """The figures of a simulation: the current along the interface and the field map, a sweep's
+    resistance and max/mean, the energy along a migration path."""
+    case, sweep, neb = results.get("interface_fem"), results.get("interface_sweep"), results.get("neb")
+    if case is not None:
+        content = case.content or {}
+        drawn.add("current along the interface", lambda: _nonempty(
+            data.result_table(db, case.result_id, "interface"), lambda table: models.interface_current(table, content)))
+        drawn.add("field map", lambda: _nonempty(
+            data.result_table(db, case.result_id, "field"), lambda table: models.field_map(table, content)))
+        drawn.add("concentration map", lambda: _nonempty(
+            data.result_table(db, case.result_id, "concentration"), lambda table: models.concentration_map(table, content)))
+    if sweep is not None:
+        drawn.add("interface sweep", lambda: _nonempty(
+            data.result_table(db, sweep.result_id, "sweep"), lambda table: models.interface_sweep(table, sweep.content or {})))
+    if neb is not None:
+        drawn.add("energy along the path", lambda: _nonempty(
+            data.result_table(db, neb.result_id, "path"), lambda table: models.energy_path(table, neb.content or {})))
 
 
 def short_onsets(db: Store, shorts: data.Analysis | None, trace: data.Analysis) -> list[tuple[float, str]]:

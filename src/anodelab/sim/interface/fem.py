@@ -1,250 +1,371 @@
-"""Finite elements for the interface potentials on scikit-fem: assembly, constraints and Newton.
+"""Finite elements for the interface fields on scikit-fem: discretisation, constraints and the
+nonlinear system that :mod:`anodelab.sim.interface.newton` solves.
 
-Unknowns: the ionic potential ``phi`` (electrolyte and interlayer) and, in an electron-conducting
-interlayer, the electronic potential ``psi``; Lagrange P1 or P2 elements on a :class:`GridMesh`, in
-volts on a mesh in cm with conductivities in S/cm, so fluxes are A/cm2. The weak form of
-``div(kappa grad u) = 0`` carries the weight ``2 pi r`` axisymmetrically (currents in A) and 1 in
-2-D (currents in A per cm of depth). Boundary and interface conditions:
+Unknowns: the ionic potential ``phi`` (electrolyte and interlayer), in an electron-conducting
+interlayer the electronic potential ``psi``, and with Nernst-Planck transport (:class:`SaltTransport`)
+the salt field ``delta = c / c0 - 1`` in the electrolyte; Lagrange P1 or P2 elements on a
+:class:`GridMesh`, in volts on a mesh in cm with conductivities in S/cm, so fluxes are A/cm2. The weak
+form of ``div(kappa grad u) = 0`` carries the weight ``2 pi r`` axisymmetrically (currents in A) and 1
+in 2-D (currents in A per cm of depth). Boundary and interface conditions:
 
-- :class:`Dirichlet`: a given potential (the metal at 0 V: equipotential contact, primary distribution);
+- :class:`Dirichlet`: a given value (the metal at 0 V: equipotential contact, primary distribution;
+  the bulk concentration at a reservoir);
 - :class:`Flux`: a given current density entering the domain (the counter at a given current);
-- :class:`Reaction`: ``i = f(eta)`` from the metal (``eta = -phi``) or the interlayer's electron
-  conductor (``eta = psi - phi``) into the electrolyte, ``f`` linear or Butler-Volmer; integrated
-  with Gauss points on the facets, so the law is honoured pointwise as the mesh is refined;
+- :class:`Reaction`: ``i = (c / c0)^gamma f(eta)`` from the metal (``eta = -phi``) or the interlayer's
+  electron conductor (``eta = psi - phi``) into the electrolyte, ``f`` linear or Butler-Volmer;
+  integrated with Gauss points on the facets, so the law is honoured pointwise as the mesh is refined;
 - :class:`Merge`: ``phi = psi`` (a reaction with no overpotential);
 - :class:`Floating`: an equipotential boundary of unknown potential carrying a given total current
   (the counter at uniform potential at a given current).
 
-Newton's method with a backtracking line search solves the nonlinear system (one step when it is
-linear); where it fails, continuation in the load factor (currents and potentials applied together,
-from the zero solution) steps towards the full load.
+With :class:`SaltTransport`, ``phi`` is the potential of a cation-reversible reference electrode in
+the solution (so the kinetics see the surface overpotential) and the electrolyte carries
+``i = -kappa (1 + delta) grad phi + kappa beta grad delta`` (``kappa`` the conductivity at ``c0``,
+proportional to ``c``; ``beta = 2 t_- R T / F``) and the anion flux ``F N_- = -F D c0 grad delta - t_- i``,
+zero through every boundary but a reservoir's; with the salt conserved (no reservoir) a Lagrange
+multiplier holds the mean concentration at ``c0``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.linalg import splu
 
-from anodelab.core.errors import ConvergenceError, MissingExtraError, ValidationError
-from anodelab.sim.interface.geometry import GridMesh
-from anodelab.sim.interface.kinetics import Kinetics
+from anodelab.core.errors import ValidationError
+from anodelab.sim.interface import newton
+from anodelab.sim.interface.assembly import (
+    Quadrature,
+    facet_indices,
+    quadrature,
+    require_skfem,
+    values,
+    weight,
+)
+from anodelab.sim.interface.conditions import (
+    FIELDS,
+    Dirichlet,
+    Field,
+    Floating,
+    Flux,
+    Merge,
+    Reaction,
+    SaltTransport,
+)
+from anodelab.sim.interface.meshes import GridMesh
+from anodelab.sim.interface.solution import Solution
 
-Field = Literal["ion", "electron"]
-FIELDS: tuple[Field, ...] = ("ion", "electron")
-#: a value on a boundary: a constant or a function of the coordinates (2, ...) in cm
-Value = float | Callable[[NDArray[np.float64]], NDArray[np.float64]]
+__all__ = ["Dirichlet", "Floating", "Flux", "Merge", "Reaction", "SaltTransport", "Solution", "require_skfem", "solve_fields"]
 #: a residual within this many times machine epsilon of the sum of its row's terms is at round-off
 ROUNDOFF = 16 * np.finfo(float).eps
+#: with salt transport: Newton iterations per load step, and the smallest load step (as a factor)
+SALT_ITERATIONS = 15
+SALT_MIN_FACTOR = 1.02
+
+
+# -- quadrature on boundaries -----------------------------------------------------------------------------
+
+
+# -- discretisation ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Dirichlet:
-    field: Field
-    edges: str
-    value_V: Value = 0.0
-
-
-@dataclass(frozen=True)
-class Flux:
-    """Current density (A/cm2) entering the field's domain through ``edges``."""
-
-    field: Field
-    edges: str
-    current_A_cm2: Value
-
-
-@dataclass(frozen=True)
-class Reaction:
-    """``i = kinetics(eta)`` into the electrolyte; ``eta = psi - phi`` when ``electronic`` else ``-phi``."""
-
-    edges: str
-    kinetics: Kinetics
-    electronic: bool = False
-
-
-@dataclass(frozen=True)
-class Merge:
-    """``phi = psi`` on ``edges``."""
-
-    edges: str
-
-
-@dataclass(frozen=True)
-class Floating:
-    """The ionic potential uniform (unknown) on ``edges``, ``current_A`` leaving through them."""
-
-    edges: str
-    current_A: float
-
-
-def require_skfem() -> Any:
-    """The ``skfem`` module, or MissingExtraError naming the ``fem`` extra."""
-    try:
-        import skfem
-    except ImportError:
-        raise MissingExtraError("scikit-fem", "fem", "The interface FEM (anodelab.sim.interface)") from None
-    return skfem
-
-
-@dataclass(frozen=True)
-class _Quadrature:
-    """Facet Gauss points of an edge set: values ``B`` (points x DOFs), weights (ds, times 2 pi r), points."""
-
-    B: sp.csr_matrix
-    weights: NDArray[np.float64]
-    points_cm: NDArray[np.float64]
-
-    def integrate(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``int values v_i`` for every DOF ``i``."""
-        return np.asarray(self.B.T @ (self.weights * values), dtype=np.float64)
-
-    def mass(self, values: NDArray[np.float64]) -> sp.csr_matrix:
-        """``int values u v``."""
-        return sp.csr_matrix(self.B.T @ sp.diags(self.weights * values) @ self.B)
-
-
-@dataclass(frozen=True)
-class Solution:
-    """The potentials (per field, every DOF) and what is needed to read currents and fields off them."""
+class _Discretisation:
+    """Basis, per-region unit Laplacians and the field layout (``offset`` of each field's DOF block)."""
 
     grid: GridMesh
     basis: Any
-    potential_V: dict[Field, NDArray[np.float64]]
-    stiffness: dict[Field, sp.csr_matrix]
-    electrolyte_stiffness: sp.csr_matrix
+    region_basis: dict[int, Any]
+    unit: dict[int, sp.csr_matrix]
+    fields: tuple[Field, ...]
+    offset: dict[Field, int]
+    active: dict[Field, NDArray[np.bool_]]
     facets: dict[str, NDArray[np.int64]]
-    newton_iterations: int
-    continuation_steps: int
 
     @property
-    def dofs_count(self) -> int:
-        return int(self.basis.N) * len(self.potential_V)
+    def n(self) -> int:
+        return int(self.basis.N)
 
-    def edge_dofs(self, edges: str) -> NDArray[np.int64]:
-        return np.asarray(self.basis.get_dofs(facets=self.facets[edges]).all(), dtype=np.int64)
+    @property
+    def total(self) -> int:
+        return self.n * len(self.fields)
 
-    def boundary_current_A(self, edges: str) -> float:
-        """Current entering the domain through ``edges`` (every field), from the discrete balance
-        ``(K u)_i`` at their DOFs: the consistent flux, conserved to solver tolerance."""
-        dofs = self.edge_dofs(edges)
-        return float(sum(np.sum((self.stiffness[f] @ u)[dofs]) for f, u in self.potential_V.items()))
+    def block(self, U: NDArray[np.float64], field: Field) -> NDArray[np.float64]:
+        return U[self.offset[field]:self.offset[field] + self.n]
 
-    def boundary_mean_V(self, edges: str) -> float:
-        """Mean ionic potential over ``edges`` (area-weighted)."""
-        q = _quadrature(self.basis, self.facets[edges], self.grid.axisymmetric)
-        return float(np.sum(q.weights * (q.B @ self.potential_V["ion"])) / np.sum(q.weights))
-
-    def interface_profile(self) -> dict[str, NDArray[Any]]:
-        """Normal current density entering the electrolyte along its lower boundary, per DOF in order
-        along it: the consistent nodal flux of the electrolyte's own equations over the DOF's share of
-        the current-carrying surface (lumped, weighted). Columns ``s_cm`` (arc length), ``x_cm``,
-        ``y_cm``, ``current_density_A_cm2``, ``area_cm2`` (that share; 0 off contact), ``contact``."""
-        grid, basis = self.grid, self.basis
-        skfem = require_skfem()
-        edges = grid.interface
-        facets = _facet_indices(basis.mesh, edges)
-        lengths = np.hypot(*(grid.points_cm[:, edges[1]] - grid.points_cm[:, edges[0]]))
-        s_nodes = np.concatenate(([0.0], np.cumsum(lengths)))
-        chain = np.concatenate((edges[:1, 0], edges[1]))
-        dofs = [basis.nodal_dofs[0, chain]]
-        positions = [s_nodes]
-        if basis.facet_dofs.shape[0]:
-            dofs.append(basis.facet_dofs[0, facets])
-            positions.append(0.5 * (s_nodes[:-1] + s_nodes[1:]))
-        dof = np.concatenate(dofs).astype(np.int64)
-        s = np.concatenate(positions)
-        order = np.argsort(s, kind="stable")
-        dof, s = dof[order], s[order]
-
-        weight = _weight(grid.axisymmetric)
-
-        def surface_measure(v: Any, w: Any) -> Any:
-            return v * weight(w.x)
-
-        measure = skfem.LinearForm(surface_measure)
-
-        def lumped(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-            if not np.any(mask):
-                return np.zeros(basis.N)
-            return np.asarray(measure.assemble(skfem.FacetBasis(basis.mesh, basis.elem, facets=facets[mask])))
-
-        on, off = lumped(grid.interface_contact), lumped(~grid.interface_contact)
-        area = on[dof]
-        share = np.where(area > 0, area, off[dof])
-        flux = (self.electrolyte_stiffness @ self.potential_V["ion"])[dof]
-        density = np.divide(flux, share, out=np.zeros_like(flux), where=share > 0)
-        return {"s_cm": s, "x_cm": basis.doflocs[0, dof], "y_cm": basis.doflocs[1, dof],
-                "current_density_A_cm2": density, "area_cm2": area, "contact": area > 0}
-
-    def element_field_V_cm(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-        """Per element: magnitude of the ionic field ``|grad phi|`` (mean over the element, V/cm; NaN
-        where no ions move), centroid (2, elements) in cm, area in cm2."""
-        gradient = self.basis.interpolate(self.potential_V["ion"]).grad  # (2, elements, points)
-        dx = self.basis.dx
-        area = np.sum(dx, axis=1)
-        mean = np.sum(gradient * dx[None], axis=2) / area[None]
-        magnitude = np.hypot(mean[0], mean[1])
-        ionic = np.asarray(self.stiffness["ion"].diagonal())[self.basis.element_dofs].min(axis=0) > 0
-        centroid = self.grid.points_cm[:, self.grid.triangles].mean(axis=1)
-        return np.where(ionic, magnitude, np.nan), centroid, area
+    def edge_dofs(self, name: str) -> NDArray[np.int64]:
+        if name not in self.facets:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.basis.get_dofs(facets=self.facets[name]).all(), dtype=np.int64)
 
 
-def _weight(axisymmetric: bool) -> Callable[[Any], Any]:
-    if axisymmetric:
-        return lambda x: 2.0 * math.pi * x[0]
-    return lambda x: 1.0 + 0.0 * x[0]
-
-
-def _facet_indices(mesh: Any, edges: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Indices into ``mesh.facets`` of the edges given as node pairs."""
-    n = mesh.p.shape[1]
-    keys = np.sort(mesh.facets, axis=0)
-    keys = keys[0].astype(np.int64) * n + keys[1]
-    wanted = np.sort(edges, axis=0)
-    wanted = wanted[0] * n + wanted[1]
-    order = np.argsort(keys)
-    found = order[np.searchsorted(keys, wanted, sorter=order).clip(0, keys.size - 1)]
-    if not np.array_equal(keys[found], wanted):
-        raise ValidationError("mesh", "a boundary edge is not an edge of the mesh")
-    return np.asarray(found, dtype=np.int64)
-
-
-def _quadrature(basis: Any, facets: NDArray[np.int64], axisymmetric: bool) -> _Quadrature:
+def _laplacian(axisymmetric: bool) -> Any:
     skfem = require_skfem()
-    order = 2 * basis.elem.maxdeg + 2
-    fb = skfem.FacetBasis(basis.mesh, basis.elem, facets=facets, intorder=order)
-    nf, nq = fb.dx.shape
-    rows = np.arange(nf * nq).reshape(nf, nq)
-    data, r, c = [], [], []
-    for i, (phi, *_) in enumerate(fb.basis):
-        data.append(np.asarray(phi).ravel())
-        r.append(rows.ravel())
-        c.append(np.repeat(fb.element_dofs[i], nq))
-    B = sp.csr_matrix((np.concatenate(data), (np.concatenate(r), np.concatenate(c))), shape=(nf * nq, basis.N))
-    x = np.asarray(fb.global_coordinates())
-    weights = (fb.dx * _weight(axisymmetric)(x)).ravel()
-    return _Quadrature(B, np.asarray(weights, dtype=np.float64), x.reshape(2, -1))
+    r_weight = weight(axisymmetric)
+
+    def gradients(u: Any, v: Any, w: Any) -> Any:
+        return (u.grad[0] * v.grad[0] + u.grad[1] * v.grad[1]) * r_weight(w.x)
+
+    return skfem.BilinearForm(gradients)
 
 
-def _norm(values: NDArray[np.float64]) -> float:
-    """The 2-norm, without overflow; inf when a value is not finite."""
-    largest = float(np.max(np.abs(values), initial=0.0))
-    if not math.isfinite(largest):
-        return math.inf
-    return largest * float(np.linalg.norm(values / largest)) if largest > 0 else 0.0
+def _discretise(grid: GridMesh, order: int, conductivity: Mapping[Field, tuple[float, float]],
+                salt: SaltTransport | None) -> _Discretisation:
+    skfem = require_skfem()
+    if order not in (1, 2):
+        raise ValidationError("order", f"the element order is 1 or 2, got {order!r}")
+    mesh = skfem.MeshTri(grid.points_cm, grid.triangles)
+    element = skfem.ElementTriP1() if order == 1 else skfem.ElementTriP2()
+    basis = skfem.Basis(mesh, element)
+    laplace = _laplacian(grid.axisymmetric)
+    region_basis = {r: skfem.Basis(mesh, element, elements=np.flatnonzero(grid.region == r))
+                    for r in (0, 1) if np.any(grid.region == r)}
+    unit = {r: sp.csr_matrix(laplace.assemble(b)) for r, b in region_basis.items()}
+    regions: dict[Field, tuple[int, ...]] = {
+        f: tuple(r for r, c in enumerate(conductivity.get(f, (0.0, 0.0))) if c > 0 and r in unit) for f in ("ion", "electron")}
+    if salt is not None:
+        regions["salt"] = (0,)
+    if 0 not in regions["ion"]:
+        raise ValidationError("kappa_S_cm", "the electrolyte needs an ionic conductivity > 0")
+    fields = tuple(f for f in FIELDS if regions.get(f))
+    active = {}
+    for f in fields:
+        mask = np.zeros(int(basis.N), dtype=bool)
+        for r in regions[f]:
+            mask[np.unique(basis.element_dofs[:, grid.region == r])] = True
+        active[f] = mask
+    facets = {name: facet_indices(mesh, edges) for name, edges in grid.edges.items() if edges.shape[1]}
+    return _Discretisation(grid, basis, region_basis, unit, fields, {f: k * int(basis.N) for k, f in enumerate(fields)},
+                           active, facets)
 
 
-def _values(value: Value, points: NDArray[np.float64]) -> NDArray[np.float64]:
-    if callable(value):
-        return np.asarray(value(points), dtype=np.float64)
-    return np.full(points.shape[1], float(value))
+def _linear_operator(d: _Discretisation, conductivity: Mapping[Field, tuple[float, float]],
+                     salt: SaltTransport | None) -> sp.csr_matrix:
+    """The linear part of the equations, all fields: conduction, and with salt its linear couplings."""
+    n = d.n
+    blocks: dict[tuple[Field, Field], sp.csr_matrix] = {}
+    for f in ("ion", "electron"):
+        if f in d.offset:
+            blocks[f, f] = sp.csr_matrix(sum((c * d.unit[r] for r, c in enumerate(conductivity[f]) if c > 0 and r in d.unit),
+                                             sp.csr_matrix((n, n))))
+    if salt is not None:
+        k, t = salt.kappa_S_cm, salt.t_minus
+        L0 = d.unit[0]
+        blocks["ion", "salt"] = -k * salt.beta_V * L0
+        blocks["salt", "ion"] = -t * k * L0
+        blocks["salt", "salt"] = (salt.diffusion_A_cm + t * k * salt.beta_V) * L0
+    grid = [[blocks.get((a, b)) for b in d.fields] for a in d.fields]
+    return cast(sp.csr_matrix, sp.bmat(grid, format="csr", dtype=np.float64))
+
+
+# -- constraints ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reduction:
+    """The reduced unknowns: ``U = P u + lam fixed``; ``float_column`` the floating potential's, ``multiplier``
+    the salt-conservation multiplier's column (or None)."""
+
+    P: sp.csr_matrix
+    column: NDArray[np.int64]
+    fixed: NDArray[np.float64]
+    float_column: int | None
+    multiplier: int | None
+
+    @property
+    def size(self) -> int:
+        return int(self.P.shape[1])
+
+
+def _reduce(d: _Discretisation, dirichlet: Sequence[Dirichlet], merges: Sequence[Merge], floating: Floating | None,
+            conserved: bool) -> _Reduction:
+    column = np.full(d.total, -2, dtype=np.int64)  # -2: not yet assigned, -1: fixed at lam * fixed
+    fixed = np.zeros(d.total)
+    for f in d.fields:
+        column[d.offset[f] + np.flatnonzero(~d.active[f])] = -1
+    for condition in dirichlet:
+        dofs = d.edge_dofs(condition.edges)
+        column[d.offset[condition.field] + dofs] = -1
+        fixed[d.offset[condition.field] + dofs] = values(condition.value_V, d.basis.doflocs[:, dofs])
+    free = np.flatnonzero(column == -2)
+    merged = np.unique(np.concatenate([d.edge_dofs(m.edges) for m in merges])) if merges else np.zeros(0, dtype=np.int64)
+    float_dofs = d.edge_dofs(floating.edges) if floating is not None else np.zeros(0, dtype=np.int64)
+    if merges:
+        free = np.setdiff1d(free, d.offset["electron"] + merged)
+    free = np.setdiff1d(free, d.offset["ion"] + float_dofs)
+    column[free] = np.arange(free.size)
+    if merges:
+        if np.any(column[d.offset["ion"] + merged] < 0):
+            raise ValidationError("boundary conditions", "a merge needs free ionic potentials")
+        column[d.offset["electron"] + merged] = column[d.offset["ion"] + merged]
+    size = free.size
+    float_column = multiplier = None
+    if floating is not None:
+        float_column, size = size, size + 1
+        column[d.offset["ion"] + float_dofs] = float_column
+    if conserved:
+        multiplier, size = size, size + 1
+    rows = np.flatnonzero(column >= 0)
+    P = sp.csr_matrix((np.ones(rows.size), (rows, column[rows])), shape=(d.total, size))
+    return _Reduction(P, column, fixed, float_column, multiplier)
+
+
+# -- the nonlinear system ---------------------------------------------------------------------------------
+
+
+class _Problem:
+    """Residual and Jacobian of the discrete equations in the reduced unknowns (a :class:`newton.System`)."""
+
+    def __init__(self, d: _Discretisation, red: _Reduction, K: sp.csr_matrix, load: NDArray[np.float64],
+                 reactions: Sequence[tuple[Quadrature, Reaction]], salt: SaltTransport | None,
+                 floating: Floating | None, rtol: float) -> None:
+        self.d, self.red, self.K, self.reacting, self.salt, self.rtol = d, red, K, list(reactions), salt, rtol
+        A0 = sp.csr_matrix(red.P.T @ K @ red.P)
+        if red.multiplier is not None and salt is not None:
+            A0 = A0 + self._conservation(d, red, salt, red.multiplier)
+        self.A0 = sp.csc_matrix(A0)
+        self.magnitude = abs(self.A0)
+        self.base = np.asarray(red.P.T @ (load - K @ red.fixed), dtype=np.float64)
+        if floating is not None and red.float_column is not None:
+            self.base[red.float_column] -= floating.current_A
+        scale = float(np.sum(np.abs(self.base))) + (abs(floating.current_A) if floating is not None else 0.0)
+        self.scale = scale if scale > 0 else 1.0
+        self.symmetric = salt is None
+        self.forms = _salt_forms(d.grid.axisymmetric) if salt is not None else None
+
+    @staticmethod
+    def _conservation(d: _Discretisation, red: _Reduction, salt: SaltTransport, k: int) -> sp.csr_matrix:
+        """The coupling of the multiplier (column and row ``k``): ``mu m`` in the salt rows, ``m . delta = 0``
+        its own row; ``m`` the electrolyte's lumped measure, scaled like the salt equations."""
+        skfem = require_skfem()
+        r_weight = weight(d.grid.axisymmetric)
+        measure = np.asarray(skfem.LinearForm(lambda v, w: v * r_weight(w.x)).assemble(d.region_basis[0]))
+        m = np.zeros(d.total)
+        m[d.offset["salt"]:d.offset["salt"] + d.n] = measure * (salt.diffusion_A_cm / np.sum(measure))
+        m_red = np.asarray(red.P.T @ m)
+        rows = np.flatnonzero(m_red)
+        data = np.concatenate((m_red[rows], m_red[rows]))
+        return sp.csr_matrix((data, (np.concatenate((rows, np.full(rows.size, k))), np.concatenate((np.full(rows.size, k), rows)))),
+                             shape=(red.size, red.size))
+
+    def full(self, u: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
+        return np.asarray(self.red.P @ u + lam * self.red.fixed, dtype=np.float64)
+
+    def _theta(self, q: Quadrature, U: NDArray[np.float64]) -> NDArray[np.float64] | float:
+        return 1.0 + q.B @ self.d.block(U, "salt") if "salt" in self.d.offset else 1.0
+
+    def salt_term(self, U: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The bulk nonlinear term of salt transport, every DOF: ``kappa int delta grad phi . grad v`` in the
+        ion rows, ``-t_- kappa`` times it in the salt rows."""
+        d, out = self.d, np.zeros(self.d.total)
+        if self.salt is None or self.forms is None:
+            return out
+        b0 = d.region_basis[0]
+        Q = np.asarray(self.forms[0].assemble(b0, s=b0.interpolate(d.block(U, "salt")), p=b0.interpolate(d.block(U, "ion"))))
+        out[d.offset["ion"]:d.offset["ion"] + d.n] = self.salt.kappa_S_cm * Q
+        out[d.offset["salt"]:d.offset["salt"] + d.n] = -self.salt.t_minus * self.salt.kappa_S_cm * Q
+        return out
+
+    def nonlinear(self, U: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The bulk nonlinear term (salt transport) minus the reaction currents, every DOF."""
+        d, R = self.d, self.salt_term(U)
+        for q, r in self.reacting:
+            phi = q.B @ d.block(U, "ion")
+            psi = q.B @ d.block(U, "electron") if r.electronic else 0.0
+            factor = np.maximum(self._theta(q, U), 0.0) ** r.concentration_exponent
+            current = q.integrate(factor * r.kinetics.current_A_cm2(psi - phi))
+            R[d.offset["ion"]:d.offset["ion"] + d.n] -= current
+            if r.electronic:
+                R[d.offset["electron"]:d.offset["electron"] + d.n] += current
+        return R
+
+    def residual(self, u: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
+        if not self.reacting and self.salt is None:
+            return np.asarray(self.A0 @ u - lam * self.base, dtype=np.float64)
+        return np.asarray(self.A0 @ u - lam * self.base + self.red.P.T @ self.nonlinear(self.full(u, lam)), dtype=np.float64)
+
+    def jacobian(self, u: NDArray[np.float64], lam: float) -> sp.csc_matrix:
+        if not self.reacting and self.salt is None:
+            return self.A0
+        U = self.full(u, lam)
+        J = self._reaction_jacobian(U) + self._salt_jacobian(U)
+        return sp.csc_matrix(self.A0 + self.red.P.T @ J @ self.red.P)
+
+    def _reaction_jacobian(self, U: NDArray[np.float64]) -> sp.csr_matrix:
+        d = self.d
+        parts: list[tuple[Field, Field, sp.coo_matrix]] = []
+        for q, r in self.reacting:
+            phi = q.B @ d.block(U, "ion")
+            psi = q.B @ d.block(U, "electron") if r.electronic else 0.0
+            theta = np.maximum(self._theta(q, U), 1e-300)
+            gamma = r.concentration_exponent
+            M = q.mass(theta**gamma * r.kinetics.slope_S_cm2(psi - phi)).tocoo()
+            parts.append(("ion", "ion", M))
+            if r.electronic:
+                parts += [("ion", "electron", -M), ("electron", "ion", -M), ("electron", "electron", M)]
+            if gamma and "salt" in d.offset:
+                C = q.mass(gamma * theta ** (gamma - 1.0) * r.kinetics.current_A_cm2(psi - phi)).tocoo()
+                parts.append(("ion", "salt", -C))
+                if r.electronic:
+                    parts.append(("electron", "salt", C))
+        return self._assemble_blocks(parts)
+
+    def _salt_jacobian(self, U: NDArray[np.float64]) -> sp.csr_matrix:
+        if self.salt is None or self.forms is None:
+            return sp.csr_matrix((self.d.total, self.d.total))
+        d, b0 = self.d, self.d.region_basis[0]
+        fields = {"s": b0.interpolate(d.block(U, "salt")), "p": b0.interpolate(d.block(U, "ion"))}
+        by_phi = sp.coo_matrix(self.forms[1].assemble(b0, **fields)) * self.salt.kappa_S_cm
+        by_salt = sp.coo_matrix(self.forms[2].assemble(b0, **fields)) * self.salt.kappa_S_cm
+        t = self.salt.t_minus
+        return self._assemble_blocks([("ion", "ion", by_phi), ("ion", "salt", by_salt),
+                                      ("salt", "ion", -t * by_phi), ("salt", "salt", -t * by_salt)])
+
+    def _assemble_blocks(self, parts: Sequence[tuple[Field, Field, Any]]) -> sp.csr_matrix:
+        d = self.d
+        if not parts:
+            return sp.csr_matrix((d.total, d.total))
+        rows = np.concatenate([sp.coo_matrix(M).row + d.offset[a] for a, _, M in parts])
+        cols = np.concatenate([sp.coo_matrix(M).col + d.offset[b] for _, b, M in parts])
+        data = np.concatenate([sp.coo_matrix(M).data for *_, M in parts])
+        return sp.csr_matrix((data, (rows, cols)), shape=(d.total, d.total))
+
+    def tolerance(self, u: NDArray[np.float64], lam: float) -> float:
+        # the tolerance, or the round-off of the residual's terms where that is above it
+        return max(self.rtol * self.scale * lam, ROUNDOFF * float(np.sum(self.magnitude @ np.abs(u))))
+
+    def depletion(self, u: NDArray[np.float64]) -> str:
+        """How low the salt concentration is in state ``u`` (at the load it was solved for)."""
+        delta = self.d.block(self.red.P @ u, "salt")[self.d.active["salt"]]
+        return f"there the salt concentration fell to {1.0 + float(np.min(delta)):.2%} of c0"
+
+    def admissible(self, u: NDArray[np.float64]) -> bool:
+        """A positive salt concentration at every DOF of the electrolyte."""
+        if "salt" not in self.d.offset:
+            return True
+        delta = self.d.block(self.full(u, 1.0), "salt")[self.d.active["salt"]]
+        return bool(np.all(delta > -1.0))
+
+
+def _salt_forms(axisymmetric: bool) -> tuple[Any, Any, Any]:
+    """``int s grad p . grad v`` and its derivatives by ``p`` and by ``s`` (the forms of the bulk term)."""
+    skfem = require_skfem()
+    r_weight = weight(axisymmetric)
+
+    def dot(a: Any, b: Any) -> Any:
+        return a[0] * b[0] + a[1] * b[1]
+
+    term = skfem.LinearForm(lambda v, w: w["s"] * dot(w["p"].grad, v.grad) * r_weight(w.x))
+    by_p = skfem.BilinearForm(lambda u, v, w: w["s"] * dot(u.grad, v.grad) * r_weight(w.x))
+    by_s = skfem.BilinearForm(lambda u, v, w: u * dot(w["p"].grad, v.grad) * r_weight(w.x))
+    return term, by_p, by_s
+
+
+# -- the solver -------------------------------------------------------------------------------------------
 
 
 def solve_fields(
@@ -257,183 +378,62 @@ def solve_fields(
     reactions: Sequence[Reaction] = (),
     merges: Sequence[Merge] = (),
     floating: Floating | None = None,
+    salt: SaltTransport | None = None,
     guess: Mapping[Field, NDArray[np.float64]] | None = None,
     rtol: float = 1e-10,
     max_iterations: int = 30,
 ) -> Solution:
-    """Solve for the potentials. ``conductivity_S_cm[field]`` = (electrolyte, interlayer) values; a
-    field exists where its conductivity is > 0. ``guess``: a start for Newton (per field, every DOF)."""
-    skfem = require_skfem()
-    if order not in (1, 2):
-        raise ValidationError("order", f"the element order is 1 or 2, got {order!r}")
-    mesh = skfem.MeshTri(grid.points_cm, grid.triangles)
-    element = skfem.ElementTriP1() if order == 1 else skfem.ElementTriP2()
-    basis = skfem.Basis(mesh, element)
-    n = int(basis.N)
-    weight = _weight(grid.axisymmetric)
+    """Solve for the fields. ``conductivity_S_cm[field]`` = (electrolyte, interlayer) values for ``ion``
+    and ``electron``; a field exists where its conductivity is > 0, the salt field in the electrolyte
+    when ``salt`` is given. ``guess``: a start for Newton (per field, every DOF)."""
+    d = _discretise(grid, order, conductivity_S_cm, salt)
+    _check_conditions(d, dirichlet, fluxes, reactions, merges, salt)
+    red = _reduce(d, dirichlet, merges, floating, conserved=salt is not None and salt.conserved)
+    K = _linear_operator(d, conductivity_S_cm, salt)
+    load = np.zeros(d.total)
+    for flux in fluxes:
+        q = quadrature(d.basis, d.facets[flux.edges], grid.axisymmetric)
+        load[d.offset[flux.field]:d.offset[flux.field] + d.n] += q.integrate(values(flux.current_A_cm2, q.points_cm))
+    reacting = [(quadrature(d.basis, d.facets[r.edges], grid.axisymmetric), r) for r in reactions if r.edges in d.facets]
+    problem = _Problem(d, red, K, load, reacting, salt, floating, rtol)
+    start = np.zeros(red.size)
+    if guess is not None:
+        U = np.concatenate([np.asarray(guess[f], dtype=np.float64) if f in guess else np.zeros(d.n) for f in d.fields])
+        rows = np.flatnonzero(red.column >= 0)
+        start[red.column[rows]] = U[rows]
+    if salt is None:
+        u, iterations, steps = newton.solve(problem, start, max_iterations=max_iterations,
+                                            hint="; refine the mesh or lower the current")
+    else:  # near the limiting current the steps would shrink for long: give up sooner, saying how depleted it got
+        u, iterations, steps = newton.solve(problem, start, max_iterations=min(max_iterations, SALT_ITERATIONS),
+                                            min_factor=SALT_MIN_FACTOR, describe=problem.depletion,
+                                            hint="; the current is likely beyond this geometry's limiting current")
+    return _solution(d, problem, problem.full(u, 1.0), conductivity_S_cm["ion"], iterations, steps)
 
-    def gradients(u: Any, v: Any, w: Any) -> Any:
-        return (u.grad[0] * v.grad[0] + u.grad[1] * v.grad[1]) * weight(w.x)
 
-    laplace = skfem.BilinearForm(gradients)
-
-    unit: dict[int, sp.csr_matrix] = {}
-    for region in (0, 1):
-        elements = np.flatnonzero(grid.region == region)
-        if elements.size:
-            unit[region] = sp.csr_matrix(laplace.assemble(skfem.Basis(mesh, element, elements=elements)))
-    fields = [f for f in FIELDS if any(c > 0 and r in unit for r, c in enumerate(conductivity_S_cm.get(f, (0.0, 0.0))))]
-    if "ion" not in fields:
-        raise ValidationError("kappa_S_cm", "the electrolyte needs an ionic conductivity > 0")
-    stiffness = {f: sp.csr_matrix(sum((c * unit[r] for r, c in enumerate(conductivity_S_cm[f]) if c > 0 and r in unit),
-                                      sp.csr_matrix((n, n)))) for f in fields}
-    electrolyte = sp.csr_matrix(conductivity_S_cm["ion"][0] * unit[0])
-    offset = {f: k * n for k, f in enumerate(fields)}
-    total = n * len(fields)
-    needed: list[tuple[Field, str]] = [(d.field, d.edges) for d in dirichlet] + [(q.field, q.edges) for q in fluxes]
+def _check_conditions(d: _Discretisation, dirichlet: Sequence[Dirichlet], fluxes: Sequence[Flux],
+                      reactions: Sequence[Reaction], merges: Sequence[Merge], salt: SaltTransport | None) -> None:
+    needed: list[tuple[Field, str]] = [(c.field, c.edges) for c in dirichlet] + [(q.field, q.edges) for q in fluxes]
     needed += [("electron", m.edges) for m in merges] + [("electron", r.edges) for r in reactions if r.electronic]
     for field, edges in needed:
-        if field not in offset:
+        if field not in d.offset:
             raise ValidationError("boundary conditions", f"no {field} field for the condition on {edges}")
-    facets = {name: _facet_indices(mesh, edges) for name, edges in grid.edges.items() if edges.shape[1]}
-    quadratures: dict[str, _Quadrature] = {}
+    if salt is not None and salt.conserved and any(c.field == "salt" for c in dirichlet):
+        raise ValidationError("boundary conditions", "a conserved salt takes no fixed concentration")
 
-    def quadrature(name: str) -> _Quadrature:
-        if name not in quadratures:
-            quadratures[name] = _quadrature(basis, facets[name], grid.axisymmetric)
-        return quadratures[name]
 
-    def edge_dofs(name: str) -> NDArray[np.int64]:
-        if name not in facets:
-            return np.zeros(0, dtype=np.int64)
-        return np.asarray(basis.get_dofs(facets=facets[name]).all(), dtype=np.int64)
-
-    # constraints: the column of each DOF in the reduced unknowns (-1: fixed at U0)
-    column = np.full(total, -2, dtype=np.int64)  # -2: not yet assigned
-    fixed = np.zeros(total)
-    for f in fields:
-        active = np.zeros(n, dtype=bool)
-        for r, c in enumerate(conductivity_S_cm[f]):
-            if c > 0 and r in unit:
-                active[np.unique(basis.element_dofs[:, grid.region == r])] = True
-        column[offset[f] + np.flatnonzero(~active)] = -1
-    for condition in dirichlet:
-        dofs = edge_dofs(condition.edges)
-        column[offset[condition.field] + dofs] = -1
-        fixed[offset[condition.field] + dofs] = _values(condition.value_V, basis.doflocs[:, dofs])
-    free = np.flatnonzero(column == -2)
-    merged = np.unique(np.concatenate([edge_dofs(m.edges) for m in merges])) if merges else np.zeros(0, dtype=np.int64)
-    float_dofs = edge_dofs(floating.edges) if floating is not None else np.zeros(0, dtype=np.int64)
-    if merges:
-        free = np.setdiff1d(free, offset["electron"] + merged)
-    free = np.setdiff1d(free, offset["ion"] + float_dofs)
-    column[free] = np.arange(free.size)
-    if merges:
-        if np.any(column[offset["ion"] + merged] < 0):
-            raise ValidationError("boundary conditions", "a merge needs free ionic potentials")
-        column[offset["electron"] + merged] = column[offset["ion"] + merged]
-    float_column = free.size
-    if floating is not None:
-        column[offset["ion"] + float_dofs] = float_column
-    n_red = free.size + (floating is not None)
-    rows = np.flatnonzero(column >= 0)
-    P = sp.csr_matrix((np.ones(rows.size), (rows, column[rows])), shape=(total, n_red))
-    K = sp.csr_matrix(sp.block_diag([stiffness[f] for f in fields], format="csr"))
-    A0 = sp.csc_matrix(P.T @ K @ P)
-    magnitude = abs(A0)
-
-    load = np.zeros(total)
-    for flux in fluxes:
-        q = quadrature(flux.edges)
-        load[offset[flux.field]:offset[flux.field] + n] += q.integrate(_values(flux.current_A_cm2, q.points_cm))
-    base = P.T @ (load - K @ fixed)  # the linear part of -G at u = 0, scaled by the load factor
-    if floating is not None:
-        base[float_column] -= floating.current_A
-    reacting = [(quadrature(r.edges), r) for r in reactions]
-    scale = float(np.sum(np.abs(base))) + (abs(floating.current_A) if floating is not None else 0.0)
-    if scale == 0:
-        scale = 1.0
-
-    def full(u: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
-        return np.asarray(P @ u + lam * fixed, dtype=np.float64)
-
-    def residual(u: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
-        U = full(u, lam)
-        R = np.zeros(total)
-        for q, r in reacting:
-            phi = q.B @ U[offset["ion"]:offset["ion"] + n]
-            psi = q.B @ U[offset["electron"]:offset["electron"] + n] if r.electronic else 0.0
-            current = q.integrate(r.kinetics.current_A_cm2(psi - phi))
-            R[offset["ion"]:offset["ion"] + n] += current
-            if r.electronic:
-                R[offset["electron"]:offset["electron"] + n] -= current
-        return np.asarray(A0 @ u - lam * base - P.T @ R, dtype=np.float64)
-
-    def jacobian(u: NDArray[np.float64], lam: float) -> sp.csc_matrix:
-        if not reacting:
-            return A0
-        U = full(u, lam)
-        J = sp.csr_matrix((total, total))
-        for q, r in reacting:
-            phi = q.B @ U[offset["ion"]:offset["ion"] + n]
-            psi = q.B @ U[offset["electron"]:offset["electron"] + n] if r.electronic else 0.0
-            M = q.mass(r.kinetics.slope_S_cm2(psi - phi)).tocoo()
-            pairs: list[tuple[Field, Field, float]] = [("ion", "ion", 1.0)]
-            if r.electronic:
-                pairs += [("ion", "electron", -1.0), ("electron", "ion", -1.0), ("electron", "electron", 1.0)]
-            for a, b, sign in pairs:
-                J = J + sp.csr_matrix((sign * M.data, (M.row + offset[a], M.col + offset[b])), shape=(total, total))
-        return sp.csc_matrix(A0 + P.T @ J @ P)
-
-    def newton(u: NDArray[np.float64], lam: float) -> tuple[NDArray[np.float64], int, bool]:
-        """Damped Newton at load factor ``lam``: (solution, iterations, converged)."""
-        G = residual(u, lam)
-        for iteration in range(max_iterations + 1):
-            # summed over the DOFs (what current conservation sees): the tolerance, or the round-off
-            # of the residual's terms where that is above it
-            tolerance = max(rtol * scale * lam, ROUNDOFF * float(np.sum(magnitude @ np.abs(u))))
-            if np.sum(np.abs(G)) <= tolerance:
-                return u, iteration, True
-            if iteration == max_iterations:
-                break
-            # the Jacobian is symmetric positive definite: symmetric ordering, no pivoting
-            step = splu(jacobian(u, lam), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                        options={"SymmetricMode": True}).solve(-G)
-            norm, t = _norm(G), 1.0
-            while True:
-                trial = u + t * step
-                G_trial = residual(trial, lam)
-                if _norm(G_trial) <= (1.0 - 1e-4 * t) * norm:
-                    break
-                t *= 0.5
-                if t < 1e-8:  # stalled: converged only if at round-off near the tolerance
-                    return u, iteration + 1, bool(np.sum(np.abs(G)) <= 1e3 * tolerance)
-            u, G = trial, G_trial
-        return u, max_iterations, False
-
-    start = np.zeros(n_red)
-    if guess is not None:
-        U = np.concatenate([np.asarray(guess[f], dtype=np.float64) for f in fields])
-        start[column[rows]] = U[rows]
-    u, iterations, converged = newton(start, 1.0)
-    steps = 1
-    if not converged:  # continuation in the load factor from the zero solution, in geometric steps
-        u, lam, target, factor = np.zeros(n_red), 0.0, 1e-3, 4.0
-        while lam < 1.0:
-            trial, its, ok = newton(u, target)
-            iterations += its
-            if ok:
-                u, lam, steps = trial, target, steps + 1
-                factor = min(factor * factor, 100.0)
-            elif lam == 0.0 and target > 1e-12:
-                target *= 0.1
-                continue
-            else:
-                factor = math.sqrt(factor)
-                if factor < 1.001:
-                    raise ConvergenceError(f"Newton did not converge at {lam:.3g} of the applied load "
-                                           f"({iterations} iterations); refine the mesh or lower the current")
-            target = min(1.0, lam * factor)
-    U = full(u, 1.0)
-    potential = {f: U[offset[f]:offset[f] + n] for f in fields}
-    return Solution(grid, basis, potential, stiffness, electrolyte, facets, iterations, steps)
+def _solution(d: _Discretisation, problem: _Problem, U: NDArray[np.float64], kappa: tuple[float, float],
+              iterations: int, steps: int) -> Solution:
+    """The fields and their nodal currents: the bulk operator's balance at each DOF (reactions left out,
+    so at a boundary DOF it is the current entering the domain there)."""
+    transport = problem.salt_term(U)
+    bulk = problem.K @ U + transport
+    potential: dict[Field, NDArray[np.float64]] = {f: d.block(U, f) for f in d.fields if f != "salt"}
+    nodal: dict[Field, NDArray[np.float64]] = {f: np.asarray(d.block(bulk, f), dtype=np.float64) for f in potential}
+    electrolyte = kappa[0] * (d.unit[0] @ potential["ion"]) + d.block(transport, "ion")
+    salt_delta = d.block(U, "salt") if "salt" in d.offset else None
+    if salt_delta is not None and problem.salt is not None:
+        electrolyte = electrolyte - problem.salt.kappa_S_cm * problem.salt.beta_V * (d.unit[0] @ salt_delta)
+    ionic = (d.grid.region == 0) | ((d.grid.region == 1) & (kappa[1] > 0))
+    return Solution(d.grid, d.basis, potential, salt_delta, problem.salt, nodal, np.asarray(electrolyte, dtype=np.float64),
+                    ionic, d.facets, iterations, steps)

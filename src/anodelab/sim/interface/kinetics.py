@@ -71,11 +71,12 @@ class Kinetics:
         c = np.minimum(-self.alpha_c * eta_V / vt, _MAX_EXPONENT)
         return i0 * (self.alpha_a * np.exp(a) + self.alpha_c * np.exp(c)) / vt
 
-    def overpotential_V(self, i_A_cm2: float) -> float:
-        """The overpotential at which the surface passes the uniform current density ``i_A_cm2``."""
+    def overpotential_V(self, i_A_cm2: float, scale: float = 1.0) -> float:
+        """The overpotential at which the surface passes the uniform current density ``i_A_cm2``, its
+        exchange current density times ``scale`` (``(c / c0)^alpha_a`` at a depleted surface)."""
         if self.law == "linear":
-            return i_A_cm2 * self.R_ct_ohm_cm2
-        return float(butler_volmer_overpotential_V(i_A_cm2 * 1e3, i0_mA_cm2=self.i0_mA_cm2, alpha_a=self.alpha_a,
+            return i_A_cm2 * self.R_ct_ohm_cm2 / scale
+        return float(butler_volmer_overpotential_V(i_A_cm2 * 1e3, i0_mA_cm2=self.i0_mA_cm2 * scale, alpha_a=self.alpha_a,
                                                    alpha_c=self.alpha_c, T_K=self.T_K))
 
     def secant(self, i_A_cm2: float) -> Kinetics:

@@ -17,8 +17,9 @@ from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
 
 #: what a virtual experiment can be: every experiment kind (anodelab.core.experiment) but a published
-#: per-cycle table and "unknown"
-KINDS = tuple(kind.value for kind in ExperimentKind if kind not in (ExperimentKind.CYCLE_TABLE, ExperimentKind.UNKNOWN))
+#: per-cycle table, a simulation and "unknown"
+KINDS = tuple(kind.value for kind in ExperimentKind
+              if kind not in (ExperimentKind.CYCLE_TABLE, ExperimentKind.SIMULATION, ExperimentKind.UNKNOWN))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,194 @@
+"""Minimum-energy path and barrier between two states: (climbing-image) nudged elastic band, with ASE.
+
+1. The endpoints are relaxed (positions; ``relax_endpoints``) and their energies and forces frozen,
+   so the band never recomputes them.
+2. ``n_images`` intermediate images (the endpoints not counted) are interpolated between them, by the
+   image-dependent pair potential (``idpp``, Smidstrup et al. 2014) or linearly, under the minimum-image
+   convention where the cell is periodic (``mic``), so an atom that leaves through one face and the
+   structure file wraps it back is interpolated along its short way.
+3. The band (improved tangent, Henkelman & Jónsson 2000; springs ``spring_eV_A2``) is relaxed by
+   ``optimizer`` (FIRE by default) to ``climb_after_fmax`` (``CLIMB_AFTER_FACTOR`` x ``fmax``), then the
+   highest image climbs (Henkelman, Uberuaga & Jónsson 2000) until every image's NEB force is below ``fmax``
+   and the climbing image's true force too (it is relaxed on to a tighter threshold where not); without
+   ``climb`` the band is relaxed to ``fmax`` at once.
+
+The barrier is the highest image's energy minus the initial state's: with a converged climbing image,
+the saddle point's. ML models share one calculator among the images (they keep no state between
+structures), and a model with a batched evaluation (SevenNet) computes the moving images together
+each step; EMT gets one calculator per image.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from anodelab.core.errors import ValidationError
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, calculator
+from anodelab.sim.atomistic.relax import (
+    DEFAULT_STEPS,
+    OptimizerName,
+    make_optimizer,
+    max_force_eV_A,
+    relaxed,
+    stamp,
+)
+from anodelab.sim.atomistic.result import NEBResult, RelaxResult, Structure
+
+if TYPE_CHECKING:
+    from ase import Atoms
+    from ase.mep import NEB
+
+    from anodelab.sim.atomistic.calculators import ModelLike
+
+Interpolation = Literal["idpp", "linear"]
+INTERPOLATIONS = ("idpp", "linear")
+#: the band first relaxes to this many times ``fmax`` before the highest image climbs
+CLIMB_AFTER_FACTOR = 4.0
+#: a converged climbing image with a true force above fmax is relaxed on, to this factor of the threshold
+SADDLE_TIGHTENING = 0.7
+SADDLE_RETRIES = 3
+
+
+def neb(initial: Atoms, final: Atoms, model: ModelLike = DEFAULT_MODEL, *, n_images: int = 7, climb: bool = True,
+        fmax: float = 0.05, relax_endpoints: bool = True, interpolation: Interpolation = "idpp",
+        steps: int = DEFAULT_STEPS, optimizer: OptimizerName = "fire", spring_eV_A2: float = 0.1,
+        mic: bool | None = None, climb_after_fmax: float | None = None) -> NEBResult:
+    """The minimum-energy path from ``initial`` to ``final`` (same atoms, same order) with ``model``
+    (see the module docstring): barrier, reaction energy, path energies and coordinate, the saddle.
+
+    ``steps`` bounds each stage of the band's relaxation (and each endpoint's); ``mic`` defaults to
+    whether the cell is periodic; ``climb_after_fmax`` to ``CLIMB_AFTER_FACTOR * fmax``."""
+    chosen = calculator(model)
+    _check(initial, final, n_images, interpolation, spring_eV_A2)
+    mic = bool(any(initial.pbc)) if mic is None else bool(mic)
+    first, first_relax = _endpoint(initial, chosen, relax_endpoints, fmax, steps)
+    last, last_relax = _endpoint(final, chosen, relax_endpoints, fmax, steps)
+    band = _band(first, last, chosen, n_images, spring_eV_A2)
+    band.interpolate(method=interpolation, mic=mic, apply_constraint=False)
+    band.batch = chosen.batch  # after the interpolation: IDPP relaxes the band with its own calculators
+    taken, converged = _optimise(band, optimizer, fmax, steps, climb, climb_after_fmax)
+    result = _result(band, chosen, converged, climb, fmax, taken, mic, (first_relax, last_relax))
+    options = {"n_images": n_images, "climb": climb, "fmax_eV_A": fmax, "relax_endpoints": relax_endpoints,
+               "interpolation": interpolation, "steps": steps, "optimizer": optimizer, "spring_eV_A2": spring_eV_A2,
+               "mic": mic, "climb_after_fmax_eV_A": climb_after_fmax}
+    stamped: NEBResult = stamp(result, chosen, "neb", options)
+    return stamped
+
+
+def _check(initial: Atoms, final: Atoms, n_images: int, interpolation: str, spring: float) -> None:
+    if len(initial) != len(final) or not np.array_equal(initial.numbers, final.numbers):
+        raise ValidationError("final", f"must hold the atoms of the initial state in the same order "
+                                       f"({initial.get_chemical_formula()} vs {final.get_chemical_formula()})")
+    if not np.allclose(initial.cell[:], final.cell[:], atol=1e-6) or list(initial.pbc) != list(final.pbc):
+        raise ValidationError("final", "must have the initial state's cell and periodicity (the band keeps the cell)")
+    if not (isinstance(n_images, int) and n_images >= 1):
+        raise ValidationError("n_images", f"must be an integer >= 1 (images between the endpoints), got {n_images!r}")
+    if interpolation not in INTERPOLATIONS:
+        raise ValidationError("interpolation", f"expected one of {', '.join(INTERPOLATIONS)}, got {interpolation!r}")
+    if not spring > 0:
+        raise ValidationError("spring_eV_A2", f"must be > 0, got {spring!r}")
+
+
+def _endpoint(atoms: Atoms, model: Model, relax: bool, fmax: float, steps: int) -> tuple[Atoms, RelaxResult | None]:
+    """The endpoint (relaxed or as given) with its energy and forces frozen on a single-point calculator."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    if relax:
+        work, result = relaxed(atoms, model, fmax=fmax, steps=steps)
+    else:
+        work, result = model.attach(atoms.copy()), None
+    energy, forces = float(work.get_potential_energy()), work.get_forces(apply_constraint=False)
+    work.calc = SinglePointCalculator(work, energy=energy, forces=forces)
+    return work, result
+
+
+def _band(first: Atoms, last: Atoms, model: Model, n_images: int, spring: float) -> Any:
+    """The band of ``n_images`` copies of ``first`` between the endpoints; its ``batch`` (None until set)
+    evaluates the moving images together before each force call, where the model can."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.mep import NEB
+
+    class Band(NEB):
+        batch: Any = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            NEB.__init__(self, *args, **kwargs)
+
+        def get_forces(self) -> Any:
+            if self.batch is not None:
+                moving = self.images[1:-1]
+                for image, (energy, forces) in zip(moving, self.batch(moving), strict=True):
+                    image.calc = SinglePointCalculator(image, energy=energy, forces=forces)
+            return NEB.get_forces(self)
+
+    images = [first]
+    for _ in range(n_images):
+        images.append(model.attach(first.copy()))
+    images.append(last)
+    return Band(images, k=spring, climb=False, method="improvedtangent", allow_shared_calculator=model.shared)
+
+
+def _optimise(band: NEB, optimizer: OptimizerName, fmax: float, steps: int, climb: bool,
+              climb_after_fmax: float | None) -> tuple[int, bool]:
+    """Relax the band (to the looser threshold first, then climbing, when ``climb``); (steps, converged).
+
+    A converged climbing image whose true force still exceeds ``fmax`` (the climbing force has the
+    same norm overall, not per atom) is relaxed further, to :data:`SADDLE_TIGHTENING` times the last
+    threshold, up to :data:`SADDLE_RETRIES` times."""
+    taken = 0
+    if climb:
+        loose = CLIMB_AFTER_FACTOR * fmax if climb_after_fmax is None else float(climb_after_fmax)
+        taken, _ = _run(band, optimizer, max(loose, fmax), steps)
+        band.climb = True
+    more, converged = _run(band, optimizer, fmax, steps)
+    taken += more
+    threshold = fmax
+    for _ in range(SADDLE_RETRIES if climb else 0):
+        if not converged or max_force_eV_A(band.images[int(band.imax)]) < fmax:
+            break
+        threshold *= SADDLE_TIGHTENING
+        more, converged = _run(band, optimizer, threshold, steps)
+        taken += more
+    return taken, converged
+
+
+def _run(band: NEB, optimizer: OptimizerName, fmax: float, steps: int) -> tuple[int, bool]:
+    if steps == 0:
+        return 0, False
+    dynamics = make_optimizer(optimizer, band)
+    converged = bool(dynamics.run(fmax=fmax, steps=steps))
+    return int(dynamics.nsteps), converged
+
+
+def _result(band: NEB, model: Model, converged: bool, climb: bool, fmax: float, steps: int, mic: bool,
+            relaxations: tuple[RelaxResult | None, RelaxResult | None]) -> NEBResult:
+    images = band.images
+    neb_forces = np.asarray(band.get_forces(), dtype=np.float64).reshape(len(images) - 2, len(images[0]), 3)
+    energies = [float(e) for e in np.asarray(band.energies, dtype=np.float64)]
+    per_image = [max_force_eV_A(images[0]), *np.sqrt((neb_forces**2).sum(axis=2)).max(axis=1),
+                 max_force_eV_A(images[-1])]
+    saddle = int(band.imax)
+    return NEBResult(
+        energies_eV=tuple(energies), coordinate_A=tuple(float(s) for s in path_coordinate_A(images, mic)),
+        max_force_eV_A=tuple(float(f) for f in per_image), saddle_index=saddle,
+        saddle_max_force_eV_A=max_force_eV_A(images[saddle]), converged=converged, climb=climb,
+        fmax_eV_A=fmax, steps=steps, images=tuple(Structure.from_atoms(image) for image in images),
+        initial_relax=relaxations[0], final_relax=relaxations[1], model=model.to_dict())
+
+
+def path_coordinate_A(images: list[Atoms], mic: bool) -> NDArray[np.float64]:
+    """Cumulative distance along the path: the norm over all atoms of each image's displacement from
+    the one before (minimum image where ``mic``), image 0 at 0."""
+    from ase.geometry import find_mic
+
+    steps = [0.0]
+    for before, after in itertools.pairwise(images):
+        displacement = after.positions - before.positions
+        if mic:
+            displacement, _ = find_mic(displacement, after.cell, after.pbc)
+        steps.append(float(np.sqrt((displacement**2).sum())))
+    return np.cumsum(steps)

@@ -1,0 +1,107 @@
+"""A named system (:data:`anodelab.sim.atomistic.systems.SYSTEMS`) run as its task.
+
+Each system says its task and builds its structures: ``neb`` (``initial``, ``final``), ``bind``
+(``surface``, ``adsorbed``, optionally ``bulk``: the adsorbate's metal), ``surface`` (``bulk``,
+``slab``) or ``interface`` (``a``, ``b``, ``ab``). The result names the system and carries its
+literature DFT value, so ``delta_vs_dft`` says how far the model is from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from anodelab.core.errors import ValidationError
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL
+from anodelab.sim.atomistic.energies import (
+    binding_energy,
+    interface_energy,
+    surface_energy,
+)
+from anodelab.sim.atomistic.ensemble import DEFAULT_MODELS, ensemble
+from anodelab.sim.atomistic.neb import neb
+
+if TYPE_CHECKING:
+    from ase import Atoms
+
+    from anodelab.sim.atomistic.calculators import ModelLike
+    from anodelab.sim.atomistic.result import AtomisticResult, EnsembleResult
+
+#: the structures each task needs (``bulk`` of a binding task is optional)
+NEEDS = {"neb": ("initial", "final"), "bind": ("surface", "adsorbed"), "surface": ("bulk", "slab"),
+         "interface": ("a", "b", "ab")}
+
+
+class SystemLike(Protocol):
+    """What :func:`run_system` reads of a named system (``systems.NamedSystem``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def task(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def structures(self) -> Callable[[], Mapping[str, Atoms]]: ...
+    @property
+    def adsorbate(self) -> str | None: ...
+    @property
+    def dft_eV(self) -> float | None: ...
+    @property
+    def dft_reference(self) -> str | None: ...
+    @property
+    def strain(self) -> float | None: ...
+
+
+def named_systems() -> Mapping[str, SystemLike]:
+    """The named systems (``anodelab.sim.atomistic.systems.SYSTEMS``)."""
+    from anodelab.sim.atomistic.systems import SYSTEMS
+
+    return SYSTEMS
+
+
+def get_system(system: SystemLike | str) -> SystemLike:
+    """``system`` itself, or the named system of that name."""
+    if not isinstance(system, str):
+        return system
+    systems = named_systems()
+    if system not in systems:
+        raise ValidationError("system", f"unknown system {system!r}; expected one of {', '.join(sorted(systems))}")
+    return systems[system]
+
+
+def run_system(system: SystemLike | str, model: ModelLike = DEFAULT_MODEL, **options: Any) -> AtomisticResult:
+    """Run ``system``'s task with ``model`` (``options`` go to :func:`neb`, :func:`binding_energy`,
+    :func:`surface_energy` or :func:`interface_energy`)."""
+    chosen = get_system(system)
+    if chosen.task not in NEEDS:
+        raise ValidationError("system", f"{chosen.name}: unknown task {chosen.task!r} (expected {', '.join(NEEDS)})")
+    structures = chosen.structures()
+    missing = [key for key in NEEDS[chosen.task] if key not in structures]
+    if missing:
+        raise ValidationError("system", f"{chosen.name}: its structures lack {', '.join(missing)}")
+    result: AtomisticResult
+    if chosen.task == "neb":
+        result = neb(structures["initial"], structures["final"], model, **options)
+    elif chosen.task == "bind":
+        if not chosen.adsorbate:
+            raise ValidationError("system", f"{chosen.name}: a binding system names its adsorbate")
+        result = binding_energy(structures["surface"], structures["adsorbed"], chosen.adsorbate, model,
+                                bulk=structures.get("bulk"), **options)
+    elif chosen.task == "surface":
+        result = surface_energy(structures["bulk"], structures["slab"], model, **options)
+    else:
+        result = interface_energy(structures["a"], structures["b"], structures["ab"], model, strain=chosen.strain,
+                                  **options)
+    return dataclasses.replace(result, system=chosen.name, dft_eV=chosen.dft_eV, dft_reference=chosen.dft_reference,
+                               parameters={"system": chosen.name, **result.parameters})
+
+
+def run_system_ensemble(system: SystemLike | str, models: Sequence[ModelLike] = DEFAULT_MODELS,
+                        **options: Any) -> EnsembleResult:
+    """:func:`run_system` with each of ``models``, gathered with their spread."""
+    chosen = get_system(system)
+    result = ensemble(run_system, chosen, models=models, **options)
+    return dataclasses.replace(result, task=f"{chosen.task} {chosen.name}",
+                               parameters={**result.parameters, "task": chosen.task, "system": chosen.name})

@@ -1,0 +1,92 @@
+"""The calculator slot: names, user calculators, offline checkpoint paths, the missing-extra message.
+
+No ML model is loaded here (the suite runs without torch): the SevenNet/CHGNet checks only build the
+model's description, in a subprocess that proves torch stays unimported."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("ase")
+
+from ase.calculators.emt import EMT
+
+from anodelab.core.errors import MissingExtraError, ValidationError
+from anodelab.sim.atomistic import Model, available_models, calculator
+from anodelab.sim.atomistic.calculators import CHGNET, SEVENNET
+
+
+def test_emt_gives_a_new_calculator_per_structure():
+    model = calculator("emt")
+    assert model.name == "emt" and model.version == f"ase {importlib.metadata.version('ase')}"
+    assert not model.shared
+    assert isinstance(model.calculator(), EMT) and model.calculator() is not model.calculator()
+    assert calculator(model) is model
+    assert calculator(" EMT ").name == "emt"
+
+
+def test_user_calculator_is_shared_and_named_by_its_class():
+    mine = EMT()
+    model = calculator(mine)
+    assert (model.name, model.version) == ("EMT", "user")
+    assert model.shared and model.calculator() is mine
+    assert "ase.calculators.emt.EMT" in model.source
+    with pytest.raises(ValidationError, match="ASE calculator"):
+        calculator(42)  # type: ignore[arg-type]
+
+
+def test_unknown_names_and_modals_raise():
+    with pytest.raises(ValidationError, match="unknown model 'mace'"):
+        calculator("mace")
+    with pytest.raises(ValidationError, match="has no modal"):
+        calculator("sevennet-0:PBE")
+    with pytest.raises(ValidationError, match="has no modal"):
+        calculator("chgnet:PBE")
+    assert set(available_models()) == {"emt", *SEVENNET, *CHGNET}
+
+
+def test_missing_model_package_names_the_pinned_install(monkeypatch):
+    real = importlib.metadata.version
+
+    def version(package: str) -> str:
+        if package in ("torch", "sevenn", "chgnet"):
+            raise importlib.metadata.PackageNotFoundError(package)
+        return real(package)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    for name in ("sevennet-0", "chgnet"):
+        with pytest.raises(MissingExtraError) as caught:
+            calculator(name)
+        assert "pip install torch==2.13.0 && pip install 'anodelab[atomistic]'" in str(caught.value)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sevenn") is None or importlib.util.find_spec("chgnet") is None,
+                    reason="sevenn and chgnet not installed")
+def test_bundled_checkpoints_are_found_without_importing_torch():
+    code = """
+import sys, pathlib
+from anodelab.sim.atomistic import calculator
+assert "ase" not in sys.modules, "importing the package imported ase"
+for name in ("sevennet-0", "sevennet-l3i5", "sevennet-mf-0", "sevennet-mf-0:r2scan", "chgnet", "chgnet-r2scan"):
+    model = calculator(name)
+    assert pathlib.Path(model.source).is_file(), model.source
+    print(model.name, "|", model.version)
+assert "torch" not in sys.modules and "sevenn" not in sys.modules and "chgnet" not in sys.modules
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" | ") for line in done.stdout.splitlines())
+    assert lines["sevennet-0"].endswith("SevenNet_0__11Jul2024/checkpoint_sevennet_0.pth")
+    assert "sevennet-mf-0:PBE" in lines and "sevennet-mf-0:R2SCAN" in lines
+    assert lines["chgnet"].startswith(f"chgnet {importlib.metadata.version('chgnet')}, 0.3.0/")
+
+
+def test_model_describes_itself():
+    model = calculator("emt")
+    assert isinstance(model, Model)
+    assert model.to_dict() == {"name": "emt", "version": model.version, "source": model.source}
