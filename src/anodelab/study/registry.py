@@ -233,7 +233,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("voltammetry", voltammetry, Voltammogram, frozenset({K.CV, K.LSV}), headline=("scan_rate", "dE_p"),
              figures=(Figure("cv", figures.plot_voltammogram), Figure("didv", figures.plot_didv))),
     Analysis("interface_fem", interface_model, InterfaceResult, SIMULATION, applies=_interface_case,
-             headline=("R_eff", "R_constriction", "max_mean_ratio"), figures=(Figure("interface", figures.plot_interface),)),
+             headline=("R_eff", "R_constriction", "peak_current_ratio"), figures=(Figure("interface", figures.plot_interface),)),
     Analysis("interface_sweep", interface_model, InterfaceSweep, SIMULATION, applies=_interface_sweep,
              headline=("R_eff", "max_mean_ratio"), figures=(Figure("interface-sweep", figures.plot_sweep),)),
     Analysis("neb", atomistic_model, NEBResult, SIMULATION, applies=_atomistic("neb"),

@@ -187,3 +187,13 @@ def test_kinetics_evens_out_the_current_as_its_resistance_grows():
               for i0 in (1e3, 10.0, 0.1)]
     assert ratios[0] > ratios[1] > ratios[2] > 1.0
     assert ratios[2] < 1.01
+
+
+@pytest.mark.parametrize("fraction", [1.0, 0.5, 0.25])
+def test_the_peak_current_ratio_is_one_over_the_contact_fraction_when_kinetics_dominate(fraction):
+    """With a charge-transfer resistance far above the electrolyte's (i0 = 1e-4 mA/cm2 against a 10 um,
+    0.01 S/cm layer), every contact carries the same density: J / f, so the peak is 1 / f x the projected mean."""
+    result = simulate_interface(Strips(fraction, 10.0, 10.0), kappa_S_cm=1e-2, kinetics="linear", i0_mA_cm2=1e-4,
+                                current_mA_cm2=0.01, elements=2000)
+    assert result.peak_current_ratio == pytest.approx(1.0 / fraction, rel=2e-3)
+    assert result.max_mean_ratio == pytest.approx(1.0, abs=2e-3)  # uniform over the contacts themselves

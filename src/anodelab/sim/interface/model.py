@@ -366,6 +366,7 @@ def _result(case: _Case, secondary: Solution, solution: Solution, *, order: int,
     profile = solution.interface_profile()
     interface, max_mean = _profile_table(profile)
     ratio, contact, area = interface["ratio"], profile["contact"], profile["area_cm2"]
+    peak = float(np.max(np.abs(interface["current_density_mA_cm2"]))) / abs(J * 1e3)
     field, centroid, element_area = solution.element_field_V_cm()
     conservation = abs(electrode_A - counter_A) / abs(current_A)
     warnings = _warnings(case, conservation)
@@ -380,9 +381,8 @@ def _result(case: _Case, secondary: Solution, solution: Solution, *, order: int,
         geometry=geometry.name, axisymmetric=grid.axisymmetric,
         R_eff_ohm_cm2=potential_drop_V / J, R_uniform_ohm_cm2=drop_V / J, R_constriction_ohm_cm2=(potential_drop_V - drop_V) / J,
         R_constriction_ohm=(potential_drop_V - drop_V) / current_A if isinstance(geometry, Disk) else None,
-        max_mean_ratio=max_mean,
-        tip_current_ratio=float(np.max(np.abs(interface["current_density_mA_cm2"]))) / abs(J * 1e3)
-        if isinstance(geometry, Protrusion) else None,
+        max_mean_ratio=max_mean, peak_current_ratio=peak,
+        tip_current_ratio=peak if isinstance(geometry, Protrusion) else None,
         fraction_above_threshold=float(np.sum(area[contact & (ratio > case.threshold)]) / np.sum(area[contact])),
         threshold_ratio=case.threshold, current_mA_cm2=J * 1e3, total_current_mA=current_A * 1e3,
         potential_drop_mV=potential_drop_V * 1e3, field_max_V_cm=float(np.nanmax(field)),

@@ -28,6 +28,10 @@ DEFINITIONS = {
     "field_ratio_max": "field_max / the uniform field J / kappa",
     "current_conservation_rel": "|I_electrode - I_counter| / I, both from the discrete flux balance",
     "elements": "triangles in the mesh",
+    "peak_current_ratio": "largest local current density entering the electrolyte / the mean over the projected area J: "
+                          "how much faster than uniform plating the hottest spot plates (1 for uniform contact; "
+                          "about 1 / contact fraction at a point contact); unlike max_mean_ratio it compares cases "
+                          "whose current-carrying boundaries differ, such as a bare contact and the same one coated",
     "tip_current_ratio": "largest current density on the protrusion / the mean over the projected area (the far-field "
                          "one): its tip enhancement (3 for a hemisphere, 2 for a half cylinder, 1 / n for a half spheroid of "
                          "depolarisation factor n, in a uniform field)",
@@ -91,6 +95,7 @@ class InterfaceResult(Result):
     R_constriction_ohm_cm2: float
     R_constriction_ohm: float | None
     max_mean_ratio: float
+    peak_current_ratio: float
     fraction_above_threshold: float
     threshold_ratio: float
     current_mA_cm2: float
@@ -126,6 +131,7 @@ class InterfaceResult(Result):
             ("R_constriction", self.R_constriction_ohm_cm2, "ohm cm2"),
             ("R_constriction_spot", self.R_constriction_ohm, "ohm"),
             ("max_mean_ratio", self.max_mean_ratio, ""),
+            ("peak_current_ratio", self.peak_current_ratio, ""),
             ("fraction_above_threshold", self.fraction_above_threshold, ""),
             ("total_current", self.total_current_mA, self.current_unit),
             ("potential_drop", self.potential_drop_mV, "mV"),
@@ -153,6 +159,7 @@ class InterfaceResult(Result):
             out["R_constriction_ohm"] = self.R_constriction_ohm
         out.update({
             "max_mean_ratio": self.max_mean_ratio,
+            "peak_current_ratio": self.peak_current_ratio,
             "fraction_above_threshold": self.fraction_above_threshold,
             "threshold_ratio": self.threshold_ratio,
             "current_mA_cm2": self.current_mA_cm2,
@@ -203,7 +210,7 @@ class InterfaceResult(Result):
         return line + f"; {self.elements} elements"
 
 
-SWEEP_COLUMNS = ("R_eff_ohm_cm2", "R_constriction_ohm_cm2", "max_mean_ratio", "fraction_above_threshold",
+SWEEP_COLUMNS = ("R_eff_ohm_cm2", "R_constriction_ohm_cm2", "max_mean_ratio", "peak_current_ratio", "fraction_above_threshold",
                  "potential_drop_mV", "field_max_V_cm", "current_conservation_rel", "newton_iterations")
 #: columns added when every point has them
 OPTIONAL_COLUMNS = ("tip_current_ratio", "metal_max_mean_ratio", "deposition_top_fraction")
