@@ -231,18 +231,7 @@ def read(
     """
     path = Path(path)
     given = dict(options or {})
-    try:
-        if not path.exists():
-            raise ReadError(path, "file not found")
-        if not path.is_file():
-            raise ReadError(path, "not a regular file", expected="an instrument data file")
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
-    except OSError as error:
-        raise ReadError(path, f"cannot be opened ({_os_reason(error, path)})") from error
-    if not head:
-        raise ReadError(path, "file is empty", expected="an instrument data file")
-
+    head = read_head(path)
     if isinstance(cell, (str, Path)):
         cell = CellInfo.from_toml(cell)
     elif cell is None and (found := find_cell_toml(path)) is not None:
@@ -278,6 +267,22 @@ def read(
     if format and tried:
         raise ReadError(path, f"cannot be read as {format}: {tried[0][1]}")
     raise UnknownFormatError(path, tried)
+
+
+def read_head(path: Path) -> bytes:
+    """The first :data:`HEAD_BYTES` of ``path`` (for sniffing), refusing a missing, irregular or empty file."""
+    try:
+        if not path.exists():
+            raise ReadError(path, "file not found")
+        if not path.is_file():
+            raise ReadError(path, "not a regular file", expected="an instrument data file")
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as error:
+        raise ReadError(path, f"cannot be opened ({_os_reason(error, path)})") from error
+    if not head:
+        raise ReadError(path, "file is empty", expected="an instrument data file")
+    return head
 
 
 def _check_options(given: Mapping[str, str], formats: list[Format], path: Path) -> None:

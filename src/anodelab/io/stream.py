@@ -38,7 +38,6 @@ from anodelab.io.assembly import NotStreamable
 from anodelab.io.checksum import Checksum, _fingerprint
 from anodelab.io.registry import (
     _PARSE_ERRORS,
-    HEAD_BYTES,
     Format,
     _finish,
     _os_reason,
@@ -47,6 +46,7 @@ from anodelab.io.registry import (
     find_cell_toml,
     finish_provenance,
     get_format,
+    read_head,
 )
 
 #: formats whose rows stream, and how (:func:`_stream`)
@@ -97,7 +97,7 @@ def read_chunks(path: str | Path, *, rows: int = 1_000_000, cell: CellInfo | str
     path = Path(path)
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
         raise ValidationError("rows", f"must be a whole number of rows >= 1, got {rows!r}")
-    head = _head(path)
+    head = read_head(path)
     if isinstance(cell, (str, Path)):
         cell = CellInfo.from_toml(cell)
     elif cell is None and (found := find_cell_toml(path)) is not None:
@@ -121,22 +121,6 @@ def read_chunks(path: str | Path, *, rows: int = 1_000_000, cell: CellInfo | str
     if format and tried:
         raise ReadError(path, f"cannot be read as {format}: {tried[0][1]}")
     raise UnknownFormatError(path, tried)
-
-
-def _head(path: Path) -> bytes:
-    """The first bytes of the file, refusing what :func:`read` refuses before trying any reader."""
-    try:
-        if not path.exists():
-            raise ReadError(path, "file not found")
-        if not path.is_file():
-            raise ReadError(path, "not a regular file", expected="an instrument data file")
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
-    except OSError as error:
-        raise ReadError(path, f"cannot be opened ({_os_reason(error, path)})") from error
-    if not head:
-        raise ReadError(path, "file is empty", expected="an instrument data file")
-    return head
 
 
 def _read(path: Path, fmt: Format, rows: int, cell: CellInfo | None, checksum: Checksum) -> RecordChunks:
