@@ -50,9 +50,9 @@ from anodelab.plating.nucleation import (
 from anodelab.plating.shorts import ShortsResult, detect_shorts
 from anodelab.plating.trace import OverpotentialTrace, overpotential_trace
 from anodelab.report import figures
+from anodelab.sim.atomistic.ensemble_result import EnsembleResult
 from anodelab.sim.atomistic.result import (
     BindingResult,
-    EnsembleResult,
     InterfaceEnergyResult,
     NEBResult,
     SurfaceEnergyResult,

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("ase")
 
 from ase import Atoms
+from ase.calculators.calculator import all_changes
 from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms, FixedPlane
 from ase.optimize import BFGS
@@ -145,6 +146,32 @@ def test_inputs_are_left_unchanged(cases):
     neb(initial, final, "emt", n_images=1)
     assert np.array_equal(initial.positions, before[0]) and np.array_equal(final.positions, before[1])
     assert initial.calc is None
+
+
+class CountingEMT(EMT):
+    """One EMT instance shared by every image (as an ML model is), recording each structure it computes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.computed: list[bytes] = []
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        self.computed.append(atoms.positions.tobytes())
+
+
+def test_a_shared_calculator_computes_each_structure_once_and_finds_the_per_image_path(cases, au_al_neb):
+    initial, final = cases.au_on_al100()
+    counting = CountingEMT()
+    result = neb(initial, final, counting, n_images=3)
+    # ASE's optimizers ask for the band's forces several times a step: no structure may be computed twice
+    assert len(counting.computed) == len(set(counting.computed))
+    # every band step moves every image once: endpoint relaxations + n_images per band evaluation
+    relax_calls = result.initial_relax.steps + result.final_relax.steps + 2
+    assert len(counting.computed) <= relax_calls + 3 * (result.steps + 3)
+    # the same path as EMT with one calculator per image (which ASE caches image by image)
+    assert result.steps == au_al_neb.steps
+    np.testing.assert_allclose(result.energies_eV, au_al_neb.energies_eV, rtol=0, atol=1e-10)
 
 
 def test_result_is_json_with_one_length_tables_and_the_model(au_al_neb):

@@ -23,14 +23,13 @@ from anodelab.sim.atomistic.energies import (
     surface_energy,
 )
 from anodelab.sim.atomistic.ensemble import ensemble, rank
+from anodelab.sim.atomistic.ensemble_result import EnsembleResult, RankingResult
 from anodelab.sim.atomistic.neb import neb
 from anodelab.sim.atomistic.relax import relax
 from anodelab.sim.atomistic.result import (
     BindingResult,
-    EnsembleResult,
     InterfaceEnergyResult,
     NEBResult,
-    RankingResult,
     RelaxResult,
     ScreenResult,
     Structure,

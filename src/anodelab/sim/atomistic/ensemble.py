@@ -19,7 +19,8 @@ from anodelab.core.errors import ValidationError
 from anodelab.core.record import Provenance
 from anodelab.core.result import plain
 from anodelab.sim.atomistic.calculators import calculator
-from anodelab.sim.atomistic.result import AtomisticResult, EnsembleResult, RankingResult
+from anodelab.sim.atomistic.ensemble_result import EnsembleResult, RankingResult
+from anodelab.sim.atomistic.result import AtomisticResult
 
 if TYPE_CHECKING:
     from anodelab.sim.atomistic.calculators import ModelLike

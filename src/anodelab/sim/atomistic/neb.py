@@ -13,14 +13,18 @@
    ``climb`` the band is relaxed to ``fmax`` at once.
 
 The barrier is the highest image's energy minus the initial state's: with a converged climbing image,
-the saddle point's. ML models share one calculator among the images (they keep no state between
-structures), and a model with a batched evaluation (SevenNet) computes the moving images together
-each step; EMT gets one calculator per image.
+the saddle point's. The band computes its moving images itself (see :func:`_band`): a model with a
+batched evaluation (SevenNet) computes them together, others one by one, and an image whose positions
+have not moved since its last evaluation is not computed again. ASE's optimizers ask for the band's
+forces several times a step (step, convergence test, log), and a calculator shared among the images
+keeps only the last structure's results, so without this each image was computed three times a step.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -67,9 +71,9 @@ def neb(initial: Atoms, final: Atoms, model: ModelLike = DEFAULT_MODEL, *, n_ima
     mic = bool(any(initial.pbc)) if mic is None else bool(mic)
     first, first_relax = _endpoint(initial, chosen, relax_endpoints, fmax, steps)
     last, last_relax = _endpoint(final, chosen, relax_endpoints, fmax, steps)
-    band = _band(first, last, chosen, n_images, spring_eV_A2)
+    band = _band(first, last, n_images, spring_eV_A2)
     band.interpolate(method=interpolation, mic=mic, apply_constraint=False)
-    band.batch = chosen.batch  # after the interpolation: IDPP relaxes the band with its own calculators
+    band.evaluate = chosen.batch or functools.partial(_one_by_one, chosen)
     taken, converged = _optimise(band, optimizer, fmax, steps, climb, climb_after_fmax)
     result = _result(band, chosen, converged, climb, fmax, taken, mic, (first_relax, last_relax))
     options = {"n_images": n_images, "climb": climb, "fmax_eV_A": fmax, "relax_endpoints": relax_endpoints,
@@ -106,30 +110,50 @@ def _endpoint(atoms: Atoms, model: Model, relax: bool, fmax: float, steps: int) 
     return work, result
 
 
-def _band(first: Atoms, last: Atoms, model: Model, n_images: int, spring: float) -> Any:
-    """The band of ``n_images`` copies of ``first`` between the endpoints; its ``batch`` (None until set)
-    evaluates the moving images together before each force call, where the model can."""
+def _band(first: Atoms, last: Atoms, n_images: int, spring: float) -> Any:
+    """The band of ``n_images`` copies of ``first`` between the endpoints. Its ``evaluate`` (None until set,
+    so that IDPP's interpolation uses its own calculators) computes the moving images that are stale
+    (moved since their last evaluation, or never evaluated) before each force call, and freezes each
+    image's energy and forces on a single-point calculator, which says whether the image has moved since."""
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.mep import NEB
 
     class Band(NEB):
-        batch: Any = None
+        evaluate: Any = None
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:  # typed: ASE's is not, and mypy is strict
             NEB.__init__(self, *args, **kwargs)
 
         def get_forces(self) -> Any:
-            if self.batch is not None:
-                moving = self.images[1:-1]
-                for image, (energy, forces) in zip(moving, self.batch(moving), strict=True):
-                    image.calc = SinglePointCalculator(image, energy=energy, forces=forces)
+            if self.evaluate is not None:
+                stale = [image for image in self.images[1:-1] if not _frozen(image)]
+                if stale:
+                    for image, (energy, forces) in zip(stale, self.evaluate(stale), strict=True):
+                        image.calc = SinglePointCalculator(image, energy=energy, forces=forces)
             return NEB.get_forces(self)
 
-    images = [first]
-    for _ in range(n_images):
-        images.append(model.attach(first.copy()))
-    images.append(last)
-    return Band(images, k=spring, climb=False, method="improvedtangent", allow_shared_calculator=model.shared)
+    images = [first, *(first.copy() for _ in range(n_images)), last]
+    return Band(images, k=spring, climb=False, method="improvedtangent")
+
+
+def _frozen(image: Atoms) -> bool:
+    """Whether ``image`` holds frozen results of its present structure (positions, cell, numbers unchanged)."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    calc = image.calc
+    return isinstance(calc, SinglePointCalculator) and not calc.check_state(image)
+
+
+def _one_by_one(model: Model, structures: Sequence[Atoms]) -> list[tuple[float, NDArray[np.float64]]]:
+    """(energy, forces) of each structure from a calculator of ``model``, one structure at a time."""
+    calc = model.calculator()
+    results = []
+    for atoms in structures:
+        work = atoms.copy()
+        work.calc = calc
+        results.append((float(work.get_potential_energy()),
+                        np.asarray(work.get_forces(apply_constraint=False), dtype=np.float64)))
+    return results
 
 
 def _optimise(band: NEB, optimizer: OptimizerName, fmax: float, steps: int, climb: bool,

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from ase import Atoms
 
     from anodelab.sim.atomistic.calculators import ModelLike
-    from anodelab.sim.atomistic.result import AtomisticResult, EnsembleResult
+    from anodelab.sim.atomistic.ensemble_result import EnsembleResult
+    from anodelab.sim.atomistic.result import AtomisticResult
 
 #: the structures each task needs (``bulk`` of a binding task is optional)
 NEEDS = {"neb": ("initial", "final"), "bind": ("surface", "adsorbed"), "surface": ("bulk", "slab"),
