@@ -143,13 +143,7 @@ def step_table(record: Record) -> StepTable:
     end = np.r_[start[1:] - 1, n - 1]
     rows = end - start + 1
     ends = _Ends(start, end, rows >= 4)  # inner rows: all but the first and last of a step of 4 rows or more
-    state = record["state"]
-    charging, discharging = state == CHARGE, state == DISCHARGE
-    charge_rows = np.add.reduceat(charging, start, dtype=np.int64)
-    discharge_rows = np.add.reduceat(discharging, start, dtype=np.int64)
-    direction = np.full(start.size, REST, dtype=np.int8)
-    direction[charge_rows > discharge_rows] = CHARGE
-    direction[(discharge_rows >= charge_rows) & (discharge_rows > 0)] = DISCHARGE
+    direction, reversal, one_sign = _states(record["state"], ends)
     active = direction != REST
 
     first_V = voltage[start]
@@ -157,29 +151,14 @@ def step_table(record: Record) -> StepTable:
     dv_sum, v_mean, v_var = ends.moments(dv)
     inner_min, inner_max = ends.extremes(voltage)
     span_V = inner_max - inner_min
-    nan = np.full(start.size, np.nan)
-    mode = np.full(start.size, "other", dtype="<U9")
-    set_point = nan.copy()
-
-    current = record.columns.get("current_mA")
     time = record.columns.get("time_s")
-    if current is not None:
-        if not np.isfinite(np.sum(current)):
-            current = _held(current)
-        i_sum, i_mean, i_var = ends.moments(current)
-        largest = float(np.max(np.abs(current)))
-        rest = ~active | (np.sqrt(i_var + i_mean * i_mean) <= REST_CURRENT_FRACTION * largest)  # rms current
-        one_sign = (ends.inner(charge_rows, charging) == 0) | (ends.inner(discharge_rows, discharging) == 0)
-        cc = ~rest & one_sign & (np.sqrt(i_var) <= CC_CURRENT_RTOL * np.abs(i_mean))
-        set_point[cc] = i_mean[cc]
-        mean_current = _mean_current_mA(current, i_sum, time, start, end)
-    else:
-        rest = ~active
-        cc = np.zeros(start.size, dtype=bool)
-        mean_current = nan
+    rest, cc, i_mean, mean_current = _current_modes(record.columns.get("current_mA"), time, ends, active, one_sign)
     cv = ~rest & ~cc & (span_V < CV_SPAN_V)
+    mode = np.full(start.size, "other", dtype="<U9")
+    set_point = np.full(start.size, np.nan)
     mode[rest] = "rest"
     mode[cc] = "CC"
+    set_point[cc] = i_mean[cc]
     mode[cv] = "CV"
     set_point[cv] = (v_mean + first_V)[cv]
 
@@ -193,29 +172,68 @@ def step_table(record: Record) -> StepTable:
             mode[sweep] = "sweep"
             set_point[sweep] = 1000.0 * slope_V_s[sweep]
     else:
-        start_s = duration_s = nan
-
-    if "frequency_Hz" in record:
-        frequency = record["frequency_Hz"]
-        with np.errstate(invalid="ignore"):
-            marked = np.add.reduceat(np.isfinite(frequency) & (frequency > 0), start, dtype=np.int64)
-        impedance = 2 * marked > rows
-        mode[impedance] = "impedance"
-        set_point[impedance] = np.nan
-
-    if "capacity_mAh" in record:
-        capacity = record["capacity_mAh"]
-        if np.isnan(capacity).any():
-            capacity = np.nan_to_num(capacity)
-        charge_mAh = capacity[end]
-        energy_mWh = _energy_mWh(voltage, capacity, start, end)
-    else:
-        charge_mAh = energy_mWh = nan
+        start_s = duration_s = np.full(start.size, np.nan)
+    impedance = _impedance(record, start, rows)
+    mode[impedance] = "impedance"
+    set_point[impedance] = np.nan
+    charge_mAh, energy_mWh = _charge_energy(record, voltage, start, end)
     return StepTable(
         step[start].astype(np.int32), start.astype(np.intp), end.astype(np.intp), record["cycle"][start],
-        mode, direction, (charge_rows > 0) & (discharge_rows > 0), set_point, start_s, duration_s,
+        mode, direction, reversal, set_point, start_s, duration_s,
         charge_mAh, energy_mWh, first_V, voltage[end], np.minimum(inner_min, np.minimum(first_V, voltage[end])),
         np.maximum(inner_max, np.maximum(first_V, voltage[end])), first_V + dv_sum / rows, mean_current)
+
+
+def _states(state: NDArray[np.int8], ends: _Ends
+            ) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per step: the direction (the dominant state of its rows), whether it holds both charge- and
+    discharge-state rows, and whether its inner rows lack the one or the other (one sign of current)."""
+    charging, discharging = state == CHARGE, state == DISCHARGE
+    charge_rows = np.add.reduceat(charging, ends.start, dtype=np.int64)
+    discharge_rows = np.add.reduceat(discharging, ends.start, dtype=np.int64)
+    direction = np.full(ends.start.size, REST, dtype=np.int8)
+    direction[charge_rows > discharge_rows] = CHARGE
+    direction[(discharge_rows >= charge_rows) & (discharge_rows > 0)] = DISCHARGE
+    one_sign = (ends.inner(charge_rows, charging) == 0) | (ends.inner(discharge_rows, discharging) == 0)
+    return direction, (charge_rows > 0) & (discharge_rows > 0), one_sign
+
+
+def _current_modes(current: NDArray[np.float64] | None, time: NDArray[np.float64] | None, ends: _Ends,
+                   active: NDArray[np.bool_], one_sign: NDArray[np.bool_]
+                   ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """The rest and the CC steps (module docstring), the inner rows' mean current and the time-weighted
+    mean current per step; without a current, rest is a step with no active state and there is no CC step."""
+    nan = np.full(ends.start.size, np.nan)
+    if current is None:
+        return ~active, np.zeros(ends.start.size, dtype=bool), nan, nan
+    if not np.isfinite(np.sum(current)):
+        current = _held(current)
+    i_sum, i_mean, i_var = ends.moments(current)
+    largest = float(np.max(np.abs(current)))
+    rest = ~active | (np.sqrt(i_var + i_mean * i_mean) <= REST_CURRENT_FRACTION * largest)  # rms current
+    cc = ~rest & one_sign & (np.sqrt(i_var) <= CC_CURRENT_RTOL * np.abs(i_mean))
+    return rest, cc, i_mean, _mean_current_mA(current, i_sum, time, ends.start, ends.end)
+
+
+def _impedance(record: Record, start: NDArray[np.intp], rows: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """The steps most of whose rows carry a frequency (none without a ``frequency_Hz`` column)."""
+    if "frequency_Hz" not in record:
+        return np.zeros(start.size, dtype=bool)
+    frequency = record["frequency_Hz"]
+    with np.errstate(invalid="ignore"):
+        marked = np.add.reduceat(np.isfinite(frequency) & (frequency > 0), start, dtype=np.int64)
+    return 2 * marked > rows
+
+
+def _charge_energy(record: Record, voltage: NDArray[np.float64], start: NDArray[np.intp], end: NDArray[np.intp]
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each step's charge (its last capacity, a lost reading counted 0) and energy (NaN without capacity)."""
+    if "capacity_mAh" not in record:
+        return np.full(start.size, np.nan), np.full(start.size, np.nan)
+    capacity = record["capacity_mAh"]
+    if np.isnan(capacity).any():
+        capacity = np.nan_to_num(capacity)
+    return capacity[end], _energy_mWh(voltage, capacity, start, end)
 
 
 @dataclass(frozen=True)

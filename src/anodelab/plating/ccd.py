@@ -140,18 +140,12 @@ def critical_current_density(
         raise ValidationError("rtol", f"must lie in (0, 1), got {rtol!r}")
     segments, rows, warnings = prepare(record, cell, current_mA, "critical_current_density")
     scan = scan_shorts(segments, rows, ShortOptions(drop_fraction=drop_fraction, window_s=window_s))
-    label = segments.run[rows.segment]
-    points = half_cycle_points(segments, rows, label, 0.2, 0.05)
+    points = half_cycle_points(segments, rows, segments.run[rows.segment], 0.2, 0.05)
     magnitude = np.abs(points["current_mA"])
     level = current_levels(magnitude, rtol)
     _require_staircase(segments, magnitude, level, bool(scan.events), warnings)
     area = segments.area_cm2
-    hard = [e for e in scan.events if e["kind"] == "hard"]
-    failure = hard[0] if hard else (scan.events[0] if scan.events else None)
-    if failure is not None and not hard:
-        warnings.append("no hard short: the failure is the first soft short")
-    if failure is None:
-        warnings.append("no short in the staircase: the CCD lies above the last level")
+    failure = _failure(scan.events, warnings)
     event_level = [int(level[_point_of(points, e["onset_s"])]) for e in scan.events]
     failure_level = event_level[scan.events.index(failure)] if failure is not None else None
     first_event_level = min(event_level) if event_level else None
@@ -173,7 +167,36 @@ def critical_current_density(
     if failure is not None:
         plated_mAh, passed_mAh = _charge_before(segments, failure["onset_s"])
         plated, passed = plated_mAh * unit_scale, passed_mAh * unit_scale
-    definitions = {
+    return CriticalCurrentDensity(levels, protocol, step_s, step_capacity, ccd, last_stable, segments.density_unit,
+                                  _failure_entry(failure, failure_level), soft, plated, passed,
+                                  decimated(segments.time_s, segments.voltage_V, TRACE_POINTS), area,
+                                  _definitions(rtol), warnings=tuple(warnings))
+
+
+def _failure(events: tuple[dict[str, Any], ...], warnings: list[str]) -> dict[str, Any] | None:
+    """The failure (module docstring): the first hard short, else the first soft one, else None."""
+    hard = [e for e in events if e["kind"] == "hard"]
+    failure = hard[0] if hard else (events[0] if events else None)
+    if failure is not None and not hard:
+        warnings.append("no hard short: the failure is the first soft short")
+    if failure is None:
+        warnings.append("no short in the staircase: the CCD lies above the last level")
+    return failure
+
+
+def _failure_entry(failure: dict[str, Any] | None, failure_level: int | None) -> dict[str, Any] | None:
+    """The result's account of the failure, with its level (numbered from 1)."""
+    if failure is None:
+        return None
+    entry = {key: failure[key] for key in ("kind", "short_onset_h", "cycle", "current_mA", "confidence",
+                                           "recovered", "evidence")}
+    entry["level"] = failure_level + 1 if failure_level is not None else None
+    return entry
+
+
+def _definitions(rtol: float) -> dict[str, str]:
+    """The result's definitions of its quantities, in words."""
+    return {
         "levels": f"consecutive half-cycles with |I| within rtol={rtol:g}, increasing",
         "protocol": "fixed-time: equal half-cycle durations before the failing level; fixed-capacity: equal charges",
         "ccd": "current density of the level in which the cell first fails (first hard short, else first soft short)",
@@ -182,14 +205,6 @@ def critical_current_density(
         "level_eta": "median of the level's half-cycle plateaus (median of sign(I) * V after 20 % of each)",
         "shorts": "anodelab.plating.shorts rules (detect_shorts with these window_s and drop_fraction)",
     }
-    failure_out = None
-    if failure is not None:
-        failure_out = {key: failure[key] for key in ("kind", "short_onset_h", "cycle", "current_mA", "confidence",
-                                                     "recovered", "evidence")}
-        failure_out["level"] = failure_level + 1 if failure_level is not None else None
-    return CriticalCurrentDensity(levels, protocol, step_s, step_capacity, ccd, last_stable, segments.density_unit,
-                                  failure_out, soft, plated, passed,
-                                  decimated(segments.time_s, segments.voltage_V, TRACE_POINTS), area, definitions, warnings=tuple(warnings))
 
 
 def _require_staircase(segments: Segments, magnitude: NDArray[np.float64], level: NDArray[np.intp],

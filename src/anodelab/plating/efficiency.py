@@ -219,11 +219,7 @@ def plating_efficiency(
     Areal charges from ``cell`` (default: the record's) working-electrode area; without one, mAh and a
     warning.
     """
-    if method not in METHODS:
-        raise ValidationError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
-    cycle_range = _cycle_range(cycles)
-    if cutoff_V is not None and not (isinstance(cutoff_V, (int, float)) and math.isfinite(cutoff_V)):
-        raise ValidationError("cutoff_V", f"must be a finite voltage or None, got {cutoff_V!r}")
+    cycle_range = _options(method, cycles, cutoff_V)
     record = require_record(record, "the plating CE", "a plating/stripping Record (time, voltage, current)")
     where = record.provenance.path or "record"
     cell = cell if cell is not None else record.cell
@@ -232,39 +228,16 @@ def plating_efficiency(
             raise NotApplicableError(f"{where}: the plating CE needs {name}; the record has "
                                      + ", ".join(record.column_names))
     warnings: list[str] = []
-    halves = _half_cycles(record, where)
-    pairs = _pairs(halves, warnings)
+    pairs = _pairs(_half_cycles(record, where), warnings)
     if not pairs:
         raise NotApplicableError(f"{where}: no plating half-cycle followed by a stripping one; the plating CE "
                                  "needs plating (current < 0) then stripping (current > 0)")
-    plating_V = np.array([p[0].median_V for p in pairs])
-    if np.median(plating_V) >= 0.0:
-        raise NotApplicableError(
-            f"{where}: the plating half-cycles lie at a median {np.median(plating_V):.3g} V vs the counter, above "
-            "0 V: this is an insertion or alloying electrode, not metal plating on a substrate (its CE is "
-            "cycling.cycle_summary's)")
-    stripping = [p[1] for p in pairs]
-    end_V = np.array([s.end_V for s in stripping])
-    median_V = np.array([s.median_V for s in stripping])
-    rise_V = end_V - median_V
-    reached = (end_V >= cutoff_V - CUTOFF_TOLERANCE_V if cutoff_V is not None else
-               (rise_V >= CUTOFF_RISE_V) & (rise_V >= CUTOFF_RISE_FACTOR * np.abs(median_V)))
-    roles = _roles(reached)
-    if not reached.any():
-        raise NotApplicableError(
-            f"{where}: no stripping half-cycle reaches a cut-off voltage (each ends on its plateau): the CE on a "
-            "substrate needs stripping to a cut-off; this is capacity-limited cycling (a symmetric-cell record?)"
-            + (f" (cutoff_V={cutoff_V} V)" if cutoff_V is not None else ""))
+    table = _pair_table(pairs, cutoff_V, where)
+    roles, per_cycle = table["role"], table["role"] == "per-cycle"
     if (roles == "incomplete").any():
         warnings.append(f"{int((roles == 'incomplete').sum())} pair(s) after the last stripping to the cut-off "
                         "belong to no complete test (the record ends before the final stripping)")
-    plated = np.array([p[0].charge_mAh for p in pairs])
-    stripped = np.array([p[1].charge_mAh for p in pairs])
-    number = np.arange(1, len(pairs) + 1)
-    per_cycle = roles == "per-cycle"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ce = np.where(per_cycle, stripped / plated, np.nan)
-    tests = _aurbach_tests(roles, plated, stripped)
+    tests = _aurbach_tests(roles, table["plated_mAh"], table["stripped_mAh"])
     if method == "reservoir" and not tests:
         raise NotApplicableError(f"{where}: no Aurbach reservoir test (capacity-limited cycling closed by a stripping "
                                  "to the cut-off) in the record")
@@ -273,13 +246,44 @@ def plating_efficiency(
                                  "cut-off) in the record")
     if len(tests) > 1:
         warnings.append(f"{len(tests)} Aurbach tests: ce_aurbach is the first's, every one is in aurbach_tests")
-    mean, std, n_mean, used = _mean(number, ce, per_cycle, cycle_range, where) if method != "reservoir" else (
-        None, None, 0, None)
+    mean, std, n_mean, used = (_mean(table["cycle"], table["ce"], per_cycle, cycle_range, where)
+                               if method != "reservoir" else (None, None, 0, None))
     area = cell.working_electrode.area_cm2 if cell is not None else None
     if not area:
         warnings.append("no electrode area (working_electrode.area_cm2): charges in mAh and current in mA, not per cm2")
-    table = {
-        "cycle": number.astype(np.int64),
+    return PlatingEfficiency(
+        cycles=table, cycle_range=used, ce_mean=mean, ce_std=std, n_mean=n_mean,
+        aurbach=tuple(tests) if method != "per-cycle" else (),
+        cutoff_V=float(np.median(table["stripping_end_V"][table["to_cutoff"]])),
+        current_mA=float(np.median([p[0].current_mA for p in pairs])), area_cm2=area,
+        definitions=_definitions(cutoff_V), warnings=tuple(warnings))
+
+
+def _pair_table(pairs: list[tuple[_HalfCycle, _HalfCycle]], cutoff_V: float | None, where: str
+                ) -> dict[str, NDArray[Any]]:
+    """The per-pair table of :meth:`PlatingEfficiency.tables` (without areal columns), the pairs checked
+    to be metal plating on a substrate stripped to a cut-off at least once."""
+    plating_V = np.array([p[0].median_V for p in pairs])
+    if np.median(plating_V) >= 0.0:
+        raise NotApplicableError(
+            f"{where}: the plating half-cycles lie at a median {np.median(plating_V):.3g} V vs the counter, above "
+            "0 V: this is an insertion or alloying electrode, not metal plating on a substrate (its CE is "
+            "cycling.cycle_summary's)")
+    end_V = np.array([p[1].end_V for p in pairs])
+    median_V = np.array([p[1].median_V for p in pairs])
+    reached = _to_cutoff(end_V, median_V, cutoff_V)
+    if not reached.any():
+        raise NotApplicableError(
+            f"{where}: no stripping half-cycle reaches a cut-off voltage (each ends on its plateau): the CE on a "
+            "substrate needs stripping to a cut-off; this is capacity-limited cycling (a symmetric-cell record?)"
+            + (f" (cutoff_V={cutoff_V} V)" if cutoff_V is not None else ""))
+    roles = _roles(reached)
+    plated = np.array([p[0].charge_mAh for p in pairs])
+    stripped = np.array([p[1].charge_mAh for p in pairs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ce = np.where(roles == "per-cycle", stripped / plated, np.nan)
+    return {
+        "cycle": np.arange(1, len(pairs) + 1).astype(np.int64),
         "role": np.array(roles, dtype=str),
         "plating_start_s": np.array([p[0].start_s for p in pairs]),
         "plated_mAh": plated,
@@ -290,7 +294,19 @@ def plating_efficiency(
         "stripping_V": median_V,
         "stripping_end_V": end_V,
     }
-    definitions = {
+
+
+def _to_cutoff(end_V: FloatArray, median_V: FloatArray, cutoff_V: float | None) -> NDArray[np.bool_]:
+    """Per stripping: whether it ends at the cut-off (module docstring), from its last and median voltages."""
+    if cutoff_V is not None:
+        return end_V >= cutoff_V - CUTOFF_TOLERANCE_V
+    rise_V = end_V - median_V
+    return (rise_V >= CUTOFF_RISE_V) & (rise_V >= CUTOFF_RISE_FACTOR * np.abs(median_V))
+
+
+def _definitions(cutoff_V: float | None) -> dict[str, str]:
+    """The result's definitions of its quantities, in words."""
+    return {
         "ce": "stripped / plated charge of a pair plated on the bare substrate and stripped to the cut-off",
         "ce_mean": "mean of the per-cycle CE over the cycles asked for (stderr: sample standard deviation / sqrt(n))",
         "ce_std": "sample standard deviation of the per-cycle CE over those cycles",
@@ -303,12 +319,6 @@ def plating_efficiency(
                    f"a stripping's last voltage above its median by at least {CUTOFF_RISE_V} V and "
                    f"{CUTOFF_RISE_FACTOR:g} x the median's magnitude"),
     }
-    current = float(np.median([p[0].current_mA for p in pairs]))
-    return PlatingEfficiency(
-        cycles=table, cycle_range=used, ce_mean=mean, ce_std=std, n_mean=n_mean,
-        aurbach=tuple(tests) if method != "per-cycle" else (),
-        cutoff_V=float(np.median(end_V[reached])), current_mA=current, area_cm2=area, definitions=definitions,
-        warnings=tuple(warnings))
 
 
 # -- half-cycles and pairs --------------------------------------------------------------------------
@@ -428,6 +438,16 @@ def _mean(number: NDArray[np.int64], ce: FloatArray, per_cycle: NDArray[np.bool_
 
 
 # -- checks -----------------------------------------------------------------------------------------
+
+
+def _options(method: str, cycles: tuple[int, int] | None, cutoff_V: float | None) -> tuple[int, int] | None:
+    """Check the options; the range of cycles averaged."""
+    if method not in METHODS:
+        raise ValidationError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+    cycle_range = _cycle_range(cycles)
+    if cutoff_V is not None and not (isinstance(cutoff_V, (int, float)) and math.isfinite(cutoff_V)):
+        raise ValidationError("cutoff_V", f"must be a finite voltage or None, got {cutoff_V!r}")
+    return cycle_range
 
 
 def _cycle_range(cycles: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -58,7 +58,7 @@ from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.core.experiment import require_record
 from anodelab.core.record import Record
 from anodelab.core.result import Metric, Result, stamps_call
-from anodelab.core.steps import step_table
+from anodelab.core.steps import StepTable, step_table
 from anodelab.plating.segments import LEVEL_RTOL
 
 #: the tip fit's band above the lowest point: this many noise standard deviations ...
@@ -270,11 +270,55 @@ def nucleation_overpotential(
         raise NotApplicableError(f"{where}: a {cell.cell_type} cell has no bare substrate; the nucleation overpotential "
                                  f"is measured on one (cell type {' or '.join(SUBSTRATE_CELLS)})")
     table = step_table(record)
+    k, k_last = _plating_steps(table, plating_index, where)
+    t_step, v_step, q_step = _plating_rows(record, table, k, k_last)
+    t, v, q = t_step[1:], v_step[1:], q_step[1:]  # the first row: the voltage before the current
+    if v.size < MIN_FIT_ROWS + 2:
+        raise NotApplicableError(f"{where}: the plating step (step {table.step[k]}) has {v.size + 1} rows; "
+                                 f"the nucleation dip needs at least {MIN_FIT_ROWS + 3}")
+    warnings: list[str] = []
+    dip = _dip(t, v, where, int(table.step[k]), warnings)
+    area = cell.working_electrode.area_cm2 if cell is not None else None
+    if not area:
+        warnings.append("no electrode area (working_electrode.area_cm2): tip capacity in mAh and current in mA, "
+                        "not per cm2")
+    known_q = np.isfinite(q)
+    tip_q = float(np.interp(dip.tip_time_s, t[known_q], q[known_q])) if known_q.any() else math.nan
+    return NucleationOverpotential(
+        step=int(table.step[k]), tip_V=dip.tip_V, tip_stderr_V=dip.tip_stderr_V, plateau_V=dip.plateau_V,
+        plateau_stderr_V=dip.plateau_stderr_V, tip=dip.tip, tip_time_s=dip.tip_time_s,
+        tip_capacity_mAh=tip_q, current_mA=float(table.set_point[k]), area_cm2=area, noise_V=dip.noise_V,
+        sampling_interval_s=dip.interval_s, tip_resolution_V=dip.resolution_V, dip_rows=dip.dip_rows, dip_width_s=dip.dip_width_s,
+        plateau_start_s=float(t[dip.plateau_from]), plateau_rows=v.size - 1 - dip.plateau_from, fit=dip.fit,
+        curve=_curve(t_step, q_step, v_step, dip), definitions=dict(_DEFINITIONS), warnings=tuple(warnings))
+
+
+_DEFINITIONS = {
+    "eta_tip": "-V at the voltage minimum of the first plating step: vertex of a two-sided parabola fitted "
+               f"to the rows within max({NOISE_BAND:g} sigma, {BAND_FLOOR:g} x depth) of the lowest point",
+    "eta_plateau": "-median V from where the recovery has settled (within "
+                   f"max({SETTLED_FRACTION:g} x depth, 3 sigma)) to the end of the step",
+    "eta_nucleation": "eta_tip - eta_plateau",
+    "lower_bound": f"under-sampled tip (fewer than {MIN_DIP_ROWS} readings in the lower half of the dip): "
+                   "the deepest reading less 2 sigma, a lower bound of the magnitude",
+    "upper_bound": f"no dip above the noise (noise above {NOISY_FRACTION:g} x the depth): the deepest reading "
+                   "below the plateau plus 2 sigma, an upper bound",
+    "tip_capacity": "charge plated up to the tip",
+    "current": "current of the plating step",
+    "noise": "1.4826 MAD of successive voltage differences on the plateau / sqrt(2)",
+}
+
+
+# -- the plating step -------------------------------------------------------------------------------
+
+
+def _plating_steps(table: StepTable, plating_index: int, where: str) -> tuple[int, int]:
+    """The first and last step of the ``plating_index``-th constant-current plating (adjacent CC
+    plating steps at one current, as a cycler that re-logs a step writes them, are one)."""
     plating = np.flatnonzero((table.mode == "CC") & (table.direction == DISCHARGE))
     if plating.size == 0:
         raise NotApplicableError(f"{where}: no constant-current plating step (current < 0) for the nucleation "
                                  f"overpotential; the steps are {_modes(table.mode, table.direction_names)}")
-    # a plating the cycler logged as several steps (adjacent CC plating steps at one current) is one
     same = (np.diff(plating) == 1) & np.isclose(table.set_point[plating[1:]], table.set_point[plating[:-1]],
                                                 rtol=LEVEL_RTOL, atol=0.0)
     first_steps = plating[np.r_[True, ~same]]
@@ -282,7 +326,12 @@ def nucleation_overpotential(
     if plating_index > first_steps.size:
         raise NotApplicableError(f"{where}: plating_index={plating_index}, but the record has {first_steps.size} "
                                  "constant-current plating(s)")
-    k, k_last = int(first_steps[plating_index - 1]), int(last_steps[plating_index - 1])
+    return int(first_steps[plating_index - 1]), int(last_steps[plating_index - 1])
+
+
+def _plating_rows(record: Record, table: StepTable, k: int, k_last: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Time from the plating's start, voltage and charge plated of the rows of steps ``k``..``k_last``
+    (rows with a lost voltage reading, NaN, left out; the rows around them kept)."""
     step_rows = slice(int(table.start[k]), int(table.end[k_last]) + 1)
     t_step = record["time_s"][step_rows] - record["time_s"][int(table.start[k])]
     v_step = record["voltage_V"][step_rows]
@@ -296,41 +345,9 @@ def nucleation_overpotential(
     q_step = np.concatenate([record["capacity_mAh"][int(table.start[i]):int(table.end[i]) + 1] + offset_mAh[n]
                              for n, i in enumerate(parts)])
     readable = np.isfinite(v_step)
-    if not readable.all():  # a reading lost (NaN): left out, the rows around it kept
+    if not readable.all():
         t_step, v_step, q_step = t_step[readable], v_step[readable], q_step[readable]
-    t, v, q = t_step[1:], v_step[1:], q_step[1:]  # the first row: the voltage before the current
-    if v.size < MIN_FIT_ROWS + 2:
-        raise NotApplicableError(f"{where}: the plating step (step {table.step[k]}) has {v.size + 1} rows; "
-                                 f"the nucleation dip needs at least {MIN_FIT_ROWS + 3}")
-    warnings: list[str] = []
-    dip = _dip(t, v, where, int(table.step[k]), warnings)
-    area = cell.working_electrode.area_cm2 if cell is not None else None
-    if not area:
-        warnings.append("no electrode area (working_electrode.area_cm2): tip capacity in mAh and current in mA, "
-                        "not per cm2")
-    known_q = np.isfinite(q)
-    tip_q = float(np.interp(dip.tip_time_s, t[known_q], q[known_q])) if known_q.any() else math.nan
-    definitions = {
-        "eta_tip": "-V at the voltage minimum of the first plating step: vertex of a two-sided parabola fitted "
-                   f"to the rows within max({NOISE_BAND:g} sigma, {BAND_FLOOR:g} x depth) of the lowest point",
-        "eta_plateau": "-median V from where the recovery has settled (within "
-                       f"max({SETTLED_FRACTION:g} x depth, 3 sigma)) to the end of the step",
-        "eta_nucleation": "eta_tip - eta_plateau",
-        "lower_bound": f"under-sampled tip (fewer than {MIN_DIP_ROWS} readings in the lower half of the dip): "
-                       "the deepest reading less 2 sigma, a lower bound of the magnitude",
-        "upper_bound": f"no dip above the noise (noise above {NOISY_FRACTION:g} x the depth): the deepest reading "
-                       "below the plateau plus 2 sigma, an upper bound",
-        "tip_capacity": "charge plated up to the tip",
-        "current": "current of the plating step",
-        "noise": "1.4826 MAD of successive voltage differences on the plateau / sqrt(2)",
-    }
-    return NucleationOverpotential(
-        step=int(table.step[k]), tip_V=dip.tip_V, tip_stderr_V=dip.tip_stderr_V, plateau_V=dip.plateau_V,
-        plateau_stderr_V=dip.plateau_stderr_V, tip=dip.tip, tip_time_s=dip.tip_time_s,
-        tip_capacity_mAh=tip_q, current_mA=float(table.set_point[k]), area_cm2=area, noise_V=dip.noise_V,
-        sampling_interval_s=dip.interval_s, tip_resolution_V=dip.resolution_V, dip_rows=dip.dip_rows, dip_width_s=dip.dip_width_s,
-        plateau_start_s=float(t[dip.plateau_from]), plateau_rows=v.size - 1 - dip.plateau_from, fit=dip.fit,
-        curve=_curve(t_step, q_step, v_step, dip), definitions=definitions, warnings=tuple(warnings))
+    return t_step, v_step, q_step
 
 
 # -- the dip ----------------------------------------------------------------------------------------
@@ -365,28 +382,13 @@ def _dip(t: FloatArray, v: FloatArray, where: str, step: int, warnings: list[str
             f"{where}: the plating step (step {step}) ends at {provisional:.3g} V vs the counter, above 0 V: "
             "this is insertion or alloying, not metal plating on a bare substrate")
     noise = _noise_V(v[lowest + (n - lowest) // 2:])
-    depth = provisional - float(v[lowest])
     smooth = _median5(v) if noise > 0 else v  # to locate the dip and the plateau's start; fits use the readings
     i0 = int(np.argmin(smooth))
     if i0 >= n - 2:
         raise NotApplicableError(
             f"{where}: the voltage of the plating step (step {step}) is lowest at its end: no nucleation "
             "dip and recovery to a plateau")
-    # plateau: median from where the recovery has settled
-    later = smooth[i0:]
-    provisional = float(np.median(later[later.size // 2:]))
-    depth = max(provisional - float(smooth[i0]), 0.0)
-    settled = provisional - max(SETTLED_FRACTION * depth, 3.0 * noise)
-    reached = np.flatnonzero(later >= settled)
-    plateau_from = i0 + int(reached[0]) if reached.size else i0 + later.size // 2
-    plateau_from = min(plateau_from, n - 2)
-    window = v[plateau_from:n - 1]
-    noise = _noise_V(window) if window.size >= 8 else noise
-    plateau = float(np.median(window))
-    plateau_stderr = 1.2533 * noise / math.sqrt(window.size)
-    if window.size < 5:
-        warnings.append(f"the plating step ends {window.size} rows after its recovery settled: the plateau is "
-                        "barely reached")
+    plateau, plateau_stderr, plateau_from, noise = _plateau(v, smooth, i0, noise, warnings)
     depth = max(plateau - float(smooth[i0]), 0.0)
     # tip: two-sided parabola over the band around the lowest point
     band = min(max(NOISE_BAND * noise, BAND_FLOOR * depth), 0.5 * depth) if depth > 0 else NOISE_BAND * noise
@@ -402,30 +404,59 @@ def _dip(t: FloatArray, v: FloatArray, where: str, step: int, warnings: list[str
     dip_rows = d_hi - d_lo + 1 if v[at_tip] < half else 0
     gaps = np.diff(t[max(d_lo - 1, 0):min(d_hi + 2, n)])
     interval = float(np.median(gaps)) if gaps.size else float("nan")
-    if depth <= 0 or noise > NOISY_FRACTION * depth:
-        state = "no-dip"
-        warnings.append(f"no nucleation dip above the noise: the lowest point lies {1e3 * depth:.3g} mV below the "
-                        f"plateau, the noise is {1e3 * noise:.3g} mV; only an upper bound of eta_nucleation is given")
-    elif dip_rows < MIN_DIP_ROWS:
-        state = "under-sampled"
-        warnings.append(
-            f"under-sampled tip: {dip_rows} reading(s) in the lower half of the dip (at least {MIN_DIP_ROWS} needed) "
-            f"at {interval:.3g} s between readings; the true tip may lie deeper between readings, so only lower "
-            "bounds are given (sample faster, or record on a voltage change)")
-    else:
-        state = "resolved"
+    state = _tip_state(depth, noise, dip_rows, interval, warnings)
     if state != "resolved":
         deepest = int(np.argmin(v[below_lo:below_hi + 1])) + below_lo
         tip, tip_stderr, tip_t = float(v[deepest]), None, float(t[deepest])
     fit.update(window_start_s=float(t[lo]), window_end_s=float(t[hi]), window_rows=float(hi - lo + 1))
-    # each side's rise over one interval, or over the span of its fitted readings where shorter (a
-    # curvature with no reading beyond the vertex is unconstrained, not steep)
-    t0, span = fit["t0_s"], t[lo:hi + 1]
+    return _Dip(tip, tip_stderr, tip_t, plateau, plateau_stderr, plateau_from, noise, state, interval,
+                _resolution_V(fit, t[lo:hi + 1], interval), dip_rows, float(t[d_hi] - t[d_lo]) if dip_rows else 0.0,
+                (below_lo, below_hi), fit)
+
+
+def _plateau(v: FloatArray, smooth: FloatArray, i0: int, noise: float, warnings: list[str]
+             ) -> tuple[float, float, int, float]:
+    """The plateau after the lowest smoothed point ``i0`` (module docstring): its median, standard
+    error, first row, and the noise (measured on the plateau where it has 8 rows or more, else ``noise``)."""
+    n = v.size
+    later = smooth[i0:]
+    provisional = float(np.median(later[later.size // 2:]))
+    depth = max(provisional - float(smooth[i0]), 0.0)
+    settled = provisional - max(SETTLED_FRACTION * depth, 3.0 * noise)
+    reached = np.flatnonzero(later >= settled)
+    plateau_from = i0 + int(reached[0]) if reached.size else i0 + later.size // 2
+    plateau_from = min(plateau_from, n - 2)
+    window = v[plateau_from:n - 1]
+    noise = _noise_V(window) if window.size >= 8 else noise
+    if window.size < 5:
+        warnings.append(f"the plating step ends {window.size} rows after its recovery settled: the plateau is "
+                        "barely reached")
+    return float(np.median(window)), 1.2533 * noise / math.sqrt(window.size), plateau_from, noise
+
+
+def _tip_state(depth: float, noise: float, dip_rows: int, interval: float, warnings: list[str]) -> str:
+    """``resolved``, ``under-sampled`` or ``no-dip`` (module docstring), with a warning unless resolved."""
+    if depth <= 0 or noise > NOISY_FRACTION * depth:
+        warnings.append(f"no nucleation dip above the noise: the lowest point lies {1e3 * depth:.3g} mV below the "
+                        f"plateau, the noise is {1e3 * noise:.3g} mV; only an upper bound of eta_nucleation is given")
+        return "no-dip"
+    if dip_rows < MIN_DIP_ROWS:
+        warnings.append(
+            f"under-sampled tip: {dip_rows} reading(s) in the lower half of the dip (at least {MIN_DIP_ROWS} needed) "
+            f"at {interval:.3g} s between readings; the true tip may lie deeper between readings, so only lower "
+            "bounds are given (sample faster, or record on a voltage change)")
+        return "under-sampled"
+    return "resolved"
+
+
+def _resolution_V(fit: dict[str, float], span: FloatArray, interval: float) -> float:
+    """The fitted parabola's rise on its steeper side over one sampling interval, or over the span of
+    its fitted readings ``span`` (times) beyond the vertex where shorter (a curvature with no reading
+    beyond the vertex is unconstrained, not steep)."""
+    t0 = fit["t0_s"]
     reach_left = min(interval, max(t0 - float(span[0]), 0.0))
     reach_right = min(interval, max(float(span[-1]) - t0, 0.0))
-    resolution = max(fit["curvature_left_V_s2"] * reach_left**2, fit["curvature_right_V_s2"] * reach_right**2)
-    return _Dip(tip, tip_stderr, tip_t, plateau, plateau_stderr, plateau_from, noise, state, interval,
-                resolution, dip_rows, float(t[d_hi] - t[d_lo]) if dip_rows else 0.0, (below_lo, below_hi), fit)
+    return max(fit["curvature_left_V_s2"] * reach_left**2, fit["curvature_right_V_s2"] * reach_right**2)
 
 
 def _noise_V(v: FloatArray) -> float:

@@ -179,8 +179,7 @@ def overpotential_trace(
         win = scan.windows
         label = np.repeat(np.arange(len(win)), win.last - win.first + 1)
         points = _window_points(segments, rows, label)
-    first = group_starts(label)
-    end_s = rows.time_s[np.r_[first[1:] - 1, label.size - 1]]
+    end_s = rows.time_s[_bounds(label)[1]]
     healthy = np.ones(end_s.size, dtype=bool) if onset_s is None else end_s < onset_s
     points["after_short"] = ~healthy
     eta, time_h = points["eta_plateau_mV"], points["time_h"]
@@ -195,7 +194,16 @@ def overpotential_trace(
     first_event = scan.events[0] if scan.events else None
     trace = decimated(segments.time_s, segments.voltage_V, TRACE_POINTS)
     insets = _insets(segments, rows, label, onset_s, INSET_HALF_CYCLES if segments.reversing else INSET_WINDOWS)
-    definitions = {
+    return OverpotentialTrace(unit, points, at_hours, growth, blocks, onset_s / 3600.0 if onset_s is not None else None,
+                              first_event["kind"] if first_event else None, rect_from, trace, insets,
+                              segments.area_cm2, _definitions(unit, width_s, settle_fraction, rect_threshold, rtol),
+                              warnings=tuple(warnings))
+
+
+def _definitions(unit: str, width_s: float, settle_fraction: float, rect_threshold: float, rtol: float
+                 ) -> dict[str, str]:
+    """The result's definitions of its quantities, in words."""
+    return {
         "points": f"one per {unit}" + (f" (runs cut into windows of at most {width_s:g} s)" if unit == "window" else ""),
         "eta_plateau": (f"median of sign(I) * V over the rows at or after {settle_fraction:g} of the half-cycle's "
                         "duration, at the midpoint of their time span" if unit == "half-cycle" else
@@ -209,9 +217,6 @@ def overpotential_trace(
                        f"rectangular below {rect_threshold:g}",
         "blocks": f"consecutive points with |I| within rtol={rtol:g}: median plateau, stderr 1.2533 sd / sqrt(n)",
     }
-    return OverpotentialTrace(unit, points, at_hours, growth, blocks, onset_s / 3600.0 if onset_s is not None else None,
-                              first_event["kind"] if first_event else None, rect_from, trace, insets,
-                              segments.area_cm2, definitions, warnings=tuple(warnings))
 
 
 def _hours(hours: Sequence[int]) -> tuple[int, ...]:
