@@ -98,12 +98,12 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _models(args: argparse.Namespace) -> list[Any]:
-    from anodelab.sim.atomistic.calculators import calculator
+    from anodelab.sim.atomistic.calculators import get_model
 
     names = [name.strip() for name in args.models.split(",") if name.strip()] if args.models else [args.model]
     if args.models and len(names) < 2:
         raise ValidationError("--models", f"an ensemble needs at least two models, got {args.models!r}")
-    return [calculator(name, device=args.device) for name in names]
+    return [get_model(name, device=args.device) for name in names]
 
 
 def _system(args: argparse.Namespace) -> str:

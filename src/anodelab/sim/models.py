@@ -63,6 +63,8 @@ def atomistic_model(spec: ModelSpec) -> Result:
     from anodelab.sim.atomistic.run import get_system, run_system, run_system_ensemble
 
     options: dict[str, Any] = dict(spec.parameters)
+    if "model" in options:  # the spec names a model; the tasks take it as their calculator
+        options["calculator"] = options.pop("model")
     if spec.simulation == "neb" and "system" not in options and {"initial", "final"} <= set(options):
         return _stamped(_neb_of_files(options, Path(spec.folder)), spec)
     name = options.pop("system", None)

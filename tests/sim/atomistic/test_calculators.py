@@ -17,36 +17,36 @@ pytest.importorskip("ase")
 from ase.calculators.emt import EMT
 
 from anodelab.core.errors import MissingExtraError, ValidationError
-from anodelab.sim.atomistic import Model, available_models, calculator
+from anodelab.sim.atomistic import Model, available_models, get_model
 from anodelab.sim.atomistic.calculators import CHGNET, SEVENNET
 
 
 def test_emt_gives_a_new_calculator_per_structure():
-    model = calculator("emt")
+    model = get_model("emt")
     assert model.name == "emt" and model.version == f"ase {importlib.metadata.version('ase')}"
     assert not model.shared
     assert isinstance(model.calculator(), EMT) and model.calculator() is not model.calculator()
-    assert calculator(model) is model
-    assert calculator(" EMT ").name == "emt"
+    assert get_model(model) is model
+    assert get_model(" EMT ").name == "emt"
 
 
 def test_user_calculator_is_shared_and_named_by_its_class():
     mine = EMT()
-    model = calculator(mine)
+    model = get_model(mine)
     assert (model.name, model.version) == ("EMT", "user")
     assert model.shared and model.calculator() is mine
     assert "ase.calculators.emt.EMT" in model.source
     with pytest.raises(ValidationError, match="ASE calculator"):
-        calculator(42)  # type: ignore[arg-type]
+        get_model(42)  # type: ignore[arg-type]
 
 
 def test_unknown_names_and_modals_raise():
     with pytest.raises(ValidationError, match="unknown model 'mace'"):
-        calculator("mace")
+        get_model("mace")
     with pytest.raises(ValidationError, match="has no modal"):
-        calculator("sevennet-0:PBE")
+        get_model("sevennet-0:PBE")
     with pytest.raises(ValidationError, match="has no modal"):
-        calculator("chgnet:PBE")
+        get_model("chgnet:PBE")
     assert set(available_models()) == {"emt", *SEVENNET, *CHGNET}
 
 
@@ -61,7 +61,7 @@ def test_missing_model_package_names_the_pinned_install(monkeypatch):
     monkeypatch.setattr(importlib.metadata, "version", version)
     for name in ("sevennet-0", "chgnet"):
         with pytest.raises(MissingExtraError) as caught:
-            calculator(name)
+            get_model(name)
         assert "pip install torch==2.13.0 && pip install 'anodelab[atomistic]'" in str(caught.value)
 
 
@@ -70,10 +70,10 @@ def test_missing_model_package_names_the_pinned_install(monkeypatch):
 def test_bundled_checkpoints_are_found_without_importing_torch():
     code = """
 import sys, pathlib
-from anodelab.sim.atomistic import calculator
+from anodelab.sim.atomistic import get_model
 assert "ase" not in sys.modules, "importing the package imported ase"
 for name in ("sevennet-0", "sevennet-l3i5", "sevennet-mf-0", "sevennet-mf-0:r2scan", "chgnet", "chgnet-r2scan"):
-    model = calculator(name)
+    model = get_model(name)
     assert pathlib.Path(model.source).is_file(), model.source
     print(model.name, "|", model.version)
 assert "torch" not in sys.modules and "sevenn" not in sys.modules and "chgnet" not in sys.modules
@@ -87,6 +87,6 @@ assert "torch" not in sys.modules and "sevenn" not in sys.modules and "chgnet" n
 
 
 def test_model_describes_itself():
-    model = calculator("emt")
+    model = get_model("emt")
     assert isinstance(model, Model)
     assert model.to_dict() == {"name": "emt", "version": model.version, "source": model.source}

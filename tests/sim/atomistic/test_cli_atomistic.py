@@ -49,8 +49,8 @@ def test_neb_from_files_as_json_with_figure(endpoints, tmp_path, capsys):
 def test_ensemble_from_files_prints_the_spread(endpoints, cases, capsys, monkeypatch):
     from anodelab.sim.atomistic import calculators
 
-    real = calculators.calculator
-    monkeypatch.setattr(calculators, "calculator",
+    real = calculators.get_model
+    monkeypatch.setattr(calculators, "get_model",
                         lambda name, device="cpu": real(cases.ScaledEMT(1.1)) if name == "scaled" else real(name, device))
     assert _run(["neb", "--initial", str(endpoints[0]), "--final", str(endpoints[1]), "--models", "emt,scaled",
                  "--images", "1"]) == 0

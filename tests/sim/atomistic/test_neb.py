@@ -163,7 +163,7 @@ class CountingEMT(EMT):
 def test_a_shared_calculator_computes_each_structure_once_and_finds_the_per_image_path(cases, au_al_neb):
     initial, final = cases.au_on_al100()
     counting = CountingEMT()
-    result = neb(initial, final, counting, n_images=3)
+    result = neb(initial, final, calculator=counting, n_images=3, climb=True, fmax=0.05, relax_endpoints=True)
     # ASE's optimizers ask for the band's forces several times a step: no structure may be computed twice
     assert len(counting.computed) == len(set(counting.computed))
     # every band step moves every image once: endpoint relaxations + n_images per band evaluation

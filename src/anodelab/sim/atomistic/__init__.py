@@ -1,8 +1,8 @@
 """Atomistic screening with offline potentials: relaxations, (climbing-image) NEB barriers, binding,
 surface and interface energies, barrier screens, and ensembles over several models with their spread.
 
-Built on ASE ``Atoms``: every task takes structures and a ``model`` (a name of
-:func:`~anodelab.sim.atomistic.calculators.calculator`: ``sevennet-0`` by default, other SevenNet
+Built on ASE ``Atoms``: every task takes structures and a ``calculator`` (a name of
+:func:`~anodelab.sim.atomistic.calculators.get_model`: ``sevennet-0`` by default, other SevenNet
 models, CHGNet, ``emt``; or any ASE calculator) and returns a result that names the model and its
 version. ML models never touch the network: their weights are read from their wheels.
 
@@ -15,7 +15,7 @@ from anodelab.sim.atomistic.calculators import (
     DEFAULT_MODEL,
     Model,
     available_models,
-    calculator,
+    get_model,
 )
 from anodelab.sim.atomistic.energies import (
     binding_energy,
@@ -53,8 +53,8 @@ __all__ = [
     "available_models",
     "barrier_screen",
     "binding_energy",
-    "calculator",
     "ensemble",
+    "get_model",
     "get_system",
     "interface_energy",
     "neb",

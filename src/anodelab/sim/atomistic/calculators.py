@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ase.calculators.calculator import BaseCalculator
     from numpy.typing import NDArray
 
-    #: what the ``model`` option of every task takes: a name, a :class:`Model` or an ASE calculator
+    #: what the ``calculator`` argument of every task takes: a name, a :class:`Model` or an ASE calculator
     ModelLike: TypeAlias = "str | Model | BaseCalculator"
 
 DEFAULT_MODEL = "sevennet-0"
@@ -111,11 +111,11 @@ def require_ase() -> None:
 
 
 def available_models() -> tuple[str, ...]:
-    """The names :func:`calculator` accepts (the packages need not be installed)."""
+    """The names :func:`get_model` accepts (the packages need not be installed)."""
     return ("emt", *SEVENNET, *CHGNET)
 
 
-def calculator(name: str | Model | BaseCalculator = DEFAULT_MODEL, device: str = "cpu") -> Model:
+def get_model(name: str | Model | BaseCalculator = DEFAULT_MODEL, device: str = "cpu") -> Model:
     """The :class:`Model` of ``name`` (see the module docstring; ``name:modal`` for a multi-fidelity
     SevenNet), a :class:`Model` unchanged, or an ASE calculator instance wrapped as a user model."""
     if isinstance(name, Model):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from anodelab.core.errors import ValidationError
-from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, calculator
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, get_model
 from anodelab.sim.atomistic.relax import DEFAULT_STEPS, relaxed, stamp
 from anodelab.sim.atomistic.result import (
     BindingResult,
@@ -47,12 +47,12 @@ STRESS_WARN_GPA = 1.0
 Reference = Literal["atom", "bulk"]
 
 
-def binding_energy(surface: Atoms, adsorbed: Atoms, adsorbate: str, model: ModelLike = DEFAULT_MODEL, *,
+def binding_energy(surface: Atoms, adsorbed: Atoms, adsorbate: str, calculator: ModelLike = DEFAULT_MODEL, *,
                    bulk: Atoms | None = None, relax: bool = True, reference: Reference = "atom",
                    fmax: float = 0.05, steps: int = DEFAULT_STEPS) -> BindingResult:
     """Binding energy per ``adsorbate`` atom of ``adsorbed`` (``surface`` plus n atoms of it) against the
     isolated atom and, with ``bulk`` (the adsorbate's bulk metal), against the bulk per atom."""
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     n = _added(surface, adsorbed, adsorbate)
     if reference not in ("atom", "bulk"):
         raise ValidationError("reference", f"expected 'atom' or 'bulk', got {reference!r}")
@@ -78,10 +78,10 @@ def binding_energy(surface: Atoms, adsorbed: Atoms, adsorbate: str, model: Model
     return stamped
 
 
-def surface_energy(bulk: Atoms, slab: Atoms, model: ModelLike = DEFAULT_MODEL, *, relax: bool = True,
+def surface_energy(bulk: Atoms, slab: Atoms, calculator: ModelLike = DEFAULT_MODEL, *, relax: bool = True,
                    fmax: float = 0.05, steps: int = DEFAULT_STEPS) -> SurfaceEnergyResult:
     """Surface energy of the two-sided ``slab`` (surfaces normal to its third cell vector) against ``bulk``."""
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     n_formula = _formula_units(bulk, slab)
     bulk_energy, bulk_relax = _energy(bulk, chosen, relax, fmax, steps)
     slab_energy, slab_relax = _energy(slab, chosen, relax, fmax, steps)
@@ -95,10 +95,10 @@ def surface_energy(bulk: Atoms, slab: Atoms, model: ModelLike = DEFAULT_MODEL, *
     return stamped
 
 
-def interface_energy(a: Atoms, b: Atoms, ab: Atoms, model: ModelLike = DEFAULT_MODEL, *, relax: bool = True,
+def interface_energy(a: Atoms, b: Atoms, ab: Atoms, calculator: ModelLike = DEFAULT_MODEL, *, relax: bool = True,
                      strain: float | None = None, fmax: float = 0.05, steps: int = DEFAULT_STEPS) -> InterfaceEnergyResult:
     """Interface energy of ``ab`` (the atoms of ``a`` and ``b`` together) against its parts, per in-plane area of ab."""
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     if Counter(ab.get_chemical_symbols()) != Counter(a.get_chemical_symbols()) + Counter(b.get_chemical_symbols()):
         raise ValidationError("ab", f"must hold the atoms of a and b ({a.get_chemical_formula()} + "
                                     f"{b.get_chemical_formula()}), got {ab.get_chemical_formula()}")

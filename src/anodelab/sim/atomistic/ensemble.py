@@ -18,7 +18,7 @@ import numpy as np
 from anodelab.core.errors import ValidationError
 from anodelab.core.record import Provenance
 from anodelab.core.result import plain
-from anodelab.sim.atomistic.calculators import calculator
+from anodelab.sim.atomistic.calculators import get_model
 from anodelab.sim.atomistic.ensemble_result import EnsembleResult, RankingResult
 from anodelab.sim.atomistic.result import AtomisticResult
 
@@ -30,13 +30,13 @@ DEFAULT_MODELS = ("sevennet-0", "chgnet")
 
 def ensemble(task: Callable[..., AtomisticResult], *args: Any, models: Sequence[ModelLike] = DEFAULT_MODELS,
              **options: Any) -> EnsembleResult:
-    """``task(*args, model=m, **options)`` for each of ``models`` (names, :class:`Model` or ASE
+    """``task(*args, calculator=m, **options)`` for each of ``models`` (names, :class:`Model` or ASE
     calculators; at least two), gathered with their spread."""
-    chosen = [calculator(model) for model in models]
+    chosen = [get_model(model) for model in models]
     names = [model.name for model in chosen]
     if len(chosen) < 2 or len(set(names)) != len(names):
         raise ValidationError("models", f"needs at least two different models, got {names}")
-    results = tuple(task(*args, model=model, **options) for model in chosen)
+    results = tuple(task(*args, calculator=model, **options) for model in chosen)
     first = results[0]
     warnings = tuple(f"{name}: {warning}" for name, r in zip(names, results, strict=True) for warning in r.warnings)
     task_name = getattr(task, "__name__", type(task).__name__)

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.core.errors import ValidationError
-from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, calculator
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, get_model
 from anodelab.sim.atomistic.relax import (
     DEFAULT_STEPS,
     OptimizerName,
@@ -57,16 +57,16 @@ SADDLE_TIGHTENING = 0.7
 SADDLE_RETRIES = 3
 
 
-def neb(initial: Atoms, final: Atoms, model: ModelLike = DEFAULT_MODEL, *, n_images: int = 7, climb: bool = True,
+def neb(initial: Atoms, final: Atoms, calculator: ModelLike = DEFAULT_MODEL, *, n_images: int = 7, climb: bool = True,
         fmax: float = 0.05, relax_endpoints: bool = True, interpolation: Interpolation = "idpp",
         steps: int = DEFAULT_STEPS, optimizer: OptimizerName = "fire", spring_eV_A2: float = 0.1,
         mic: bool | None = None, climb_after_fmax: float | None = None) -> NEBResult:
-    """The minimum-energy path from ``initial`` to ``final`` (same atoms, same order) with ``model``
+    """The minimum-energy path from ``initial`` to ``final`` (same atoms, same order) with ``calculator``
     (see the module docstring): barrier, reaction energy, path energies and coordinate, the saddle.
 
     ``steps`` bounds each stage of the band's relaxation (and each endpoint's); ``mic`` defaults to
     whether the cell is periodic; ``climb_after_fmax`` to ``CLIMB_AFTER_FACTOR * fmax``."""
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     _check(initial, final, n_images, interpolation, spring_eV_A2)
     mic = bool(any(initial.pbc)) if mic is None else bool(mic)
     first, first_relax = _endpoint(initial, chosen, relax_endpoints, fmax, steps)

@@ -17,7 +17,7 @@ import numpy as np
 from anodelab.core.errors import ValidationError
 from anodelab.core.record import Provenance
 from anodelab.core.result import plain
-from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, calculator
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, get_model
 from anodelab.sim.atomistic.result import AtomisticResult, RelaxResult, Structure
 
 if TYPE_CHECKING:
@@ -31,11 +31,11 @@ OPTIMIZERS = ("bfgs", "fire", "lbfgs", "mdmin")
 DEFAULT_STEPS = 500
 
 
-def relax(atoms: Atoms, model: ModelLike = DEFAULT_MODEL, *, fmax: float = 0.05, steps: int = DEFAULT_STEPS,
+def relax(atoms: Atoms, calculator: ModelLike = DEFAULT_MODEL, *, fmax: float = 0.05, steps: int = DEFAULT_STEPS,
           cell: bool = False, optimizer: OptimizerName = "bfgs") -> RelaxResult:
-    """Relax a copy of ``atoms`` with ``model`` (a name of :func:`~anodelab.sim.atomistic.calculators.calculator`,
+    """Relax a copy of ``atoms`` with ``calculator`` (a name of :func:`~anodelab.sim.atomistic.calculators.get_model`,
     a :class:`Model` or an ASE calculator): energy, largest force, convergence, steps, relaxed structure."""
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     _, result = relaxed(atoms, chosen, fmax=fmax, steps=steps, cell=cell, optimizer=optimizer)
     stamped: RelaxResult = stamp(result, chosen, "relax", {"fmax_eV_A": fmax, "steps": steps, "cell": cell,
                                                            "optimizer": optimizer})

@@ -72,8 +72,8 @@ def get_system(system: SystemLike | str) -> SystemLike:
     return systems[system]
 
 
-def run_system(system: SystemLike | str, model: ModelLike = DEFAULT_MODEL, **options: Any) -> AtomisticResult:
-    """Run ``system``'s task with ``model`` (``options`` go to :func:`neb`, :func:`binding_energy`,
+def run_system(system: SystemLike | str, calculator: ModelLike = DEFAULT_MODEL, **options: Any) -> AtomisticResult:
+    """Run ``system``'s task with ``calculator`` (``options`` go to :func:`neb`, :func:`binding_energy`,
     :func:`surface_energy` or :func:`interface_energy`)."""
     chosen = get_system(system)
     if chosen.task not in NEEDS:
@@ -84,16 +84,16 @@ def run_system(system: SystemLike | str, model: ModelLike = DEFAULT_MODEL, **opt
         raise ValidationError("system", f"{chosen.name}: its structures lack {', '.join(missing)}")
     result: AtomisticResult
     if chosen.task == "neb":
-        result = neb(structures["initial"], structures["final"], model, **options)
+        result = neb(structures["initial"], structures["final"], calculator, **options)
     elif chosen.task == "bind":
         if not chosen.adsorbate:
             raise ValidationError("system", f"{chosen.name}: a binding system names its adsorbate")
-        result = binding_energy(structures["surface"], structures["adsorbed"], chosen.adsorbate, model,
+        result = binding_energy(structures["surface"], structures["adsorbed"], chosen.adsorbate, calculator,
                                 bulk=structures.get("bulk"), **options)
     elif chosen.task == "surface":
-        result = surface_energy(structures["bulk"], structures["slab"], model, **options)
+        result = surface_energy(structures["bulk"], structures["slab"], calculator, **options)
     else:
-        result = interface_energy(structures["a"], structures["b"], structures["ab"], model, strain=chosen.strain,
+        result = interface_energy(structures["a"], structures["b"], structures["ab"], calculator, strain=chosen.strain,
                                   **options)
     return dataclasses.replace(result, system=chosen.name, dft_eV=chosen.dft_eV, dft_reference=chosen.dft_reference,
                                parameters={"system": chosen.name, **result.parameters})

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from anodelab.core.errors import ValidationError
-from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, calculator
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, get_model
 from anodelab.sim.atomistic.neb import neb
 from anodelab.sim.atomistic.relax import stamp
 from anodelab.sim.atomistic.result import ScreenResult
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from anodelab.sim.atomistic.calculators import ModelLike
 
 
-def barrier_screen(candidates: Sequence[tuple[str, Atoms, Atoms]], model: ModelLike = DEFAULT_MODEL,
+def barrier_screen(candidates: Sequence[tuple[str, Atoms, Atoms]], calculator: ModelLike = DEFAULT_MODEL,
                    **options: Any) -> ScreenResult:
     """Run :func:`~anodelab.sim.atomistic.neb.neb` (``options`` passed on) for each ``(label, initial,
     final)`` and rank the hops by forward barrier."""
@@ -30,7 +30,7 @@ def barrier_screen(candidates: Sequence[tuple[str, Atoms, Atoms]], model: ModelL
     labels = [str(candidate[0]) for candidate in candidates]
     if len(set(labels)) != len(labels):
         raise ValidationError("candidates", f"labels must be unique, got {labels}")
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     results = [neb(initial, final, chosen, **options) for _, initial, final in candidates]
     order = sorted(range(len(results)), key=lambda i: results[i].barrier_eV)
     result = ScreenResult(labels=tuple(labels[i] for i in order), hops=tuple(results[i] for i in order),

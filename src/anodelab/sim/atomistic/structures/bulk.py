@@ -95,20 +95,20 @@ def bulk(material: str, lattice: Lattice | None = None, *, cubic: bool = False) 
     return ase_bulk(material, kind, a=a_A, cubic=cubic)
 
 
-def model_lattice(material: str, model: ModelLike, *, strain_max: float = 0.04, n_points: int = 9) -> Lattice:
+def model_lattice(material: str, calculator: ModelLike, *, strain_max: float = 0.04, n_points: int = 9) -> Lattice:
     """The lattice constants that minimise a model's energy of ``material``'s bulk.
 
     The experimental cell is scaled isotropically (c/a and internal coordinates kept) over
     ``1 +/- strain_max`` in length and the energies fitted with ASE's Birch-Murnaghan equation of state.
-    ``model``: a model name, :class:`~anodelab.sim.atomistic.calculators.Model` or ASE calculator.
+    ``calculator``: a model name, :class:`~anodelab.sim.atomistic.calculators.Model` or ASE calculator.
     """
     from ase.eos import EquationOfState
 
-    from anodelab.sim.atomistic.calculators import calculator
+    from anodelab.sim.atomistic.calculators import get_model
 
     if not 0 < strain_max < 0.2 or n_points < 5:
         raise ValidationError("strain_max", f"need 0 < strain_max < 0.2 and n_points >= 5, got {strain_max}, {n_points}")
-    chosen = calculator(model)
+    chosen = get_model(calculator)
     reference = bulk(material)
     scales = np.linspace(1 - strain_max, 1 + strain_max, n_points)
     volumes, energies = [], []
