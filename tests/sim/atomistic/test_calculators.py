@@ -30,6 +30,13 @@ def test_emt_gives_a_new_calculator_per_structure():
     assert get_model(" EMT ").name == "emt"
 
 
+def test_a_calculator_class_makes_one_instance_per_structure():
+    model = get_model(EMT)
+    assert model.name == "EMT" and model.version == "user" and not model.shared
+    first, second = model.calculator(), model.calculator()
+    assert isinstance(first, EMT) and first is not second
+
+
 def test_user_calculator_is_shared_and_named_by_its_class():
     mine = EMT()
     model = get_model(mine)

@@ -172,6 +172,10 @@ def test_a_shared_calculator_computes_each_structure_once_and_finds_the_per_imag
     # the same path as EMT with one calculator per image (which ASE caches image by image)
     assert result.steps == au_al_neb.steps
     np.testing.assert_allclose(result.energies_eV, au_al_neb.energies_eV, rtol=0, atol=1e-10)
+    # and an ASE calculator class (one instance per structure) finds it too
+    by_class = neb(initial, final, calculator=EMT, n_images=3)
+    assert by_class.model["name"] == "EMT"
+    np.testing.assert_allclose(by_class.energies_eV, au_al_neb.energies_eV, rtol=0, atol=1e-10)
 
 
 def test_result_is_json_with_one_length_tables_and_the_model(au_al_neb):

@@ -11,8 +11,9 @@ Named models are those whose weights ship inside their wheel, so they run offlin
 Every checkpoint is loaded from its file in the installed wheel by path, never by a name the package
 could resolve by download (SevenNet fetches some of its newer models from GitHub: those are not
 offered), with the Hugging Face hub set offline. torch, sevenn and chgnet are imported only when such
-a model is asked for (OpenMP's threads then wait passively unless ``OMP_WAIT_POLICY`` says otherwise). Any ASE calculator instance may be passed instead (a local MACE model, a DFT
-code): its name is its class, its version ``user``.
+a model is asked for (OpenMP's threads then wait passively unless ``OMP_WAIT_POLICY`` says otherwise).
+Any ASE calculator may be passed instead (a local MACE model, a DFT code), as an instance (shared by
+every structure) or a class (an instance per structure): its name is its class, its version ``user``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     #: what the ``calculator`` argument of every task takes: a name, a :class:`Model` or an ASE calculator
-    ModelLike: TypeAlias = "str | Model | BaseCalculator"
+    ModelLike: TypeAlias = "str | Model | BaseCalculator | type[BaseCalculator]"
 
 DEFAULT_MODEL = "sevennet-0"
 TORCH_PIN = "torch==2.13.0"
@@ -115,9 +116,10 @@ def available_models() -> tuple[str, ...]:
     return ("emt", *SEVENNET, *CHGNET)
 
 
-def get_model(name: str | Model | BaseCalculator = DEFAULT_MODEL, device: str = "cpu") -> Model:
+def get_model(name: str | Model | BaseCalculator | type[BaseCalculator] = DEFAULT_MODEL, device: str = "cpu") -> Model:
     """The :class:`Model` of ``name`` (see the module docstring; ``name:modal`` for a multi-fidelity
-    SevenNet), a :class:`Model` unchanged, or an ASE calculator instance wrapped as a user model."""
+    SevenNet), a :class:`Model` unchanged, or an ASE calculator (an instance, or a class to make one per
+    structure) wrapped as a user model."""
     if isinstance(name, Model):
         return name
     require_ase()
@@ -138,8 +140,11 @@ def get_model(name: str | Model | BaseCalculator = DEFAULT_MODEL, device: str = 
 
 
 def _user_model(calc: Any) -> Model:
+    """A user's ASE calculator: an instance (shared by every structure) or a class (one instance each)."""
     from ase.calculators.calculator import BaseCalculator
 
+    if isinstance(calc, type) and issubclass(calc, BaseCalculator):
+        return Model(calc.__name__, "user", f"{calc.__module__}.{calc.__qualname__}()", calc, shared=False)
     if not isinstance(calc, BaseCalculator):
         raise ValidationError("model", f"expected a model name or an ASE calculator, got {type(calc).__name__}")
     cls = type(calc)
