@@ -180,3 +180,51 @@ def test_bad_parameters_raise_validation_errors_naming_them(call, field):
     with pytest.raises(ValidationError) as error:
         call()
     assert error.value.field == field
+
+
+def test_insitu_resistances_follow_the_documented_laws():
+    experiment = insitu_eis_series(
+        noise_pct=0.0, spectra_per_half_cycle=4, R_bulk_ohm=20.0, R_SSE_start_ohm=18.0, R_SSE_ohm=15.0,
+        R_SEI_start_ohm=64.0, R_SEI_lithiated_ohm=33.0, R_ct_start_ohm=120.0, R_ct_lithiated_ohm=25.0,
+        R_ct_delithiated_ohm=150.0,
+    )
+    truth = experiment.truth
+    s = np.array([0.0, 0.25, 0.5, 0.75])  # lithiation: s = 0, 1/N, ..., (N-1)/N
+    r = np.array([0.25, 0.5, 0.75, 1.0])  # delithiation: r = 1/N, ..., 1
+    sse_lith = 15.0 + 3.0 * np.exp(-s / 0.05)
+    sei_lith = 33.0 + 31.0 * np.exp(-s / 0.3)
+    ct_lith = 25.0 + 95.0 * (1.0 - s) ** 2
+    sse_full, sei_full = 15.0 + 3.0 * np.exp(-20.0), 33.0 + 31.0 * np.exp(-1.0 / 0.3)
+    np.testing.assert_allclose(truth["R_SSE_ohm"], np.r_[sse_lith, np.full(4, sse_full)], rtol=1e-12)
+    np.testing.assert_allclose(truth["R_SEI_ohm"], np.r_[sei_lith, sei_full * (1 + 0.05 * r)], rtol=1e-12)
+    np.testing.assert_allclose(truth["R_ct_ohm"], np.r_[ct_lith, 25.0 + 125.0 * r**4], rtol=1e-12)
+    np.testing.assert_allclose(truth["state_of_lithiation"], np.r_[s, 1.0 - r * 2.6 / 3.0], rtol=1e-12)
+    # the context voltage: the amorphous-Si OCV at 0.9 s plus the DC drop I (R_bulk + the arcs)
+    soc = 0.9 * np.asarray(truth["state_of_lithiation"])
+    ocv = 0.04 + 0.30 * (1 - soc) ** 1.3 + 0.35 * np.exp(-soc / 0.04)
+    current_A = np.r_[np.full(4, -0.2e-3), np.full(4, 0.2e-3)]
+    dc_ohm = 20.0 + np.asarray(truth["R_SSE_ohm"]) + np.asarray(truth["R_SEI_ohm"]) + np.asarray(truth["R_ct_ohm"])
+    voltage = [spectrum.context.voltage_V for spectrum in experiment.data]
+    np.testing.assert_allclose(voltage, ocv + current_A * dc_ohm, rtol=1e-12)
+    assert [c.extras["half_cycle"] for c in experiment.data.contexts] == truth["half_cycle"]
+
+
+@pytest.mark.parametrize("make", [lambda: temperature_eis_series(temperatures_C=(10.0, 30.0, 50.0)),
+                                  lambda: blocking_cell_spectrum(temperatures_C=(10.0, 30.0, 50.0))])
+def test_temperature_spectra_are_an_hour_apart_each_with_its_cell(make):
+    experiment = make()
+    assert [s.context.time_s for s in experiment.data] == [0.0, 3600.0, 7200.0]
+    assert [s.cell.temperature_C for s in experiment.data] == [10.0, 30.0, 50.0]
+    assert experiment.cell.temperature_C == 10.0 and experiment.data.cell is experiment.cell
+
+
+def test_the_presets_are_importable_from_the_instruments_module():
+    from anodelab.sim.virtual import impedance, impedance_systems
+
+    for name in ("SYSTEMS", "si_sulfide_cell", "si_c_liquid_cell", "li_llzto_cell", "na_symmetric_cell",
+                 "blocking_cell", "si_sulfide_circuit", "symmetric_cell_circuit"):
+        assert getattr(impedance, name) is getattr(impedance_systems, name)
+    circuit, cell = impedance_systems.preset("li-llzto", 40.0)
+    assert cell.temperature_C == 40.0 and cell.cell_type == "symmetric"
+    # paper 001: a 1 mm LLZTO pellet, ASR 12 ohm cm2 per interface on 0.5 cm2 -> 2 x 12 / 0.5 = 48 ohm
+    assert circuit.parameters["R0.R_ohm"] == 250.0 and circuit.parameters["Zarc1.R_ohm"] == 2 * 12.0 / 0.5

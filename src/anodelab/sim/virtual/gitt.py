@@ -42,6 +42,9 @@ REGIMES = {
 }
 SI_MOLAR_VOLUME_CM3_MOL = 12.06
 SI_X_MAX = 3.75  # Li15Si4
+_PYBAMM_MODELS = ("SPM", "DFN")
+#: the surface potential model: (times s, current at those times mA) -> V
+_Potential = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
 
 def amorphous_si_ocv_V(soc: ArrayLike) -> NDArray[np.float64]:
@@ -119,14 +122,7 @@ def gitt(
     ``4 / (pi tau) (V/S)^2 (dE_s/dE_t)^2`` with ``V/S`` = L (film) or r / 3 (spheres).
     """
     D = check_positive("D_cm2_s", D_cm2_s)
-    if geometry not in GEOMETRIES:
-        raise ValidationError(
-            "geometry", f"unknown geometry {geometry!r}; expected one of {', '.join(GEOMETRIES)}"
-        )
-    if regime not in REGIMES:
-        raise ValidationError("regime", f"unknown regime {regime!r}; expected one of {', '.join(REGIMES)}")
-    if direction not in ("lithiation", "delithiation"):
-        raise ValidationError("direction", f"expected 'lithiation' or 'delithiation', got {direction!r}")
+    _check_choices(geometry, regime, direction)
     thickness_cm = check_positive("thickness_um", thickness_um) * 1e-4
     area = check_positive("area_cm2", area_cm2)
     molar_volume = check_positive("molar_volume_cm3_mol", molar_volume_cm3_mol)
@@ -140,11 +136,7 @@ def gitt(
         raise ValidationError("soc_start", f"must lie in [0, 1], got {soc_start!r}")
 
     volume_cm3 = area * thickness_cm
-    if geometry == "film":
-        length_cm, surface_cm2 = thickness_cm, area
-    else:
-        length_cm = check_positive("particle_radius_um", particle_radius_um) * 1e-4
-        surface_cm2 = SHAPE_FACTOR["sphere"] * volume_cm3 / length_cm
+    length_cm, surface_cm2 = _length_and_surface(geometry, thickness_cm, area, volume_cm3, particle_radius_um)
     volume_to_surface_cm = volume_cm3 / surface_cm2
     diffusion_time_s = length_cm**2 / D
     pulse = check_positive(
@@ -153,67 +145,20 @@ def gitt(
     rest = check_positive("rest_s", 1.5 * diffusion_time_s if rest_s is None else rest_s)
     initial_rest = check_positive("initial_rest_s", initial_rest_s, allow_zero=True)
     capacity_mAh = x_full * volume_cm3 / molar_volume * FARADAY_C_MOL / 3.6
-    if current_mA is None:
-        magnitude = check_positive("soc_per_pulse", soc_per_pulse) * capacity_mAh * 3600.0 / pulse
-    else:
-        magnitude = check_positive("current_mA", current_mA)
     sign = -1.0 if direction == "lithiation" else 1.0
-    current = sign * magnitude
-    soc_step = magnitude * pulse / 3600.0 / capacity_mAh
-    soc_end = soc_start - sign * soc_step * n_pulses
-    if not 0.0 <= soc_end <= 1.0:
-        raise ValidationError(
-            "n_pulses",
-            f"{n_pulses} pulses of {soc_step:.4g} SOC from {soc_start:g} would leave [0, 1] (end {soc_end:.4g})",
-        )
+    current, soc_step = _pulse_current_and_soc_step(current_mA, soc_per_pulse, capacity_mAh, pulse, sign)
+    _check_soc_window(soc_start, soc_step, sign, n_pulses)
     ocv = amorphous_si_ocv_V if ocv_V is None else ocv_V
 
-    starts = initial_rest + np.arange(n_pulses, dtype=np.float64) * (pulse + rest)
-    switches = np.concatenate(([0.0], np.column_stack([starts, starts + pulse]).ravel()))
-    currents = np.concatenate(([0.0], np.tile([current, 0.0], n_pulses)))
-    if initial_rest == 0.0:
-        switches, currents = switches[1:], currents[1:]
-    ends = np.append(switches[1:], switches[-1] + rest)
-
-    def potential(times: NDArray[np.float64], step_current: NDArray[np.float64]) -> NDArray[np.float64]:
-        change = surface_concentration_change_mol_cm3(
-            times,
-            switch_times_s=switches,
-            currents_mA=currents,
-            D_cm2_s=D,
-            length_cm=length_cm,
-            area_cm2=surface_cm2,
-            geometry=geometry,
-        )
-        soc_surface = soc_start + molar_volume * change / x_full
-        return np.asarray(ocv(soc_surface), dtype=np.float64) + step_current * 1e-3 * resistance
-
-    time = np.concatenate([_step_times(t0, t1, points_per_step) for t0, t1 in zip(switches, ends)])
-    row_current = np.repeat(currents, points_per_step + 1)
-    step = np.repeat(np.arange(1, switches.size + 1), points_per_step + 1)
-    voltage = potential(time, row_current)
-    rng = np.random.default_rng(seed)
-    if noise > 0:
-        voltage = voltage + rng.normal(0.0, noise * 1e-3, voltage.size)
-
-    # exact Weppner-Huggins inputs, evaluated on the noiseless model at the step boundaries
-    rest_ends = np.concatenate(([starts[0]], starts + pulse + rest))
-    relaxed = potential(rest_ends, np.zeros(rest_ends.size))
-    pulse_start = potential(starts, np.full(n_pulses, current))
-    pulse_end = potential(starts + pulse, np.full(n_pulses, current))
-    delta_E_s = np.diff(relaxed)
-    delta_E_t = pulse_end - pulse_start
-    D_wh = weppner_huggins_D_cm2_s(delta_E_s, delta_E_t, pulse_s=pulse, length_cm=volume_to_surface_cm)
-
+    starts, switches, currents = _pulse_train(initial_rest, n_pulses, pulse, rest, current)
+    potential = _surface_potential(
+        ocv, resistance, soc_start, molar_volume, x_full,
+        switches=switches, currents=currents, D=D, length_cm=length_cm, surface_cm2=surface_cm2, geometry=geometry,
+    )
     cell = gitt_cell(area, thickness_um)
-    record = Record.from_columns(
-        {"time_s": time, "voltage_V": voltage, "current_mA": row_current, "step": step},
-        cell=cell,
-        provenance=Provenance(
-            instrument=INSTRUMENT,
-            techniques=("GITT",),
-            notes=(f"virtual GITT, {geometry}, D = {D:.3g} cm2/s, regime {regime}",),
-        ),
+    record = _gitt_record(
+        potential, switches, currents, rest, points_per_step, noise_mV=noise, seed=seed, cell=cell,
+        note=f"virtual GITT, {geometry}, D = {D:.3g} cm2/s, regime {regime}",
     )
     soc_grid = np.linspace(0.0, 1.0, 101)
     truth: dict[str, Any] = {
@@ -240,16 +185,156 @@ def gitt(
         "soc_start": soc_start,
         "R_ohm": resistance,
         "noise_mV": noise,
-        "pulse_start_s": starts.tolist(),
-        "soc_after_pulse": (soc_start - sign * soc_step * np.arange(1, n_pulses + 1)).tolist(),
-        "delta_E_s_V": delta_E_s.tolist(),
-        "delta_E_t_V": delta_E_t.tolist(),
-        "D_weppner_huggins_cm2_s": D_wh.tolist(),
+        **_pulse_truth(potential, starts, pulse, rest, current, soc_start - sign * soc_step * np.arange(1, n_pulses + 1),
+                       volume_to_surface_cm),
         "ocv": "amorphous_si_ocv_V" if ocv_V is None else "custom",
         "ocv_soc": soc_grid.tolist(),
         "ocv_V": np.asarray(ocv(soc_grid), dtype=np.float64).tolist(),
     }
     return VirtualExperiment(name=name, kind="gitt", data=record, cell=cell, truth=truth, seed=seed)
+
+
+def _check_choices(geometry: str, regime: str, direction: str) -> None:
+    if geometry not in GEOMETRIES:
+        raise ValidationError(
+            "geometry", f"unknown geometry {geometry!r}; expected one of {', '.join(GEOMETRIES)}"
+        )
+    if regime not in REGIMES:
+        raise ValidationError("regime", f"unknown regime {regime!r}; expected one of {', '.join(REGIMES)}")
+    if direction not in ("lithiation", "delithiation"):
+        raise ValidationError("direction", f"expected 'lithiation' or 'delithiation', got {direction!r}")
+
+
+def _length_and_surface(
+    geometry: str, thickness_cm: float, area_cm2: float, volume_cm3: float, particle_radius_um: float
+) -> tuple[float, float]:
+    """Diffusion length (cm) and the surface the ion crosses (cm2): the film's thickness and area, or the
+    particle radius and the total surface of the spheres that fill the film's volume."""
+    if geometry == "film":
+        return thickness_cm, area_cm2
+    radius_cm = check_positive("particle_radius_um", particle_radius_um) * 1e-4
+    return radius_cm, SHAPE_FACTOR["sphere"] * volume_cm3 / radius_cm
+
+
+def _pulse_current_and_soc_step(
+    current_mA: float | None, soc_per_pulse: float, capacity_mAh: float, pulse_s: float, sign: float
+) -> tuple[float, float]:
+    """The signed pulse current (mA; ``current_mA`` in magnitude, else the one passing ``soc_per_pulse`` of
+    the capacity in a pulse) and the SOC a pulse passes."""
+    if current_mA is None:
+        magnitude = check_positive("soc_per_pulse", soc_per_pulse) * capacity_mAh * 3600.0 / pulse_s
+    else:
+        magnitude = check_positive("current_mA", current_mA)
+    return sign * magnitude, magnitude * pulse_s / 3600.0 / capacity_mAh
+
+
+def _check_soc_window(soc_start: float, soc_step: float, sign: float, n_pulses: int) -> None:
+    soc_end = soc_start - sign * soc_step * n_pulses
+    if not 0.0 <= soc_end <= 1.0:
+        raise ValidationError(
+            "n_pulses",
+            f"{n_pulses} pulses of {soc_step:.4g} SOC from {soc_start:g} would leave [0, 1] (end {soc_end:.4g})",
+        )
+
+
+def _pulse_train(
+    initial_rest_s: float, n_pulses: int, pulse_s: float, rest_s: float, current_mA: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Pulse start times, and the times the current switches with the current from each (the initial rest
+    left out when it lasts 0 s)."""
+    starts = initial_rest_s + np.arange(n_pulses, dtype=np.float64) * (pulse_s + rest_s)
+    switches = np.concatenate(([0.0], np.column_stack([starts, starts + pulse_s]).ravel()))
+    currents = np.concatenate(([0.0], np.tile([current_mA, 0.0], n_pulses)))
+    if initial_rest_s == 0.0:
+        switches, currents = switches[1:], currents[1:]
+    return starts, switches, currents
+
+
+def _surface_potential(
+    ocv: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    R_ohm: float,
+    soc_start: float,
+    molar_volume_cm3_mol: float,
+    x_max: float,
+    *,
+    switches: NDArray[np.float64],
+    currents: NDArray[np.float64],
+    D: float,
+    length_cm: float,
+    surface_cm2: float,
+    geometry: str,
+) -> _Potential:
+    """``E(t, I) = OCV(x_s(t) / x_max) + I R_ohm`` under the pulse train (see the module docstring)."""
+
+    def potential(times: NDArray[np.float64], step_current: NDArray[np.float64]) -> NDArray[np.float64]:
+        change = surface_concentration_change_mol_cm3(
+            times,
+            switch_times_s=switches,
+            currents_mA=currents,
+            D_cm2_s=D,
+            length_cm=length_cm,
+            area_cm2=surface_cm2,
+            geometry=geometry,
+        )
+        soc_surface = soc_start + molar_volume_cm3_mol * change / x_max
+        return np.asarray(ocv(soc_surface), dtype=np.float64) + step_current * 1e-3 * R_ohm
+
+    return potential
+
+
+def _gitt_record(
+    potential: _Potential,
+    switches: NDArray[np.float64],
+    currents: NDArray[np.float64],
+    rest_s: float,
+    points_per_step: int,
+    *,
+    noise_mV: float,
+    seed: int | None,
+    cell: CellInfo,
+    note: str,
+) -> Record:
+    """The record: every step sampled by :func:`_step_times`, the model's voltage plus seeded Gaussian noise."""
+    ends = np.append(switches[1:], switches[-1] + rest_s)
+    time = np.concatenate([_step_times(t0, t1, points_per_step) for t0, t1 in zip(switches, ends)])
+    row_current = np.repeat(currents, points_per_step + 1)
+    step = np.repeat(np.arange(1, switches.size + 1), points_per_step + 1)
+    voltage = potential(time, row_current)
+    rng = np.random.default_rng(seed)
+    if noise_mV > 0:
+        voltage = voltage + rng.normal(0.0, noise_mV * 1e-3, voltage.size)
+    return Record.from_columns(
+        {"time_s": time, "voltage_V": voltage, "current_mA": row_current, "step": step},
+        cell=cell,
+        provenance=Provenance(instrument=INSTRUMENT, techniques=("GITT",), notes=(note,)),
+    )
+
+
+def _pulse_truth(
+    potential: _Potential,
+    starts: NDArray[np.float64],
+    pulse_s: float,
+    rest_s: float,
+    current_mA: float,
+    soc_after: NDArray[np.floating[Any]],
+    volume_to_surface_cm: float,
+) -> dict[str, list[float]]:
+    """Per pulse: its start, the SOC after it and the exact Weppner-Huggins inputs and D, evaluated on the
+    noiseless model at the step boundaries."""
+    rest_ends = np.concatenate(([starts[0]], starts + pulse_s + rest_s))
+    relaxed = potential(rest_ends, np.zeros(rest_ends.size))
+    pulse_start = potential(starts, np.full(starts.size, current_mA))
+    pulse_end = potential(starts + pulse_s, np.full(starts.size, current_mA))
+    delta_E_s = np.diff(relaxed)
+    delta_E_t = pulse_end - pulse_start
+    D_wh = weppner_huggins_D_cm2_s(delta_E_s, delta_E_t, pulse_s=pulse_s, length_cm=volume_to_surface_cm)
+    return {
+        "pulse_start_s": starts.tolist(),
+        "soc_after_pulse": soc_after.tolist(),
+        "delta_E_s_V": delta_E_s.tolist(),
+        "delta_E_t_V": delta_E_t.tolist(),
+        "D_weppner_huggins_cm2_s": D_wh.tolist(),
+    }
 
 
 def gitt_pybamm(
@@ -291,56 +376,17 @@ def gitt_pybamm(
     rest = check_positive("rest_s", rest_s)
     initial_rest = check_positive("initial_rest_s", initial_rest_s)
     period = check_positive("period_s", period_s)
-    if isinstance(n_pulses, bool) or not isinstance(n_pulses, int) or n_pulses < 1:
-        raise ValidationError("n_pulses", f"must be a positive integer, got {n_pulses!r}")
-    if not 0.0 < soc_start < 1.0:
-        raise ValidationError("soc_start", f"must lie in (0, 1), got {soc_start!r}")
-    models = {"SPM": pybamm.lithium_ion.SPM, "DFN": pybamm.lithium_ion.DFN}
-    if model not in models:
-        raise ValidationError("model", f"expected 'SPM' or 'DFN', got {model!r}")
-    if particle_points is not None and (isinstance(particle_points, bool) or not isinstance(particle_points, int)
-                                        or particle_points < 5):
-        raise ValidationError("particle_points", f"must be an integer >= 5 or None, got {particle_points!r}")
+    _check_pybamm_options(n_pulses, soc_start, model, particle_points)
 
-    parameters = pybamm.ParameterValues("Ecker2015_graphite_halfcell")
-    c_max = float(parameters["Maximum concentration in positive electrode [mol.m-3]"])
-    parameters.update(
-        {
-            "Positive particle diffusivity [m2.s-1]": D * 1e-4,
-            "Positive particle radius [m]": radius_um * 1e-6,
-            "Initial concentration in positive electrode [mol.m-3]": soc_start * c_max,
-        }
-    )
+    parameters, c_max = _ecker2015_parameters(D, radius_um, soc_start)
     amps = rate * float(parameters["Nominal cell capacity [A.h]"])
-    experiment = pybamm.Experiment(
-        [f"Rest for {initial_rest} seconds"]
-        + [(f"Discharge at {amps} A for {pulse} seconds", f"Rest for {rest} seconds")] * n_pulses,
-        period=f"{period} seconds",
+    columns = _simulate_gitt(
+        model, parameters, particle_points, amps=amps, initial_rest_s=initial_rest, pulse_s=pulse, rest_s=rest,
+        n_pulses=n_pulses, period_s=period,
     )
-    cell_model = models[model]({"working electrode": "positive"})
-    mesh_points = None if particle_points is None else {**cell_model.default_var_pts, "r_p": particle_points}
-    simulation = pybamm.Simulation(cell_model, parameter_values=parameters, experiment=experiment, var_pts=mesh_points)
-    solution = simulation.solve()
-    time = np.asarray(solution["Time [s]"].entries, dtype=np.float64)
-    voltage = np.asarray(solution["Voltage [V]"].entries, dtype=np.float64)
-    current_mA = 0.0 - 1e3 * np.asarray(
-        solution["Current [A]"].entries, dtype=np.float64
-    )  # PyBaMM: discharge > 0
-    area_cm2 = float(parameters["Electrode height [m]"]) * float(parameters["Electrode width [m]"]) * 1e4
-    cell = CellInfo(
-        cell_type="anode-half",
-        working_electrode=Electrode(
-            material="graphite (Ecker2015)",
-            area_cm2=area_cm2,
-            thickness_um=float(parameters["Positive electrode thickness [m]"]) * 1e6,
-        ),
-        counter_electrode=Electrode(material="Li"),
-        temperature_C=float(parameters["Ambient temperature [K]"]) - 273.15,
-        notes=f"PyBaMM {pybamm.__version__} {model} half-cell, Ecker2015_graphite_halfcell parameters",
-    )
+    cell = _ecker2015_cell(parameters, model)
     record = Record.from_columns(
-        # PyBaMM's step boundaries can step back by rounding (1e-12 s); time must not run backwards
-        {"time_s": np.maximum.accumulate(time), "voltage_V": voltage, "current_mA": current_mA},
+        columns,
         cell=cell,
         provenance=Provenance(
             instrument=f"PyBaMM {pybamm.__version__}",
@@ -370,3 +416,84 @@ def gitt_pybamm(
         "particle_points": particle_points,  # None: PyBaMM's default mesh
     }
     return VirtualExperiment(name=name, kind="gitt", data=record, cell=cell, truth=truth, seed=None)
+
+
+def _check_pybamm_options(n_pulses: int, soc_start: float, model: str, particle_points: int | None) -> None:
+    if isinstance(n_pulses, bool) or not isinstance(n_pulses, int) or n_pulses < 1:
+        raise ValidationError("n_pulses", f"must be a positive integer, got {n_pulses!r}")
+    if not 0.0 < soc_start < 1.0:
+        raise ValidationError("soc_start", f"must lie in (0, 1), got {soc_start!r}")
+    if model not in _PYBAMM_MODELS:
+        raise ValidationError("model", f"expected 'SPM' or 'DFN', got {model!r}")
+    if particle_points is not None and (isinstance(particle_points, bool) or not isinstance(particle_points, int)
+                                        or particle_points < 5):
+        raise ValidationError("particle_points", f"must be an integer >= 5 or None, got {particle_points!r}")
+
+
+def _ecker2015_parameters(D_cm2_s: float, radius_um: float, soc_start: float) -> tuple[Any, float]:
+    """PyBaMM's ``Ecker2015_graphite_halfcell`` values with the diffusivity, particle radius and initial
+    stoichiometry set, and the maximum concentration (mol/m3)."""
+    import pybamm
+
+    parameters = pybamm.ParameterValues("Ecker2015_graphite_halfcell")
+    c_max = float(parameters["Maximum concentration in positive electrode [mol.m-3]"])
+    parameters.update(
+        {
+            "Positive particle diffusivity [m2.s-1]": D_cm2_s * 1e-4,
+            "Positive particle radius [m]": radius_um * 1e-6,
+            "Initial concentration in positive electrode [mol.m-3]": soc_start * c_max,
+        }
+    )
+    return parameters, c_max
+
+
+def _simulate_gitt(
+    model: str,
+    parameters: Any,
+    particle_points: int | None,
+    *,
+    amps: float,
+    initial_rest_s: float,
+    pulse_s: float,
+    rest_s: float,
+    n_pulses: int,
+    period_s: float,
+) -> dict[str, NDArray[np.float64]]:
+    """Run the half-cell ``model`` through the rest and the pulses; the record's time, voltage and current
+    columns, current in the house sign."""
+    import pybamm
+
+    experiment = pybamm.Experiment(
+        [f"Rest for {initial_rest_s} seconds"]
+        + [(f"Discharge at {amps} A for {pulse_s} seconds", f"Rest for {rest_s} seconds")] * n_pulses,
+        period=f"{period_s} seconds",
+    )
+    cell_model = getattr(pybamm.lithium_ion, model)({"working electrode": "positive"})
+    mesh_points = None if particle_points is None else {**cell_model.default_var_pts, "r_p": particle_points}
+    simulation = pybamm.Simulation(cell_model, parameter_values=parameters, experiment=experiment, var_pts=mesh_points)
+    solution = simulation.solve()
+    time = np.asarray(solution["Time [s]"].entries, dtype=np.float64)
+    voltage = np.asarray(solution["Voltage [V]"].entries, dtype=np.float64)
+    current_mA = 0.0 - 1e3 * np.asarray(
+        solution["Current [A]"].entries, dtype=np.float64
+    )  # PyBaMM: discharge > 0
+    # PyBaMM's step boundaries can step back by rounding (1e-12 s); time must not run backwards
+    return {"time_s": np.maximum.accumulate(time), "voltage_V": voltage, "current_mA": current_mA}
+
+
+def _ecker2015_cell(parameters: Any, model: str) -> CellInfo:
+    """The simulated graphite | Li half-cell, its area, thickness and temperature from ``parameters``."""
+    import pybamm
+
+    area_cm2 = float(parameters["Electrode height [m]"]) * float(parameters["Electrode width [m]"]) * 1e4
+    return CellInfo(
+        cell_type="anode-half",
+        working_electrode=Electrode(
+            material="graphite (Ecker2015)",
+            area_cm2=area_cm2,
+            thickness_um=float(parameters["Positive electrode thickness [m]"]) * 1e6,
+        ),
+        counter_electrode=Electrode(material="Li"),
+        temperature_C=float(parameters["Ambient temperature [K]"]) - 273.15,
+        notes=f"PyBaMM {pybamm.__version__} {model} half-cell, Ecker2015_graphite_halfcell parameters",
+    )

@@ -13,19 +13,21 @@ Four instruments, each returning a :class:`VirtualExperiment` whose data is a ``
   ``R = L / (sigma S)``, optionally at several temperatures with an Arrhenius conductivity.
 
 Noise is relative and complex: ``Z + (noise_pct / 100) |Z| (e1 + j e2)`` with standard normal e1, e2
-from ``numpy.random.default_rng(seed)``.
+from ``numpy.random.default_rng(seed)``. The presets' cells and circuits are in
+:mod:`anodelab.sim.virtual.impedance_systems` (importable from here too).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab.core.cell import CellInfo, Electrode, Electrolyte
+from anodelab.core.cell import CellInfo
 from anodelab.core.constants import GAS_CONSTANT_J_MOL_K, ZERO_CELSIUS_K
 from anodelab.core.errors import ValidationError
 from anodelab.core.record import Provenance
@@ -34,136 +36,26 @@ from anodelab.models.circuits import CPE, ZARC, C, Circuit, Parallel, R, Series,
 from anodelab.models.kinetics import arrhenius, check_positive, kJ_mol_to_eV
 from anodelab.sim.virtual.experiment import VirtualExperiment
 from anodelab.sim.virtual.gitt import amorphous_si_ocv_V
+from anodelab.sim.virtual.impedance_systems import (
+    SYMMETRIC_PRESETS,
+    SYSTEMS,
+    blocking_cell,
+    li_llzto_cell,
+    na_symmetric_cell,
+    preset,
+    si_c_liquid_cell,
+    si_sulfide_cell,
+    si_sulfide_circuit,
+    symmetric_cell_circuit,
+    symmetric_elements,
+)
 
 INSTRUMENT = "anodelab virtual lab"
-SYSTEMS = ("si-sulfide", "si-c-liquid", "li-llzto", "na-symmetric")
 ARRHENIUS_FORMS = ("T/R", "1/R")
-
-
-# -- cells and circuits ------------------------------------------------------------------------------
-
-
-def si_sulfide_cell(temperature_C: float = 25.0) -> CellInfo:
-    """Si-ZnO composite | Li6PS5Cl (800 um pellet, 10 mm) | Li-In half-cell of paper 000."""
-    return CellInfo(
-        cell_type="anode-half",
-        working_electrode=Electrode(
-            material="Si-ZnO", mass_mg=1.5, active_fraction=0.98, area_cm2=0.785, thickness_um=22.0
-        ),
-        counter_electrode=Electrode(material="Li-In", area_cm2=0.785),
-        electrolyte=Electrolyte(kind="Li6PS5Cl", thickness_um=800.0, area_cm2=0.785),
-        temperature_C=temperature_C,
-        pressure_MPa=50.0,
-        notes="virtual Si-ZnO | Li6PS5Cl | Li-In half-cell",
-    )
-
-
-def si_c_liquid_cell(temperature_C: float = 25.0) -> CellInfo:
-    """Si/C | localized high-concentration electrolyte | Li half-cell of paper 003 (12 mm electrode)."""
-    return CellInfo(
-        cell_type="anode-half",
-        working_electrode=Electrode(material="Si/C", mass_mg=3.39, area_cm2=1.13),
-        counter_electrode=Electrode(material="Li"),
-        electrolyte=Electrolyte(kind="LHCE"),
-        temperature_C=temperature_C,
-        notes="virtual Si/C | LHCE | Li half-cell",
-    )
-
-
-def li_llzto_cell(temperature_C: float = 25.0) -> CellInfo:
-    """Symmetric Li | buffer-coated LLZTO (1 mm pellet) | Li cell of paper 001."""
-    return CellInfo(
-        cell_type="symmetric",
-        working_electrode=Electrode(material="Li", area_cm2=0.5),
-        counter_electrode=Electrode(material="Li", area_cm2=0.5),
-        electrolyte=Electrolyte(kind="LLZTO", thickness_um=1000.0, area_cm2=0.5),
-        temperature_C=temperature_C,
-        notes="virtual Li | ZnI2@LLZTO | Li symmetric cell",
-    )
-
-
-def na_symmetric_cell(temperature_C: float = 25.0) -> CellInfo:
-    """Symmetric Zn@Ag-Na | ether electrolyte | Zn@Ag-Na cell of paper 004 (12 mm electrodes)."""
-    return CellInfo(
-        cell_type="symmetric",
-        working_electrode=Electrode(material="Zn@Ag-Na", area_cm2=1.13),
-        counter_electrode=Electrode(material="Zn@Ag-Na", area_cm2=1.13),
-        electrolyte=Electrolyte(kind="NaPF6 in diglyme", thickness_um=25.0, area_cm2=1.13),
-        temperature_C=temperature_C,
-        notes="virtual Zn@Ag-Na | NaPF6-diglyme | Zn@Ag-Na symmetric cell",
-    )
-
-
-def blocking_cell(thickness_um: float, area_cm2: float, temperature_C: float = 25.0) -> CellInfo:
-    """Stainless steel | PVDF-HFP/LATP polymer electrolyte | stainless steel (paper 002)."""
-    return CellInfo(
-        cell_type="blocking",
-        working_electrode=Electrode(material="stainless steel", area_cm2=area_cm2),
-        counter_electrode=Electrode(material="stainless steel", area_cm2=area_cm2),
-        electrolyte=Electrolyte(kind="PVDF-HFP/LATP", thickness_um=thickness_um, area_cm2=area_cm2),
-        temperature_C=temperature_C,
-        notes="virtual SS | PVDF-HFP/LATP | SS blocking cell",
-    )
-
-
-def si_sulfide_circuit(
-    *,
-    R_bulk_ohm: float = 20.0,
-    R_SSE_ohm: float = 15.0,
-    tau_SSE_s: float = 3e-6,
-    n_SSE: float = 0.9,
-    R_SEI_ohm: float = 40.0,
-    tau_SEI_s: float = 3e-4,
-    n_SEI: float = 0.85,
-    R_ct_ohm: float = 60.0,
-    tau_ct_s: float = 1e-2,
-    n_ct: float = 0.8,
-    sigma_W_ohm_s_half: float = 30.0,
-) -> Series:
-    """``R_bulk - (R_SSE||CPE) - (R_SEI||CPE) - (R_ct||CPE) - W`` with paper 000's tau windows.
-
-    SSE grain boundaries 1e-6..1e-5 s, SEI 1e-4..1e-3 s, charge transfer 1e-3..1e-1 s; each arc a
-    :class:`ZARC` (R, tau, n); a semi-infinite Warburg for solid-state diffusion.
-    """
-    return Series(
-        R(R_bulk_ohm),
-        ZARC(R_SSE_ohm, tau_SSE_s, n_SSE),
-        ZARC(R_SEI_ohm, tau_SEI_s, n_SEI),
-        ZARC(R_ct_ohm, tau_ct_s, n_ct),
-        W(sigma_W_ohm_s_half),
-    )
-
-
-def symmetric_cell_circuit(
-    *, R_bulk_ohm: float, R_interface_ohm: float, tau_interface_s: float, n_interface: float = 0.9
-) -> Series:
-    """``R_bulk - (R_interface||CPE)``: electrolyte bulk plus both electrode interfaces as one arc."""
-    return Series(*_symmetric_elements(R_bulk_ohm, R_interface_ohm, tau_interface_s, n_interface))
-
-
-def _symmetric_elements(
-    R_bulk_ohm: float, R_interface_ohm: float, tau_interface_s: float, n_interface: float
-) -> tuple[R, ZARC]:
-    return R(R_bulk_ohm), ZARC(R_interface_ohm, tau_interface_s, n_interface)
-
-
-#: the symmetric-cell presets: R_bulk_ohm, R_interface_ohm, tau_interface_s, n_interface
-_SYMMETRIC_PRESETS = {
-    "li-llzto": (250.0, 48.0, 2e-4, 0.9),  # ASR 12 ohm cm2 per interface on 0.5 cm2: 2 x 12 / 0.5 = 48 ohm
-    "na-symmetric": (3.0, 4.0, 1e-4, 0.9),
-}
-
-
-def _preset(system: str, temperature_C: float) -> tuple[Circuit, CellInfo]:
-    if system == "si-sulfide":
-        return si_sulfide_circuit(), si_sulfide_cell(temperature_C)
-    if system == "si-c-liquid":  # paper 003 (Fig. S20): R_ob 1e-5..1e-3 s, R_SEI 1e-3..1e-2 s, R_ct 1e-2..1e-1 s
-        arcs = (ZARC(6.0, 1e-4, 0.9), ZARC(12.0, 3e-3, 0.85), ZARC(25.0, 3e-2, 0.8))
-        return Series(R(3.0), *arcs, W(8.0)), si_c_liquid_cell(temperature_C)
-    if system in _SYMMETRIC_PRESETS:
-        cell = li_llzto_cell if system == "li-llzto" else na_symmetric_cell
-        return Series(*_symmetric_elements(*_SYMMETRIC_PRESETS[system])), cell(temperature_C)
-    raise ValidationError("system", f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
+#: the options of insitu_eis_series that must be > 0 beyond the current and the capacities, in the order checked
+_INSITU_POSITIVE = ("R_bulk_ohm", "R_SSE_start_ohm", "R_SSE_ohm", "R_SEI_start_ohm", "R_SEI_lithiated_ohm",
+                    "R_ct_start_ohm", "R_ct_lithiated_ohm", "R_ct_delithiated_ohm", "Q_SSE_S_s_n", "Q_SEI_S_s_n",
+                    "Q_ct_S_s_n")
 
 
 # -- shared helpers -----------------------------------------------------------------------------------
@@ -197,6 +89,24 @@ def _check_noise(noise_pct: float) -> float:
 def _check_seed(seed: int | None) -> None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ValidationError("seed", f"must be a non-negative integer or None, got {seed!r}")
+
+
+def _spectra_per_temperature(
+    circuits: Sequence[Circuit],
+    temperatures_C: Sequence[float],
+    cells: Sequence[CellInfo],
+    frequency_Hz: NDArray[np.float64],
+    noise_pct: float,
+    seed: int | None,
+) -> list[Spectrum]:
+    """One noisy spectrum of each circuit at its temperature and with its cell, an hour apart from time 0."""
+    rng = np.random.default_rng(seed)
+    spectra = []
+    for index, (circuit, temperature, cell) in enumerate(zip(circuits, temperatures_C, cells)):
+        Z = _noise(circuit.impedance(frequency_Hz), noise_pct, rng)
+        context = SpectrumContext(time_s=3600.0 * index, temperature_C=temperature)
+        spectra.append(Spectrum.from_arrays(frequency_Hz, Z, context=context, cell=cell))
+    return spectra
 
 
 def _provenance(technique: str, *notes: str) -> Provenance:
@@ -238,7 +148,7 @@ def eis_spectrum(
     """
     noise = _check_noise(noise_pct)
     _check_seed(seed)
-    preset_circuit, preset_cell = _preset(system, temperature_C)
+    preset_circuit, preset_cell = preset(system, temperature_C)
     if circuit is not None and not isinstance(circuit, Circuit):
         raise ValidationError(
             "circuit", f"expected an anodelab.models.circuits element or composite, got {circuit!r}"
@@ -314,91 +224,45 @@ def insitu_eis_series(
     context voltage is an amorphous-Si OCV plus the DC drop. Truth: per spectrum time, state of
     lithiation and R_*, tau_*, Q_*, n_* of each arc.
     """
-    current = check_positive("current_mA", current_mA)
-    lithiation = check_positive("lithiation_capacity_mAh", lithiation_capacity_mAh)
-    delithiation = check_positive("delithiation_capacity_mAh", delithiation_capacity_mAh)
-    if delithiation > lithiation:
-        raise ValidationError(
-            "delithiation_capacity_mAh",
-            f"cannot exceed the lithiation capacity ({lithiation:g} mAh), got {delithiation:g}",
-        )
-    if (
-        isinstance(spectra_per_half_cycle, bool)
-        or not isinstance(spectra_per_half_cycle, int)
-        or spectra_per_half_cycle < 2
-    ):
-        raise ValidationError(
-            "spectra_per_half_cycle", f"must be an integer >= 2, got {spectra_per_half_cycle!r}"
-        )
-    for field, value in (
-        ("R_bulk_ohm", R_bulk_ohm),
-        ("R_SSE_start_ohm", R_SSE_start_ohm),
-        ("R_SSE_ohm", R_SSE_ohm),
-        ("R_SEI_start_ohm", R_SEI_start_ohm),
-        ("R_SEI_lithiated_ohm", R_SEI_lithiated_ohm),
-        ("R_ct_start_ohm", R_ct_start_ohm),
-        ("R_ct_lithiated_ohm", R_ct_lithiated_ohm),
-        ("R_ct_delithiated_ohm", R_ct_delithiated_ohm),
-        ("Q_SSE_S_s_n", Q_SSE_S_s_n),
-        ("Q_SEI_S_s_n", Q_SEI_S_s_n),
-        ("Q_ct_S_s_n", Q_ct_S_s_n),
-    ):
-        check_positive(field, value)
+    arguments = locals()
+    current, lithiation, delithiation = _check_first_cycle(
+        current_mA, lithiation_capacity_mAh, delithiation_capacity_mAh, spectra_per_half_cycle
+    )
+    for field in _INSITU_POSITIVE:
+        check_positive(field, arguments[field])
     noise = _check_noise(noise_pct)
     _check_seed(seed)
     frequency = frequency_grid_Hz(frequency_max_Hz, frequency_min_Hz, points_per_decade)
     cell = si_sulfide_cell(temperature_C)
     rng = np.random.default_rng(seed)
+    laws = _FirstCycleResistances(R_SSE_start_ohm, R_SSE_ohm, R_SEI_start_ohm, R_SEI_lithiated_ohm,
+                                  R_ct_start_ohm, R_ct_lithiated_ohm, R_ct_delithiated_ohm)
     Q = {"SSE": Q_SSE_S_s_n, "SEI": Q_SEI_S_s_n, "ct": Q_ct_S_s_n}
     n_of = {"SSE": n_SSE, "SEI": n_SEI, "ct": n_ct}
-    lithiation_s = lithiation / current * 3600.0
-    delithiation_s = delithiation / current * 3600.0
-    steps = np.arange(spectra_per_half_cycle) / spectra_per_half_cycle
 
     spectra: list[Spectrum] = []
     truth_rows: list[dict[str, Any]] = []
-    # spectra at the start of lithiation and every 1/N of it; then every 1/N of delithiation up to its end
-    for half, (duration, sign) in enumerate(((lithiation_s, -1.0), (delithiation_s, 1.0))):
-        for fraction in steps + (1.0 / spectra_per_half_cycle if half else 0.0):
-            time = float(duration * fraction + (lithiation_s if half else 0.0))
-            if half == 0:
-                s = float(fraction)
-                resistances = {
-                    "SSE": R_SSE_ohm + (R_SSE_start_ohm - R_SSE_ohm) * math.exp(-s / 0.05),
-                    "SEI": R_SEI_lithiated_ohm + (R_SEI_start_ohm - R_SEI_lithiated_ohm) * math.exp(-s / 0.3),
-                    "ct": R_ct_lithiated_ohm + (R_ct_start_ohm - R_ct_lithiated_ohm) * (1.0 - s) ** 2,
-                }
-            else:
-                s = float(1.0 - fraction * delithiation / lithiation)
-                resistances = {
-                    "SSE": R_SSE_ohm + (R_SSE_start_ohm - R_SSE_ohm) * math.exp(-1.0 / 0.05),
-                    "SEI": (
-                        R_SEI_lithiated_ohm + (R_SEI_start_ohm - R_SEI_lithiated_ohm) * math.exp(-1.0 / 0.3)
-                    )
-                    * (1.0 + 0.05 * fraction),
-                    "ct": R_ct_lithiated_ohm + (R_ct_delithiated_ohm - R_ct_lithiated_ohm) * fraction**4,
-                }
-            arcs = {key: ZARC.from_cpe(resistances[key], Q[key], n_of[key]) for key in ("SSE", "SEI", "ct")}
-            circuit = Series(R(R_bulk_ohm), arcs["SSE"], arcs["SEI"], arcs["ct"], W(sigma_W_ohm_s_half))
-            dc_ohm = R_bulk_ohm + sum(resistances.values())
-            voltage = float(amorphous_si_ocv_V(0.9 * s) + sign * current * 1e-3 * dc_ohm)
-            context = SpectrumContext(
-                time_s=time,
-                voltage_V=voltage,
-                current_mA=sign * current,
-                cycle=1,
-                temperature_C=temperature_C,
-                extras={
-                    "state_of_lithiation": s,
-                    "half_cycle": "lithiation" if half == 0 else "delithiation",
-                },
-            )
-            Z = _noise(circuit.impedance(frequency), noise, rng)
-            spectra.append(Spectrum.from_arrays(frequency, Z, context=context, cell=cell))
-            row = {"time_s": time, "voltage_V": voltage, "state_of_lithiation": s}
-            for key, arc in arcs.items():
-                row.update(_zarc_truth(key, arc))
-            truth_rows.append(row)
+    for half_cycle, time, s, sign, resistances in _first_cycle_states(
+        laws, current, lithiation, delithiation, spectra_per_half_cycle
+    ):
+        arcs = {key: ZARC.from_cpe(resistances[key], Q[key], n_of[key]) for key in ("SSE", "SEI", "ct")}
+        circuit = Series(R(R_bulk_ohm), arcs["SSE"], arcs["SEI"], arcs["ct"], W(sigma_W_ohm_s_half))
+        dc_ohm = R_bulk_ohm + sum(resistances.values())
+        voltage = float(amorphous_si_ocv_V(0.9 * s) + sign * current * 1e-3 * dc_ohm)
+        context = SpectrumContext(
+            time_s=time,
+            voltage_V=voltage,
+            current_mA=sign * current,
+            cycle=1,
+            temperature_C=temperature_C,
+            extras={"state_of_lithiation": s, "half_cycle": half_cycle},
+        )
+        Z = _noise(circuit.impedance(frequency), noise, rng)
+        spectra.append(Spectrum.from_arrays(frequency, Z, context=context, cell=cell))
+        row = {"time_s": time, "voltage_V": voltage, "state_of_lithiation": s}
+        for key, arc in arcs.items():
+            row.update(_zarc_truth(key, arc))
+        truth_rows.append(row)
 
     truth: dict[str, Any] = {key: [row[key] for row in truth_rows] for key in truth_rows[0]}
     truth.update(
@@ -422,6 +286,76 @@ def insitu_eis_series(
     return VirtualExperiment(name=name, kind="eis-series", data=data, cell=cell, truth=truth, seed=seed)
 
 
+def _check_first_cycle(
+    current_mA: float, lithiation_capacity_mAh: float, delithiation_capacity_mAh: float, spectra_per_half_cycle: int
+) -> tuple[float, float, float]:
+    """Check the current and capacities (> 0, delithiation at most lithiation) and the spectra per half
+    cycle (an integer >= 2); the current and capacities as floats."""
+    current = check_positive("current_mA", current_mA)
+    lithiation = check_positive("lithiation_capacity_mAh", lithiation_capacity_mAh)
+    delithiation = check_positive("delithiation_capacity_mAh", delithiation_capacity_mAh)
+    if delithiation > lithiation:
+        raise ValidationError(
+            "delithiation_capacity_mAh",
+            f"cannot exceed the lithiation capacity ({lithiation:g} mAh), got {delithiation:g}",
+        )
+    if (
+        isinstance(spectra_per_half_cycle, bool)
+        or not isinstance(spectra_per_half_cycle, int)
+        or spectra_per_half_cycle < 2
+    ):
+        raise ValidationError(
+            "spectra_per_half_cycle", f"must be an integer >= 2, got {spectra_per_half_cycle!r}"
+        )
+    return current, lithiation, delithiation
+
+
+@dataclass(frozen=True)
+class _FirstCycleResistances:
+    """R_SSE, R_SEI and R_ct (ohm) through the first cycle, the laws of :func:`insitu_eis_series`."""
+
+    R_SSE_start_ohm: float
+    R_SSE_ohm: float
+    R_SEI_start_ohm: float
+    R_SEI_lithiated_ohm: float
+    R_ct_start_ohm: float
+    R_ct_lithiated_ohm: float
+    R_ct_delithiated_ohm: float
+
+    def lithiation(self, s: float) -> dict[str, float]:
+        """At the state of lithiation ``s`` (0..1 of the lithiation capacity)."""
+        return {
+            "SSE": self.R_SSE_ohm + (self.R_SSE_start_ohm - self.R_SSE_ohm) * math.exp(-s / 0.05),
+            "SEI": self.R_SEI_lithiated_ohm + (self.R_SEI_start_ohm - self.R_SEI_lithiated_ohm) * math.exp(-s / 0.3),
+            "ct": self.R_ct_lithiated_ohm + (self.R_ct_start_ohm - self.R_ct_lithiated_ohm) * (1.0 - s) ** 2,
+        }
+
+    def delithiation(self, r: float) -> dict[str, float]:
+        """At the fraction delithiated ``r``: R_SSE as lithiated, R_SEI 5 % r above, R_ct surging as ``r^4``."""
+        lithiated = self.lithiation(1.0)
+        return {
+            "SSE": lithiated["SSE"],
+            "SEI": lithiated["SEI"] * (1.0 + 0.05 * r),
+            "ct": self.R_ct_lithiated_ohm + (self.R_ct_delithiated_ohm - self.R_ct_lithiated_ohm) * r**4,
+        }
+
+
+def _first_cycle_states(
+    laws: _FirstCycleResistances, current_mA: float, lithiation_mAh: float, delithiation_mAh: float, count: int
+) -> Iterator[tuple[str, float, float, float, dict[str, float]]]:
+    """Per spectrum: the half cycle, time (s), state of lithiation, sign of the current and arc resistances;
+    at the start of lithiation and every 1/count of it, then every 1/count of delithiation up to its end."""
+    lithiation_s = lithiation_mAh / current_mA * 3600.0
+    delithiation_s = delithiation_mAh / current_mA * 3600.0
+    steps = np.arange(count) / count
+    for fraction in steps:
+        s = float(fraction)
+        yield "lithiation", float(lithiation_s * fraction), s, -1.0, laws.lithiation(s)
+    for fraction in steps + 1.0 / count:
+        s = float(1.0 - fraction * delithiation_mAh / lithiation_mAh)
+        yield "delithiation", float(delithiation_s * fraction + lithiation_s), s, 1.0, laws.delithiation(fraction)
+
+
 def arrhenius_resistance_ohm(
     T_K: NDArray[np.float64] | float, *, Ea_kJ_mol: float, R_ref_ohm: float, T_ref_K: float, form: str = "T/R"
 ) -> NDArray[np.float64]:
@@ -439,6 +373,22 @@ def _arrhenius_prefactor(Ea_kJ_mol: float, R_ref_ohm: float, T_ref_K: float, for
     """A of the chosen form: K/ohm for ``T/R``, S (1/ohm) for ``1/R``."""
     numerator = T_ref_K if form == "T/R" else 1.0
     return numerator / R_ref_ohm * math.exp(Ea_kJ_mol * 1e3 / (GAS_CONSTANT_J_MOL_K * T_ref_K))
+
+
+def _series_temperatures_C(temperatures_C: Sequence[float]) -> list[float]:
+    """The temperatures of an Arrhenius series: at least two, distinct, finite, above absolute zero."""
+    temperatures = [float(t) for t in temperatures_C]
+    if len(temperatures) < 2:
+        raise ValidationError(
+            "temperatures_C", f"an Arrhenius series needs at least two temperatures, got {len(temperatures)}"
+        )
+    if any(not math.isfinite(t) or t <= -ZERO_CELSIUS_K for t in temperatures) or len(
+        set(temperatures)
+    ) != len(temperatures):
+        raise ValidationError(
+            "temperatures_C", "temperatures must be distinct, finite and above -273.15 degC"
+        )
+    return temperatures
 
 
 def temperature_eis_series(
@@ -475,20 +425,10 @@ def temperature_eis_series(
         raise ValidationError("form", f"expected one of {', '.join(ARRHENIUS_FORMS)}, got {form!r}")
     Ea = check_positive("Ea_kJ_mol", Ea_kJ_mol, allow_zero=True)
     Ea_bulk = check_positive("Ea_bulk_kJ_mol", Ea_bulk_kJ_mol, allow_zero=True)
-    temperatures = [float(t) for t in temperatures_C]
-    if len(temperatures) < 2:
-        raise ValidationError(
-            "temperatures_C", f"an Arrhenius series needs at least two temperatures, got {len(temperatures)}"
-        )
-    if any(not math.isfinite(t) or t <= -ZERO_CELSIUS_K for t in temperatures) or len(
-        set(temperatures)
-    ) != len(temperatures):
-        raise ValidationError(
-            "temperatures_C", "temperatures must be distinct, finite and above -273.15 degC"
-        )
+    temperatures = _series_temperatures_C(temperatures_C)
     noise = _check_noise(noise_pct)
     _check_seed(seed)
-    bulk_element, arc = _symmetric_elements(*_SYMMETRIC_PRESETS[system])
+    bulk_element, arc = symmetric_elements(*SYMMETRIC_PRESETS[system])
     R_int = check_positive("R_interface_ohm", arc.R_ohm if R_interface_ohm is None else R_interface_ohm)
     R_b = check_positive("R_bulk_ohm", bulk_element.R_ohm if R_bulk_ohm is None else R_bulk_ohm)
     Q = check_positive("Q_interface_S_s_n", arc.Q_S_s_n if Q_interface_S_s_n is None else Q_interface_S_s_n)
@@ -498,17 +438,11 @@ def temperature_eis_series(
     R_interface = arrhenius_resistance_ohm(T, Ea_kJ_mol=Ea, R_ref_ohm=R_int, T_ref_K=T_ref, form=form)
     R_bulk = arrhenius_resistance_ohm(T, Ea_kJ_mol=Ea_bulk, R_ref_ohm=R_b, T_ref_K=T_ref, form=form)
     frequency = frequency_grid_Hz(frequency_max_Hz, frequency_min_Hz, points_per_decade)
-    rng = np.random.default_rng(seed)
-    spectra, taus = [], []
     make_cell = na_symmetric_cell if system == "na-symmetric" else li_llzto_cell
     cells = [make_cell(temperature) for temperature in temperatures]
-    for index, temperature in enumerate(temperatures):
-        arc_T = ZARC.from_cpe(float(R_interface[index]), Q, n_arc)
-        taus.append(arc_T.tau_s)
-        circuit = Series(R(float(R_bulk[index])), arc_T)
-        Z = _noise(circuit.impedance(frequency), noise, rng)
-        context = SpectrumContext(time_s=3600.0 * index, temperature_C=temperature)
-        spectra.append(Spectrum.from_arrays(frequency, Z, context=context, cell=cells[index]))
+    arcs = [ZARC.from_cpe(float(R_T), Q, n_arc) for R_T in R_interface]
+    circuits = [Series(R(float(R_bulk_T)), arc_T) for R_bulk_T, arc_T in zip(R_bulk, arcs)]
+    spectra = _spectra_per_temperature(circuits, temperatures, cells, frequency, noise, seed)
     cell = cells[0]
     area = cell.working_electrode.area_cm2 or 1.0
     unit = "K_per_ohm" if form == "T/R" else "S"
@@ -527,7 +461,7 @@ def temperature_eis_series(
         "R_interface_ohm": R_interface.tolist(),
         "ASR_interface_ohm_cm2": (R_interface * area / 2.0).tolist(),
         "R_bulk_ohm": R_bulk.tolist(),
-        "tau_interface_s": taus,
+        "tau_interface_s": [arc_T.tau_s for arc_T in arcs],
         "n_interface": n_arc,
         "Q_interface_S_s_n": Q,
         "reference_temperature_C": reference_temperature_C,
@@ -584,17 +518,9 @@ def blocking_cell_spectrum(
     resistances = thickness_cm / (sigmas * area)
     C_geo = 8.8541878128e-14 * permittivity * area / thickness_cm  # F; eps0 in F/cm
     frequency = frequency_grid_Hz(frequency_max_Hz, frequency_min_Hz, points_per_decade)
-    rng = np.random.default_rng(seed)
-    spectra = []
-    for index, temperature in enumerate(temperatures):
-        circuit = Series(Parallel(R(float(resistances[index])), C(C_geo)), CPE(Q_blocking_S_s_n, n_blocking))
-        Z = _noise(circuit.impedance(frequency), noise, rng)
-        context = SpectrumContext(time_s=3600.0 * index, temperature_C=temperature)
-        spectra.append(
-            Spectrum.from_arrays(
-                frequency, Z, context=context, cell=blocking_cell(thickness_um, area, temperature)
-            )
-        )
+    circuits = [Series(Parallel(R(float(R_T)), C(C_geo)), CPE(Q_blocking_S_s_n, n_blocking)) for R_T in resistances]
+    cells = [blocking_cell(thickness_um, area, temperature) for temperature in temperatures]
+    spectra = _spectra_per_temperature(circuits, temperatures, cells, frequency, noise, seed)
     cell = blocking_cell(thickness_um, area, temperatures[0])
     truth = {
         "sigma_S_cm": sigmas.tolist(),
@@ -616,3 +542,23 @@ def blocking_cell_spectrum(
         spectra, cell=cell, provenance=_provenance("PEIS", "virtual blocking-electrode conductivity cell")
     )
     return VirtualExperiment(name=name, kind="conductivity", data=data, cell=cell, truth=truth, seed=seed)
+
+
+__all__ = [
+    "ARRHENIUS_FORMS",
+    "INSTRUMENT",
+    "SYSTEMS",
+    "arrhenius_resistance_ohm",
+    "blocking_cell",
+    "blocking_cell_spectrum",
+    "eis_spectrum",
+    "frequency_grid_Hz",
+    "insitu_eis_series",
+    "li_llzto_cell",
+    "na_symmetric_cell",
+    "si_c_liquid_cell",
+    "si_sulfide_cell",
+    "si_sulfide_circuit",
+    "symmetric_cell_circuit",
+    "temperature_eis_series",
+]
