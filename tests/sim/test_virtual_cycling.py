@@ -221,3 +221,16 @@ def test_rate_test_rejects_bad_parameters(options, field):
     with pytest.raises(ValidationError) as error:
         rate_test(**options)
     assert error.value.field == field
+
+
+def test_full_cell_truth_per_gram_and_per_cycle_ce():
+    truth = full_cell(n_cycles=4, noise_V=0.0).truth
+    active_mg = 10.0 * 0.65
+    charge, discharge = np.array(truth["charge_mAh"]), np.array(truth["discharge_mAh"])
+    assert truth["n_cycles"] == 4 and truth["active_mass_mg"] == pytest.approx(active_mg, rel=RTOL)
+    assert truth["charge_mAh_g"] == pytest.approx(charge * 1000.0 / active_mg, rel=RTOL)
+    assert truth["discharge_mAh_g"] == pytest.approx(185.0 * 0.9985 ** np.arange(4), rel=RTOL)
+    ce = 0.998 - (0.998 - 0.77) * np.exp(-np.arange(4) / 0.5)
+    assert truth["ce_per_cycle"] == pytest.approx(ce, rel=RTOL) and discharge / charge == pytest.approx(ce, rel=RTOL)
+    assert truth["ice"] == pytest.approx(0.77, rel=RTOL)
+    assert truth["discharge_current_mA"] == pytest.approx(-0.1 * 200.0 * active_mg / 1000.0, rel=RTOL)

@@ -228,3 +228,33 @@ def test_plating_ce_rejects_bad_parameters(options, field):
 def test_default_sizes_stay_small():
     for generator in (symmetric_cycling, ccd_staircase, first_plating, plating_ce):
         assert len(generator().data) < 5000
+
+
+def test_symmetric_truth_keeps_the_half_cycles_that_end_before_the_short():
+    truth = symmetric_cycling(n_cycles=10, short_time_s=12.3 * 3600, noise_V=0.0).truth  # half-cycles of 1 h
+    assert truth["half_cycles_before_short"] == 12
+    mid_s = (np.arange(12) + 0.5) * 3600.0
+    assert truth["half_cycle_mid_s"] == pytest.approx(mid_s, rel=RTOL)
+    assert truth["half_cycle_overpotential_V"] == pytest.approx(0.013 + 5e-5 * mid_s / 3600, rel=RTOL)
+
+
+def test_ccd_at_the_first_level_shorts_in_the_first_half_cycle():
+    experiment = ccd_staircase(ccd_mA_cm2=0.05, noise_V=0.0)
+    truth, record = experiment.truth, experiment.data
+    assert truth["levels_mA_cm2"] == pytest.approx([0.05]) and truth["last_stable_mA_cm2"] is None
+    assert truth["short_time_s"] == pytest.approx(600.0)
+    assert record.cycles.tolist() == [1] and record["time_s"][-1] == pytest.approx(3600.0, rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("generator", "options", "field"),
+    [
+        (first_plating, {"ocv_V": -0.02}, "ocv_V"),  # below the plateau (-16.6 mV): no fall to a tip
+        (plating_ce, {"method": "reservoir", "reservoir_capacity_mAh_cm2": 0.0}, "reservoir_capacity_mAh_cm2"),
+        (plating_ce, {"ce_recovery_cycles": 0.0}, "ce_recovery_cycles"),
+    ],
+)
+def test_nucleation_and_ce_reject_inconsistent_parameters(generator, options, field):
+    with pytest.raises(ValidationError) as error:
+        generator(**options)
+    assert error.value.field == field

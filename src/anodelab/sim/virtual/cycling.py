@@ -97,7 +97,7 @@ def alloy_half_cell(
         "cell_type": "anode-half",
         "active_mass_mg": active_mg,
         "current_mA": float(currents[0]),
-        **_half_cell_truth(insertion, extraction, ce, active_mg),
+        **_capacity_truth(insertion, extraction, ce, active_mg, "insertion", "extraction"),
         **_cv_split(run, cv, n, opening=False),
     }
     return _experiment(name, "cycling", run, _half_cell(params), truth, "cycling.alloy_half_cell")
@@ -159,7 +159,7 @@ def rate_test(
         "blocks": blocks,
         "current_mA": currents.tolist(),
         "current_density_A_g": per_cycle.tolist(),
-        **_half_cell_truth(insertion, extraction, ce, active_mg),
+        **_capacity_truth(insertion, extraction, ce, active_mg, "insertion", "extraction"),
     }
     return _experiment(name, "rate", run, _half_cell(params), truth, "cycling.rate_test")
 
@@ -213,39 +213,19 @@ def full_cell(
     active_mg = cathode_mass_mg * cathode_active_fraction
     nominal_mAh = nominal * active_mg / 1000.0
     discharge, charge, ce = _capacities(reversible_capacity_mAh_g * active_mg / 1000.0, np.ones(n), params)
-    steps: list[Step] = []
-    for k in range(n):
-        shape = _ncm_charge(ocv_V if k == 0 else 3.45)
-        steps += _half_cycle(charge_rate * nominal_mAh, charge[k], shape, upper_cutoff_V, params, cv)
-        steps += _half_cycle(-discharge_rate * nominal_mAh, discharge[k], _ncm_discharge, lower_cutoff_V, params, None)
-    run = run_protocol(steps)
-    cell = CellInfo(
-        "full",
-        working_electrode=Electrode("NCM811", cathode_mass_mg, cathode_active_fraction, area_cm2, 100.0),
-        counter_electrode=Electrode("Si-ZnO", area_cm2=area_cm2),
-        electrolyte=Electrolyte("Li5.5PS4.5Cl1.5", 800.0, area_cm2),
-        temperature_C=temperature_C,
-        pressure_MPa=300.0,
-        notes="virtual Si-ZnO | Li5.5PS4.5Cl1.5 | NCM811 full cell",
-    )
-    to_mAh_g = 1000.0 / active_mg
+    charge_mA, discharge_mA = charge_rate * nominal_mAh, -discharge_rate * nominal_mAh
+    run = _run_full_cell(charge_mA, charge, discharge_mA, discharge, cv, params)
     truth = {
         **params,
         "cell_type": "full",
         "active_mass_mg": active_mg,
         "nominal_capacity_mAh": nominal_mAh,
-        "charge_current_mA": charge_rate * nominal_mAh,
-        "discharge_current_mA": -discharge_rate * nominal_mAh,
-        "n_cycles": n,
-        "charge_mAh": charge.tolist(),
-        "discharge_mAh": discharge.tolist(),
-        "charge_mAh_g": (charge * to_mAh_g).tolist(),
-        "discharge_mAh_g": (discharge * to_mAh_g).tolist(),
-        "ce_per_cycle": ce.tolist(),
-        "ice": float(discharge[0] / charge[0]),
+        "charge_current_mA": charge_mA,
+        "discharge_current_mA": discharge_mA,
+        **_capacity_truth(charge, discharge, ce, active_mg, "charge", "discharge"),
         **_cv_split(run, cv, n, opening=True),
     }
-    return _experiment(name, "cycling", run, cell, truth, "cycling.full_cell")
+    return _experiment(name, "cycling", run, _full_cell(params), truth, "cycling.full_cell")
 
 
 # -- capacities -----------------------------------------------------------------------------------------
@@ -352,6 +332,20 @@ def _run_half_cell(
     return run_protocol(steps)
 
 
+def _run_full_cell(
+    charge_mA: float, charge: FloatArray, discharge_mA: float, discharge: FloatArray, cv: tuple[float, float] | None,
+    params: dict[str, Any],
+) -> ProtocolRun:
+    """Charge/discharge cycles of the full cell, the first charge from OCV, later ones from the relaxed
+    discharged cell (3.45 V)."""
+    steps: list[Step] = []
+    for k in range(charge.size):
+        shape = _ncm_charge(params["ocv_V"] if k == 0 else 3.45)
+        steps += _half_cycle(charge_mA, charge[k], shape, params["upper_cutoff_V"], params, cv)
+        steps += _half_cycle(discharge_mA, discharge[k], _ncm_discharge, params["lower_cutoff_V"], params, None)
+    return run_protocol(steps)
+
+
 def _shifted(shape: Shape, offset_V: float) -> Shape:
     return lambda x: shape(x) - offset_V
 
@@ -416,16 +410,34 @@ def _half_cell(params: dict[str, Any]) -> CellInfo:
     )
 
 
-def _half_cell_truth(insertion: FloatArray, extraction: FloatArray, ce: FloatArray, active_mg: float) -> dict[str, Any]:
+def _full_cell(params: dict[str, Any]) -> CellInfo:
+    """The Si-ZnO | Li5.5PS4.5Cl1.5 | NCM811 full cell of paper 000."""
+    area = params["area_cm2"]
+    return CellInfo(
+        "full",
+        working_electrode=Electrode("NCM811", params["cathode_mass_mg"], params["cathode_active_fraction"], area,
+                                    100.0),
+        counter_electrode=Electrode("Si-ZnO", area_cm2=area),
+        electrolyte=Electrolyte("Li5.5PS4.5Cl1.5", 800.0, area),
+        temperature_C=params["temperature_C"],
+        pressure_MPa=300.0,
+        notes="virtual Si-ZnO | Li5.5PS4.5Cl1.5 | NCM811 full cell",
+    )
+
+
+def _capacity_truth(
+    opening: FloatArray, closing: FloatArray, ce: FloatArray, active_mg: float, opening_name: str, closing_name: str
+) -> dict[str, Any]:
+    """Per-cycle opening and closing capacities (mAh, mAh/g of active material, named ``<name>_mAh``), CE and ICE."""
     to_mAh_g = 1000.0 / active_mg
     return {
-        "n_cycles": int(insertion.size),
-        "insertion_mAh": insertion.tolist(),
-        "extraction_mAh": extraction.tolist(),
-        "insertion_mAh_g": (insertion * to_mAh_g).tolist(),
-        "extraction_mAh_g": (extraction * to_mAh_g).tolist(),
+        "n_cycles": int(opening.size),
+        f"{opening_name}_mAh": opening.tolist(),
+        f"{closing_name}_mAh": closing.tolist(),
+        f"{opening_name}_mAh_g": (opening * to_mAh_g).tolist(),
+        f"{closing_name}_mAh_g": (closing * to_mAh_g).tolist(),
         "ce_per_cycle": ce.tolist(),
-        "ice": float(extraction[0] / insertion[0]),
+        "ice": float(closing[0] / opening[0]),
     }
 
 

@@ -29,6 +29,7 @@ from anodelab.sim.virtual.protocol import (
     FloatArray,
     ProtocolRun,
     Step,
+    VoltageModel,
     count,
     finite,
     fraction,
@@ -85,19 +86,11 @@ def symmetric_cycling(
     end_s = 2 * n * half_s
     rng = np.random.default_rng(seed)
     short = _short(short_time_s, short_kind, short_resistance_ohm, end_s, rng)
-
-    def eta(t: FloatArray) -> FloatArray:
-        return eta0 + growth * t / 3600.0
-
-    steps = []
-    for k in range(2 * n):
-        signed = current_mA * (-1.0 if k % 2 == 0 else 1.0)
-        healthy = _flat(signed, eta)
-        steps.append(Step(signed, _shorted(healthy, signed, short), dt_s=half_s / params["samples_per_half_cycle"],
-                          capacity_mAh=q_mAh))
+    eta = _growing(eta0, growth)
+    dt_s = half_s / params["samples_per_half_cycle"]
+    steps = [_symmetric_half_cycle(current_mA * (-1.0 if k % 2 == 0 else 1.0), eta, short, dt_s,
+                                   capacity_mAh=q_mAh) for k in range(2 * n)]
     run = run_protocol(steps, record_at_s=short.record_at_s if short else ())
-    mid_s = (np.arange(2 * n, dtype=np.float64) + 0.5) * half_s
-    intact = (np.arange(1, 2 * n + 1) * half_s <= short.time_s) if short else np.ones(2 * n, dtype=bool)
     truth = {
         **params,
         "cell_type": "symmetric",
@@ -107,9 +100,7 @@ def symmetric_cycling(
         "n_half_cycles": 2 * n,
         "duration_s": end_s,
         "overpotential_law": "eta(t) = overpotential_V + overpotential_growth_V_per_h * t_s / 3600",
-        "half_cycle_mid_s": mid_s[intact].tolist(),
-        "half_cycle_overpotential_V": eta(mid_s[intact]).tolist(),
-        "half_cycles_before_short": int(intact.sum()),
+        **_half_cycles_before_short(2 * n, half_s, short, eta),
         **_short_truth(short),
     }
     cell = _cell("symmetric", metal, metal, area_cm2, electrolyte, temperature_C)
@@ -152,29 +143,14 @@ def ccd_staircase(
     asr = positive("area_specific_resistance_ohm_cm2", area_specific_resistance_ohm_cm2)
     delay = positive("short_delay_s", short_delay_s)
     _check_common(params)
-    if ccd < start - 1e-12:
-        raise ValidationError("ccd_mA_cm2", f"{ccd} is below the first level {start}: the cell would short "
-                                            "before the first step")
-    n_levels = round((ccd - start) / increment) + 1
-    if abs(start + (n_levels - 1) * increment - ccd) > 1e-9 * max(1.0, ccd):
-        raise ValidationError("ccd_mA_cm2", f"must be start_mA_cm2 + m * step_mA_cm2 for some m >= 0, got {ccd}")
-    if delay >= half_s:
-        raise ValidationError("short_delay_s", f"must be shorter than half_cycle_s ({half_s}), got {delay}")
-    levels = start + increment * np.arange(n_levels)
+    levels = _ccd_levels(start, increment, ccd, delay, half_s)
+    n_levels = levels.size
     short_s = 2 * (n_levels - 1) * half_s + delay
     rng = np.random.default_rng(seed)
     short = _short(short_s, short_kind, short_resistance_ohm, 2 * n_levels * half_s, rng)
-    steps = []
-    for level in levels:
-
-        def eta(t: FloatArray, level: float = level) -> FloatArray:
-            return np.full(t.shape, level * asr / 1000.0)
-
-        for sign in (-1.0, 1.0):
-            signed = sign * level * area_cm2
-            healthy = _flat(signed, eta)
-            steps.append(Step(signed, _shorted(healthy, signed, short), dt_s=half_s / params["samples_per_half_cycle"],
-                              duration_s=half_s))
+    dt_s = half_s / params["samples_per_half_cycle"]
+    steps = [_symmetric_half_cycle(sign * level * area_cm2, _constant(level * asr / 1000.0), short, dt_s,
+                                   duration_s=half_s) for level in levels for sign in (-1.0, 1.0)]
     run = run_protocol(steps, record_at_s=short.record_at_s)
     truth = {
         **params,
@@ -231,23 +207,9 @@ def first_plating(
     q_tip = positive("tip_capacity_mAh_cm2", tip_capacity_mAh_cm2)
     q_rec = positive("recovery_capacity_mAh_cm2", recovery_capacity_mAh_cm2)
     _check_common(params)
-    if eta_p >= eta_t:
-        raise ValidationError("plateau_overpotential_V", f"must be below tip_overpotential_V ({eta_t}), got {eta_p}")
-    if ocv <= -eta_p:
-        raise ValidationError("ocv_V", f"must lie above the plateau voltage {-eta_p} V, got {ocv}")
-    if q_tip + 3.0 * q_rec > areal:
-        raise ValidationError("areal_capacity_mAh_cm2", f"must reach the plateau: at least tip + 3 x recovery "
-                                                        f"({q_tip + 3 * q_rec} mAh/cm2), got {areal}")
+    voltage = _nucleation_voltage(ocv, eta_t, eta_p, q_tip, q_rec, areal, area_cm2)
     current_mA = -j * area_cm2
     tip_s = q_tip * 3600.0 / j
-
-    def voltage(e: FloatArray, q: FloatArray, t: FloatArray) -> FloatArray:
-        areal_q = q / area_cm2
-        s = np.minimum(areal_q / q_tip, 1.0)
-        falling = -eta_t + (ocv + eta_t) * (1.0 - s) ** 2 * np.exp(-5.0 * s)
-        recovering = -eta_p - (eta_t - eta_p) * np.exp(-(((areal_q - q_tip) / q_rec) ** 2))
-        return np.where(areal_q <= q_tip, falling, recovering)
-
     duration = areal * 3600.0 / j
     run = run_protocol([Step(current_mA, voltage, dt_s=duration / params["samples_per_half_cycle"],
                              capacity_mAh=areal * area_cm2)], record_at_s=(tip_s,))
@@ -314,33 +276,12 @@ def plating_ce(
         raise ValidationError("strip_cutoff_V", f"must exceed stripping_overpotential_V ({eta_s}), got {cutoff}")
     _check_common(params)
     current_mA = j * area_cm2
-    plate = _plating_voltage(eta_p)
     if method == "per-cycle":
-        first = fraction("initial_ce", initial_ce)
-        recovery = positive("ce_recovery_cycles", ce_recovery_cycles)
-        efficiency = average - (average - first) * np.exp(-np.arange(n) / recovery)
-        plated, stripped = np.full(n, q_mAh), efficiency * q_mAh
-        specific = {"ce_per_cycle": efficiency.tolist(), "average_ce": float(efficiency.mean())}
+        plated, stripped, specific = _per_cycle_ce(q_mAh, n, average, initial_ce, ce_recovery_cycles)
     else:
-        q_t = positive("reservoir_capacity_mAh_cm2", reservoir_capacity_mAh_cm2) * area_cm2
-        q_s = average * (n * q_mAh + q_t) - n * q_mAh
-        if q_s <= 0:
-            raise ValidationError("ce", f"{average} leaves nothing to strip after {n} cycles of {q_mAh} mAh from a "
-                                        f"{q_t} mAh reservoir")
-        plated, stripped = np.r_[q_t, np.full(n, q_mAh)], np.r_[np.full(n, q_mAh), q_s]
-        specific = {"average_ce": float((stripped.sum()) / plated.sum()), "reservoir_mAh": q_t,
-                    "cycled_mAh": q_mAh, "final_strip_mAh": q_s,
-                    "ce_formula": "(n Q_c + Q_s) / (n Q_c + Q_T)"}
-    steps = []  # reservoir order: plate Q_T, then (strip Q_c, plate Q_c) x n, then strip Q_s
-    last = len(stripped) - 1
-    for k, (q_in, q_out) in enumerate(zip(plated, stripped)):
-        to_cutoff = method == "per-cycle" or k == last
-        strip = _stripping_voltage(eta_s, cutoff if to_cutoff else None)
-        samples = params["samples_per_half_cycle"]
-        steps.append(Step(-current_mA, _per_charge(plate, q_in), dt_s=q_in * 3600.0 / current_mA / samples,
-                          capacity_mAh=q_in))
-        steps.append(Step(current_mA, _per_charge(strip, q_out), dt_s=q_out * 3600.0 / current_mA / samples,
-                          capacity_mAh=q_out))
+        plated, stripped, specific = _reservoir_ce(q_mAh, n, average, reservoir_capacity_mAh_cm2, area_cm2)
+    steps = _plate_strip_steps(plated, stripped, current_mA, eta_p, eta_s, cutoff, all_to_cutoff=method == "per-cycle",
+                               samples=params["samples_per_half_cycle"])
     run = run_protocol(steps)
     truth = {
         **params,
@@ -356,6 +297,78 @@ def plating_ce(
     return _experiment(name, "plating-ce", run, cell, truth, None, np.random.default_rng(seed), "metal.plating_ce")
 
 
+# -- protocols ------------------------------------------------------------------------------------------
+
+
+def _symmetric_half_cycle(
+    current_mA: float, eta: Callable[[FloatArray], FloatArray], short: _Short | None, dt_s: float, *,
+    duration_s: float | None = None, capacity_mAh: float | None = None,
+) -> Step:
+    """A symmetric-cell half-cycle at ``current_mA``: ``sign(I) * eta(t)`` until the short, then the short's."""
+    return Step(current_mA, _shorted(_flat(current_mA, eta), current_mA, short), dt_s=dt_s, duration_s=duration_s,
+                capacity_mAh=capacity_mAh)
+
+
+def _ccd_levels(start: float, increment: float, ccd: float, delay_s: float, half_s: float) -> FloatArray:
+    """The staircase's current densities (mA/cm2) up to the CCD, which must be one of them; the short must fall
+    within the CCD level's plating half-cycle."""
+    if ccd < start - 1e-12:
+        raise ValidationError("ccd_mA_cm2", f"{ccd} is below the first level {start}: the cell would short "
+                                            "before the first step")
+    n_levels = round((ccd - start) / increment) + 1
+    if abs(start + (n_levels - 1) * increment - ccd) > 1e-9 * max(1.0, ccd):
+        raise ValidationError("ccd_mA_cm2", f"must be start_mA_cm2 + m * step_mA_cm2 for some m >= 0, got {ccd}")
+    if delay_s >= half_s:
+        raise ValidationError("short_delay_s", f"must be shorter than half_cycle_s ({half_s}), got {delay_s}")
+    return start + increment * np.arange(n_levels, dtype=np.float64)
+
+
+def _per_cycle_ce(
+    q_mAh: float, n: int, ce: float, initial_ce: float, recovery_cycles: float
+) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
+    """Charge plated and stripped (mAh) per cycle, cycle k recovering ``CE_k Q`` (see :func:`plating_ce`),
+    and the CE truth."""
+    first = fraction("initial_ce", initial_ce)
+    recovery = positive("ce_recovery_cycles", recovery_cycles)
+    efficiency = ce - (ce - first) * np.exp(-np.arange(n) / recovery)
+    return np.full(n, q_mAh), efficiency * q_mAh, {"ce_per_cycle": efficiency.tolist(),
+                                                    "average_ce": float(efficiency.mean())}
+
+
+def _reservoir_ce(
+    q_mAh: float, n: int, ce: float, reservoir_mAh_cm2: float, area_cm2: float
+) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
+    """Aurbach's protocol: charge plated (Q_T, then Q_c n times) and stripped (Q_c n times, then Q_s), mAh,
+    in the order plate Q_T, (strip Q_c, plate Q_c) x n, strip Q_s; and the CE truth."""
+    q_t = positive("reservoir_capacity_mAh_cm2", reservoir_mAh_cm2) * area_cm2
+    q_s = ce * (n * q_mAh + q_t) - n * q_mAh
+    if q_s <= 0:
+        raise ValidationError("ce", f"{ce} leaves nothing to strip after {n} cycles of {q_mAh} mAh from a "
+                                    f"{q_t} mAh reservoir")
+    plated, stripped = np.r_[q_t, np.full(n, q_mAh)], np.r_[np.full(n, q_mAh), q_s]
+    return plated, stripped, {"average_ce": float((stripped.sum()) / plated.sum()), "reservoir_mAh": q_t,
+                              "cycled_mAh": q_mAh, "final_strip_mAh": q_s,
+                              "ce_formula": "(n Q_c + Q_s) / (n Q_c + Q_T)"}
+
+
+def _plate_strip_steps(
+    plated: FloatArray, stripped: FloatArray, current_mA: float, eta_p: float, eta_s: float, cutoff_V: float, *,
+    all_to_cutoff: bool, samples: int,
+) -> list[Step]:
+    """Plate ``plated[k]`` then strip ``stripped[k]`` (mAh) at +/- ``current_mA``, ``samples`` rows each; every
+    strip rises to ``cutoff_V`` as it ends (``all_to_cutoff``), or only the last."""
+    plate = _plating_voltage(eta_p)
+    steps = []
+    last = len(stripped) - 1
+    for k, (q_in, q_out) in enumerate(zip(plated, stripped)):
+        strip = _stripping_voltage(eta_s, cutoff_V if all_to_cutoff or k == last else None)
+        steps.append(Step(-current_mA, _per_charge(plate, q_in), dt_s=q_in * 3600.0 / current_mA / samples,
+                          capacity_mAh=q_in))
+        steps.append(Step(current_mA, _per_charge(strip, q_out), dt_s=q_out * 3600.0 / current_mA / samples,
+                          capacity_mAh=q_out))
+    return steps
+
+
 # -- voltage models -------------------------------------------------------------------------------------
 
 
@@ -363,6 +376,39 @@ def _flat(current_mA: float, eta: Callable[[FloatArray], FloatArray]) -> Callabl
     """Healthy symmetric-cell voltage ``sign(I) * eta(t)`` as a function of absolute time."""
     sign = float(np.sign(current_mA))
     return lambda t: sign * eta(t)
+
+
+def _growing(eta_V: float, growth_V_per_h: float) -> Callable[[FloatArray], FloatArray]:
+    """The overpotential ``eta(t) = eta_V + growth_V_per_h * t / 3600`` (V, t in s)."""
+    return lambda t: eta_V + growth_V_per_h * t / 3600.0
+
+
+def _constant(eta_V: float) -> Callable[[FloatArray], FloatArray]:
+    """An overpotential ``eta_V`` at all times."""
+    return lambda t: np.full(t.shape, eta_V)
+
+
+def _nucleation_voltage(
+    ocv_V: float, eta_t: float, eta_p: float, q_tip: float, q_rec: float, areal_mAh_cm2: float, area_cm2: float
+) -> VoltageModel:
+    """First plating vs the charge plated (:func:`first_plating`'s formula): from ``ocv_V`` down to the tip
+    ``-eta_t`` at ``q_tip``, back up to the plateau ``-eta_p``, which ``areal_mAh_cm2`` must reach."""
+    if eta_p >= eta_t:
+        raise ValidationError("plateau_overpotential_V", f"must be below tip_overpotential_V ({eta_t}), got {eta_p}")
+    if ocv_V <= -eta_p:
+        raise ValidationError("ocv_V", f"must lie above the plateau voltage {-eta_p} V, got {ocv_V}")
+    if q_tip + 3.0 * q_rec > areal_mAh_cm2:
+        raise ValidationError("areal_capacity_mAh_cm2", f"must reach the plateau: at least tip + 3 x recovery "
+                                                        f"({q_tip + 3 * q_rec} mAh/cm2), got {areal_mAh_cm2}")
+
+    def voltage(e: FloatArray, q: FloatArray, t: FloatArray) -> FloatArray:
+        areal_q = q / area_cm2
+        s = np.minimum(areal_q / q_tip, 1.0)
+        falling = -eta_t + (ocv_V + eta_t) * (1.0 - s) ** 2 * np.exp(-5.0 * s)
+        recovering = -eta_p - (eta_t - eta_p) * np.exp(-(((areal_q - q_tip) / q_rec) ** 2))
+        return np.where(areal_q <= q_tip, falling, recovering)
+
+    return voltage
 
 
 def _plating_voltage(eta_p: float) -> Callable[[FloatArray], FloatArray]:
@@ -446,6 +492,16 @@ def _shorted(
     if short is None:
         return lambda e, q, t: healthy(t)
     return lambda e, q, t: short.voltage(healthy(t), t, current_mA)
+
+
+def _half_cycles_before_short(
+    n_half: int, half_s: float, short: _Short | None, eta: Callable[[FloatArray], FloatArray]
+) -> dict[str, Any]:
+    """Mid-times (s) and overpotentials (V, eta at mid-time) of the half-cycles that end before the short."""
+    mid_s = (np.arange(n_half, dtype=np.float64) + 0.5) * half_s
+    intact = (np.arange(1, n_half + 1) * half_s <= short.time_s) if short else np.ones(n_half, dtype=bool)
+    return {"half_cycle_mid_s": mid_s[intact].tolist(), "half_cycle_overpotential_V": eta(mid_s[intact]).tolist(),
+            "half_cycles_before_short": int(intact.sum())}
 
 
 def _short_truth(short: _Short | None) -> dict[str, Any]:

@@ -39,9 +39,11 @@ from anodelab.models.kinetics import (
     thermal_voltage_V,
 )
 from anodelab.sim.virtual.experiment import VirtualExperiment
+from anodelab.sim.virtual.protocol import INSTRUMENT
 
-INSTRUMENT = "anodelab virtual lab"
 PEAK_CYCLES = ("all", "first", "later")
+#: one sweep of a voltammogram: (cycle, direction "reduction" or "oxidation", potentials V)
+_Sweep = tuple[int, str, NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
@@ -125,14 +127,68 @@ def _check_sweep(step_mV: float, scan_rate_mV_s: float) -> tuple[float, float]:
     return check_positive("step_mV", step_mV) * 1e-3, check_positive("scan_rate_mV_s", scan_rate_mV_s) * 1e-3
 
 
+def _check_cycles(n_cycles: int) -> None:
+    if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
+        raise ValidationError("n_cycles", f"must be a positive integer, got {n_cycles!r}")
+
+
 def _segment(start_V: float, end_V: float, step_V: float) -> NDArray[np.float64]:
     """Potentials from start to end (both included), about ``step_V`` apart."""
     count = max(math.ceil(abs(end_V - start_V) / step_V), 1)
     return np.linspace(start_V, end_V, count + 1)
 
 
+def _cycle_sweeps(high_V: float, low_V: float, n_cycles: int, step_V: float) -> list[_Sweep]:
+    """The sweeps of ``n_cycles`` cycles, each a cathodic sweep ("reduction") from ``high_V`` to ``low_V`` and
+    an anodic one ("oxidation") back; a vertex belongs to the sweep that ends there."""
+    sweeps: list[_Sweep] = []
+    for cycle in range(1, n_cycles + 1):
+        for direction, start, end in (("reduction", high_V, low_V), ("oxidation", low_V, high_V)):
+            segment = _segment(start, end, step_V)
+            sweeps.append((cycle, direction, segment[1:] if sweeps else segment))
+    return sweeps
+
+
+def _joined(sweeps: Sequence[_Sweep]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The sweeps' potentials end to end, and the step column (1, 2, ..., one step per sweep)."""
+    potential = np.concatenate([segment for _, _, segment in sweeps])
+    steps = np.concatenate([np.full(segment.size, index + 1) for index, (_, _, segment) in enumerate(sweeps)])
+    return potential, steps
+
+
 def _times(potential: NDArray[np.float64], scan_rate_V_s: float) -> NDArray[np.float64]:
     return np.concatenate(([0.0], np.cumsum(np.abs(np.diff(potential))))) / scan_rate_V_s
+
+
+def _with_noise(current_mA: NDArray[np.float64], noise_uA: float, seed: int | None) -> NDArray[np.float64]:
+    """``current_mA`` plus Gaussian noise of standard deviation ``noise_uA`` drawn from ``default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    if noise_uA > 0:
+        return current_mA + rng.normal(0.0, noise_uA * 1e-3, current_mA.size)
+    return current_mA
+
+
+def _sweep_record(
+    time_s: NDArray[np.float64],
+    potential_V: NDArray[np.float64],
+    current_mA: NDArray[np.float64],
+    cell: CellInfo,
+    *,
+    techniques: tuple[str, ...],
+    note: str,
+    steps: NDArray[np.int64] | None = None,
+) -> Record:
+    """The sweep as a Record from the virtual lab; ``steps`` None: a single step."""
+    return Record.from_columns(
+        {
+            "time_s": time_s,
+            "voltage_V": potential_V,
+            "current_mA": current_mA,
+            "step": np.ones(potential_V.size, dtype=int) if steps is None else steps,
+        },
+        cell=cell,
+        provenance=Provenance(instrument=INSTRUMENT, techniques=techniques, notes=(note,)),
+    )
 
 
 def _observed_extremum(peak: RedoxPeak, current: Any, low_V: float, high_V: float) -> float | None:
@@ -140,12 +196,59 @@ def _observed_extremum(peak: RedoxPeak, current: Any, low_V: float, high_V: floa
     peak, within 6 widths, on a 1 uV grid; None where the window cuts it off."""
     low = max(low_V, peak.potential_V - 6 * peak.width_V)
     high = min(high_V, peak.potential_V + 6 * peak.width_V)
+    if high - low < 2e-6:  # the peak lies outside the window: nothing of it is observed
+        return None
     grid = np.linspace(low, high, int((high - low) / 1e-6) + 1)
     values = current(grid) * (1.0 if peak.direction == "oxidation" else -1.0)
     interior = np.flatnonzero((values[1:-1] >= values[:-2]) & (values[1:-1] > values[2:])) + 1
     if interior.size == 0:
         return None
     return float(grid[interior[np.argmin(np.abs(grid[interior] - peak.potential_V))]])
+
+
+# -- cyclic voltammetry of surface-confined peaks ---------------------------------------------------------
+
+
+def _cv_current_mA(
+    peaks: Sequence[RedoxPeak],
+    capacitance_mF: float,
+    scan_rate_V_s: float,
+    cycle: int,
+    direction: str,
+    potential: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Current (mA) of one sweep: the double-layer background ``C nu`` signed by the sweep's direction,
+    plus the peaks of that direction active in ``cycle``."""
+    background = capacitance_mF * scan_rate_V_s * (1.0 if direction == "oxidation" else -1.0)  # mF x V/s = mA
+    current = np.full(potential.shape, background)
+    for peak in peaks:
+        if peak.direction == direction and peak.active(cycle):
+            current = current + peak.current_mA(potential, scan_rate_V_s)
+    return current
+
+
+def _peak_truth(
+    peak: RedoxPeak, current_of: Any, n_cycles: int, low_V: float, high_V: float, scan_rate_V_s: float
+) -> dict[str, Any]:
+    """A peak's parameters, the cycles it appears in, its charge within the window, its height (mA, signed)
+    and the extremum of the noiseless current ``current_of(cycle, direction, E)`` near it in its first cycle."""
+    cycles = [c for c in range(1, n_cycles + 1) if peak.active(c)]
+    observed = None
+    if cycles:
+        observed = _observed_extremum(peak, partial(current_of, cycles[0], peak.direction), low_V, high_V)
+    return {
+        "label": peak.label,
+        "potential_V": peak.potential_V,
+        "direction": peak.direction,
+        "charge_mC": peak.charge_mC,
+        "width_V": peak.width_V,
+        "cycles": cycles,
+        "charge_in_window_mC": peak.charge_within_mC(low_V, high_V),
+        "peak_current_mA": math.copysign(
+            peak.charge_mC * scan_rate_V_s / (4.0 * peak.width_V), 1.0 if peak.direction == "oxidation" else -1.0
+        ),
+        "observed_peak_V": observed,
+    }
 
 
 def cyclic_voltammogram(
@@ -174,75 +277,19 @@ def cyclic_voltammogram(
         raise ValidationError(
             "vertex_low_V", f"must be below vertex_high_V ({vertex_high_V!r}), got {vertex_low_V!r}"
         )
-    if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
-        raise ValidationError("n_cycles", f"must be a positive integer, got {n_cycles!r}")
+    _check_cycles(n_cycles)
     capacitance = check_positive("capacitance_mF", capacitance_mF, allow_zero=True)
     noise = check_positive("noise_uA", noise_uA, allow_zero=True)
     peaks = tuple(si_peaks() if peaks is None else peaks)
     cell = si_cv_cell() if cell is None else cell
-
-    def sweep_current(cycle: int, direction: str, potential: NDArray[np.float64]) -> NDArray[np.float64]:
-        background = capacitance * nu * (1.0 if direction == "oxidation" else -1.0)  # mF x V/s = mA
-        current = np.full(potential.shape, background)
-        for peak in peaks:
-            if peak.direction == direction and peak.active(cycle):
-                current = current + peak.current_mA(potential, nu)
-        return current
-
-    potentials: list[NDArray[np.float64]] = []
-    currents: list[NDArray[np.float64]] = []
-    steps: list[NDArray[np.int64]] = []
-    for cycle in range(1, n_cycles + 1):
-        for index, (direction, start, end) in enumerate(
-            (("reduction", vertex_high_V, vertex_low_V), ("oxidation", vertex_low_V, vertex_high_V))
-        ):
-            segment = _segment(start, end, step)
-            if potentials:
-                segment = segment[1:]  # the vertex belongs to the sweep that ends there
-            potentials.append(segment)
-            currents.append(sweep_current(cycle, direction, segment))
-            steps.append(np.full(segment.size, 2 * (cycle - 1) + index + 1))
-    potential = np.concatenate(potentials)
-    current = np.concatenate(currents)
-    rng = np.random.default_rng(seed)
-    if noise > 0:
-        current = current + rng.normal(0.0, noise * 1e-3, current.size)
-    record = Record.from_columns(
-        {
-            "time_s": _times(potential, nu),
-            "voltage_V": potential,
-            "current_mA": current,
-            "step": np.concatenate(steps),
-        },
-        cell=cell,
-        provenance=Provenance(
-            instrument=INSTRUMENT, techniques=("CV",), notes=(f"virtual CV at {scan_rate_mV_s:g} mV/s",)
-        ),
-    )
-    peak_truth = []
-    for peak in peaks:
-        cycles = [c for c in range(1, n_cycles + 1) if peak.active(c)]
-        observed = None
-        if cycles:
-            current_of = partial(sweep_current, cycles[0], peak.direction)
-            observed = _observed_extremum(peak, current_of, vertex_low_V, vertex_high_V)
-        peak_truth.append(
-            {
-                "label": peak.label,
-                "potential_V": peak.potential_V,
-                "direction": peak.direction,
-                "charge_mC": peak.charge_mC,
-                "width_V": peak.width_V,
-                "cycles": cycles,
-                "charge_in_window_mC": peak.charge_within_mC(vertex_low_V, vertex_high_V),
-                "peak_current_mA": math.copysign(
-                    peak.charge_mC * nu / (4.0 * peak.width_V), 1.0 if peak.direction == "oxidation" else -1.0
-                ),
-                "observed_peak_V": observed,
-            }
-        )
+    current_of = partial(_cv_current_mA, peaks, capacitance, nu)
+    sweeps = _cycle_sweeps(vertex_high_V, vertex_low_V, n_cycles, step)
+    potential, steps = _joined(sweeps)
+    current = _with_noise(np.concatenate([current_of(*sweep) for sweep in sweeps]), noise, seed)
+    record = _sweep_record(_times(potential, nu), potential, current, cell, techniques=("CV",),
+                           note=f"virtual CV at {scan_rate_mV_s:g} mV/s", steps=steps)
     truth = {
-        "peaks": peak_truth,
+        "peaks": [_peak_truth(peak, current_of, n_cycles, vertex_low_V, vertex_high_V, nu) for peak in peaks],
         "scan_rate_mV_s": scan_rate_mV_s,
         "vertex_low_V": vertex_low_V,
         "vertex_high_V": vertex_high_V,
@@ -252,6 +299,9 @@ def cyclic_voltammogram(
         "noise_uA": noise,
     }
     return VirtualExperiment(name=name, kind="cv", data=record, cell=cell, truth=truth, seed=seed)
+
+
+# -- Na plating and stripping CV ------------------------------------------------------------------------
 
 
 def plating_cell(area_cm2: float) -> CellInfo:
@@ -309,6 +359,79 @@ def _plating_current(
     return 0.5 * (low + high)
 
 
+def _plate_and_strip(
+    potential: NDArray[np.float64],
+    time: NDArray[np.float64],
+    *,
+    I0_mA: float,
+    alpha: float,
+    T_K: float,
+    R_ohm: float,
+    barrier_V: float,
+    efficiency: float,
+) -> tuple[NDArray[np.float64], list[float]]:
+    """Faradaic current (mA) of every sample, one implicit solve each (:func:`_plating_current`), following
+    the Na on the substrate; and the potential (V) of every nucleation (plating onset on a bare substrate)."""
+    f = 1.0 / thermal_voltage_V(T_K)
+    faradaic = np.zeros(potential.size)
+    sodium = deposit = 0.0  # mC: Na on the substrate now, and the most since it was last bare
+    onsets: list[float] = []
+    for k, E in enumerate(potential):
+        dt = time[k + 1] - time[k] if k + 1 < potential.size else time[k] - time[k - 1]
+        eta_estimate = E - (faradaic[k - 1] * 1e-3 * R_ohm if k else 0.0)
+        can_plate = sodium > 0.0 or eta_estimate <= -barrier_V
+        if sodium == 0.0 and can_plate:
+            onsets.append(float(E))
+        faradaic[k] = _plating_current(
+            float(E),
+            I0_mA=I0_mA,
+            alpha=alpha,
+            f=f,
+            R_ohm=R_ohm,
+            can_plate=can_plate,
+            sodium_mC=sodium,
+            reference_mC=0.01 * deposit,
+            dt_s=dt,
+        )
+        if faradaic[k] < 0:
+            sodium += -faradaic[k] * dt * efficiency  # (1 - CE) of the plated charge becomes dead Na
+            deposit = max(deposit, sodium)
+        else:
+            sodium -= faradaic[k] * dt
+        if sodium <= max(1e-9 * deposit, 1e-12):
+            sodium = deposit = 0.0  # bare substrate again: the next plating must nucleate
+    return faradaic, onsets
+
+
+def _plating_cycles(
+    time: NDArray[np.float64],
+    potential: NDArray[np.float64],
+    faradaic: NDArray[np.float64],
+    direction: NDArray[np.float64],
+    steps: NDArray[np.int64],
+    n_cycles: int,
+) -> list[dict[str, float]]:
+    """Per cycle the faradaic plated and stripped charge (mC, trapezoid), their ratio, and the stripping peak."""
+    cycle_of = (steps + 1) // 2
+    per_cycle = []
+    for cycle in range(1, n_cycles + 1):
+        rows = np.flatnonzero(cycle_of == cycle)
+        segments = 0.5 * (faradaic[rows][1:] + faradaic[rows][:-1]) * np.diff(time[rows])
+        strip_rows = rows[direction[rows] > 0]
+        peak_index = int(np.argmax(faradaic[strip_rows]))
+        plated, stripped = float(-segments[segments < 0].sum()), float(segments[segments > 0].sum())
+        per_cycle.append(
+            {
+                "plated_mC": plated,
+                "stripped_mC": stripped,
+                "stripping_peak_V": float(potential[strip_rows][peak_index]),
+                "stripping_peak_mA": float(faradaic[strip_rows][peak_index]),
+                "coulombic_efficiency": stripped / plated,
+            }
+        )
+    return per_cycle
+
+
 def plating_voltammogram(
     *,
     i0_mA_cm2: float = 2.0,
@@ -352,83 +475,20 @@ def plating_voltammogram(
         raise ValidationError(
             "vertex_low_V", "the window must include 0 V vs Na/Na+ (plating below, stripping above)"
         )
-    if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
-        raise ValidationError("n_cycles", f"must be a positive integer, got {n_cycles!r}")
+    _check_cycles(n_cycles)
     capacitance = check_positive("capacitance_mF", capacitance_mF, allow_zero=True)
     noise = check_positive("noise_uA", noise_uA, allow_zero=True)
-
-    potentials: list[NDArray[np.float64]] = []
-    steps: list[NDArray[np.int64]] = []
-    directions: list[NDArray[np.float64]] = []
-    for cycle in range(1, n_cycles + 1):
-        for index, (start, end) in enumerate(((vertex_high_V, vertex_low_V), (vertex_low_V, vertex_high_V))):
-            segment = _segment(start, end, step)
-            if potentials:
-                segment = segment[1:]
-            potentials.append(segment)
-            steps.append(np.full(segment.size, 2 * (cycle - 1) + index + 1))
-            directions.append(np.full(segment.size, -1.0 if index == 0 else 1.0))
-    potential = np.concatenate(potentials)
-    direction = np.concatenate(directions)
+    sweeps = _cycle_sweeps(vertex_high_V, vertex_low_V, n_cycles, step)
+    potential, steps = _joined(sweeps)
+    direction = np.concatenate([np.full(segment.size, -1.0 if way == "reduction" else 1.0)
+                                for _, way, segment in sweeps])
     time = _times(potential, nu)
-
-    f = 1.0 / thermal_voltage_V(T_K)
-    faradaic = np.zeros(potential.size)
-    sodium = deposit = 0.0  # mC: Na on the substrate now, and the most since it was last bare
-    onsets: list[float] = []
-    for k, E in enumerate(potential):
-        dt = time[k + 1] - time[k] if k + 1 < potential.size else time[k] - time[k - 1]
-        eta_estimate = E - (faradaic[k - 1] * 1e-3 * resistance if k else 0.0)
-        can_plate = sodium > 0.0 or eta_estimate <= -barrier
-        if sodium == 0.0 and can_plate:
-            onsets.append(float(E))
-        faradaic[k] = _plating_current(
-            float(E),
-            I0_mA=i0 * area,
-            alpha=alpha,
-            f=f,
-            R_ohm=resistance,
-            can_plate=can_plate,
-            sodium_mC=sodium,
-            reference_mC=0.01 * deposit,
-            dt_s=dt,
-        )
-        if faradaic[k] < 0:
-            sodium += -faradaic[k] * dt * efficiency  # (1 - CE) of the plated charge becomes dead Na
-            deposit = max(deposit, sodium)
-        else:
-            sodium -= faradaic[k] * dt
-        if sodium <= max(1e-9 * deposit, 1e-12):
-            sodium = deposit = 0.0  # bare substrate again: the next plating must nucleate
-    current = faradaic + capacitance * nu * direction
-    rng = np.random.default_rng(seed)
-    if noise > 0:
-        current = current + rng.normal(0.0, noise * 1e-3, current.size)
-
-    cycle_of = (np.concatenate(steps) + 1) // 2
-    per_cycle = []
-    for cycle in range(1, n_cycles + 1):
-        rows = np.flatnonzero(cycle_of == cycle)
-        segments = 0.5 * (faradaic[rows][1:] + faradaic[rows][:-1]) * np.diff(time[rows])
-        strip_rows = rows[direction[rows] > 0]
-        peak_index = int(np.argmax(faradaic[strip_rows]))
-        per_cycle.append(
-            {
-                "plated_mC": float(-segments[segments < 0].sum()),
-                "stripped_mC": float(segments[segments > 0].sum()),
-                "stripping_peak_V": float(potential[strip_rows][peak_index]),
-                "stripping_peak_mA": float(faradaic[strip_rows][peak_index]),
-            }
-        )
-        per_cycle[-1]["coulombic_efficiency"] = per_cycle[-1]["stripped_mC"] / per_cycle[-1]["plated_mC"]
+    faradaic, onsets = _plate_and_strip(potential, time, I0_mA=i0 * area, alpha=alpha, T_K=T_K, R_ohm=resistance,
+                                        barrier_V=barrier, efficiency=efficiency)
+    current = _with_noise(faradaic + capacitance * nu * direction, noise, seed)
     cell = plating_cell(area)
-    record = Record.from_columns(
-        {"time_s": time, "voltage_V": potential, "current_mA": current, "step": np.concatenate(steps)},
-        cell=cell,
-        provenance=Provenance(
-            instrument=INSTRUMENT, techniques=("CV",), notes=("virtual Na plating/stripping CV",)
-        ),
-    )
+    record = _sweep_record(time, potential, current, cell, techniques=("CV",), note="virtual Na plating/stripping CV",
+                           steps=steps)
     truth = {
         "i0_mA_cm2": i0,
         "alpha": alpha,
@@ -442,10 +502,77 @@ def plating_voltammogram(
         "T_K": T_K,
         "capacitance_mF": capacitance,
         "plating_onset_V": onsets,
-        "cycles": per_cycle,
+        "cycles": _plating_cycles(time, potential, faradaic, direction, steps, n_cycles),
         "noise_uA": noise,
     }
     return VirtualExperiment(name=name, kind="cv", data=record, cell=cell, truth=truth, seed=seed)
+
+
+# -- linear sweep with decomposition waves --------------------------------------------------------------
+
+
+def _check_waves(
+    start_V: float,
+    end_V: float,
+    onsets_V: Sequence[float],
+    currents_mA: Sequence[float],
+    widths_V: Sequence[float],
+    labels: Sequence[str],
+) -> None:
+    """A cathodic sweep (``end_V`` below ``start_V``) with at least one wave, each with a current, a width
+    and a label, each onset inside the sweep."""
+    if not (math.isfinite(start_V) and math.isfinite(end_V)) or end_V >= start_V:
+        raise ValidationError(
+            "end_V", f"a cathodic sweep must end below start_V ({start_V!r}), got {end_V!r}"
+        )
+    count = len(onsets_V)
+    if count == 0:
+        raise ValidationError("onsets_V", "give at least one decomposition onset")
+    if not len(currents_mA) == len(widths_V) == len(labels) == count:
+        raise ValidationError(
+            "currents_mA", f"onsets_V, currents_mA, widths_V and labels need {count} entries each"
+        )
+    for index in range(count):
+        check_positive(f"currents_mA[{index}]", currents_mA[index])
+        check_positive(f"widths_V[{index}]", widths_V[index])
+        if not end_V < onsets_V[index] < start_V:
+            raise ValidationError(
+                f"onsets_V[{index}]", f"must lie inside the sweep ({end_V:g}..{start_V:g} V)"
+            )
+
+
+def _dIdV_peaks_V(
+    onsets_V: Sequence[float], currents_mA: Sequence[float], widths_V: Sequence[float], low_V: float, high_V: float
+) -> list[float | None]:
+    """The maxima of the waves' total dI/dV nearest each onset, to 1 uV (None where the window cuts one off)."""
+
+    def slope_mA_V(E: NDArray[np.float64]) -> NDArray[np.float64]:
+        return sum(
+            (
+                plateau / (4.0 * width) / np.cosh((E - onset) / (2.0 * width)) ** 2
+                for onset, plateau, width in zip(onsets_V, currents_mA, widths_V)
+            ),
+            np.zeros(E.shape),
+        )
+
+    return [
+        _observed_extremum(
+            RedoxPeak(float(onset), "oxidation", 1.0, float(width)), slope_mA_V, low_V, high_V
+        )
+        for onset, width in zip(onsets_V, widths_V)
+    ]
+
+
+def _si_c_lsv_cell() -> CellInfo:
+    """Si/C | LHCE-FL | Li half-cell of paper 003."""
+    return CellInfo(
+        cell_type="anode-half",
+        working_electrode=Electrode(material="Si/C", area_cm2=1.13),
+        counter_electrode=Electrode(material="Li"),
+        electrolyte=Electrolyte(kind="LHCE-FL (LiFSI, FEC, LiNO3 in DME/TTE)"),
+        temperature_C=25.0,
+        notes="virtual Si/C | LHCE-FL | Li half-cell",
+    )
 
 
 def linear_sweep(
@@ -471,72 +598,20 @@ def linear_sweep(
     nearest each onset (to 1 uV; they move off ``E_k`` only where waves overlap).
     """
     step, nu = _check_sweep(step_mV, scan_rate_mV_s)
-    if not (math.isfinite(start_V) and math.isfinite(end_V)) or end_V >= start_V:
-        raise ValidationError(
-            "end_V", f"a cathodic sweep must end below start_V ({start_V!r}), got {end_V!r}"
-        )
-    count = len(onsets_V)
-    if count == 0:
-        raise ValidationError("onsets_V", "give at least one decomposition onset")
-    if not len(currents_mA) == len(widths_V) == len(labels) == count:
-        raise ValidationError(
-            "currents_mA", f"onsets_V, currents_mA, widths_V and labels need {count} entries each"
-        )
-    for index in range(count):
-        check_positive(f"currents_mA[{index}]", currents_mA[index])
-        check_positive(f"widths_V[{index}]", widths_V[index])
-        if not end_V < onsets_V[index] < start_V:
-            raise ValidationError(
-                f"onsets_V[{index}]", f"must lie inside the sweep ({end_V:g}..{start_V:g} V)"
-            )
+    _check_waves(start_V, end_V, onsets_V, currents_mA, widths_V, labels)
     capacitance = check_positive("capacitance_mF", capacitance_mF, allow_zero=True)
     noise = check_positive("noise_uA", noise_uA, allow_zero=True)
     potential = _segment(start_V, end_V, step)
     current = np.full(potential.size, -capacitance * nu)
     for onset, plateau, width in zip(onsets_V, currents_mA, widths_V):
         current = current - plateau / (1.0 + np.exp((potential - onset) / width))
-
-    def slope_mA_V(E: NDArray[np.float64]) -> NDArray[np.float64]:
-        return sum(
-            (
-                plateau / (4.0 * width) / np.cosh((E - onset) / (2.0 * width)) ** 2
-                for onset, plateau, width in zip(onsets_V, currents_mA, widths_V)
-            ),
-            np.zeros(E.shape),
-        )
-
-    peaks = [
-        _observed_extremum(
-            RedoxPeak(float(onset), "oxidation", 1.0, float(width)), slope_mA_V, end_V, start_V
-        )
-        for onset, width in zip(onsets_V, widths_V)
-    ]
-    rng = np.random.default_rng(seed)
-    if noise > 0:
-        current = current + rng.normal(0.0, noise * 1e-3, current.size)
-    cell = CellInfo(
-        cell_type="anode-half",
-        working_electrode=Electrode(material="Si/C", area_cm2=1.13),
-        counter_electrode=Electrode(material="Li"),
-        electrolyte=Electrolyte(kind="LHCE-FL (LiFSI, FEC, LiNO3 in DME/TTE)"),
-        temperature_C=25.0,
-        notes="virtual Si/C | LHCE-FL | Li half-cell",
-    )
-    record = Record.from_columns(
-        {
-            "time_s": _times(potential, nu),
-            "voltage_V": potential,
-            "current_mA": current,
-            "step": np.ones(potential.size, dtype=int),
-        },
-        cell=cell,
-        provenance=Provenance(
-            instrument=INSTRUMENT, techniques=("LSV",), notes=(f"virtual LSV at {scan_rate_mV_s:g} mV/s",)
-        ),
-    )
+    current = _with_noise(current, noise, seed)
+    cell = _si_c_lsv_cell()
+    record = _sweep_record(_times(potential, nu), potential, current, cell, techniques=("LSV",),
+                           note=f"virtual LSV at {scan_rate_mV_s:g} mV/s")
     truth = {
         "onsets_V": [float(v) for v in onsets_V],
-        "dIdV_peak_V": peaks,
+        "dIdV_peak_V": _dIdV_peaks_V(onsets_V, currents_mA, widths_V, end_V, start_V),
         "plateau_currents_mA": [float(v) for v in currents_mA],
         "widths_V": [float(v) for v in widths_V],
         "labels": list(labels),
@@ -548,6 +623,37 @@ def linear_sweep(
         "noise_uA": noise,
     }
     return VirtualExperiment(name=name, kind="lsv", data=record, cell=cell, truth=truth, seed=seed)
+
+
+# -- polarization (Tafel) curve -------------------------------------------------------------------------
+
+
+def _overpotential_V(
+    voltage_V: NDArray[np.float64], density_mA_cm2: Any, area_cm2: float, R_ohm: float
+) -> NDArray[np.float64]:
+    """The overpotential behind each cell voltage ``V = eta + A i(eta) R`` (V), ``i = density_mA_cm2(eta)``."""
+    high = np.maximum(voltage_V, 0.0) + 1.0
+    low = np.minimum(voltage_V, 0.0) - 1.0
+    for _ in range(200):  # V(eta) increases strictly: bisection on eta, vectorised
+        middle = 0.5 * (low + high)
+        above = middle + R_ohm * 1e-3 * area_cm2 * density_mA_cm2(middle) > voltage_V
+        high = np.where(above, middle, high)
+        low = np.where(above, low, middle)
+        if np.all(high - low < 1e-13):
+            break
+    return 0.5 * (low + high)
+
+
+def _tafel_cell(area_cm2: float, T_K: float) -> CellInfo:
+    """Zn@Ag-Na | NaPF6-diglyme | Na cell of paper 004's Tafel plot."""
+    return CellInfo(
+        cell_type="plating",
+        working_electrode=Electrode(material="Zn@Ag-Na", area_cm2=area_cm2),
+        counter_electrode=Electrode(material="Na"),
+        electrolyte=Electrolyte(kind="NaPF6 in diglyme"),
+        temperature_C=T_K - 273.15,
+        notes="virtual Zn@Ag-Na | NaPF6-diglyme | Na Tafel cell",
+    )
 
 
 def polarization_curve(
@@ -581,46 +687,15 @@ def polarization_curve(
     span = check_positive("eta_max_V", eta_max_V)
     noise = check_positive("noise_pct", noise_pct, allow_zero=True)
     voltage = _segment(-span, span, step)
-
-    def cell_voltage(eta: NDArray[np.float64]) -> NDArray[np.float64]:
-        return eta + resistance * 1e-3 * area * butler_volmer_mA_cm2(
-            eta, i0_mA_cm2=i0, alpha_a=anodic, alpha_c=cathodic, T_K=T_K
-        )
-
-    high = np.maximum(voltage, 0.0) + 1.0
-    low = np.minimum(voltage, 0.0) - 1.0
-    for _ in range(200):  # V(eta) increases strictly: bisection on eta, vectorised
-        middle = 0.5 * (low + high)
-        above = cell_voltage(middle) > voltage
-        high = np.where(above, middle, high)
-        low = np.where(above, low, middle)
-        if np.all(high - low < 1e-13):
-            break
-    eta = 0.5 * (low + high)
-    current = area * butler_volmer_mA_cm2(eta, i0_mA_cm2=i0, alpha_a=anodic, alpha_c=cathodic, T_K=T_K)
+    density = partial(butler_volmer_mA_cm2, i0_mA_cm2=i0, alpha_a=anodic, alpha_c=cathodic, T_K=T_K)
+    eta = _overpotential_V(voltage, density, area, resistance)
+    current = area * density(eta)
     rng = np.random.default_rng(seed)
     if noise > 0:
         current = current * (1.0 + noise / 100.0 * rng.standard_normal(current.size))
-    cell = CellInfo(
-        cell_type="plating",
-        working_electrode=Electrode(material="Zn@Ag-Na", area_cm2=area),
-        counter_electrode=Electrode(material="Na"),
-        electrolyte=Electrolyte(kind="NaPF6 in diglyme"),
-        temperature_C=T_K - 273.15,
-        notes="virtual Zn@Ag-Na | NaPF6-diglyme | Na Tafel cell",
-    )
-    record = Record.from_columns(
-        {
-            "time_s": _times(voltage, nu),
-            "voltage_V": voltage,
-            "current_mA": current,
-            "step": np.ones(voltage.size, dtype=int),
-        },
-        cell=cell,
-        provenance=Provenance(
-            instrument=INSTRUMENT, techniques=("LSV", "Tafel"), notes=("virtual polarization curve",)
-        ),
-    )
+    cell = _tafel_cell(area, T_K)
+    record = _sweep_record(_times(voltage, nu), voltage, current, cell, techniques=("LSV", "Tafel"),
+                           note="virtual polarization curve")
     truth = {
         "i0_mA_cm2": i0,
         "I0_mA": i0 * area,
