@@ -32,8 +32,8 @@ from anodelab.models.diffusion import (
 )
 from anodelab.models.kinetics import check_positive
 from anodelab.sim.virtual.experiment import VirtualExperiment
+from anodelab.sim.virtual.protocol import INSTRUMENT
 
-INSTRUMENT = "anodelab virtual lab"
 #: pulse duration over the diffusion time l^2 / D, per regime and geometry. A sphere's surface response
 #: 2 sqrt(theta / pi) + theta carries a curvature term, so its semi-infinite regime needs far shorter pulses.
 REGIMES = {

@@ -49,8 +49,8 @@ from anodelab.sim.virtual.impedance_systems import (
     symmetric_cell_circuit,
     symmetric_elements,
 )
+from anodelab.sim.virtual.protocol import INSTRUMENT
 
-INSTRUMENT = "anodelab virtual lab"
 ARRHENIUS_FORMS = ("T/R", "1/R")
 #: the options of insitu_eis_series that must be > 0 beyond the current and the capacities, in the order checked
 _INSITU_POSITIVE = ("R_bulk_ohm", "R_SSE_start_ohm", "R_SSE_ohm", "R_SEI_start_ohm", "R_SEI_lithiated_ohm",
