@@ -10,7 +10,9 @@ import pytest
 
 from anodelab.core.errors import ReadError
 from anodelab.io import common
-from anodelab.io.common import check_zip_member, note_point_index, read_delimited
+from anodelab.io.common import read_delimited
+from anodelab.io.point_index import note_point_index
+from anodelab.io.zip_members import check_zip_member
 
 
 def notes_of(index, may_repeat=None) -> list[str]:

@@ -18,7 +18,7 @@ import anodelab
 from anodelab.core.conventions import capacity_from_current, number_steps
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
-from anodelab.io.common import monotonic_time
+from anodelab.io.clock import monotonic_time
 from anodelab.io.neware import counters_restart, per_step, read_nda, read_ndax
 from anodelab.io.registry import get_format
 

@@ -15,7 +15,7 @@ from shared_data import external_file
 
 import anodelab
 from anodelab.core.errors import ReadError
-from anodelab.io.common import check_zip_member
+from anodelab.io.zip_members import check_zip_member
 
 UIO = "cycler/neware/neware_uio.csv"
 

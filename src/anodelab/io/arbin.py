@@ -44,17 +44,16 @@ from anodelab.core.conventions import (
 )
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
+from anodelab.io.clock import monotonic_time
 from anodelab.io.common import (
     finite_column,
     head_text,
-    library_messages,
-    monotonic_time,
-    note_point_index,
     one_line,
     read_delimited,
-    reader_version,
     require_text,
 )
+from anodelab.io.point_index import note_point_index
+from anodelab.io.third_party import library_messages, reader_version
 
 RES_EXPECTED = "an Arbin .res result database (MS Access / Jet) with a Channel_Normal_Table"
 CSV_EXPECTED = "an Arbin CSV export (Data_Point, Test_Time, Current, Voltage ... columns)"

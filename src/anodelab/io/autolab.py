@@ -40,8 +40,8 @@ from anodelab.io.columns import (
     spectra_from_table,
     split_header,
 )
-from anodelab.io.common import note_point_index
 from anodelab.io.layout import load_table
+from anodelab.io.point_index import note_point_index
 
 EXPECTED = ("a Metrohm Autolab NOVA ASCII export (a header of 'Name (unit)' columns such as 'Time (s)', "
             "'WE(1).Current (A)', 'WE(1).Potential (V)', or 'Frequency (Hz)', \"Z' (Ω)\", \"-Z'' (Ω)\")")

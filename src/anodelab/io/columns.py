@@ -23,12 +23,8 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import AnodelabError, ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
-from anodelab.io.common import (
-    finite_column,
-    note_point_index,
-    text_series,
-    unique_names,
-)
+from anodelab.io.common import finite_column, text_series, unique_names
+from anodelab.io.point_index import note_point_index
 from anodelab.io.units import (
     CANONICAL_UNIT,
     clean_unit,

@@ -1,31 +1,26 @@
-"""Helpers shared by the text readers: decoding, header lines, and fast numeric tables."""
+"""Text files and the delimited tables in them, for the text readers: decoding, header lines, fast numeric
+tables (every line a row, a last line cut short dropped), numbers written as text, and columns checked.
+
+The point index notes, the monotonic clock, the zip member check and the third-party reader helpers have
+their own modules (:mod:`anodelab.io.point_index`, :mod:`anodelab.io.clock`, :mod:`anodelab.io.zip_members`,
+:mod:`anodelab.io.third_party`); the first three are importable from here too.
+"""
 
 from __future__ import annotations
 
 import csv
-import logging
 import re
-import warnings
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab._version import __version__
 from anodelab.core.errors import ReadError
 
 HEAD_BYTES = 65536
-#: a zip member (.ndax, .xlsx) may inflate to at most this plus 256x its compressed size (real members:
-#: <= 200x); checked on the declared sizes before anything is decompressed
-ZIP_MEMBER_BYTES = 64 << 20
-ZIP_XML_BYTES = 16 << 20  # an XML member: a few kB in .ndax, megabytes for a large worksheet
-ZIP_RATIO = 256
 
 
 def decode(raw: bytes) -> str:
@@ -55,6 +50,30 @@ def require_text(path: Path, raw: bytes, expected: str) -> None:
     """Refuse binary content (NUL bytes) in a file a text reader was asked to parse."""
     if b"\x00" in raw[:65536]:
         raise ReadError(path, "binary content where text was expected", expected=expected)
+
+
+def read_lines_head(path: Path, expected: str) -> tuple[list[str], bool]:
+    """The first 64 KiB as lines (a cut last line dropped) and whether that is the whole file."""
+    with path.open("rb") as handle:
+        raw = handle.read(HEAD_BYTES + 1)
+    require_text(path, raw, expected)
+    whole = len(raw) <= HEAD_BYTES
+    raw = raw[:HEAD_BYTES]
+    lines = decode(raw).split("\n")
+    if not whole:
+        lines = lines[:-1]
+    return [line.rstrip("\r") for line in lines], whole
+
+
+def read_text_lines(path: Path, expected: str) -> tuple[list[str], bool]:
+    """All lines of a text file (CR stripped) and whether a newline ends it; refuses binary content and
+    an empty file. Without a final newline the last line may be cut short: see :func:`cut_short`."""
+    with path.open("rb") as handle:
+        raw = handle.read()
+    if not raw:
+        raise ReadError(path, "file is empty", expected=expected)
+    require_text(path, raw, expected)
+    return [line.rstrip("\r") for line in decode(raw).split("\n")], raw.endswith((b"\n", b"\r"))
 
 
 @dataclass(frozen=True)
@@ -362,18 +381,6 @@ def unique_names(names: Sequence[str]) -> list[str]:
         out.append(name)
     return out
 
-def read_lines_head(path: Path, expected: str) -> tuple[list[str], bool]:
-    """The first 64 KiB as lines (a cut last line dropped) and whether that is the whole file."""
-    with path.open("rb") as handle:
-        raw = handle.read(HEAD_BYTES + 1)
-    require_text(path, raw, expected)
-    whole = len(raw) <= HEAD_BYTES
-    raw = raw[:HEAD_BYTES]
-    lines = decode(raw).split("\n")
-    if not whole:
-        lines = lines[:-1]
-    return [line.rstrip("\r") for line in lines], whole
-
 
 def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) -> NDArray[np.float64]:
     """``values`` as float64, or a :class:`ReadError` naming the column and the first row that is
@@ -388,270 +395,3 @@ def finite_column(path: Path, name: str, values: NDArray[Any], expected: str) ->
         raise ReadError(path, f"column {name!r} has a missing or non-numeric value in data row {row}",
                         expected=expected)
     return array
-
-
-def note_point_index(name: str, index: NDArray[Any], notes: list[str], may_repeat: NDArray[np.bool_] | None = None,
-                     *, first: float | None = None, may_restart: NDArray[np.bool_] | None = None) -> None:
-    """Note what a point index that numbers the instrument's records 1, 2, 3, ... (Arbin Data_Point,
-    Neware DataPoint, Maccor Rec#, NOVA Index, Gamry Pt) shows about the rows read.
-
-    A skip is records the file does not hold: inside a stretch of consecutive records it is noted as
-    rows lost (or thinned by the export), between isolated records as records an export left out (or
-    rows lost); so is a first row above ``first`` (the number of the first record, when the format
-    fixes it). A repeat (outside the rows ``may_repeat`` marks, which may share the previous row's
-    index) is a row duplicated; a step back, rows repeated or out of order, except a restart at the
-    first number on the rows ``may_restart`` marks (a new scan). Empty cells are noted too.
-    """
-    check = PointIndexNotes(name, first)
-    check.update(index, may_repeat, may_restart)
-    notes.extend(check.notes())
-
-
-@dataclass
-class _Tally:
-    """Places a point index does something (skips, repeats, goes back): how many, how many records, the first."""
-
-    places: int = 0
-    records: float = 0.0
-    first: float | None = None
-
-    def add(self, where: NDArray[np.bool_], records: NDArray[np.float64] | None, at: NDArray[Any]) -> None:
-        if where.any():
-            self.places += int(where.sum())
-            self.records += float(records[where].sum()) if records is not None else 0.0
-            if self.first is None:
-                self.first = float(at[int(np.argmax(where))])
-
-
-class PointIndexNotes:
-    """:func:`note_point_index` fed a chunk of rows at a time (:meth:`update`), its notes (:meth:`notes`)
-    those of the whole column. Carried from chunk to chunk: the last numbered row and the step into it."""
-
-    _INSIDE = "inside runs of consecutive records: rows lost, or thinned by the export"
-    _BETWEEN = "between isolated records: records the export left out, or rows lost"
-
-    def __init__(self, name: str, first: float | None = None) -> None:
-        self.name, self.first = name, first
-        self._rows = 0  # rows seen
-        self._unknown, self._first_unknown = 0, 0
-        self._start: float | None = None  # the first number
-        self._last: tuple[float, int] | None = None  # the last number and its row (0-based)
-        # the step into the last number, classified once the next step is known: (step, from, before consecutive)
-        self._pending: tuple[float, float, bool] | None = None
-        self._inside, self._between, self._repeats, self._back = _Tally(), _Tally(), _Tally(), _Tally()
-
-    def update(self, index: NDArray[Any], may_repeat: NDArray[np.bool_] | None = None,
-               may_restart: NDArray[np.bool_] | None = None) -> None:
-        """The next rows' index values (and their ``may_repeat`` / ``may_restart`` marks)."""
-        values = np.asarray(index, dtype=np.float64)
-        known = np.isfinite(values)
-        offset, self._rows = self._rows, self._rows + values.size
-        if not known.all():
-            if not self._unknown:
-                self._first_unknown = offset + int(np.argmax(~known))
-            self._unknown += int((~known).sum())
-        rows = np.flatnonzero(known)
-        if rows.size == 0:
-            return
-        points = values[rows]
-        if self._start is None:
-            self._start = float(points[0])
-        previous = [self._last] if self._last is not None else []
-        joined = np.r_[[p for p, _ in previous], points]
-        at_rows = np.r_[[r for _, r in previous], rows + offset].astype(np.int64)
-        self._last = (float(points[-1]), int(rows[-1]) + offset)
-        steps = np.diff(joined)
-        if steps.size == 0:
-            return
-        later = rows[len(rows) - steps.size:]  # the rows each step goes to (chunk positions)
-        if may_restart is not None:
-            restart = self._start if self.first is None else self.first
-            steps[np.asarray(may_restart)[later] & (joined[1:] == restart)] = 1.0
-        self._classify(steps, joined[:-1])
-        repeats = steps == 0
-        if may_repeat is not None:
-            repeats &= ~np.asarray(may_repeat)[later]
-        self._repeats.add(repeats, None, at_rows[1:] + 1)
-        self._back.add(steps < 0, None, at_rows[1:] + 1)
-
-    def _classify(self, steps: NDArray[np.float64], starts: NDArray[np.float64]) -> None:
-        """Skips inside runs of consecutive records or between isolated ones; the last step waits for the next."""
-        consecutive = (steps == 0) | (steps == 1)
-        pending = self._pending
-        before = np.r_[pending is not None and pending[0] in (0.0, 1.0), consecutive[:-1]]
-        if pending is not None:  # the waiting step, its next now known
-            self._count(np.array([pending[0]]), np.array([pending[1]]), np.array([pending[2]]), consecutive[:1])
-        self._count(steps[:-1], starts[:-1], before[:-1], consecutive[1:])
-        self._pending = (float(steps[-1]), float(starts[-1]), bool(before[-1]))
-
-    def _count(self, steps: NDArray[np.float64], starts: NDArray[np.float64], before: NDArray[np.bool_],
-               after: NDArray[np.bool_]) -> None:
-        skips = steps > 1
-        inside = skips & before & after
-        self._inside.add(inside, steps - 1, starts)
-        self._between.add(skips & ~inside, steps - 1, starts)
-
-    def notes(self) -> list[str]:
-        """The notes of every row given so far, as :func:`note_point_index` writes them."""
-        if self._start is None:
-            return []
-        if self._pending is not None:
-            step, start, before = self._pending
-            self._count(np.array([step]), np.array([start]), np.array([before]), np.array([False]))
-            self._pending = None
-        name, notes = self.name, []
-        if self._unknown:
-            notes.append(f"{name} is empty or not a number in {self._unknown} row(s) (first at data row "
-                         f"{self._first_unknown + 1}); its sequence is checked on the other rows")
-        if self.first is not None and self._start > self.first:
-            notes.append(f"{name} starts at {self._start:g}, not {self.first:g}: the {self._start - self.first:g} "
-                         "record(s) before the first row are not in the file (rows lost, or left out by the export)")
-        for tally, what in ((self._inside, self._INSIDE), (self._between, self._BETWEEN)):
-            if tally.places:
-                notes.append(f"{name} skips {int(tally.records)} record(s) at {tally.places} place(s) {what} (first "
-                             f"after {name} {tally.first:g})")
-        for tally, what in ((self._repeats, "repeats"), (self._back, "goes back")):
-            if tally.places:
-                notes.append(f"{name} {what} at {tally.places} row(s) (first at data row {int(tally.first or 0)}): "
-                             "rows duplicated or out of order, kept as stored")
-        return notes
-
-
-def check_zip_member(path: Path, info: zipfile.ZipInfo, writer: str, ratio: int = ZIP_RATIO) -> None:
-    """Refuse a member that would inflate far beyond any real one (a decompression bomb), from its
-    declared sizes: more than :data:`ZIP_XML_BYTES` (XML) or :data:`ZIP_MEMBER_BYTES` plus ``ratio`` times
-    its compressed size; or one neither stored nor deflated (as ``writer``, e.g. Neware or Excel, writes them)."""
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ReadError(path, f"member {info.filename} uses compression method {info.compress_type}",
-                        expected=f"stored or deflated members, as {writer} writes them")
-    limit = ZIP_XML_BYTES if info.filename.lower().endswith(".xml") else ZIP_MEMBER_BYTES
-    limit += ratio * info.compress_size
-    if info.file_size > limit:
-        raise ReadError(path, f"member {info.filename} would inflate {info.compress_size} bytes to {info.file_size} "
-                        f"(more than the {limit}-byte bound)", expected=f"an undamaged {writer} file, not a decompression bomb")
-
-
-def read_text_lines(path: Path, expected: str) -> tuple[list[str], bool]:
-    """All lines of a text file (CR stripped) and whether a newline ends it; refuses binary content and
-    an empty file. Without a final newline the last line may be cut short: see :func:`cut_short`."""
-    with path.open("rb") as handle:
-        raw = handle.read()
-    if not raw:
-        raise ReadError(path, "file is empty", expected=expected)
-    require_text(path, raw, expected)
-    return [line.rstrip("\r") for line in decode(raw).split("\n")], raw.endswith((b"\n", b"\r"))
-
-
-@contextmanager
-def library_messages(logger_name: str) -> Iterator[list[str]]:
-    """Collect the warnings and log records (WARNING and above) a third-party reader emits.
-
-    They end up in the provenance notes instead of on the console, and never turn into errors
-    under ``-W error``.
-    """
-    messages: list[str] = []
-
-    class _Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    handler = _Collect(logging.WARNING)
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    if logger.getEffectiveLevel() > logging.WARNING:  # a quietened library still tells us
-        logger.setLevel(logging.WARNING)
-    logger.addHandler(handler)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield messages
-        messages.extend(str(item.message) for item in caught)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-def monotonic_time(path: Path, time_s: NDArray[np.float64], clock: str, notes: list[str]) -> NDArray[np.float64]:
-    """Time since the first row (s) that never decreases.
-
-    A backward jump of the instrument's clock is given zero duration (later intervals are kept)
-    and reported in ``notes``; missing or non-finite times raise :class:`ReadError`.
-    """
-    time = MonotonicTime(path, clock)
-    time.observe(time_s)
-    notes.extend(time.notes())
-    return time.time_s(time_s)
-
-
-class MonotonicTime:
-    """:func:`monotonic_time` of a clock read a chunk at a time: :meth:`observe` every chunk first (whether
-    the clock ever runs back decides how every row's time is made), then :meth:`time_s` of each. Carried
-    from chunk to chunk: the first row's time, the last row's, and the running sum of the intervals."""
-
-    def __init__(self, path: Path, clock: str) -> None:
-        self.path, self.clock = path, clock
-        self.first: float | None = None
-        self._last: float | None = None
-        self._rows = 0
-        self._backwards, self._first_back, self._largest = 0, 0, 0.0
-        self._total = 0.0
-        self._emitting = False  # time_s was called: the carry is the second pass's
-
-    def _shifted(self, time_s: NDArray[Any]) -> NDArray[np.float64]:
-        time = np.asarray(time_s, dtype=np.float64)
-        if self.first is None and time.size:
-            self.first = float(time[0])
-        return time - self.first if self.first else time
-
-    def observe(self, time_s: NDArray[Any]) -> None:
-        """The next rows' clock readings: checked, their backward jumps counted."""
-        time = np.asarray(time_s, dtype=np.float64)
-        finite = np.isfinite(time)
-        if not finite.all():
-            raise ReadError(self.path, f"{self.clock} is missing or not a number at data row "
-                            f"{self._rows + int(np.argmin(finite)) + 1}", expected="a time for every row")
-        time = self._shifted(time)
-        joined = time if self._last is None else np.r_[self._last, time]
-        steps = np.diff(joined)
-        backwards = steps < 0
-        if backwards.any():
-            if not self._backwards:
-                self._first_back = self._rows + int(np.argmax(backwards)) + (2 if self._last is None else 1)
-            self._backwards += int(backwards.sum())
-            self._largest = max(self._largest, float(-steps.min()))
-        self._rows += time.size
-        if time.size:
-            self._last = float(time[-1])
-
-    def notes(self) -> list[str]:
-        """What :func:`monotonic_time` notes of the rows observed."""
-        notes = []
-        if self.first:
-            notes.append(f"the first row is at {self.clock} = {self.first:.6g} s; time_s counts from the first row")
-        if self._backwards:
-            notes.append(
-                f"{self.clock} runs backwards at {self._backwards} row(s) (first at data row {self._first_back}, "
-                f"largest jump {self._largest:.6g} s); each backward jump was given zero duration, so later times "
-                "are shifted and time_s never decreases")
-        return notes
-
-    def time_s(self, time_s: NDArray[Any]) -> NDArray[np.float64]:
-        """The next rows' time since the first row (after every row was observed, in the same chunks)."""
-        time = self._shifted(time_s)
-        if not self._backwards or not time.size:
-            return time
-        if not self._emitting:  # the first chunk of the second pass: start the sums
-            self._emitting, self._last = True, None
-        steps = np.diff(time if self._last is None else np.r_[self._last, time])
-        steps[steps < 0] = 0.0
-        if self._last is None:
-            out = np.concatenate(([0.0], np.cumsum(steps)))
-        else:
-            out = np.cumsum(np.r_[self._total, steps])[1:]
-        self._last, self._total = float(time[-1]), float(out[-1])
-        return out
-
-
-def reader_version(package: str) -> str:
-    """``anodelab X + package Y`` for the provenance."""
-    return f"anodelab {__version__} + {package} {version(package)}"

@@ -47,12 +47,13 @@ from anodelab.io.columns import (
     spectra_from_table,
     techniques_of,
 )
-from anodelab.io.common import check_zip_member, is_number, unique_names
+from anodelab.io.common import is_number, unique_names
 from anodelab.io.units import unit_scale
+from anodelab.io.zip_members import check_zip_member
 
 EXPECTED = "a LAND or Arbin Excel export with a record sheet (voltage, current, time columns)"
 #: worksheet XML deflates 5-15x (the shared file: 4.9x); calamine holds what it inflates in memory, so a
-#: member may inflate at most 64x (beyond io.common's fixed allowance) and all of them together to 1 GiB
+#: member may inflate at most 64x (beyond io.zip_members' fixed allowance) and all of them together to 1 GiB
 _XLSX_RATIO = 64
 _XLSX_BYTES = 1 << 30
 

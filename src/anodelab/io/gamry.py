@@ -39,13 +39,8 @@ from anodelab.io.columns import (
     finish_record,
     spectra_from_arrays,
 )
-from anodelab.io.common import (
-    cut_short,
-    is_number,
-    note_point_index,
-    read_text_lines,
-    uses_decimal_comma,
-)
+from anodelab.io.common import cut_short, is_number, read_text_lines, uses_decimal_comma
+from anodelab.io.point_index import note_point_index
 from anodelab.io.units import unit_scale, voltage_reference
 
 EXPECTED = "a Gamry EXPLAIN file (.DTA) with a ZCURVE or CURVE table"

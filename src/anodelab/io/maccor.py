@@ -44,13 +44,9 @@ from anodelab.io.columns import (
     relative_time,
     step_ids,
 )
-from anodelab.io.common import (
-    note_point_index,
-    read_lines_head,
-    unique_names,
-    uses_decimal_comma,
-)
+from anodelab.io.common import read_lines_head, unique_names, uses_decimal_comma
 from anodelab.io.layout import Layout, read_table_body, sidecar_units
+from anodelab.io.point_index import note_point_index
 from anodelab.io.units import unit_scale
 
 EXPECTED = "a Maccor text file (tab-separated table with Rec#, Cyc#, Step, time, Amps, Volts, State)"

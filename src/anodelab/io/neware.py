@@ -49,13 +49,10 @@ from numpy.typing import NDArray
 from anodelab.core.conventions import capacity_within_steps, run_starts
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
-from anodelab.io.common import (
-    check_zip_member,
-    library_messages,
-    monotonic_time,
-    one_line,
-    reader_version,
-)
+from anodelab.io.clock import monotonic_time
+from anodelab.io.common import one_line
+from anodelab.io.third_party import library_messages, reader_version
+from anodelab.io.zip_members import check_zip_member
 
 if TYPE_CHECKING:
     import polars as pl

@@ -22,17 +22,17 @@ from numpy.typing import NDArray
 from anodelab.core.conventions import number_steps
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
+from anodelab.io.clock import monotonic_time
 from anodelab.io.common import (
     decode,
     finite_column,
     head_text,
-    monotonic_time,
-    note_point_index,
     read_delimited,
     require_text,
     text_series,
 )
 from anodelab.io.neware import _NO_RESTART, counters_restart, per_step
+from anodelab.io.point_index import note_point_index
 from anodelab.io.units import unit_scale
 
 CSV_EXPECTED = "a Neware BTS CSV export (DataPoint ... Step Type ... Voltage(V) columns)"

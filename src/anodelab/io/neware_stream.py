@@ -25,13 +25,8 @@ from anodelab.core.conventions import capacity_within_steps, run_starts
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.io.assembly import NotStreamable, RecordAssembly, rows_from
-from anodelab.io.common import (
-    MonotonicTime,
-    PointIndexNotes,
-    head_text,
-    require_text,
-    text_series,
-)
+from anodelab.io.clock import MonotonicTime
+from anodelab.io.common import head_text, require_text, text_series
 from anodelab.io.lines import TextTable, all_empty
 from anodelab.io.neware import _NO_RESTART
 from anodelab.io.neware_csv import (
@@ -43,6 +38,7 @@ from anodelab.io.neware_csv import (
     _temperature,
     _unit_of,
 )
+from anodelab.io.point_index import PointIndexNotes
 
 _KEYS = ("Cycle Index", "Step Index", "Step Type")
 
