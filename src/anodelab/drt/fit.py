@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
@@ -287,6 +287,11 @@ def _deconvolution_series(
     return series
 
 
+#: the peaks' basin indices, the peaks, their R as rows of weights on the RBF weights, and their deconvolution
+#: (None when there is none)
+_PeakModel = tuple[NDArray[np.intp], tuple[Peak, ...], NDArray[np.float64], Deconvolution | None]
+
+
 def _peaks(
     basis: Basis,
     settings: DRTOptions,
@@ -309,40 +314,67 @@ def _peaks(
         basis, ln_tau, gamma, cov_x, scale, settings.min_prominence, settings.min_significance, measured
     )
 
-    def attempt(indices: NDArray[np.intp]) -> tuple[tuple[Peak, ...], NDArray[np.float64], Deconvolution | None]:
+    def attempt(indices: NDArray[np.intp]) -> _PeakModel:
         peaks, W = basin_peaks(basis, ln_tau, gamma, x, cov_x, scale, indices, windows)
         if not (settings.deconvolve and peaks):
-            return peaks, W, None
+            return indices, peaks, W, None
         found = deconvolve(spectrum, settings.fit, series, np.array([peak.tau_s for peak in peaks]),
                            np.array([peak.R.value for peak in peaks]), drt_residual_ohm)
-        return peaks, W, found
+        return indices, peaks, W, found
 
     if strong.size == 0 and not settings.deconvolve:  # nothing passes the significance rule and nothing can
         strong, weak = weak, weak[:0]  # test the weak maxima: the prominent ones are reported as they are
-    indices = np.sort(strong)
-    peaks, W, found = attempt(indices)
-    for candidate in weak[:MAX_WEAK_TRIED]:
-        if found is None or not found.worth_extending:
-            break
-        trial = np.sort(np.append(indices, candidate))
-        trial_peaks, trial_W, trial_found = attempt(trial)
-        # a richer model is taken when it is the first the data accept, or fits significantly better
-        if trial_found is not None and trial_found.accepted and (not found.accepted or improves(found, trial_found)):
-            indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
-    while found is not None and found.accepted and found.loosest is not None:
-        # a ZARC the data do not determine leaves the model when the model without it is accepted and the
-        # ZARC's drop in the residual is no more than noise would give (the F-test above, the other way)
-        trial = np.delete(indices, found.loosest)
-        trial_peaks, trial_W, trial_found = attempt(trial)
-        if trial_found is None or not trial_found.accepted or improves(trial_found, found):
-            break
-        indices, peaks, W, found = trial, trial_peaks, trial_W, trial_found
+    model = _with_weak_maxima(attempt, attempt(np.sort(strong)), weak[:MAX_WEAK_TRIED])
+    _, peaks, W, found = _without_loose_zarcs(attempt, model)
     if peaks and is_tail(peaks[-1].tau_s, float(basis.omega_rad_s.min())):
         peaks = (*peaks[:-1], replace(peaks[-1], tail=True))
     R_covariance = (W @ cov_x @ W.T) * scale**2
     if found is None or not found.accepted:
         return peaks, R_covariance, "basin"
-    K = found.R_ohm.size  # a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated with the rest
+    peaks, R_covariance = _deconvolved(peaks, R_covariance, found, windows)
+    return peaks, R_covariance, "zarc-deconvolution"
+
+
+def _with_weak_maxima(
+    attempt: Callable[[NDArray[np.intp]], _PeakModel], model: _PeakModel, weak: NDArray[np.intp]
+) -> _PeakModel:
+    """``model`` with the ``weak`` maxima (most significant first) offered while its deconvolution is worth extending:
+    a richer model is taken when it is the first the data accept, or fits significantly better."""
+    for candidate in weak:
+        indices, _, _, found = model
+        if found is None or not found.worth_extending:
+            break
+        trial = attempt(np.sort(np.append(indices, candidate)))
+        trial_found = trial[3]
+        if trial_found is not None and trial_found.accepted and (not found.accepted or improves(found, trial_found)):
+            model = trial
+    return model
+
+
+def _without_loose_zarcs(attempt: Callable[[NDArray[np.intp]], _PeakModel], model: _PeakModel) -> _PeakModel:
+    """``model`` without the ZARCs the data do not determine: one leaves, its peak with it, when the model without
+    it is accepted and the ZARC's drop in the residual is no more than noise would give (the F-test of
+    :func:`_with_weak_maxima`, the other way)."""
+    indices, _, _, found = model
+    while found is not None and found.accepted and found.loosest is not None:
+        trial = attempt(np.delete(indices, found.loosest))
+        trial_found = trial[3]
+        if trial_found is None or not trial_found.accepted or improves(trial_found, found):
+            break
+        model = trial
+        indices, _, _, found = model
+    return model
+
+
+def _deconvolved(
+    peaks: tuple[Peak, ...],
+    R_covariance: NDArray[np.float64],
+    found: Deconvolution,
+    windows: Mapping[str, tuple[float, float]] | None,
+) -> tuple[tuple[Peak, ...], NDArray[np.float64]]:
+    """The peaks with the ZARC fit's tau, n and R (and its R covariance, ohm^2, written into ``R_covariance``);
+    a tail peak (beyond 1/w_min) keeps its basin R, uncorrelated with the rest."""
+    K = found.R_ohm.size
     R_covariance[:K, :] = R_covariance[:, :K] = 0.0
     R_covariance[:K, :K] = found.R_covariance_ohm2
     deconvolved = tuple(
@@ -350,7 +382,7 @@ def _peaks(
                 R=Quantity(float(value), _root(R_covariance[i, i]), "ohm"))
         for i, (peak, value, tau, n) in enumerate(zip(peaks, found.R_ohm, found.tau_s, found.n, strict=False))
     )
-    return deconvolved + peaks[K:], R_covariance, "zarc-deconvolution"
+    return deconvolved + peaks[K:], R_covariance
 
 
 def _root(variance: float) -> float | None:
@@ -423,6 +455,51 @@ def plan_lambdas(
     return LambdaPlan(choice.lambdas, choice.at_edge, settings.criterion)
 
 
+def _measured_range(tau: NDArray[np.float64], frequency_Hz: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Which ``tau`` lie inside the measured range 1/(2 pi f_max)..1/(2 pi f_min) (within a relative 1e-9)."""
+    inside: NDArray[np.bool_] = (tau >= 1.0 / (2.0 * np.pi * frequency_Hz.max()) * (1 - 1e-9)) & (
+        tau <= 1.0 / (2.0 * np.pi * frequency_Hz.min()) * (1 + 1e-9)
+    )
+    return inside
+
+
+def _posterior(
+    problem: Problem, b: NDArray[np.float64], lam: float, nonnegative: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The solution at ``lam`` for the rows ``b`` (non-negative or not) and its covariance, the noise
+    ``sigma^2 = |residual|^2 / (rows - tr H)`` estimated from the fit (module docstring)."""
+    p = solve_nnls(problem, b, lam) if nonnegative else problem.unconstrained(b, lam)
+    residual_rows = b - problem.A @ p
+    d = problem.nu + lam * (1.0 - problem.nu)
+    dof = max(b.shape[0] - float(np.sum(problem.nu / d)), 1.0)
+    return p, float(residual_rows @ residual_rows) / dof * problem.covariance(lam)
+
+
+def _distribution(
+    problem: Problem,
+    settings: DRTOptions,
+    b: NDArray[np.float64],
+    lam: float,
+    p: NDArray[np.float64],
+    covariance: NDArray[np.float64],
+    phi: NDArray[np.float64],
+    areas: NDArray[np.float64],
+    scale: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None, NDArray[np.float64] | None, Quantity]:
+    """gamma on the output grid (ohm: the normalised gamma times ``scale``), its lower and upper credible bounds
+    (None without ``settings.credible``), and R_pol, its integral (``areas``: of each RBF), with a standard error."""
+    k = problem.n_nuisance
+    x = p[k:]
+    gamma = phi @ x * scale
+    R_pol = Quantity(
+        float(areas @ x * scale), float(np.sqrt(max(float(areas @ covariance[k:, k:] @ areas), 0.0)) * scale), "ohm"
+    )
+    if settings.credible is None:
+        return gamma, None, None, R_pol
+    lower, upper = (bound * scale for bound in _band(problem, settings, settings.credible, b, lam, p, covariance, phi))
+    return gamma, lower, upper, R_pol
+
+
 def solve_group(
     frequency_Hz: NDArray[np.float64],
     Z: NDArray[np.complex128],
@@ -436,47 +513,25 @@ def solve_group(
     basis = _basis(frequency_Hz, settings)
     problem = problem_for(basis, settings.fit, settings.series)
     Zn, scale = _normalised(Z)
-    lambdas, at_edge, criterion = plan.values, plan.at_edge, plan.criterion
     ln_tau, phi = _output_grid(basis)
     tau = np.exp(ln_tau)
     B = problem.rhs(Zn)
-    rows = B.shape[0]
     k = problem.n_nuisance
     fitted_series = [name for name, on in zip(SERIES_ELEMENTS, (problem.has_R_inf, problem.has_L, problem.has_C),
                                               strict=True) if on]
-    measured = (tau >= 1.0 / (2.0 * np.pi * frequency_Hz.max()) * (1 - 1e-9)) & (
-        tau <= 1.0 / (2.0 * np.pi * frequency_Hz.min()) * (1 + 1e-9)
-    )
+    measured = _measured_range(tau, frequency_Hz)
     results = []
     for s in range(Z.shape[1]):
-        lam = float(lambdas[s])
-        b = B[:, s]
-        p = solve_nnls(problem, b, lam) if settings.nonnegative else problem.unconstrained(b, lam)
-        x = p[k:]
-        residual_rows = b - problem.A @ p
-        d = problem.nu + lam * (1.0 - problem.nu)
-        dof = max(rows - float(np.sum(problem.nu / d)), 1.0)
-        covariance = float(residual_rows @ residual_rows) / dof * problem.covariance(lam)
-        cov_x = covariance[k:, k:]
-        gamma_n = phi @ x
-        lower = upper = None
-        if settings.credible is not None:
-            bounds = _band(problem, settings, settings.credible, b, lam, p, covariance, phi)
-            lower, upper = (bound * scale[s] for bound in bounds)
+        lam, b = float(plan.values[s]), B[:, s]
+        p, covariance = _posterior(problem, b, lam, settings.nonnegative)
+        x, cov_x = p[k:], covariance[k:, k:]
+        gamma, lower, upper, R_pol = _distribution(problem, settings, b, lam, p, covariance, phi, basis.areas, scale[s])
         Z_drt = (basis.A_re @ x + 1j * (basis.A_im @ x)) * scale[s]
-        R_inf, L, C, Z_fit = _series_elements(
-            problem, p, covariance, Z[:, s], Z_drt, float(scale[s]), settings.resistance
-        )
-        areas = basis.areas
-        R_pol = Quantity(
-            float(areas @ x * scale[s]), float(np.sqrt(max(areas @ cov_x @ areas, 0.0)) * scale[s]), "ohm"
-        )
-        gamma = gamma_n * scale[s]
+        R_inf, L, C, Z_fit = _series_elements(problem, p, covariance, Z[:, s], Z_drt, float(scale[s]), settings.resistance)
         residual = Z[:, s] - Z_fit
-        spectrum = Spectrum.from_arrays(frequency_Hz, Z[:, s])
         peaks, R_covariance, method = _peaks(
-            basis, settings, spectrum, x, cov_x, float(scale[s]), ln_tau, gamma, measured, windows,
-            _deconvolution_series(settings, basis.omega_rad_s, residual, R_inf, L, C), residual,
+            basis, settings, Spectrum.from_arrays(frequency_Hz, Z[:, s]), x, cov_x, float(scale[s]), ln_tau, gamma,
+            measured, windows, _deconvolution_series(settings, basis.omega_rad_s, residual, R_inf, L, C), residual,
         )
         result = DRTResult(
             parameters=parameters,
@@ -490,8 +545,8 @@ def solve_group(
             C=C,
             R_pol=R_pol,
             lambda_=lam,
-            lambda_at_edge=bool(at_edge[s]),
-            criterion=criterion,
+            lambda_at_edge=bool(plan.at_edge[s]),
+            criterion=plan.criterion,
             frequency_Hz=frequency_Hz,
             Z_fit_ohm=Z_fit,
             residuals_ohm=residual,

@@ -214,24 +214,7 @@ def arrhenius_fit(
     """
     if form not in ARRHENIUS_FORMS:
         raise ValidationError("form", f"expected one of {', '.join(ARRHENIUS_FORMS)}, got {form!r}")
-    T_C = np.asarray(temperatures_C, dtype=np.float64).ravel()
-    y = np.asarray(values, dtype=np.float64).ravel()
-    if T_C.size != y.size:
-        raise ValidationError("values", f"{y.size} values for {T_C.size} temperatures")
-    if not np.all(np.isfinite(T_C)) or np.any(T_C <= -ZERO_CELSIUS_K):
-        raise ValidationError("temperatures_C", "temperatures must be finite and above -273.15 degC")
-    if not np.all(np.isfinite(y)) or np.any(y <= 0):
-        raise ValidationError("values", f"{ARRHENIUS_FORMS[form][0]} must be finite and > 0")
-    window = None
-    if window_C is not None:
-        low, high = (float(v) for v in window_C)
-        if not low < high:
-            raise ValidationError("window_C", f"need low < high, got {window_C!r}")
-        window = (low, high)
-        inside = (T_C >= low) & (T_C <= high)
-        T_C, y = T_C[inside], y[inside]
-    if np.unique(T_C).size < 2:
-        raise FitError(f"an Arrhenius fit needs at least two distinct temperatures in the window, got {T_C.size}")
+    T_C, y, window = _arrhenius_points(temperatures_C, values, ARRHENIUS_FORMS[form][0], window_C)
     T = T_C + ZERO_CELSIUS_K
     ln_y = {"sigmaT": np.log(y * T), "sigma": np.log(y), "1/R": -np.log(y), "T/R": np.log(T / y)}[form]
     x = 1.0 / T
@@ -244,19 +227,7 @@ def arrhenius_fit(
     ss_tot = float(np.sum((ln_y - ln_y.mean()) ** 2))
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0
     Ea = -slope * GAS_CONSTANT_J_MOL_K / 1e3
-    if n > 2:
-        from scipy.stats import t as student_t
-
-        s2 = ss_res / (n - 2)
-        cov = s2 * np.linalg.inv(X.T @ X)
-        slope_err, intercept_err = math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1])
-        Ea_err_kJ_mol = slope_err * GAS_CONSTANT_J_MOL_K / 1e3
-        half = float(student_t.ppf(0.975, n - 2)) * Ea_err_kJ_mol
-        Ea_err: float | None = Ea_err_kJ_mol
-        ci: tuple[float, float] | None = (Ea - half, Ea + half)
-        prefactor_err: float | None = math.exp(intercept) * intercept_err
-    else:
-        Ea_err, ci, prefactor_err = None, None, None
+    Ea_err, ci, prefactor_err = _arrhenius_errors(X, ss_res, Ea, intercept) if n > 2 else (None, None, None)
     return ArrheniusFit(
         form=form,
         Ea_kJ_mol=Quantity(Ea, Ea_err, "kJ/mol"),
@@ -271,3 +242,48 @@ def arrhenius_fit(
         n_points=n,
         parameters={"form": form, "window_C": list(window) if window else None},
     )
+
+
+def _arrhenius_points(
+    temperatures_C: Sequence[float] | ArrayLike,
+    values: Sequence[float] | ArrayLike,
+    values_are: str,
+    window_C: tuple[float, float] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[float, float] | None]:
+    """The points (degC, value) inside ``window_C`` (all when None) and the window as floats, checked: finite,
+    above absolute zero, values (``values_are``) > 0, at least two distinct temperatures."""
+    T_C = np.asarray(temperatures_C, dtype=np.float64).ravel()
+    y = np.asarray(values, dtype=np.float64).ravel()
+    if T_C.size != y.size:
+        raise ValidationError("values", f"{y.size} values for {T_C.size} temperatures")
+    if not np.all(np.isfinite(T_C)) or np.any(T_C <= -ZERO_CELSIUS_K):
+        raise ValidationError("temperatures_C", "temperatures must be finite and above -273.15 degC")
+    if not np.all(np.isfinite(y)) or np.any(y <= 0):
+        raise ValidationError("values", f"{values_are} must be finite and > 0")
+    window = None
+    if window_C is not None:
+        low, high = (float(v) for v in window_C)
+        if not low < high:
+            raise ValidationError("window_C", f"need low < high, got {window_C!r}")
+        window = (low, high)
+        inside = (T_C >= low) & (T_C <= high)
+        T_C, y = T_C[inside], y[inside]
+    if np.unique(T_C).size < 2:
+        raise FitError(f"an Arrhenius fit needs at least two distinct temperatures in the window, got {T_C.size}")
+    return T_C, y, window
+
+
+def _arrhenius_errors(
+    X: NDArray[np.float64], ss_res: float, Ea_kJ_mol: float, intercept: float
+) -> tuple[float, tuple[float, float], float]:
+    """Standard error of Ea (kJ/mol), its 95 % t-interval and the standard error of the prefactor, from the
+    residual sum of squares ``ss_res`` of the line (design matrix ``X``: 1/T, 1; needs more than two points)."""
+    from scipy.stats import t as student_t
+
+    n = X.shape[0]
+    s2 = ss_res / (n - 2)
+    cov = s2 * np.linalg.inv(X.T @ X)
+    slope_err, intercept_err = math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1])
+    Ea_err_kJ_mol = slope_err * GAS_CONSTANT_J_MOL_K / 1e3
+    half = float(student_t.ppf(0.975, n - 2)) * Ea_err_kJ_mol
+    return Ea_err_kJ_mol, (Ea_kJ_mol - half, Ea_kJ_mol + half), math.exp(intercept) * intercept_err

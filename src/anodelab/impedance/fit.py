@@ -299,16 +299,53 @@ def fit_circuit(
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ValidationError("n_starts", f"must be a positive integer, got {n_starts!r}")
     model, circuit_values = as_model(circuit)
+    names, units = model.names, model.units  # (each a walk of the tree: computed once here)
+    frequency, Z = spectrum.frequency_Hz, spectrum.Z_ohm
+    initial, fixed, bounds = _checked_parameters(model, names, initial, fixed, bounds, len(Z))
+    # the fit runs on Z / reference, every parameter in units of reference to its unit's power of ohm
+    # (a power of two: both scalings are exact, so the fit does not depend on the spectrum's scale)
+    reference = math.ldexp(1.0, math.frexp(float(np.abs(Z).max()))[1])
+    Z = Z / reference
+    to_fit = {name: reference ** -OHM_POWER[unit] for name, unit in zip(names, units, strict=True)}
+    initial = {name: float(v) * to_fit[name] for name, v in initial.items()}
+    fixed_fit = {name: float(v) * to_fit[name] for name, v in fixed.items()}
+    given = {**{name: v * to_fit[name] for name, v in (circuit_values or {}).items()}, **initial, **fixed_fit}
+    # the spectrum's own guess is needed only for parameters not given (a warm start gives them all)
+    guess = _guess(model, frequency, Z) if n_starts > 1 or any(n not in given for n in names) else {}
+    guess.update(given)
+    limits = default_bounds(model, float(np.abs(Z).max()))
+    limits.update({name: (pair[0] * to_fit[name], pair[1] * to_fit[name]) for name, pair in bounds.items()})
+    problem = _problem(model, names, units, frequency, Z, weighting, guess, fixed)
+    names_free = [names[i] for i in problem.free]
+    low = np.log([limits[n][0] for n in names_free])
+    high = np.log([limits[n][1] for n in names_free])
+    starts = [_log_start(guess, names_free, low, high)]
+    if n_starts > 1:  # the arcs spread over the band instead of at the apexes, with the values given
+        spread = {**_guess(model, frequency, Z, spread=True), **initial, **fixed_fit}
+        starts.append(_log_start(spread, names_free, low, high))
+    starts += _lhs_starts(starts[0], names_free, model, low, high, n_starts - len(starts), seed)
+    best, tried = _run_starts(problem, starts, low, high, max_nfev)
+    return _result(problem, spectrum, reference, best, tried, weighting, tuple(fixed), (low, high))
+
+
+def _checked_parameters(
+    model: CircuitModel,
+    names: Sequence[str],
+    initial: Mapping[str, float] | None,
+    fixed: Mapping[str, float] | None,
+    bounds: Mapping[str, tuple[float, float]] | None,
+    n_points: int,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, tuple[float, float]]]:
+    """``initial``, ``fixed`` and ``bounds`` (as floats) checked against ``model`` (of parameters ``names``) and
+    a spectrum of ``n_points``: known names, values > 0, at least one free parameter and fewer than 2 N."""
     initial = _check_names(model, initial, "initial")
     fixed = _check_names(model, fixed, "fixed")
     bounds = _check_names(model, bounds, "bounds")
-    frequency, Z = spectrum.frequency_Hz, spectrum.Z_ohm
-    names, units = model.names, model.units  # (each a walk of the tree: computed once here)
     free_count = len(names) - len(fixed)
     if free_count < 1:
         raise ValidationError("fixed", "every parameter is fixed; nothing to fit")
-    if 2 * len(Z) <= free_count:
-        raise FitError(f"{free_count} free parameters cannot be fitted to {len(Z)} points (2 N values)")
+    if 2 * n_points <= free_count:
+        raise FitError(f"{free_count} free parameters cannot be fitted to {n_points} points (2 N values)")
     for name, value in {**initial, **fixed}.items():
         if not (math.isfinite(value) and value > 0):
             raise ValidationError(name, f"must be finite and > 0 (fitting is in log space), got {value!r}")
@@ -317,41 +354,35 @@ def fit_circuit(
         if not (0 < given_low < given_high) or not math.isfinite(given_high):
             raise ValidationError("bounds", f"{name}: need 0 < low < high (fitting is in log space), got {pair!r}")
         bounds[name] = (given_low, given_high)
-    # the fit runs on Z / reference, every parameter in units of reference to its unit's power of ohm
-    # (a power of two: both scalings are exact, so the fit does not depend on the spectrum's scale)
-    reference = math.ldexp(1.0, math.frexp(float(np.abs(Z).max()))[1])
-    Z = Z / reference
-    to_fit = {name: reference ** -OHM_POWER[unit] for name, unit in zip(names, units, strict=True)}
-    initial = {name: float(v) * to_fit[name] for name, v in initial.items()}
-    fixed_fit = {name: float(v) * to_fit[name] for name, v in fixed.items()}
-    given = {**(circuit_values or {}), **initial, **fixed_fit}
-    # the spectrum's own guess is needed only for parameters not given (a warm start gives them all)
-    guess = _guess(model, frequency, Z) if n_starts > 1 or any(n not in given for n in names) else {}
-    guess.update({name: v * to_fit[name] for name, v in (circuit_values or {}).items()})
-    guess.update(initial)
-    guess.update(fixed_fit)
-    limits = default_bounds(model, float(np.abs(Z).max()))
-    limits.update({name: (pair[0] * to_fit[name], pair[1] * to_fit[name]) for name, pair in bounds.items()})
+    return initial, fixed, bounds
+
+
+def _problem(
+    model: CircuitModel,
+    names: tuple[str, ...],
+    units: tuple[str, ...],
+    frequency: NDArray[np.float64],
+    Z: NDArray[np.complex128],
+    weighting: Weighting,
+    start: Mapping[str, float],
+    fixed: Mapping[str, float],
+) -> _Problem:
+    """The weighted residual of ``Z`` over the parameters not ``fixed``; every parameter (``names``, ``units``:
+    the model's) starts at ``start``."""
     free = np.array([i for i, name in enumerate(names) if name not in fixed], dtype=np.intp)
     w_re, w_im = _weights(weighting, Z)
     omega = 2.0 * np.pi * frequency
-    problem = _Problem(
-        model, omega, Z, weighting, free, np.array([guess[n] for n in names]), w_re, w_im, _compile(model, omega),
+    return _Problem(
+        model, omega, Z, weighting, free, np.array([start[n] for n in names]), w_re, w_im, _compile(model, omega),
         names, units,
     )
-    names_free = [names[i] for i in free]
-    low = np.log([limits[n][0] for n in names_free])
-    high = np.log([limits[n][1] for n in names_free])
-    x0 = np.clip(np.log([max(guess[n], 1e-300) for n in names_free]), low + 1e-9, high - 1e-9)
-    starts = [x0]
-    if n_starts > 1:
-        spread = _guess(model, frequency, Z, spread=True)
-        spread.update(initial)
-        spread.update(fixed_fit)
-        starts.append(np.clip(np.log([max(spread[n], 1e-300) for n in names_free]), low + 1e-9, high - 1e-9))
-    starts += _lhs_starts(x0, names_free, model, low, high, n_starts - len(starts), seed)
-    best, tried = _run_starts(problem, starts, low, high, max_nfev)
-    return _result(problem, spectrum, reference, best, tried, weighting, tuple(fixed), (low, high))
+
+
+def _log_start(
+    values: Mapping[str, float], names: Sequence[str], low: NDArray[np.float64], high: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """ln of the ``values`` of ``names``, kept just inside the bounds ``low..high`` (ln)."""
+    return np.clip(np.log([max(values[n], 1e-300) for n in names]), low + 1e-9, high - 1e-9)
 
 
 def _lhs_starts(
@@ -495,42 +526,14 @@ def _result(
     chi2 = float(residual @ residual)
     dof = residual.size - len(result.x)
     chi2_reduced = chi2 / dof if dof > 0 else math.nan
-    J = result.jac * residual_unit
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = chi2_reduced * np.linalg.pinv(J.T @ J)
-        log_err = np.sqrt(np.clip(np.diag(cov), 0, None))
-        correlation = cov / np.outer(log_err, log_err)
+    stderr, correlation = _uncertainties(problem, values, result.jac * residual_unit, chi2_reduced)
+    side, bound = _bound_sides(problem, result.x, log_bounds, to_ohm)
     model = problem.model
-    P = len(problem.names)
-    stderr = np.full(P, math.nan)
-    stderr[problem.free] = values[problem.free] * log_err
-    full_corr = np.full((P, P), math.nan)
-    full_corr[np.ix_(problem.free, problem.free)] = correlation
-    # which bound each free parameter ended at (-1 lower, +1 upper, 0 neither), and that bound in ohm units
-    side = np.zeros(P, dtype=np.intp)
-    bound = np.full(P, math.nan)
-    low, high = log_bounds
-    for j, i in enumerate(problem.free):
-        for s, edge in ((-1, low[j]), (1, high[j])):
-            if abs(result.x[j] - edge) <= _AT_BOUND:
-                side[i], bound[i] = s, math.exp(edge) * to_ohm[i]
     if not fixed:
         order = _canonical_order(model, values)
-        values, stderr, full_corr = values[order], stderr[order], full_corr[np.ix_(order, order)]
+        values, stderr, correlation = values[order], stderr[order], correlation[np.ix_(order, order)]
         side, bound = side[order], bound[order]
-    correlation = full_corr
-    fitted = {}
-    warnings = []
-    for i, (name, unit) in enumerate(zip(problem.names, problem.units, strict=True)):
-        err = float(stderr[i])
-        known = math.isfinite(err) and name not in fixed and not side[i]
-        fitted[name] = Quantity(float(values[i]), err if known else None, unit)
-        if side[i]:
-            warnings.append(_at_bound_warning(name, "lower" if side[i] < 0 else "upper", float(bound[i]), unit))
-    at_bound = tuple(name for i, name in enumerate(problem.names) if side[i])
-    loose = [name for name in _undetermined(fitted, fixed) if name not in at_bound]
-    if loose:
-        warnings.append(_overparametrised(loose))
+    fitted, at_bound, warnings = _fitted(problem, values, stderr, side, bound, fixed)
     return CircuitFit(
         circuit=model.string,
         fitted=fitted,
@@ -551,8 +554,69 @@ def _result(
         at_bound=at_bound,
         parameters={"circuit": model.string},
         provenance=spectrum.provenance,
-        warnings=tuple(warnings),
+        warnings=warnings,
     )
+
+
+def _uncertainties(
+    problem: _Problem, values: NDArray[np.float64], J: NDArray[np.float64], chi2_reduced: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Standard errors (units of ``values``) and correlations of every parameter from ``J``, the Jacobian of the
+    residual in ln p of the free ones (module docstring); NaN for the fixed ones."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = chi2_reduced * np.linalg.pinv(J.T @ J)
+        log_err = np.sqrt(np.clip(np.diag(cov), 0, None))
+        correlation = cov / np.outer(log_err, log_err)
+    P = len(problem.names)
+    stderr = np.full(P, math.nan)
+    stderr[problem.free] = values[problem.free] * log_err
+    full_corr = np.full((P, P), math.nan)
+    full_corr[np.ix_(problem.free, problem.free)] = correlation
+    return stderr, full_corr
+
+
+def _bound_sides(
+    problem: _Problem,
+    x: NDArray[np.float64],
+    log_bounds: tuple[NDArray[np.float64], NDArray[np.float64]],
+    to_ohm: NDArray[np.float64],
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Which bound each parameter ended at (-1 lower, +1 upper, 0 neither; ``x`` and ``log_bounds``: ln of the free
+    ones, units of the reference), and that bound in ohm units (NaN where none)."""
+    P = len(problem.names)
+    side = np.zeros(P, dtype=np.intp)
+    bound = np.full(P, math.nan)
+    low, high = log_bounds
+    for j, i in enumerate(problem.free):
+        for s, edge in ((-1, low[j]), (1, high[j])):
+            if abs(x[j] - edge) <= _AT_BOUND:
+                side[i], bound[i] = s, math.exp(edge) * to_ohm[i]
+    return side, bound
+
+
+def _fitted(
+    problem: _Problem,
+    values: NDArray[np.float64],
+    stderr: NDArray[np.float64],
+    side: NDArray[np.intp],
+    bound: NDArray[np.float64],
+    fixed: tuple[str, ...],
+) -> tuple[dict[str, Quantity], tuple[str, ...], tuple[str, ...]]:
+    """Each parameter as a :class:`Quantity` (no stderr when fixed, at a bound or unknown), the names at a bound,
+    and the warnings: one per parameter at a bound, one naming the others left undetermined."""
+    fitted = {}
+    warnings = []
+    for i, (name, unit) in enumerate(zip(problem.names, problem.units, strict=True)):
+        err = float(stderr[i])
+        known = math.isfinite(err) and name not in fixed and not side[i]
+        fitted[name] = Quantity(float(values[i]), err if known else None, unit)
+        if side[i]:
+            warnings.append(_at_bound_warning(name, "lower" if side[i] < 0 else "upper", float(bound[i]), unit))
+    at_bound = tuple(name for i, name in enumerate(problem.names) if side[i])
+    loose = [name for name in _undetermined(fitted, fixed) if name not in at_bound]
+    if loose:
+        warnings.append(_overparametrised(loose))
+    return fitted, at_bound, tuple(warnings)
 
 
 # -- series -------------------------------------------------------------------------------------------

@@ -62,25 +62,12 @@ def _guess(
     omega, scale = feat["omega"], feat["scale"]
     top, arcs = _arc_count(model)
     K = len(arcs)
-    peaks = [] if spread else feat["peaks"][:K]
-    peaks.sort(key=lambda p: -p[0])
     omega_max, omega_min = float(omega.max()), float(omega.min())
-    if len(peaks) < K:  # fill the missing arcs log-spaced over the band
-        taken = [p[0] for p in peaks]
-        fill = np.geomspace(omega_max / 10, omega_min * 10, K - len(peaks) + 2)[1:-1]
-        peaks += [(float(w), feat["R_arcs"] / (2 * K)) for w in fill if all(abs(math.log(w / t)) > 0.5 for t in taken)]
-        while len(peaks) < K:
-            peaks.append((math.sqrt(omega_max * omega_min), feat["R_arcs"] / (2 * K)))
-        peaks.sort(key=lambda p: -p[0])
+    peaks = _arc_apexes([] if spread else feat["peaks"][:K], K, omega_max, omega_min, feat["R_arcs"])
     heights = np.array([h for _, h in peaks]) if peaks else np.zeros(0)
     shares = feat["R_arcs"] * heights / heights.sum() if K and heights.sum() > 0 else np.full(K, feat["R_arcs"] / max(K, 1))
     arc_of = {id(node): k for k, node in enumerate(arcs)}
-    low_im = abs(Z.imag[-1]) if Z.imag[-1] < 0 else 1e-3 * scale
-    if len(Z) >= 3 and Z.imag[-1] < 0 and Z.imag[-2] < 0:
-        slope = -math.log(abs(Z.imag[-1] / Z.imag[-2])) / math.log(omega[-1] / omega[-2])
-        n_tail = min(max(slope, 0.5), 1.0)
-    else:
-        n_tail = 0.9
+    low_im, n_tail = _low_frequency_tail(Z, omega, scale)
     top_R = [leaf for leaf in top if isinstance(leaf, Leaf) and leaf.code == "R"]
     guesses: dict[str, float] = {}
 
@@ -120,3 +107,31 @@ def _guess(
 
     walk(model.tree, None)
     return {name: float(guesses[name]) for name in model.names}
+
+
+def _arc_apexes(
+    found: list[tuple[float, float]], K: int, omega_max: float, omega_min: float, R_arcs: float
+) -> list[tuple[float, float]]:
+    """(omega, height) of the ``K`` arcs, fastest first: the apexes ``found``, the missing ones log-spaced over
+    the band ``omega_min..omega_max`` (away from those found) with an equal share of ``R_arcs``."""
+    peaks = sorted(found, key=lambda p: -p[0])
+    if len(peaks) < K:  # fill the missing arcs log-spaced over the band
+        taken = [p[0] for p in peaks]
+        fill = np.geomspace(omega_max / 10, omega_min * 10, K - len(peaks) + 2)[1:-1]
+        peaks += [(float(w), R_arcs / (2 * K)) for w in fill if all(abs(math.log(w / t)) > 0.5 for t in taken)]
+        while len(peaks) < K:
+            peaks.append((math.sqrt(omega_max * omega_min), R_arcs / (2 * K)))
+        peaks.sort(key=lambda p: -p[0])
+    return peaks
+
+
+def _low_frequency_tail(Z: NDArray[np.complex128], omega: NDArray[np.float64], scale: float) -> tuple[float, float]:
+    """The low-frequency tail: ``|Im Z|`` at the last point (1e-3 ``scale`` when not capacitive), and its exponent n
+    from the slope of ``log |Im Z|`` over the last two points (0.5..1; 0.9 when they do not tell)."""
+    low_im = abs(Z.imag[-1]) if Z.imag[-1] < 0 else 1e-3 * scale
+    if len(Z) >= 3 and Z.imag[-1] < 0 and Z.imag[-2] < 0:
+        slope = -math.log(abs(Z.imag[-1] / Z.imag[-2])) / math.log(omega[-1] / omega[-2])
+        n_tail = min(max(slope, 0.5), 1.0)
+    else:
+        n_tail = 0.9
+    return low_im, n_tail

@@ -27,6 +27,7 @@ fit (``exclude``, or ``exclude_inductive`` for ``Im Z > 0``); they still get res
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -166,14 +167,7 @@ def kramers_kronig_test(
     if not (math.isfinite(threshold_pct) and threshold_pct > 0):
         raise ValidationError("threshold_pct", f"must be > 0, got {threshold_pct!r}")
     frequency, Z = spectrum.frequency_Hz, spectrum.Z_ohm
-    used = np.ones(Z.size, dtype=bool)
-    if exclude is not None:
-        mask = np.asarray(exclude, dtype=bool)
-        if mask.shape != used.shape:
-            raise ValidationError("exclude", f"needs one boolean per point ({used.size}), got shape {mask.shape}")
-        used &= ~mask
-    if exclude_inductive:
-        used &= Z.imag <= 0
+    used = _used_points(Z, exclude, exclude_inductive)
     extra = 1 + int(inductance) + int(capacitance)
     N = int(used.sum())
     limit = max_rc if max_rc is not None else max(1, min(N - extra - 1, N // 2 + 1))
@@ -181,20 +175,9 @@ def kramers_kronig_test(
         raise FitError(f"{N} points are too few for a KK test")
     omega = 2.0 * np.pi * frequency
     weight = 1.0 / np.abs(Z)
-    fits: dict[int, _Fit] = {}
-
-    def fit(M: int) -> _Fit:  # each M is fitted once
-        if M not in fits:
-            fits[M] = _fit(omega, Z, weight, used, M, inductance, capacitance)
-        return fits[M]
-
-    if n_rc is not None:
-        if isinstance(n_rc, bool) or not isinstance(n_rc, int) or not 1 <= n_rc <= N - extra:
-            raise ValidationError("n_rc", f"must be an integer in 1..{N - extra}, got {n_rc!r}")
-        M = n_rc
-    else:
-        first = min(limit, max(1, round(math.log10(frequency[used].max() / frequency[used].min()))))
-        M = _choose_M(fit, first, limit, mu_threshold)
+    # each M is fitted once
+    fit = functools.cache(functools.partial(_fit, omega, Z, weight, used, inductance=inductance, capacitance=capacitance))
+    M = _number_of_rc(fit, frequency[used], n_rc, N - extra, limit, mu_threshold)
     coef, columns, mu, pseudo = fit(M)
     Z_fit = columns @ coef
     residual_re = 100.0 * (Z.real - Z_fit.real) * weight
@@ -223,6 +206,34 @@ def kramers_kronig_test(
         provenance=spectrum.provenance,
         warnings=() if passed else (failed,),
     )
+
+
+def _used_points(Z: NDArray[np.complex128], exclude: ArrayLike | None, exclude_inductive: bool) -> NDArray[np.bool_]:
+    """The points the fit uses: those ``exclude`` does not mark, less the inductive ones (``Im Z > 0``) with
+    ``exclude_inductive``."""
+    used = np.ones(Z.size, dtype=bool)
+    if exclude is not None:
+        mask = np.asarray(exclude, dtype=bool)
+        if mask.shape != used.shape:
+            raise ValidationError("exclude", f"needs one boolean per point ({used.size}), got shape {mask.shape}")
+        used &= ~mask
+    if exclude_inductive:
+        used &= Z.imag <= 0
+    return used
+
+
+def _number_of_rc(
+    fit: Callable[[int], _Fit], frequency_used: NDArray[np.float64], n_rc: int | None, most: int, limit: int,
+    mu_threshold: float,
+) -> int:
+    """``n_rc`` when given (an integer in 1..``most``), else chosen by :func:`_choose_M` from one RC per decade of
+    the frequencies used."""
+    if n_rc is not None:
+        if isinstance(n_rc, bool) or not isinstance(n_rc, int) or not 1 <= n_rc <= most:
+            raise ValidationError("n_rc", f"must be an integer in 1..{most}, got {n_rc!r}")
+        return n_rc
+    first = min(limit, max(1, round(math.log10(frequency_used.max() / frequency_used.min()))))
+    return _choose_M(fit, first, limit, mu_threshold)
 
 
 def _choose_M(fit: Callable[[int], _Fit], first: int, limit: int, mu_threshold: float) -> int:

@@ -180,27 +180,8 @@ def choose_circuit(
     used = sorted({0, (len(series) - 1) // 2, len(series) - 1})
     subset = [series[i] for i in used]
     inductive = any(_inductive(spectrum) for spectrum in subset)
-    if candidates is not None:
-        circuits = list(dict.fromkeys(parse_circuit(text).string for text in candidates))
-        if not circuits:
-            raise ValidationError("candidates", "give at least one circuit string")
-    else:
-        low, high = (1, 3) if n_processes is None else (
-            min(MAX_ARCS, max(1, n_processes - 1)), min(MAX_ARCS, max(1, n_processes + 1))
-        )
-        tails: tuple[Tail | None, ...] = {None: (None, *TAILS), True: TAILS, False: (None,)}[low_frequency_tail]
-        circuits = candidate_circuits(range(low, high + 1), tails, inductive=inductive)
-    scored: list[tuple[Candidate, tuple[CircuitFit, ...]]] = []
-    for circuit in circuits:
-        model = parse_circuit(circuit)
-        top, arcs = _arc_count(model)
-        if candidates is None and _pointless(len(arcs), [candidate for candidate, _ in scored]):
-            continue
-        try:
-            fits = fit_series(subset, model, n_starts=n_starts, max_nfev=_NFEV_PER_PARAMETER * (len(model) + 1)).fits
-        except FitError:  # more parameters than the points carry, or no start converged: not a candidate
-            continue
-        scored.append((_score(model.string, len(arcs), _tail(top), fits), fits))
+    circuits = _circuits(candidates, n_processes, low_frequency_tail, inductive)
+    scored = _fitted_candidates(circuits, subset, n_starts, forward=candidates is None)
     if not scored:
         raise FitError(f"none of the candidate circuits could be fitted ({', '.join(circuits)})")
     ranked = [candidate for candidate, _ in scored]
@@ -219,6 +200,42 @@ def choose_circuit(
         provenance=series.provenance,
         warnings=(warning,) if undetermined else (),
     )
+
+
+def _circuits(
+    candidates: Sequence[str] | None, n_processes: int | None, low_frequency_tail: bool | None, inductive: bool
+) -> list[str]:
+    """The circuits to try: ``candidates`` (normalised, duplicates dropped), else those built from the arc counts
+    around ``n_processes`` and the tails ``low_frequency_tail`` allows (module docstring)."""
+    if candidates is not None:
+        circuits = list(dict.fromkeys(parse_circuit(text).string for text in candidates))
+        if not circuits:
+            raise ValidationError("candidates", "give at least one circuit string")
+        return circuits
+    low, high = (1, 3) if n_processes is None else (
+        min(MAX_ARCS, max(1, n_processes - 1)), min(MAX_ARCS, max(1, n_processes + 1))
+    )
+    tails: tuple[Tail | None, ...] = {None: (None, *TAILS), True: TAILS, False: (None,)}[low_frequency_tail]
+    return candidate_circuits(range(low, high + 1), tails, inductive=inductive)
+
+
+def _fitted_candidates(
+    circuits: Sequence[str], spectra: Sequence[Spectrum], n_starts: int, *, forward: bool
+) -> list[tuple[Candidate, tuple[CircuitFit, ...]]]:
+    """Each circuit fitted to ``spectra`` and scored, in order; one that cannot be fitted is left out, and with
+    ``forward`` (built candidates) so is an arc count that the one below did not improve (:func:`_pointless`)."""
+    scored: list[tuple[Candidate, tuple[CircuitFit, ...]]] = []
+    for circuit in circuits:
+        model = parse_circuit(circuit)
+        top, arcs = _arc_count(model)
+        if forward and _pointless(len(arcs), [candidate for candidate, _ in scored]):
+            continue
+        try:
+            fits = fit_series(spectra, model, n_starts=n_starts, max_nfev=_NFEV_PER_PARAMETER * (len(model) + 1)).fits
+        except FitError:  # more parameters than the points carry, or no start converged: not a candidate
+            continue
+        scored.append((_score(model.string, len(arcs), _tail(top), fits), fits))
+    return scored
 
 
 def _pointless(n_arcs: int, scored: Sequence[Candidate]) -> bool:
