@@ -17,12 +17,8 @@ import pytest
 from anodelab.core.errors import NotApplicableError, ReadError, ValidationError
 from anodelab.core.record import Record
 from anodelab.io import read
-from anodelab.io.common import (
-    MonotonicTime,
-    PointIndexNotes,
-    monotonic_time,
-    note_point_index,
-)
+from anodelab.io.clock import MonotonicTime, monotonic_time
+from anodelab.io.point_index import PointIndexNotes, note_point_index
 from anodelab.io.stream import read_chunks
 from anodelab.sim.virtual import cycling, metal
 from anodelab.sim.virtual.writers import write_experiment, write_mpt
