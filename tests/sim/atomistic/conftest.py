@@ -81,6 +81,7 @@ class System:
     dft_eV: float | None = None
     dft_reference: str | None = None
     strain: float | None = None
+    from_host: Callable[[Atoms], dict[str, Atoms]] | None = None
 
 
 class Cases:

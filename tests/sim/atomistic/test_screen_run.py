@@ -87,6 +87,33 @@ def test_run_system_dispatches_each_task(systems):
     assert run_system(systems["cu-cu"], "emt", relax=False).strain == 0.0
 
 
+def test_a_host_is_relaxed_with_the_model_before_the_hop_is_made(cases):
+    from ase.calculators.emt import EMT
+    from ase.optimize import BFGS
+
+    from anodelab.sim.atomistic import neb
+    from anodelab.sim.atomistic.systems import boundary_vacancy_hop
+
+    def host():
+        slab = fcc100("Cu", size=(2, 2, 4), vacuum=6.0)
+        slab.rattle(0.05, seed=3)  # off its minimum: relaxing it moves every atom
+        return {"host": slab}
+
+    system = cases.System("cu-vacancy", "neb", "Cu vacancy hop", host, from_host=lambda a: boundary_vacancy_hop(a, "Cu"))
+    result = run_system(system, "emt", n_images=1)
+    # by hand: the host relaxed (positions, BFGS to fmax 0.05 as anodelab relaxes), then the hop made and run
+    by_hand = host()["host"]
+    by_hand.calc = EMT()
+    BFGS(by_hand, logfile=None).run(fmax=0.05, steps=500)
+    hop = boundary_vacancy_hop(by_hand, "Cu")
+    expected = neb(hop["initial"], hop["final"], "emt", n_images=1)
+    assert result.barrier_eV == pytest.approx(expected.barrier_eV, abs=1e-9)
+    relaxed = result.parameters["host_relax"]
+    assert relaxed["converged"] and relaxed["steps"] > 0 and relaxed["formula"] == "Cu16"
+    unrelaxed = boundary_vacancy_hop(host()["host"], "Cu")
+    assert not np.allclose(unrelaxed["initial"].positions, hop["initial"].positions, atol=1e-3)
+
+
 def test_run_system_ensemble_and_errors(cases, systems):
     result = run_system_ensemble("cu-cu100", ["emt", cases.ScaledEMT(1.5)], relax=False)
     assert result.task == "bind cu-cu100" and result.system == "cu-cu100"

@@ -2,8 +2,13 @@
 
 Each system says its task and builds its structures: ``neb`` (``initial``, ``final``), ``bind``
 (``surface``, ``adsorbed``, optionally ``bulk``: the adsorbate's metal), ``surface`` (``bulk``,
-``slab``) or ``interface`` (``a``, ``b``, ``ab``). The result names the system and carries its
-literature DFT value, so ``delta_vs_dft`` says how far the model is from it.
+``slab``) or ``interface`` (``a``, ``b``, ``ab``). A system with ``from_host`` builds a ``host``
+instead (a grain boundary as cut from two crystals), which is relaxed first (positions, with the
+task's model, ``fmax`` and ``steps``), and makes the task's structures from the relaxed host: a
+defect hop in an unrelaxed boundary would otherwise relax each endpoint into its own reconstruction
+and the band would join two different boundaries. The result names the system and carries its
+literature DFT value, so ``delta_vs_dft`` says how far the model is from it; the host's relaxation
+is in its ``parameters`` (``host_relax``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from anodelab.core.errors import ValidationError
-from anodelab.sim.atomistic.calculators import DEFAULT_MODEL
+from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, get_model
 from anodelab.sim.atomistic.energies import (
     binding_energy,
     interface_energy,
@@ -21,13 +26,14 @@ from anodelab.sim.atomistic.energies import (
 )
 from anodelab.sim.atomistic.ensemble import DEFAULT_MODELS, ensemble
 from anodelab.sim.atomistic.neb import neb
+from anodelab.sim.atomistic.relax import DEFAULT_STEPS, relaxed
 
 if TYPE_CHECKING:
     from ase import Atoms
 
     from anodelab.sim.atomistic.calculators import ModelLike
     from anodelab.sim.atomistic.ensemble_result import EnsembleResult
-    from anodelab.sim.atomistic.result import AtomisticResult
+    from anodelab.sim.atomistic.result import AtomisticResult, RelaxResult
 
 #: the structures each task needs (``bulk`` of a binding task is optional)
 NEEDS = {"neb": ("initial", "final"), "bind": ("surface", "adsorbed"), "surface": ("bulk", "slab"),
@@ -53,6 +59,8 @@ class SystemLike(Protocol):
     def dft_reference(self) -> str | None: ...
     @property
     def strain(self) -> float | None: ...
+    @property
+    def from_host(self) -> Callable[[Atoms], Mapping[str, Atoms]] | None: ...
 
 
 def named_systems() -> Mapping[str, SystemLike]:
@@ -78,25 +86,37 @@ def run_system(system: SystemLike | str, calculator: ModelLike = DEFAULT_MODEL, 
     chosen = get_system(system)
     if chosen.task not in NEEDS:
         raise ValidationError("system", f"{chosen.name}: unknown task {chosen.task!r} (expected {', '.join(NEEDS)})")
+    model = get_model(calculator)
     structures = chosen.structures()
+    host_relax: RelaxResult | None = None
+    if chosen.from_host is not None:
+        host, host_relax = relaxed(structures["host"], model, fmax=options.get("fmax", 0.05),
+                                   steps=options.get("steps", DEFAULT_STEPS))
+        structures = chosen.from_host(host)
     missing = [key for key in NEEDS[chosen.task] if key not in structures]
     if missing:
         raise ValidationError("system", f"{chosen.name}: its structures lack {', '.join(missing)}")
     result: AtomisticResult
     if chosen.task == "neb":
-        result = neb(structures["initial"], structures["final"], calculator, **options)
+        result = neb(structures["initial"], structures["final"], model, **options)
     elif chosen.task == "bind":
         if not chosen.adsorbate:
             raise ValidationError("system", f"{chosen.name}: a binding system names its adsorbate")
-        result = binding_energy(structures["surface"], structures["adsorbed"], chosen.adsorbate, calculator,
+        result = binding_energy(structures["surface"], structures["adsorbed"], chosen.adsorbate, model,
                                 bulk=structures.get("bulk"), **options)
     elif chosen.task == "surface":
-        result = surface_energy(structures["bulk"], structures["slab"], calculator, **options)
+        result = surface_energy(structures["bulk"], structures["slab"], model, **options)
     else:
-        result = interface_energy(structures["a"], structures["b"], structures["ab"], calculator, strain=chosen.strain,
+        result = interface_energy(structures["a"], structures["b"], structures["ab"], model, strain=chosen.strain,
                                   **options)
+    parameters = {"system": chosen.name, **result.parameters}
+    warnings = result.warnings
+    if host_relax is not None:
+        parameters["host_relax"] = host_relax.summary()
+        if not host_relax.converged:
+            warnings = (f"the host was not relaxed to fmax within {host_relax.steps} steps", *warnings)
     return dataclasses.replace(result, system=chosen.name, dft_eV=chosen.dft_eV, dft_reference=chosen.dft_reference,
-                               parameters={"system": chosen.name, **result.parameters})
+                               parameters=parameters, warnings=warnings)
 
 
 def run_system_ensemble(system: SystemLike | str, models: Sequence[ModelLike] = DEFAULT_MODELS,
