@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = int(args.run(args) or 0)
         except AnodelabError as error:
             return _fail(str(error), EXIT_USER_ERROR)
+        except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly, as the docs of signal advise
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
         except OSError as error:
             return _fail(_os_message(error), EXIT_USER_ERROR)
         except KeyboardInterrupt:

@@ -73,7 +73,7 @@ def _interface_parser(commands: Any) -> argparse.ArgumentParser:
         "--interlayer-kappa-S-cm, optionally --interlayer-sigma-S-cm for electronic conduction), which disk, "
         "protrusion and profile also take; profile: a rough surface from --profile FILE. The options are the keys "
         "of a study's *.sim.toml (underscores for dashes).")
-    p.add_argument("--geometry", required=True, choices=GEOMETRIES)
+    p.add_argument("--geometry", choices=GEOMETRIES, help="the interface's geometry (required for the FEM)")
     _number(p, "--contact-fraction", "strips/interlayer: contact fraction (0, 1]")
     _number(p, "--period-um", "strips/interlayer: strip period, or the random layout's window (default 10)")
     p.add_argument("--layout", choices=LAYOUTS, help="strips: periodic (default) or random spots")
@@ -86,8 +86,8 @@ def _interface_parser(commands: Any) -> argparse.ArgumentParser:
     p.add_argument("--planar", action="store_true", help="protrusion: a 2-D ridge, not an axisymmetric bump")
     p.add_argument("--profile", type=Path, metavar="FILE",
                    help="profile: text file of two columns, x_um and height_um (comma or whitespace separated)")
-    _number(p, "--thickness-um", "electrolyte thickness L (above any interlayer)", required=True)
-    _number(p, "--kappa-S-cm", "electrolyte ionic conductivity (at c0 for nernst-planck)", required=True)
+    _number(p, "--thickness-um", "electrolyte thickness L (above any interlayer; required for the FEM)")
+    _number(p, "--kappa-S-cm", "electrolyte ionic conductivity (at c0 for nernst-planck; required for the FEM)")
     _number(p, "--interlayer-thickness-um", "interlayer thickness (conformal)")
     _number(p, "--interlayer-kappa-S-cm", "interlayer ionic conductivity")
     _number(p, "--interlayer-sigma-S-cm", "interlayer electronic conductivity (> 0: metal also deposits on its top surface)")
@@ -111,6 +111,9 @@ def _interface_parser(commands: Any) -> argparse.ArgumentParser:
     p.add_argument("--figure", type=Path, metavar="PATH",
                    help="also write the figure as PATH.png and PATH.svg (the current along the interface and the field "
                    "map, and for nernst-planck the concentration; with --sweep, R_eff and max/mean vs the swept value)")
+    energy = p.add_argument_group("interface energy", "with --system (or --list), the atomistic interface energy of a "
+                                  "named system, as sim interface-energy. " + sim_atomistic.MODELS_HELP)
+    sim_atomistic.add_task_options(energy, "interface-energy")
     return p
 
 
@@ -128,6 +131,13 @@ def interface_spec(args: argparse.Namespace) -> dict[str, Any]:
 def _run_interface(args: argparse.Namespace) -> int:
     from anodelab.sim.interface import run_interface_spec
 
+    if args.system is not None or args.list:
+        args.sim_command = "interface-energy"
+        return sim_atomistic.run(args)
+    for flag in ("geometry", "thickness_um", "kappa_S_cm"):
+        if getattr(args, flag) is None:
+            raise ValidationError("--" + flag.replace("_", "-"), "is required for the FEM interface (or give --system "
+                                  "NAME for the interface energy of a named system)")
     try:
         result = run_interface_spec(interface_spec(args))
     except ValidationError as error:  # name the option as typed

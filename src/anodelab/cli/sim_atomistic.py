@@ -33,28 +33,35 @@ HELPS = {
 def add_commands(subparsers: Any) -> None:
     """Add ``neb``, ``bind``, ``surface`` and ``interface-energy`` to ``anodelab sim``'s subparsers."""
     for command, text in HELPS.items():
-        parser = subparsers.add_parser(command, help=text, description=text + ". Models: sevennet-0 (default), "
-                                       "sevennet-0-22may2024, sevennet-l3i5, sevennet-mf-0[:PBE|:R2SCAN], chgnet, "
-                                       "chgnet-r2scan, chgnet-0.2.0, emt; weights from the installed wheels, offline.")
-        parser.add_argument("--system", metavar="NAME", help="a named system (see --list)")
-        parser.add_argument("--list", action="store_true", help="list the named systems of this command and exit")
-        parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"potential (default {DEFAULT_MODEL})")
-        parser.add_argument("--models", metavar="A,B,...", help="run with each of these models and report their spread")
-        parser.add_argument("--fmax", type=float, default=0.05, help="force threshold, eV/A (default 0.05)")
-        parser.add_argument("--steps", type=int, default=500, help="optimizer step limit per stage (default 500)")
-        parser.add_argument("--no-relax", action="store_true", dest="no_relax",
-                            help="single points on the structures as built (neb: endpoints not relaxed)")
-        parser.add_argument("--device", default="cpu", help="torch device of ML models (default cpu)")
+        parser = subparsers.add_parser(command, help=text, description=text + ". " + MODELS_HELP)
+        add_task_options(parser, command)
         parser.add_argument("--json", action="store_true", help=JSON_HELP)
-        if command == "neb":
-            _neb_arguments(parser)
-        if command == "bind":
-            parser.add_argument("--reference", choices=("atom", "bulk"), default="atom",
-                                help="headline binding energy against the isolated atom (default) or the bulk metal; "
-                                "both are reported")
 
 
-def _neb_arguments(parser: argparse.ArgumentParser) -> None:
+MODELS_HELP = ("Models: sevennet-0 (default), sevennet-0-22may2024, sevennet-l3i5, sevennet-mf-0[:PBE|:R2SCAN], chgnet, "
+               "chgnet-r2scan, chgnet-0.2.0, emt; weights from the installed wheels, offline.")
+
+
+def add_task_options(parser: Any, command: str) -> None:
+    """The options of ``command`` (all but ``--json``) on ``parser`` (a parser or an argument group)."""
+    parser.add_argument("--system", metavar="NAME", help="a named system (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the named systems of this command and exit")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"potential (default {DEFAULT_MODEL})")
+    parser.add_argument("--models", metavar="A,B,...", help="run with each of these models and report their spread")
+    parser.add_argument("--fmax", type=float, default=0.05, help="force threshold, eV/A (default 0.05)")
+    parser.add_argument("--steps", type=int, default=500, help="optimizer step limit per stage (default 500)")
+    parser.add_argument("--no-relax", action="store_true", dest="no_relax",
+                        help="single points on the structures as built (neb: endpoints not relaxed)")
+    parser.add_argument("--device", default="cpu", help="torch device of ML models (default cpu)")
+    if command == "neb":
+        _neb_arguments(parser)
+    if command == "bind":
+        parser.add_argument("--reference", choices=("atom", "bulk"), default="atom",
+                            help="headline binding energy against the isolated atom (default) or the bulk metal; "
+                            "both are reported")
+
+
+def _neb_arguments(parser: Any) -> None:
     parser.add_argument("--initial", type=Path, metavar="FILE", help="initial state (any structure file ASE reads)")
     parser.add_argument("--final", type=Path, metavar="FILE", help="final state (same atoms, same order)")
     parser.add_argument("--images", type=int, default=7, help="images between the endpoints (default 7)")

@@ -90,3 +90,34 @@ def test_cli_errors_name_what_is_wrong(endpoints, tmp_path):
         _run(["neb", "--initial", str(bad), "--final", str(endpoints[1]), "--model", "emt"])
     with pytest.raises(ReadError, match="no such file"):
         _run(["neb", "--initial", str(tmp_path / "none.traj"), "--final", str(endpoints[1]), "--model", "emt"])
+
+
+def test_sim_interface_with_a_system_is_the_interface_energy(cases, monkeypatch, capsys):
+    from ase.build import fcc111
+
+    from anodelab.cli import main
+
+    def halves():
+        whole = fcc111("Cu", size=(1, 1, 6), a=3.59, vacuum=6.0)
+        low = whole.positions[:, 2] < whole.positions[:, 2].mean()
+        return {"a": whole[low], "b": whole[~low], "ab": whole}
+
+    system = cases.System("cu-cu", "interface", "Cu(111) halves", halves, strain=0.0)
+    monkeypatch.setattr(run_module, "named_systems", lambda: {"cu-cu": system})
+    assert main(["sim", "interface", "--system", "cu-cu", "--model", "emt", "--no-relax", "--json"]) == 0
+    via_interface = json.loads(capsys.readouterr().out)
+    assert main(["sim", "interface-energy", "--system", "cu-cu", "--model", "emt", "--no-relax", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["interface_energy_J_m2"] == via_interface["interface_energy_J_m2"]
+    # E_ab - E_a - E_b of two halves of one slab: binding, so negative (two free surfaces fewer)
+    assert via_interface["kind"] == "atomistic_interface" and via_interface["interface_energy_J_m2"] < 0
+    assert main(["sim", "interface", "--thickness-um", "10", "--kappa-S-cm", "0.01"]) == 2
+    assert "--geometry: is required for the FEM interface" in capsys.readouterr().err
+
+
+def test_emt_refuses_elements_it_has_no_parameters_for():
+    from ase.build import bulk
+
+    from anodelab.sim.atomistic import relax
+
+    with pytest.raises(ValidationError, match="emt has no parameters for Si"):
+        relax(bulk("Si", "diamond", a=5.43), "emt")

@@ -89,13 +89,20 @@ class Model:
     shared: bool = False
     batch: Callable[[Sequence[Atoms]], list[tuple[float, NDArray[np.float64]]]] | None = field(
         default=None, repr=False, compare=False)
+    elements: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def calculator(self) -> BaseCalculator:
         """A calculator of this model (the one shared instance, or a new one)."""
         return self.factory()
 
     def attach(self, atoms: Atoms) -> Atoms:
-        """``atoms`` with a calculator of this model set (in place; returned for chaining)."""
+        """``atoms`` with a calculator of this model set (in place; returned for chaining); refused where the
+        model has no parameters for an element of it (``elements``, where the model says)."""
+        if self.elements is not None:
+            missing = sorted(set(atoms.get_chemical_symbols()) - self.elements)
+            if missing:
+                raise ValidationError("model", f"{self.name} has no parameters for {', '.join(missing)} "
+                                               f"({atoms.get_chemical_formula()}); it covers {', '.join(sorted(self.elements))}")
         atoms.calc = self.calculator()
         return atoms
 
@@ -152,10 +159,10 @@ def _user_model(calc: Any) -> Model:
 
 
 def _emt() -> Model:
-    from ase.calculators.emt import EMT
+    from ase.calculators.emt import EMT, parameters
 
     return Model("emt", f"ase {importlib.metadata.version('ase')}", "ase.calculators.emt.EMT (built-in parameters)",
-                 EMT, shared=False)
+                 EMT, shared=False, elements=frozenset(parameters))
 
 
 def _require(package: str, model: str) -> None:

@@ -145,12 +145,10 @@ def _frozen(image: Atoms) -> bool:
 
 
 def _one_by_one(model: Model, structures: Sequence[Atoms]) -> list[tuple[float, NDArray[np.float64]]]:
-    """(energy, forces) of each structure from a calculator of ``model``, one structure at a time."""
-    calc = model.calculator()
+    """(energy, forces) of each structure from ``model``, one structure at a time."""
     results = []
     for atoms in structures:
-        work = atoms.copy()
-        work.calc = calc
+        work = model.attach(atoms.copy())
         results.append((float(work.get_potential_energy()),
                         np.asarray(work.get_forces(apply_constraint=False), dtype=np.float64)))
     return results
