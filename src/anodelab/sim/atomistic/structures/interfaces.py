@@ -13,6 +13,8 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ase import Atoms
 
 
@@ -98,53 +100,50 @@ def match_supercells(slab_a: Atoms, slab_b: Atoms, *, max_atoms: int = 120, max_
         raise ValidationError("max_strain", f"must lie in (0, 0.5), got {max_strain}")
     n_a_max = (max_atoms - len(slab_b)) // len(slab_a)
     n_b_max = (max_atoms - len(slab_a)) // len(slab_b)
-    bases_b, index_b, vectors_b = [], [], []
-    seen: set[tuple[float, ...]] = set()
-    for n_b in range(1, n_b_max + 1):
-        for hnf in _hnf(n_b):
-            for variant in _equivalent_bases(_reduce(hnf, cell_b), cell_b):
-                vectors = _canonical((variant @ cell_b).astype(float))
-                shape = tuple(np.round(vectors, 6).ravel().tolist())
-                if shape not in seen:  # the same shape from another sublattice pairs no differently
-                    seen.add(shape)
-                    bases_b.append(variant)
-                    index_b.append(n_b)
-                    vectors_b.append(vectors)
-    inverse_b = np.linalg.inv(np.transpose(np.array(vectors_b), (0, 2, 1)))
-    n_b_all = np.array(index_b)
+    supercells_b = list(_distinct_supercells(cell_b, n_b_max, orderings=True))
+    inverse_b = np.linalg.inv(np.transpose(np.array([vectors for *_, vectors in supercells_b]), (0, 2, 1)))
+    n_b_all = np.array([n for n, *_ in supercells_b])
     area_b = abs(float(np.linalg.det(cell_b)))
-    area_ratio_b = n_b_all.astype(float)
     best: tuple[tuple[float, int], SupercellMatch] | None = None
-    for n_a in range(1, n_a_max + 1):
+    for n_a, ma, va in _distinct_supercells(cell_a, n_a_max, orderings=False):
         allowed = n_a * len(slab_a) + n_b_all * len(slab_b) <= max_atoms
-        shapes_a: set[tuple[float, ...]] = set()
-        for hnf in _hnf(n_a):
-            ma = _reduce(hnf, cell_a)
-            va = _canonical((ma @ cell_a).astype(float))
-            shape = tuple(np.round(va, 6).ravel().tolist())
-            if shape in shapes_a:
-                continue
-            shapes_a.add(shape)
-            ratio = abs(float(np.linalg.det(va))) / area_b
-            candidates = np.nonzero(allowed & (np.abs(ratio - area_ratio_b) <= ratio * 2.1 * max_strain))[0]
-            if not len(candidates):
-                continue
-            deformation = va.T[None, :, :] @ inverse_b[candidates]  # F with F vb_i = va_i, for each b basis
-            stretches = np.linalg.svd(deformation, compute_uv=False)
-            strain_b = np.max(np.abs(stretches - 1), axis=1)
-            for m in np.nonzero(strain_b <= max_strain)[0]:
-                k = int(candidates[m])
-                key = (round(float(strain_b[m]), 4), int(n_a * len(slab_a) + n_b_all[k] * len(slab_b)))
-                if best is None or key < best[0]:
-                    match = SupercellMatch(_pair(ma), _pair(bases_b[k]),
-                                           (float(stretches[m, 0]), float(stretches[m, 1])),
-                                           float(np.max(np.abs(1 / stretches[m] - 1))), float(strain_b[m]),
-                                           abs(float(np.linalg.det(va))), key[1])
-                    best = (key, match)
+        ratio = abs(float(np.linalg.det(va))) / area_b
+        candidates = np.nonzero(allowed & (np.abs(ratio - n_b_all) <= ratio * 2.1 * max_strain))[0]
+        if not len(candidates):
+            continue
+        deformation = va.T[None, :, :] @ inverse_b[candidates]  # F with F vb_i = va_i, for each b basis
+        stretches = np.linalg.svd(deformation, compute_uv=False)
+        strain_b = np.max(np.abs(stretches - 1), axis=1)
+        for m in np.nonzero(strain_b <= max_strain)[0]:
+            k = int(candidates[m])
+            key = (round(float(strain_b[m]), 4), int(n_a * len(slab_a) + n_b_all[k] * len(slab_b)))
+            if best is None or key < best[0]:
+                match = SupercellMatch(_pair(ma), _pair(supercells_b[k][1]),
+                                       (float(stretches[m, 0]), float(stretches[m, 1])),
+                                       float(np.max(np.abs(1 / stretches[m] - 1))), float(strain_b[m]),
+                                       abs(float(np.linalg.det(va))), key[1])
+                best = (key, match)
     if best is None:
         raise ValidationError("max_atoms", f"no coincident supercells within {max_atoms} atoms and "
                                            f"{max_strain:.1%} strain: raise max_atoms or max_strain")
     return best[1]
+
+
+def _distinct_supercells(cell2: FloatArray, n_max: int, *, orderings: bool
+                         ) -> Iterator[tuple[int, NDArray[np.int64], FloatArray]]:
+    """(n, integer basis, canonical vectors) of the supercells of ``cell2`` of 1 to ``n_max`` cells, one per
+    shape (the same shape from another sublattice pairs no differently), Lagrange-reduced; with
+    ``orderings`` each reduced basis in each of its equivalent orderings too."""
+    seen: set[tuple[float, ...]] = set()
+    for n in range(1, n_max + 1):
+        for hnf in _hnf(n):
+            reduced = _reduce(hnf, cell2)
+            for basis in _equivalent_bases(reduced, cell2) if orderings else [reduced]:
+                vectors = _canonical((basis @ cell2).astype(float))
+                shape = tuple(np.round(vectors, 6).ravel().tolist())
+                if shape not in seen:
+                    seen.add(shape)
+                    yield n, basis, vectors
 
 
 def _equivalent_bases(basis: NDArray[np.int64], cell2: FloatArray) -> list[NDArray[np.int64]]:
