@@ -198,6 +198,18 @@ def test_result_is_json_with_one_length_tables_and_the_model(au_al_neb):
     assert "barrier" in result.headline() and "converged" in result.headline()
 
 
+def test_endpoints_that_relax_into_one_structure_are_refused(cases):
+    from anodelab.core.errors import NotApplicableError
+
+    initial, _ = cases.au_on_al100()
+    nudged = initial.copy()
+    nudged.positions[-1, 0] += 0.3  # off the hollow: relaxes back into it
+    with pytest.raises(NotApplicableError, match="one structure"):
+        neb(initial, nudged, "emt", n_images=1)
+    with pytest.raises(NotApplicableError, match="one structure"):
+        neb(initial, initial.copy(), "emt", n_images=1, relax_endpoints=False)
+
+
 def test_bad_inputs_raise(cases):
     initial, final = cases.au_on_al100()
     with pytest.raises(ValidationError, match="same order"):

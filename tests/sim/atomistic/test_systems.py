@@ -37,6 +37,10 @@ def test_each_system_builds_what_its_task_needs(name):
     if system.from_host is not None:  # a host (relaxed by run_system first), the task's structures made from it
         assert set(structures) == {"host"}
         structures = system.from_host(structures["host"])
+        initial, final = structures["initial"], structures["final"]
+        mover = int(np.argmax(np.linalg.norm(final.positions - initial.positions, axis=1)))
+        plane = initial.cell[2, 2] / 2  # the hop crosses the boundary plane, into the vacancy below it
+        assert initial.positions[mover, 2] >= plane > final.positions[mover, 2]
     assert set(structures) == NEEDS[system.task]
     if system.task == "neb":
         initial, final = structures["initial"], structures["final"]

@@ -1,7 +1,8 @@
 """Minimum-energy path and barrier between two states: (climbing-image) nudged elastic band, with ASE.
 
 1. The endpoints are relaxed (positions; ``relax_endpoints``) and their energies and forces frozen,
-   so the band never recomputes them.
+   so the band never recomputes them; endpoints that are then one structure (no atom apart by
+   :data:`MIN_SEPARATION_A`) are refused.
 2. ``n_images`` intermediate images (the endpoints not counted) are interpolated between them, by the
    image-dependent pair potential (``idpp``, Smidstrup et al. 2014) or linearly, under the minimum-image
    convention where the cell is periodic (``mic``), so an atom that leaves through one face and the
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from anodelab.core.errors import ValidationError
+from anodelab.core.errors import NotApplicableError, ValidationError
 from anodelab.sim.atomistic.calculators import DEFAULT_MODEL, Model, get_model
 from anodelab.sim.atomistic.relax import (
     DEFAULT_STEPS,
@@ -55,6 +56,8 @@ CLIMB_AFTER_FACTOR = 4.0
 #: a converged climbing image with a true force above fmax is relaxed on, to this factor of the threshold
 SADDLE_TIGHTENING = 0.7
 SADDLE_RETRIES = 3
+#: relaxed endpoints whose atoms all lie closer than this (A) are one minimum
+MIN_SEPARATION_A = 0.1
 
 
 def neb(initial: Atoms, final: Atoms, calculator: ModelLike = DEFAULT_MODEL, *, n_images: int = 7, climb: bool = True,
@@ -71,6 +74,7 @@ def neb(initial: Atoms, final: Atoms, calculator: ModelLike = DEFAULT_MODEL, *, 
     mic = bool(any(initial.pbc)) if mic is None else bool(mic)
     first, first_relax = _endpoint(initial, chosen, relax_endpoints, fmax, steps)
     last, last_relax = _endpoint(final, chosen, relax_endpoints, fmax, steps)
+    _check_distinct(first, last, mic)
     band = _band(first, last, n_images, spring_eV_A2)
     band.interpolate(method=interpolation, mic=mic, apply_constraint=False)
     band.evaluate = chosen.batch or functools.partial(_one_by_one, chosen)
@@ -95,6 +99,21 @@ def _check(initial: Atoms, final: Atoms, n_images: int, interpolation: str, spri
         raise ValidationError("interpolation", f"expected one of {', '.join(INTERPOLATIONS)}, got {interpolation!r}")
     if not spring > 0:
         raise ValidationError("spring_eV_A2", f"must be > 0, got {spring!r}")
+
+
+def _check_distinct(first: Atoms, last: Atoms, mic: bool) -> None:
+    """Refuse endpoints that are one structure (the final state relaxed back into the initial one, or
+    was given as it): a band between them has no barrier to find."""
+    displacement = last.positions - first.positions
+    if mic:
+        from ase.geometry import find_mic
+
+        displacement, _ = find_mic(displacement, last.cell, last.pbc)
+    largest = float(np.sqrt((displacement**2).sum(axis=1)).max()) if len(first) else 0.0
+    if largest < MIN_SEPARATION_A:
+        raise NotApplicableError(f"the (relaxed) initial and final states are one structure: no atom differs by "
+                                 f"more than {largest:.3f} A (under {MIN_SEPARATION_A} A); the final state is not a "
+                                 "separate minimum of this model")
 
 
 def _endpoint(atoms: Atoms, model: Model, relax: bool, fmax: float, steps: int) -> tuple[Atoms, RelaxResult | None]:

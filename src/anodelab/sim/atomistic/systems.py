@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from anodelab.core.errors import ValidationError
 from anodelab.sim.atomistic import structures as st
 
 if TYPE_CHECKING:
@@ -87,16 +88,19 @@ def li_si_zno_interface() -> dict[str, Atoms]:
 
 
 def boundary_vacancy_hop(bicrystal: Atoms, symbol: str = "Li") -> dict[str, Atoms]:
-    """A vacancy hop between the two ``symbol`` atoms nearest the mid-cell boundary plane (nearest pair)."""
+    """A vacancy hop across the mid-cell boundary plane: the ``symbol`` atom nearest the plane below it
+    leaves its site empty, and the nearest ``symbol`` atom above the plane (minimum image) hops into it."""
     from ase.geometry import get_distances
 
     plane_z = bicrystal.cell[2, 2] / 2
     candidates = np.array([i for i, s in enumerate(bicrystal.get_chemical_symbols()) if s == symbol])
-    order = candidates[np.argsort(np.abs(bicrystal.positions[candidates, 2] - plane_z), kind="stable")]
-    vacancy = int(order[0])
-    _, dist = get_distances(bicrystal.positions[vacancy], bicrystal.positions[order[1:8]], cell=bicrystal.cell,
-                            pbc=True)
-    hopping = int(order[1:8][int(np.argmin(dist[0]))])
+    z = bicrystal.positions[candidates, 2]
+    below, above = candidates[z < plane_z], candidates[z >= plane_z]
+    if not (below.size and above.size):
+        raise ValidationError("bicrystal", f"needs {symbol} atoms on both sides of the plane z = {plane_z:.3f} A")
+    vacancy = int(below[np.argmax(bicrystal.positions[below, 2])])
+    _, dist = get_distances(bicrystal.positions[vacancy], bicrystal.positions[above], cell=bicrystal.cell, pbc=True)
+    hopping = int(above[int(np.argmin(dist[0]))])
     initial, final = st.vacancy_hop(bicrystal, vacancy, hopping)
     return {"initial": initial, "final": final}
 
@@ -164,7 +168,8 @@ SYSTEMS: Mapping[str, NamedSystem] = MappingProxyType({system.name: system for s
                       "(Fig. 5e-h)"),
     NamedSystem(
         "li-lif-gb", "neb",
-        "Li vacancy hop between the two Li nearest a LiF Sigma5 (310)[001] symmetric tilt boundary "
+        "Li vacancy hop across a LiF Sigma5 (310)[001] symmetric tilt boundary (the Li nearest its plane on one side "
+        "into the nearest Li site on the other) "
         "(mirror bicrystal relaxed with the model, cell fixed, before the vacancy is made). Stand-in for the "
         "paper's coarse-grained SEI without the pulse formation ('w/o consSEI'), whose cell is only in its "
         "supplement (Fig. S18).",
@@ -172,7 +177,8 @@ SYSTEMS: Mapping[str, NamedSystem] = MappingProxyType({system.name: system for s
         dft_reference=f"{SEED_003}: Li+ diffusion barrier 1.078 eV 'w/o consSEI' (the paper's model, not this one)"),
     NamedSystem(
         "li-li3n-gb", "neb",
-        "Li vacancy hop between the two Li nearest a Li3N Sigma7 (1 2 -3 0)[0001] symmetric tilt boundary "
+        "Li vacancy hop across a Li3N Sigma7 (1 2 -3 0)[0001] symmetric tilt boundary (the Li nearest its plane on one "
+        "side into the nearest Li site on the other) "
         "(mirror bicrystal relaxed with the model, cell fixed, before the vacancy is made). Stand-in for the "
         "paper's fine-grained SEI with more Li3N|LiF grain-boundary contact ('consSEI-100th').",
         li3n_gb, from_host=boundary_vacancy_hop, dft_eV=0.235,
