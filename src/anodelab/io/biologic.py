@@ -1,7 +1,8 @@
-"""BioLogic EC-Lab / BT-Lab, what the readers share: EC-Lab column names, and the conversion to canonical columns.
+"""BioLogic EC-Lab / BT-Lab, what the readers share: the conversion of EC-Lab columns to canonical columns.
 
 The readers are :mod:`anodelab.io.biologic_mpr` (binary ``.mpr``) and :mod:`anodelab.io.biologic_text`
-(text ``.mpt`` and plain EC-Lab text exports).
+(text ``.mpt`` and plain EC-Lab text exports); the EC-Lab column names are in
+:mod:`anodelab.io.biologic_columns`, the impedance rows and their spectra in :mod:`anodelab.io.biologic_impedance`.
 
 All three readers name the instrument's columns as EC-Lab's text export does (``Ewe/V``, ``I/mA``,
 ``(Q-Qo)/mA.h``, ``Ns``, ...) and then share one conversion to the canonical columns:
@@ -53,85 +54,31 @@ from anodelab.core.conventions import (
 )
 from anodelab.core.errors import ReadError, ValidationError
 from anodelab.core.record import Digest, Provenance, Record
-from anodelab.core.spectrum import Spectrum, SpectrumContext, SpectrumSeries
+from anodelab.core.spectrum import SpectrumSeries
+from anodelab.io.biologic_columns import (
+    _CHARGE_COUNTERS,
+    _CURRENT,
+    _STEP_MARKERS,
+    _TEMPERATURE,
+    _VOLTAGE,
+    Columns,
+)
+from anodelab.io.biologic_impedance import (
+    _IMPEDANCE_TECHNIQUES,
+    _SPECTRUM_COLUMNS,
+    _frequency_rows,
+    _has_impedance,
+    _is_impedance,
+    _no_spectrum,
+    _note_impedance_without_frequency,
+    _series,
+    impedance_pair,
+)
 from anodelab.io.columns import valid_frequencies
 from anodelab.io.common import finite_column, text_series
 
-Columns = dict[str, NDArray[Any]]
-
 INSTRUMENT = "BioLogic"
 
-# --------------------------------------------------------------------------------------------
-# Column IDs of the .mpr data module -> (EC-Lab column name, numpy format).
-# From galvani's and yadg's tables; where they disagree the choice was checked on real files:
-#   441 is "<Ece>/V" (galvani: "<Ecv>/V"): cp.mpr's columns line up one-to-one with cp.mpt's export.
-#   473-503 are the PEIS harmonics / THD / NSD / NSR columns, all float32 (yadg): the PEIS file's
-#   module length (220 bytes per row for 53 columns) only fits these widths.
-# --------------------------------------------------------------------------------------------
-_FLAG_COLUMNS: dict[int, tuple[str, int]] = {
-    1: ("mode", 0x03),
-    2: ("ox/red", 0x04),
-    3: ("error", 0x08),
-    21: ("control changes", 0x10),
-    31: ("Ns changes", 0x20),
-    65: ("counter inc.", 0x80),
-}
-
-_DATA_COLUMNS: dict[int, tuple[str, str]] = {
-    4: ("time/s", "<f8"), 5: ("control/V/mA", "<f4"), 6: ("Ewe/V", "<f4"), 7: ("dq/mA.h", "<f8"),
-    8: ("I/mA", "<f4"), 9: ("Ece/V", "<f4"), 11: ("<I>/mA", "<f8"), 13: ("(Q-Qo)/mA.h", "<f8"),
-    16: ("Analog IN 1/V", "<f4"), 17: ("Analog IN 2/V", "<f4"), 19: ("control/V", "<f4"),
-    20: ("control/mA", "<f4"), 23: ("dQ/mA.h", "<f8"), 24: ("cycle number", "<f8"),
-    26: ("Rapp/Ohm", "<f4"), 27: ("Ewe-Ece/V", "<f4"), 32: ("freq/Hz", "<f4"), 33: ("|Ewe|/V", "<f4"),
-    34: ("|I|/A", "<f4"), 35: ("Phase(Z)/deg", "<f4"), 36: ("|Z|/Ohm", "<f4"), 37: ("Re(Z)/Ohm", "<f4"),
-    38: ("-Im(Z)/Ohm", "<f4"), 39: ("I Range", "<u2"), 69: ("R/Ohm", "<f4"), 70: ("P/W", "<f4"),
-    74: ("|Energy|/W.h", "<f8"), 75: ("Analog OUT/V", "<f4"), 76: ("<I>/mA", "<f4"),
-    77: ("<Ewe>/V", "<f4"), 78: ("Cs-2/µF-2", "<f4"), 96: ("|Ece|/V", "<f4"),
-    98: ("Phase(Zce)/deg", "<f4"), 99: ("|Zce|/Ohm", "<f4"), 100: ("Re(Zce)/Ohm", "<f4"),
-    101: ("-Im(Zce)/Ohm", "<f4"), 123: ("Energy charge/W.h", "<f8"), 124: ("Energy discharge/W.h", "<f8"),
-    125: ("Capacitance charge/µF", "<f8"), 126: ("Capacitance discharge/µF", "<f8"), 131: ("Ns", "<u2"),
-    163: ("|Estack|/V", "<f4"), 168: ("Rcmp/Ohm", "<f4"), 169: ("Cs/µF", "<f4"), 172: ("Cp/µF", "<f4"),
-    173: ("Cp-2/µF-2", "<f4"), 174: ("<Ewe>/V", "<f4"), 178: ("(Q-Qo)/C", "<f4"), 179: ("dQ/C", "<f4"),
-    182: ("step time/s", "<f8"), 211: ("Q charge/discharge/mA.h", "<f8"), 212: ("half cycle", "<u4"),
-    213: ("z cycle", "<u4"), 217: ("THD Ewe/%", "<f4"), 218: ("THD I/%", "<f4"), 220: ("NSD Ewe/%", "<f4"),
-    221: ("NSD I/%", "<f4"), 223: ("NSR Ewe/%", "<f4"), 224: ("NSR I/%", "<f4"), 242: ("|E2|/V", "<f4"),
-    249: ("Rdc/Ohm", "<f4"), 253: ("Acir/Dcir Control", "<u1"), 271: ("Phase(Z1)/deg", "<f4"),
-    272: ("Phase(Z2)/deg", "<f4"), 295: ("I Range", "<u2"), 301: ("|Z1|/Ohm", "<f4"), 302: ("|Z2|/Ohm", "<f4"),
-    326: ("P/W", "<f4"), 331: ("Re(Z1)/Ohm", "<f4"), 332: ("Re(Z2)/Ohm", "<f4"), 361: ("-Im(Z1)/Ohm", "<f4"),
-    362: ("-Im(Z2)/Ohm", "<f4"), 379: ("Energy charge/W.h", "<f8"), 391: ("<E1>/V", "<f4"),
-    392: ("<E2>/V", "<f4"), 422: ("Phase(Zstack)/deg", "<f4"), 423: ("|Zstack|/Ohm", "<f4"),
-    424: ("Re(Zstack)/Ohm", "<f4"), 425: ("-Im(Zstack)/Ohm", "<f4"), 426: ("<Estack>/V", "<f4"),
-    430: ("Phase(Zwe-ce)/deg", "<f4"), 431: ("|Zwe-ce|/Ohm", "<f4"), 432: ("Re(Zwe-ce)/Ohm", "<f4"),
-    433: ("-Im(Zwe-ce)/Ohm", "<f4"), 434: ("(Q-Qo)/C", "<f4"), 435: ("dQ/C", "<f4"),
-    438: ("step time/s", "<f8"), 441: ("<Ece>/V", "<f4"), 462: ("Temperature/°C", "<f4"),
-    467: ("Q charge/discharge/mA.h", "<f8"), 468: ("half cycle", "<u4"), 469: ("z cycle", "<u4"),
-    471: ("<Ece>/V", "<f4"), 505: ("Rdc/Ohm", "<f4"), 509: ("Acir/Dcir Control", "<u1"),
-}
-_DATA_COLUMNS.update({i: (f"{q} {s}/%", "<f4") for i, (q, s) in zip(
-    range(473, 482), [(q, s) for q in ("THD", "NSD", "NSR") for s in ("Ewe", "I", "Ece")])})
-# 230-240: harmonics as galvani names them (241 is |I h7| in galvani, |E1| in yadg: left unknown).
-_DATA_COLUMNS.update({230 + k: (f"|Ewe h{k + 2}|/V", "<f4") for k in range(6)})
-_DATA_COLUMNS.update({236 + k: (f"|I h{k + 2}|/A", "<f4") for k in range(5)})
-_DATA_COLUMNS.update({486 + k: (f"|Ewe h{k + 2}|/V", "<f4") for k in range(6)})
-_DATA_COLUMNS.update({492 + k: (f"|I h{k + 2}|/A", "<f4") for k in range(6)})
-_DATA_COLUMNS.update({498 + k: (f"|Ece h{k + 2}|/V", "<f4") for k in range(6)})
-
-# galvani reads 498-502 as float64 cycling totals (from EC-Lab 11.50 GCPL/MB test files). Both
-# meanings are kept; the one whose row width matches the data module's length is used.
-_ALTERNATIVE_COLUMNS: dict[int, tuple[str, str]] = {
-    498: ("Q charge/mA.h", "<f8"), 499: ("Q discharge/mA.h", "<f8"), 500: ("step time/s", "<f8"),
-    501: ("Efficiency/%", "<f8"), 502: ("Capacity/mA.h", "<f8"),
-}
-
-_VOLTAGE = ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V")
-_CURRENT = ("I/mA", "<I>/mA")
-_TEMPERATURE = ("Temperature/°C", "T/°C")
-_CHARGE_COUNTERS = (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6), ("dQ/mA.h", 1.0), ("dQ/C", 1 / 3.6),
-                    ("Q charge/discharge/mA.h", 1.0))
-
-
-# Markers used to build steps; not kept as columns.
-_STEP_MARKERS = ("control changes", "Ns changes", "counter inc.")
 _EXTRA_NAMES = {
     "mode": "control_mode", "ox/red": "ox_red", "ox": "ox_red", "error": "error_flag", "Ns": "sequence",
     "I Range": "I_range", "half cycle": "half_cycle", "z cycle": "z_cycle", "Loop": "loop",
@@ -546,46 +493,7 @@ def _extra_name(name: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_") or "unnamed"
 
 
-# -- impedance --------------------------------------------------------------------------------
-
-
-_IMPEDANCE_TECHNIQUES = frozenset({"PEIS", "GEIS"})
-_IMPEDANCE_PAIRS = (("Re(Z)/Ohm", "-Im(Z)/Ohm"), ("|Z|/Ohm", "Phase(Z)/deg"))
-_SPECTRUM_COLUMNS = "freq/Hz and Re(Z)/Ohm, -Im(Z)/Ohm (or |Z|/Ohm, Phase(Z)/deg)"
-
-
-def _is_impedance(columns: Columns) -> bool:
-    """An impedance file: ``freq/Hz`` and Re/-Im(Z) (or |Z|/phase) columns, with a frequency > 0 on most
-    rows or impedance values (finite, not 0) on most rows. Cycling files whose few EIS rows hold the
-    impedance (0 or empty elsewhere) are records."""
-    frequency = columns.get("freq/Hz")
-    impedance = next((columns[first] for first, second in _IMPEDANCE_PAIRS if first in columns and second in columns),
-                     None)
-    if frequency is None or impedance is None or frequency.size == 0:
-        return False
-    if frequency.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(frequency) & (frequency > 0))) * 2 > frequency.size:
-        return True
-    return impedance.dtype.kind in "fiu" and int(np.count_nonzero(np.isfinite(impedance) & (impedance != 0))) * 2 > impedance.size
-
-
-def _frequency_rows(columns: Columns) -> NDArray[np.bool_] | None:
-    """The rows with a frequency (finite, > 0); None where there are none."""
-    frequency = columns.get("freq/Hz")
-    if frequency is None or frequency.dtype.kind not in "fiu":
-        return None
-    with np.errstate(invalid="ignore"):
-        rows = np.isfinite(frequency) & (frequency > 0)
-    return rows if rows.any() else None
-
-
-def _no_spectrum(columns: Columns) -> str:
-    """Why the columns of an impedance technique make no spectrum: the missing columns, else the values."""
-    missing = [] if "freq/Hz" in columns else ["freq/Hz"]
-    if not any(first in columns and second in columns for first, second in _IMPEDANCE_PAIRS):
-        missing += [name for pair in _IMPEDANCE_PAIRS for name in pair if name not in columns]
-    if missing:
-        return f"missing column(s) {', '.join(missing)} (columns: {', '.join(columns)})"
-    return "fewer than half the rows hold a frequency > 0 or a nonzero impedance"
+# -- impedance files and the impedance rows of mixed files ----------------------------------------
 
 
 def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> SpectrumSeries:
@@ -607,7 +515,7 @@ def _spectra(path: Path, columns: Columns, data: _Raw, expected: str) -> Spectru
 def _mixed(path: Path, columns: Columns, data: _Raw, frequency: NDArray[np.bool_], expected: str) -> Record:
     """A file that mixes techniques: the Record of its rows, but for those with a frequency (``frequency``)
     and an impedance, which make its spectra. A row with only one of the two stays a row (noted)."""
-    pair = next((pair for pair in _IMPEDANCE_PAIRS if pair[0] in columns and pair[1] in columns), None)
+    pair = impedance_pair(columns)
     if pair is None:
         data.notes.append(f"{int(frequency.sum())} rows have a frequency (freq/Hz > 0) but the file has no impedance "
                           f"columns ({_SPECTRUM_COLUMNS}): kept as rows of the record, in no spectrum")
@@ -629,37 +537,6 @@ def _mixed(path: Path, columns: Columns, data: _Raw, frequency: NDArray[np.bool_
                       data.loop[rows] if data.loop is not None else None, _provenance(data), expected,
                       origin=origin, positions=np.flatnonzero(rows))
     return _record(path, columns, data, expected, spectra=(rows, spectra))
-
-
-def _note_impedance_without_frequency(columns: Columns, notes: list[str]) -> None:
-    """Note rows that hold an impedance in a file without a frequency on any row: no spectrum can be made."""
-    pair = impedance_pair(columns)
-    if pair is None:
-        return
-    count = int(np.count_nonzero(_has_impedance(columns[pair[0]], columns[pair[1]], modulus=pair[0] == "|Z|/Ohm")))
-    if count:
-        notes.append(impedance_without_frequency_note(pair, count, "freq/Hz" in columns))
-
-
-def impedance_pair(columns: Columns) -> tuple[str, str] | None:
-    """The first pair of impedance columns (Re/-Im(Z), else |Z|/phase) the file has both of."""
-    return next((pair for pair in _IMPEDANCE_PAIRS if pair[0] in columns and pair[1] in columns), None)
-
-
-def impedance_without_frequency_note(pair: tuple[str, str], count: int, frequency_column: bool) -> str:
-    """The note for ``count`` rows holding an impedance (``pair``) where no row has a frequency."""
-    return (f"{count} rows hold an impedance ({', '.join(pair)}) but no row has a frequency (freq/Hz "
-            f"{'not > 0' if frequency_column else 'missing'}): kept as rows of the record, in no spectrum")
-
-
-def _has_impedance(first: NDArray[Any], second: NDArray[Any], *, modulus: bool) -> NDArray[np.bool_]:
-    """Rows with a measured impedance: both values finite, and Re/-Im not both 0 (``modulus``: |Z| not 0)."""
-    if first.dtype.kind not in "fiu" or second.dtype.kind not in "fiu":
-        return np.zeros(first.size, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        nonzero = (first != 0) if modulus else (first != 0) | (second != 0)
-        measured: NDArray[np.bool_] = np.isfinite(first) & np.isfinite(second) & nonzero
-    return measured
 
 
 def _without_impedance_rows(out: Columns, columns: Columns, consumed: set[str], data: _Raw, rows: NDArray[np.bool_],
@@ -738,77 +615,3 @@ def _has_value(values: NDArray[Any]) -> bool:
         return bool(np.fmax.reduce(np.abs(values), initial=0.0) > 0)  # fmax passes NaN over
 
 
-def _series(path: Path, columns: Columns, loop: NDArray[np.int64] | None, provenance: Provenance, expected: str, *,
-            origin: float, positions: NDArray[np.intp] | None = None) -> SpectrumSeries:
-    """The spectra of impedance rows (each with a valid frequency); time in their context counts from
-    ``origin``. ``positions``: the rows' places in a mixed file, whose other rows part spectra; the
-    instrument's cycle number then goes to ``extras["cycle_instrument"]`` (the record ties ``cycle``)."""
-    frequency = finite_column(path, "freq/Hz", columns["freq/Hz"], expected)
-    if {"Re(Z)/Ohm", "-Im(Z)/Ohm"} <= columns.keys():
-        real = finite_column(path, "Re(Z)/Ohm", columns["Re(Z)/Ohm"], expected)
-        imag = -finite_column(path, "-Im(Z)/Ohm", columns["-Im(Z)/Ohm"], expected)  # files store -Im(Z)
-    else:
-        modulus = finite_column(path, "|Z|/Ohm", columns["|Z|/Ohm"], expected)
-        phase = np.radians(finite_column(path, "Phase(Z)/deg", columns["Phase(Z)/deg"], expected))
-        real, imag = modulus * np.cos(phase), modulus * np.sin(phase)
-    time = columns.get("time/s")
-    voltage = next((columns[name] for name in _VOLTAGE if name in columns), None)
-    current = next((columns[name] for name in _CURRENT if name in columns), None)
-    cycle = columns.get("cycle number")
-    temperature = next((columns[name] for name in _TEMPERATURE if name in columns), None)
-    spectra = []
-    starts = _spectrum_starts(frequency, columns, loop, positions)
-    for begin, end in zip(starts, np.r_[starts[1:], frequency.size]):
-        rows = slice(int(begin), int(end))
-        extras: dict[str, Any] = {"loop": int(loop[begin])} if loop is not None else {}
-        if "Ns" in columns:
-            extras["sequence"] = int(columns["Ns"][begin])
-        if "z cycle" in columns:
-            extras["z_cycle"] = int(columns["z cycle"][begin])
-        if positions is not None and cycle is not None and np.isfinite(cycle[begin]):
-            extras["cycle_instrument"] = int(cycle[begin])
-        context = SpectrumContext(
-            time_s=float(time[begin] - origin) if time is not None else None,
-            voltage_V=_mean(voltage, rows), current_mA=_mean(current, rows),
-            cycle=int(cycle[begin]) if cycle is not None and np.isfinite(cycle[begin]) else None,
-            temperature_C=_mean(temperature, rows), extras=extras,
-        )
-        try:
-            spectra.append(Spectrum.from_arrays(frequency[rows], Z_real_ohm=real[rows], Z_imag_ohm=imag[rows],
-                                                context=context, provenance=provenance))
-        except ValidationError as error:
-            first, last = (begin + 1, end) if positions is None else (positions[begin] + 1, positions[end - 1] + 1)
-            raise ReadError(path, f"spectrum {len(spectra) + 1} (data rows {first}-{last}): {error}",
-                            expected=expected) from None
-    return SpectrumSeries.of(spectra, provenance=provenance)
-
-
-def _spectrum_starts(
-    frequency: NDArray[np.float64], columns: Columns, loop: NDArray[np.int64] | None,
-    positions: NDArray[np.intp] | None = None,
-) -> NDArray[np.int64]:
-    """First row of each spectrum: loop, cycle or sequence changes, sweep restarts, and (``positions``:
-    the rows' places in a mixed file) other rows between them.
-
-    A sweep runs in the direction most of its steps take (usually high to low frequency); a step
-    against that direction, or a repeated frequency, starts a new spectrum.
-    """
-    new = np.zeros(frequency.size, dtype=bool)
-    new[0] = True
-    step = np.diff(frequency)
-    direction = -1.0 if np.sum(step < 0) >= np.sum(step > 0) else 1.0
-    new[1:] |= step * direction <= 0
-    for counter in [columns.get(name) for name in ("cycle number", "Ns", "z cycle")] + [loop]:
-        if counter is not None:
-            new[1:] |= counter[1:] != counter[:-1]
-    if positions is not None:
-        new[1:] |= np.diff(positions) > 1
-    return np.flatnonzero(new)
-
-
-def _mean(values: NDArray[Any] | None, rows: slice) -> float | None:
-    if values is None or values.dtype.kind not in "fiu":
-        return None
-    selected = np.asarray(values[rows], dtype=np.float64)
-    selected = selected[np.isfinite(selected)]
-    return float(selected.mean()) if selected.size else None

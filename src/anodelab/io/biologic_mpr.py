@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.biologic import (
+from anodelab.io.biologic import _convert, _Raw
+from anodelab.io.biologic_columns import (
     _ALTERNATIVE_COLUMNS,
     _CHARGE_COUNTERS,
     _CURRENT,
@@ -31,8 +32,6 @@ from anodelab.io.biologic import (
     _TEMPERATURE,
     _VOLTAGE,
     Columns,
-    _convert,
-    _Raw,
 )
 from anodelab.io.checksum import sha256_of_read
 

@@ -36,11 +36,10 @@ from anodelab.core.cell import CellInfo
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.io.assembly import NotStreamable, RecordAssembly, rows_from
-from anodelab.io.biologic import (
-    charge_current_note,
+from anodelab.io.biologic import charge_current_note, potential_note
+from anodelab.io.biologic_impedance import (
     impedance_pair,
     impedance_without_frequency_note,
-    potential_note,
 )
 from anodelab.io.biologic_stream_chunk import Carry, ChunkConverter, Window
 from anodelab.io.biologic_stream_mpr import MprSource

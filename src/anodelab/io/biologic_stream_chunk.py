@@ -21,9 +21,6 @@ from anodelab.core.conventions import (
 from anodelab.core.errors import ReadError
 from anodelab.io.assembly import NotStreamable
 from anodelab.io.biologic import (
-    _STEP_MARKERS,
-    _TEMPERATURE,
-    Columns,
     _add_extras,
     _current,
     _finite_scaled,
@@ -33,6 +30,7 @@ from anodelab.io.biologic import (
     current_from_charge,
     potential_mismatch,
 )
+from anodelab.io.biologic_columns import _STEP_MARKERS, _TEMPERATURE, Columns
 from anodelab.io.biologic_stream_plan import Plan
 from anodelab.io.biologic_text import split_flag_bytes
 from anodelab.io.common import finite_column, text_series

@@ -16,16 +16,18 @@ from numpy.typing import NDArray
 
 from anodelab.core.errors import ReadError
 from anodelab.io.assembly import NotStreamable
-from anodelab.io.biologic import (
+from anodelab.io.biologic import _first_non_numeric
+from anodelab.io.biologic_columns import (
     _CHARGE_COUNTERS,
     _CURRENT,
-    _IMPEDANCE_PAIRS,
-    _IMPEDANCE_TECHNIQUES,
-    _SPECTRUM_COLUMNS,
     _TEMPERATURE,
     _VOLTAGE,
     Columns,
-    _first_non_numeric,
+)
+from anodelab.io.biologic_impedance import (
+    _IMPEDANCE_PAIRS,
+    _IMPEDANCE_TECHNIQUES,
+    _SPECTRUM_COLUMNS,
     _has_impedance,
     _no_spectrum,
 )

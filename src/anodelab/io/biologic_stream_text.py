@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from anodelab.io.assembly import rows_from
-from anodelab.io.biologic import Columns
+from anodelab.io.biologic_columns import Columns
 from anodelab.io.biologic_stream_chunk import MARGIN, Window
 from anodelab.io.biologic_stream_plan import Facts
 from anodelab.io.biologic_text import (

@@ -16,16 +16,13 @@ from numpy.typing import NDArray
 from anodelab.core.errors import ReadError
 from anodelab.core.record import Record
 from anodelab.core.spectrum import SpectrumSeries
-from anodelab.io.biologic import (
+from anodelab.io.biologic import INSTRUMENT, _convert, _first_non_numeric, _Raw
+from anodelab.io.biologic_columns import (
     _ALTERNATIVE_COLUMNS,
     _CURRENT,
     _DATA_COLUMNS,
     _VOLTAGE,
-    INSTRUMENT,
     Columns,
-    _convert,
-    _first_non_numeric,
-    _Raw,
 )
 from anodelab.io.columns import (
     is_point_index,
