@@ -106,3 +106,28 @@ def test_a_first_record_without_run_info_is_refused():
 def test_a_step_missing_from_the_step_table_is_refused():
     with pytest.raises(ReadError, match="refers to step 3, which data_step.ndc does not hold"):
         _join_run_info(Path("x.ndax"), *tables([1, 4], [1, 3]))
+
+
+def test_a_discharge_counts_down_from_its_run_info_counters():
+    main, run, step = tables([1, 4], [1, 2])
+    main["current_mA"] = np.array([100, 100, 100, -50, -50, -50], dtype=np.float32)
+    run["charge_capacity_mAh"] = np.array([0.5, 0.0], dtype=np.float32)
+    run["discharge_capacity_mAh"] = np.array([0.0, 0.25], dtype=np.float32)
+    run["discharge_energy_mWh"] = np.array([0.0, 0.875], dtype=np.float32)
+    columns = _join_run_info(Path("x.ndax"), main, run, step)
+    k = np.array([0, 1, 2])  # records since the run-info record, 1 s each
+    np.testing.assert_allclose(columns["capacity_mAh"], np.r_[0.5 + 100 * k / 3600, -(0.25 + 50 * k / 3600)], rtol=1e-6)
+    np.testing.assert_allclose(columns["energy_mWh"], np.r_[3.5 * 100 * k / 3600, -(0.875 + 3.5 * 50 * k / 3600)],
+                               rtol=1e-6)  # mWh = V mA h
+    assert columns["capacity_mAh"].dtype == np.float32 and columns["energy_mWh"].dtype == np.float32
+
+
+def test_run_info_in_any_order_and_of_no_record_joins_the_same():
+    ordered = _join_run_info(Path("x.ndax"), *tables([1, 4], [1, 2]))
+    main, run, step = tables([4, 9, 1], [2, 2, 1])  # fastnda's run info comes in no order; record 9 is not in data.ndc
+    run["step_time_s"] = np.array([1.0, 7.0, 0.0])
+    run["unix_time_s"] = 1.7e9 + np.array([1.0, 7.0, 0.0])
+    joined = _join_run_info(Path("x.ndax"), main, run, step)
+    assert list(joined) == list(ordered)
+    for name, values in ordered.items():
+        assert joined[name].dtype == values.dtype and joined[name].tobytes() == values.tobytes(), name

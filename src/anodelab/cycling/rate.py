@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from anodelab.core.cell import CellInfo
 from anodelab.core.errors import NotApplicableError, ValidationError
@@ -99,9 +100,17 @@ def rate_table(data: Record | CycleSummary, cell: CellInfo | None = None, *, rto
         raise NotApplicableError("rate_table needs the current of each cycle; the record has no current column")
     keep = ~summary["incomplete"]
     cycles = summary.cycles[keep]
-    current = summary[current_name][keep]
     if cycles.size == 0:
         raise NotApplicableError("rate_table: no complete cycle")
+    blocks = _blocks(summary, keep, cycles, summary[current_name][keep], rtol)
+    return RateTable(tuple(blocks), f"{summary.closing}_mAh", _definitions(summary.closing, rtol),
+                     warnings=_warnings(summary, keep, len(blocks)))
+
+
+def _blocks(summary: CycleSummary, keep: NDArray[np.bool_], cycles: NDArray[np.int32], current: NDArray[np.float64],
+            rtol: float) -> list[dict[str, Any]]:
+    """The blocks of the complete cycles (``keep``; their numbers and closing currents): a new block where
+    the current differs from the previous cycle's by more than ``rtol``."""
     new_block = np.r_[True, ~np.isclose(current[1:], current[:-1], rtol=rtol, atol=0.0)]
     block_of = np.cumsum(new_block) - 1
     names = [f"{summary.closing}_mAh"] + ([f"{summary.closing}_mAh_g"] if summary.active_mass_mg else [])
@@ -129,20 +138,29 @@ def rate_table(data: Record | CycleSummary, cell: CellInfo | None = None, *, rto
     for row in blocks:
         row["retention"] = row[f"mean_{names[0]}"] / first_mean
         row["recovery"] = row["block"] > 1 and bool(np.isclose(row["current_mA"], blocks[0]["current_mA"], rtol=rtol))
-    definitions = {
-        "block": f"maximal run of consecutive complete cycles whose {summary.closing} current agrees within rtol={rtol}",
-        "mean": f"mean {summary.closing} capacity of the block's cycles (stderr: sample standard deviation / sqrt(n))",
-        "current": f"mean {summary.closing} current of the block's cycles",
+    return blocks
+
+
+def _definitions(closing: str, rtol: float) -> dict[str, str]:
+    """The table's quantities in words (``closing``: the half-cycle role whose capacity and current count)."""
+    return {
+        "block": f"maximal run of consecutive complete cycles whose {closing} current agrees within rtol={rtol}",
+        "mean": f"mean {closing} capacity of the block's cycles (stderr: sample standard deviation / sqrt(n))",
+        "current": f"mean {closing} current of the block's cycles",
         "effective_c_rate": "block current / mean block capacity: the rate at which the capacity measured passes (1/h)",
         "retention": "block mean / first block mean",
         "recovery": "a later block at the first block's current (within rtol)",
     }
+
+
+def _warnings(summary: CycleSummary, keep: NDArray[np.bool_], n_blocks: int) -> tuple[str, ...]:
+    """What the table leaves out or lacks: incomplete cycles, the active mass, rate steps."""
     warnings = []
     skipped = summary.cycles[~keep]
     if skipped.size:
         warnings.append(f"incomplete cycles left out of the blocks: {', '.join(map(str, skipped.tolist()))}")
     if not summary.active_mass_mg:
         warnings.append("no active mass (working_electrode.mass_mg): specific capacities and current densities are absent")
-    if len(blocks) == 1:
+    if n_blocks == 1:
         warnings.append("one current only: the record holds no rate steps")
-    return RateTable(tuple(blocks), names[0], definitions, warnings=tuple(warnings))
+    return tuple(warnings)

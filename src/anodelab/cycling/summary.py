@@ -345,22 +345,9 @@ def _columns(
         cols[f"{opening_name}_mAh_cm2"] = op.capacity_mAh / area
         cols[f"{closing_name}_mAh_cm2"] = cols[f"{closing_name}_mAh"] / area
     if steps.current_mA is not None:
-        cols[f"{opening_name}_current_mA"] = op.current_mA
-        cols[f"{closing_name}_current_mA"] = cl.current_mA
-        if mass is not None:  # mA / mg = A / g
-            cols[f"{opening_name}_current_A_g"] = op.current_mA / mass
-            cols[f"{closing_name}_current_A_g"] = cl.current_mA / mass
-        if area is not None:
-            cols[f"{opening_name}_current_mA_cm2"] = op.current_mA / area
-            cols[f"{closing_name}_current_mA_cm2"] = cl.current_mA / area
+        cols.update(_currents(halves, names, mass, area))
     if steps.time_start_s is not None and steps.time_end_s is not None:
-        active = steps.cycle > 0
-        position = np.searchsorted(cycles, steps.cycle[active])
-        start = np.full(cycles.size, np.nan)
-        end = np.full(cycles.size, np.nan)
-        start[position[::-1]] = steps.time_start_s[active][::-1]
-        end[position] = steps.time_end_s[active]
-        cols["start_time_s"], cols["end_time_s"] = start, end
+        cols["start_time_s"], cols["end_time_s"] = _cycle_times(cycles, steps.cycle, steps.time_start_s, steps.time_end_s)
     cols["incomplete"] = op_incomplete | cl_incomplete
     cols[f"{opening_name}_incomplete"] = op_incomplete
     cols[f"{closing_name}_incomplete"] = cl_incomplete
@@ -369,6 +356,33 @@ def _columns(
     for array in cols.values():
         array.flags.writeable = False
     return cols
+
+
+def _currents(halves: tuple[HalfCycles, HalfCycles], names: tuple[str, str], mass: float | None,
+              area: float | None) -> dict[str, NDArray[Any]]:
+    """The opening and closing currents (mA), and per g of active material and per cm2 where known."""
+    op, cl = halves
+    opening_name, closing_name = names
+    cols = {f"{opening_name}_current_mA": op.current_mA, f"{closing_name}_current_mA": cl.current_mA}
+    if mass is not None:  # mA / mg = A / g
+        cols[f"{opening_name}_current_A_g"] = op.current_mA / mass
+        cols[f"{closing_name}_current_A_g"] = cl.current_mA / mass
+    if area is not None:
+        cols[f"{opening_name}_current_mA_cm2"] = op.current_mA / area
+        cols[f"{closing_name}_current_mA_cm2"] = cl.current_mA / area
+    return cols
+
+
+def _cycle_times(cycles: NDArray[np.int32], step_cycle: NDArray[Any], step_start_s: NDArray[np.float64],
+                 step_end_s: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each cycle's start (its first step's) and end time (its last step's), NaN for a cycle without steps."""
+    active = step_cycle > 0
+    position = np.searchsorted(cycles, step_cycle[active])
+    start = np.full(cycles.size, np.nan)
+    end = np.full(cycles.size, np.nan)
+    start[position[::-1]] = step_start_s[active][::-1]
+    end[position] = step_end_s[active]
+    return start, end
 
 
 def _fade(

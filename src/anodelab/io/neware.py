@@ -381,19 +381,42 @@ def _join_run_info(path: Path, main: Columns, run: Columns, step: Columns) -> Co
     import polars as pl
 
     index = main["index"]
+    rows, source = _run_info_rows(path, index, run["index"])
+    lengths = np.diff(rows, append=index.size)  # records carrying each run-info record: its own and those up to the next
+    step_time, unix_time, counters = _carry_on(main, run, source, rows, lengths)
+    # the record indices as uint32: they run from 1 (_check_plausible)
+    out: Columns = {"index": index.view(np.uint32) if index.dtype == np.int32 else index.astype(np.uint32),
+                    "voltage_V": main["voltage_V"], "current_mA": main["current_mA"], **counters}
+    step_count = run["step_count"][source]
+    out.update(_step_columns(path, step, step_count, lengths))
+    total_time = _total_time(step_time, step_count, rows)
+    for name, values in (("unix_time_s", unix_time), ("step_time_s", step_time), ("total_time_s", total_time)):
+        out[name] = pl.Series(values).round(6).to_numpy()  # polars' rounding, as fastnda rounds
+    return out
+
+
+def _run_info_rows(path: Path, index: NDArray[Any], run_index: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The data rows that have a run-info record of their own (run info of no record is left out, as by the
+    join) and those run-info records; the first data row must have one."""
     n = index.size
-    order = np.argsort(run["index"], kind="stable")  # fastnda's run-info records are unique, in no order
-    needles = run["index"][order]
+    order = np.argsort(run_index, kind="stable")  # fastnda's run-info records are unique, in no order
+    needles = run_index[order]
     # data.ndc numbers its records in order (_check_plausible); searched in its own dtype (no copy of it)
     position = np.searchsorted(index, np.clip(needles, 0, np.iinfo(index.dtype).max).astype(index.dtype))
     found = position < n
     found[found] = index[position[found]] == needles[found]
-    rows = position[found]  # the records with run info (run info of no record is left out, as by the join)
-    source = order[found]  # their run-info records
+    rows = position[found]
     if rows.size == 0 or rows[0] != 0:
         raise ReadError(path, f"data.ndc record {index[0]} (data row 1) has no run-info record: its time, step and "
                         "capacity are unknown", expected="data_runInfo.ndc holding the first record of data.ndc")
-    lengths = np.diff(rows, append=n)  # records carrying each run-info record: its own and those up to the next
+    return rows, order[found]
+
+
+def _carry_on(main: Columns, run: Columns, source: NDArray[np.intp], rows: NDArray[np.intp], lengths: NDArray[np.intp]
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64], Columns]:
+    """The step time, the unix time, and the capacity and energy (charge minus discharge, float32) of every
+    record: those of its run-info record (``source``, carried by the ``lengths`` records from ``rows``) carried
+    on by that record's ``dt`` and the current and voltage of each record since, as fastnda evaluates them."""
 
     def carried(name: str) -> NDArray[Any]:
         return np.repeat(run[name][source], lengths)
@@ -410,26 +433,34 @@ def _join_run_info(path: Path, main: Columns, run: Columns, step: Columns) -> Co
     elapsed_s, charge_mAh, energy_mWh = _cumsum_within_runs([dt, charge, energy], rows, lengths)
     step_time = np.add(carried("step_time_s"), elapsed_s)
     unix_time = np.add(carried("unix_time_s"), elapsed_s, out=elapsed_s)
-    out: Columns = {"index": index.view(np.uint32) if index.dtype == np.int32 else index.astype(np.uint32),
-                    "voltage_V": voltage, "current_mA": current}  # indices from 1 (_check_plausible)
+    counters: Columns = {}
     for name, increments in (("capacity_mAh", charge_mAh), ("energy_mWh", energy_mWh)):
         kind = "capacity" if name == "capacity_mAh" else "energy"
         unit = name.split("_")[-1]
         charged = np.add(np.abs(carried(f"charge_{kind}_{unit}")), np.maximum(increments, 0))
         discharged = np.subtract(np.abs(carried(f"discharge_{kind}_{unit}")), np.minimum(increments, 0, out=increments))
-        out[name] = np.subtract(charged, discharged, out=charged).astype(np.float32)
+        counters[name] = np.subtract(charged, discharged, out=charged).astype(np.float32)
+    return step_time, unix_time, counters
 
-    step_count = run["step_count"][source]
+
+def _step_columns(path: Path, step: Columns, step_count: NDArray[Any], lengths: NDArray[np.intp]) -> Columns:
+    """Cycle count, step index and step type of each record from data_step.ndc (a left join on the step
+    count of each run-info record, spread over its ``lengths`` records), and the step count itself."""
     number = step_count.astype(np.int64) - 1  # data_step.ndc holds step 1, 2, 3, ... in order
     held = step["step_count"].size
     if not np.array_equal(step["step_count"], np.arange(1, held + 1)) or number.min() < 0 or number.max() >= held:
         bad = int(step_count[(number < 0) | (number >= held)][0]) if held else int(step_count[0])
         raise ReadError(path, f"data_runInfo.ndc refers to step {bad}, which data_step.ndc does not hold",
                         expected="an undamaged .ndax file")
-    for name, dtype in (("cycle_count", np.uint32), ("step_index", np.uint32), ("step_type", np.uint8)):
-        out[name] = np.repeat(step[name][number].astype(dtype), lengths)
+    out: Columns = {name: np.repeat(step[name][number].astype(dtype), lengths)
+                    for name, dtype in (("cycle_count", np.uint32), ("step_index", np.uint32), ("step_type", np.uint8))}
     out["step_count"] = np.repeat(step_count.astype(np.uint32), lengths)
-    # the total time: the step time plus the longest step time of every step (count) numbered below
+    return out
+
+
+def _total_time(step_time: NDArray[np.float64], step_count: NDArray[Any], rows: NDArray[np.intp]) -> NDArray[np.float64]:
+    """The total test time (fastnda's ``_add_total_time``): each record's step time plus the longest step time
+    of every step (count) numbered below its own; ``step_count`` per run-info record at ``rows``."""
     changes = np.flatnonzero(step_count[1:] != step_count[:-1]) + 1
     starts = rows[np.r_[0, changes]]
     longest_s = np.maximum.reduceat(step_time, starts)
@@ -437,10 +468,8 @@ def _join_run_info(path: Path, main: Columns, run: Columns, step: Columns) -> Co
     per_count = np.full(counts.size, -np.inf)
     np.maximum.at(per_count, which, longest_s)
     before_s = np.cumsum(np.r_[0.0, per_count[:-1]])
-    total_time = np.add(step_time, np.repeat(before_s[which], np.diff(starts, append=n)))
-    for name, values in (("unix_time_s", unix_time), ("step_time_s", step_time), ("total_time_s", total_time)):
-        out[name] = pl.Series(values).round(6).to_numpy()  # polars' rounding, as fastnda rounds
-    return out
+    total_s: NDArray[np.float64] = np.add(step_time, np.repeat(before_s[which], np.diff(starts, append=step_time.size)))
+    return total_s
 
 
 def _cumsum_within_runs(terms: list[NDArray[np.float64]], starts: NDArray[np.intp],

@@ -534,19 +534,8 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
     inside = (t >= rules.window[0] * tau) & (t <= rules.window[1] * tau)
     fit = _sqrt_fit(t, v, inside, tau, sphere_term, rules.correct, before.noise_V)
     endpoint_delta_t = float(v[-1] - v[0])
-    if rules.method == "sqrt":
-        delta_t, s_delta_t, E_start, raw_delta_t = (fit.slope * math.sqrt(tau), fit.slope_err * math.sqrt(tau),
-                                                    fit.E0, fit.raw_slope * math.sqrt(tau))
-    else:
-        delta_t, s_delta_t, E_start = endpoint_delta_t - sphere_term, math.sqrt(2.0) * before.noise_V, float(v[0])
-        raw_delta_t = endpoint_delta_t
-
-    def wh(delta_E_t: float) -> float:
-        if not (tau > 0 and math.isfinite(delta_E_t) and delta_E_t != 0):
-            return math.nan
-        return float(weppner_huggins_D_cm2_s(delta_s, delta_E_t, pulse_s=tau, length_cm=rules.length_cm))
-
-    D = wh(delta_t)
+    delta_t, s_delta_t, E_start, raw_delta_t = _delta_E_t(rules.method, fit, tau, v, sphere_term, before.noise_V)
+    D = _weppner_huggins(delta_s, delta_t, tau, rules.length_cm)
     relative = 2.0 * math.hypot(s_delta_t / delta_t, s_delta_s / delta_s) if delta_t and delta_s else math.nan
     tau_D_over_L2 = tau * D / rules.length_cm**2
     expected, relaxed, linear, reasons = _validity(t[inside], tau, D, tau_D_over_L2, fit, before, after, delta_s,
@@ -580,12 +569,29 @@ def _pulse_row(time: NDArray[np.float64], voltage: NDArray[np.float64], pulse: _
         "linear": linear,
         "D_cm2_s": D,
         "D_stderr_cm2_s": D * relative,
-        "D_sqrt_cm2_s": wh(fit.slope * math.sqrt(tau)),
-        "D_endpoint_cm2_s": wh(endpoint_delta_t - sphere_term),
-        "D_uncorrected_cm2_s": wh(raw_delta_t),
+        "D_sqrt_cm2_s": _weppner_huggins(delta_s, fit.slope * math.sqrt(tau), tau, rules.length_cm),
+        "D_endpoint_cm2_s": _weppner_huggins(delta_s, endpoint_delta_t - sphere_term, tau, rules.length_cm),
+        "D_uncorrected_cm2_s": _weppner_huggins(delta_s, raw_delta_t, tau, rules.length_cm),
         "valid": not reasons,
         "reason": "; ".join(reasons),
     }
+
+
+def _delta_E_t(method: str, fit: _SqrtFit, tau: float, v: NDArray[np.float64], sphere_term: float,
+               noise_V: float) -> tuple[float, float, float, float]:
+    """``delta_E_t`` by ``method`` (the spherical term taken off) and its standard error, the potential the
+    pulse starts from (the IR drop's end), and ``delta_E_t`` without the spherical correction."""
+    if method == "sqrt":
+        return fit.slope * math.sqrt(tau), fit.slope_err * math.sqrt(tau), fit.E0, fit.raw_slope * math.sqrt(tau)
+    endpoint_delta_t = float(v[-1] - v[0])
+    return endpoint_delta_t - sphere_term, math.sqrt(2.0) * noise_V, float(v[0]), endpoint_delta_t
+
+
+def _weppner_huggins(delta_E_s: float, delta_E_t: float, tau: float, length_cm: float) -> float:
+    """Weppner-Huggins D (cm2/s) of a pulse; NaN without a duration or a finite, non-zero ``delta_E_t``."""
+    if not (tau > 0 and math.isfinite(delta_E_t) and delta_E_t != 0):
+        return math.nan
+    return float(weppner_huggins_D_cm2_s(delta_E_s, delta_E_t, pulse_s=tau, length_cm=length_cm))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from anodelab.report.data import Columns
 from anodelab.report.html.numbers import number
@@ -107,31 +108,12 @@ def tafel_plot(points: Columns, content: Mapping[str, Any]) -> Figure:
     shapes: list[dict[str, Any]] = []
     branches = content.get("branches") or {}
     for name, sign in (("anodic", 1.0), ("cathodic", -1.0)):
-        rows = window == sign
-        colour = BRANCH_COLOURS[name]
-        if rows.any():
-            data.append({**marker_trace(magnitude[rows], eta_mV[rows], f"{name} window", colour),
-                         "marker": {"color": colour, "size": 4}})
-        branch = branches.get(name)
-        if not branch:
-            continue
-        low, high = sorted((sign * branch["eta_low_mV"], sign * branch["eta_high_mV"]))
-        shapes.append({"type": "rect", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": low, "y1": high,
-                       "fillcolor": transparent(colour, 0.12), "line": {"width": 0}, "layer": "below"})
-        far_mV, slope = sign * branch["eta_high_mV"], branch["tafel_slope_mV_dec"]
-        data.append(line_trace(np.array([branch["i0"], branch["i0"] * 10.0 ** (branch["eta_high_mV"] / slope)]),
-                               np.array([0.0, far_mV]),
-                               f"{name}: b = {number(slope, branch.get('tafel_slope_stderr_mV_dec'))} mV/dec, "
-                               f"α = {number(branch['alpha'], branch.get('alpha_stderr'))}", colour, dash="dash"))
+        traces, shaded = _tafel_branch(name, sign, magnitude, eta_mV, window, branches.get(name))
+        data += traces
+        shapes += shaded
     if "i_bv_fit" in points:
-        fitted = np.abs(points["i_bv_fit"])
-        order = np.argsort(eta_mV, kind="stable")
-        fit_i = np.where(fitted >= floor, fitted, np.nan)[order]
-        bv = content.get("butler_volmer") or {}
-        i0_bv = bv.get("i0_mA_cm2") if area else bv.get("I0_mA")
-        data.append(line_trace(fit_i, eta_mV[order],
-                               f"Butler-Volmer fit: i0 = {number(i0_bv, bv.get('i0_stderr_mA_cm2') if area else None)} {unit}",
-                               category(4)))
+        data.append(_butler_volmer_line(points["i_bv_fit"], eta_mV, floor, content.get("butler_volmer") or {}, area,
+                                        unit))
     i0 = content.get("i0_mA_cm2") if area else content.get("I0_mA")
     if i0 is not None and str(content.get("i0_method", "")).startswith("tafel"):
         data.append({**marker_trace(np.array([i0]), np.array([0.0]),
@@ -149,6 +131,42 @@ def tafel_plot(points: Columns, content: Mapping[str, Any]) -> Figure:
                   f"Shaded: the Tafel windows chosen by the rule; i0 by {content.get('i0_method', '?')}"
                   + (f"; R_u = {number(content.get('R_u_ohm'))} Ω ({content.get('R_u_source', '')})" if corrected else "")
                   + ".")
+
+
+def _tafel_branch(name: str, sign: float, magnitude: NDArray[Any], eta_mV: NDArray[Any], window: NDArray[Any],
+                  branch: Mapping[str, Any] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One branch drawn: its traces (the points of its window, ``window == sign``, and its Tafel line dashed
+    from i0 at eta = 0 to the window's far end) and its window shaded; the line and shading need its stored fit."""
+    rows = window == sign
+    colour = BRANCH_COLOURS[name]
+    data: list[dict[str, Any]] = []
+    if rows.any():
+        data.append({**marker_trace(magnitude[rows], eta_mV[rows], f"{name} window", colour),
+                     "marker": {"color": colour, "size": 4}})
+    if not branch:
+        return data, []
+    low, high = sorted((sign * branch["eta_low_mV"], sign * branch["eta_high_mV"]))
+    shaded = {"type": "rect", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": low, "y1": high,
+              "fillcolor": transparent(colour, 0.12), "line": {"width": 0}, "layer": "below"}
+    far_mV, slope = sign * branch["eta_high_mV"], branch["tafel_slope_mV_dec"]
+    data.append(line_trace(np.array([branch["i0"], branch["i0"] * 10.0 ** (branch["eta_high_mV"] / slope)]),
+                           np.array([0.0, far_mV]),
+                           f"{name}: b = {number(slope, branch.get('tafel_slope_stderr_mV_dec'))} mV/dec, "
+                           f"α = {number(branch['alpha'], branch.get('alpha_stderr'))}", colour, dash="dash"))
+    return data, [shaded]
+
+
+def _butler_volmer_line(i_fit: NDArray[Any], eta_mV: NDArray[Any], floor: float, bv: Mapping[str, Any],
+                        area: float | None, unit: str) -> dict[str, Any]:
+    """The Butler-Volmer fit's |i| at each point's overpotential (in order of eta; below ``floor`` left off),
+    labelled with its i0."""
+    fitted = np.abs(i_fit)
+    order = np.argsort(eta_mV, kind="stable")
+    fit_i = np.where(fitted >= floor, fitted, np.nan)[order]
+    i0_bv = bv.get("i0_mA_cm2") if area else bv.get("I0_mA")
+    return line_trace(fit_i, eta_mV[order],
+                      f"Butler-Volmer fit: i0 = {number(i0_bv, bv.get('i0_stderr_mA_cm2') if area else None)} {unit}",
+                      category(4))
 
 
 def voltammogram(curve: Columns, content: Mapping[str, Any]) -> Figure:
