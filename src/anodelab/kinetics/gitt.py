@@ -90,6 +90,8 @@ REST_CURRENT_FRACTION = 0.05
 RUN_CURRENT_RTOL = 0.1
 #: consecutive CC steps merge into one pulse where their set points agree within this (relative)
 SAME_SET_POINT_RTOL = 0.02
+#: a change of E over a pulse below this fraction of |E| is floating-point round-off, not a measurement
+ROUNDOFF = 1e-12
 #: the most the E vs sqrt(t) curvature (quadratic over linear term at the pulse end) may exceed what
 #: diffusion itself gives before the OCV counts as curved over the pulse (Weppner-Huggins' linear OCV)
 LINEARITY = 0.015
@@ -616,6 +618,9 @@ def _sqrt_fit(t: NDArray[np.float64], v: NDArray[np.float64], inside: NDArray[np
     corrected = v[inside] - sphere_term * t[inside] / tau
     E0, slope, slope_err = _line(root, corrected)
     raw_slope = _line(root, v[inside])[1] if correct else slope
+    # a slope whose whole change over the pulse is round-off of the voltages (a flat pulse) is no change
+    roundoff = ROUNDOFF * float(np.max(np.abs(v[inside])))
+    slope, raw_slope = (0.0 if abs(m) * math.sqrt(tau) <= roundoff else m for m in (slope, raw_slope))
     curvature, curvature_err = _curvature(root, corrected, tau, noise_V)
     return _SqrtFit(E0, slope, slope_err, raw_slope, curvature, curvature_err)
 
