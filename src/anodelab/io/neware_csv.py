@@ -176,15 +176,7 @@ def _csv_record(path: Path, table: dict[str, NDArray[Any]], step_id: NDArray[Any
         columns["capacity_mAh"] = per_step(capacity, step, restarts)
     if not restarts:
         notes.append(_NO_RESTART)
-    if "Cycle Index" in table:
-        columns["cycle"] = _integers(path, table["Cycle Index"], "Cycle Index")
-    temperature = _temperature(table, notes)
-    if temperature is not None:
-        columns["temperature_C"] = temperature
-    if "Step Type" in table:
-        columns["step_type"] = text_series(table["Step Type"]).str.replace_all(" ", "_", literal=True).to_numpy()
-    if "Step Index" in table:
-        columns["step_index"] = _integers(path, table["Step Index"], "Step Index")
+    columns.update(optional_columns(path, table, notes))
     columns["step_time_s"] = step_time
     energy = _scaled(path, table, units, "energy")
     if energy is not None:
@@ -227,6 +219,22 @@ def _scaled(path: Path, table: dict[str, NDArray[Any]], units: dict[str, tuple[s
         raise ReadError(path, f"column {name!r} holds text", expected="numbers")
     # NaN, inf or an empty cell is refused, as by the other readers: Neware writes every quantity on every row
     return finite_column(path, name, values, "a number in every row") * scale[0]
+
+
+def optional_columns(path: Path, table: dict[str, NDArray[Any]], notes: list[str]) -> dict[str, NDArray[Any]]:
+    """The columns a Neware CSV may hold that need no per-step treatment: cycle, temperature (a note where
+    it is left out), step type (spaces as underscores) and step index."""
+    columns: dict[str, NDArray[Any]] = {}
+    if "Cycle Index" in table:
+        columns["cycle"] = _integers(path, table["Cycle Index"], "Cycle Index")
+    temperature = _temperature(table, notes)
+    if temperature is not None:
+        columns["temperature_C"] = temperature
+    if "Step Type" in table:
+        columns["step_type"] = text_series(table["Step Type"]).str.replace_all(" ", "_", literal=True).to_numpy()
+    if "Step Index" in table:
+        columns["step_index"] = _integers(path, table["Step Index"], "Step Index")
+    return columns
 
 
 def _temperature(table: dict[str, NDArray[Any]], notes: list[str]) -> NDArray[np.float64] | None:

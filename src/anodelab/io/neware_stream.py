@@ -26,7 +26,7 @@ from anodelab.core.errors import ReadError
 from anodelab.core.record import Provenance, Record
 from anodelab.io.assembly import NotStreamable, RecordAssembly, rows_from
 from anodelab.io.clock import MonotonicTime
-from anodelab.io.common import head_text, require_text, text_series
+from anodelab.io.common import head_text, require_text
 from anodelab.io.lines import TextTable, all_empty
 from anodelab.io.neware import _NO_RESTART
 from anodelab.io.neware_csv import (
@@ -37,6 +37,7 @@ from anodelab.io.neware_csv import (
     _scaled,
     _temperature,
     _unit_of,
+    optional_columns,
 )
 from anodelab.io.point_index import PointIndexNotes
 
@@ -182,15 +183,7 @@ class NewareCsvStream:
         capacity = _scaled(path, table, units, "capacity")
         if capacity is not None:
             columns["capacity_mAh"] = self._per_step("capacity", capacity, step_id, steps)
-        if "Cycle Index" in table:
-            columns["cycle"] = _integers(path, table["Cycle Index"], "Cycle Index")
-        temperature = _temperature(table, [])
-        if temperature is not None:
-            columns["temperature_C"] = temperature
-        if "Step Type" in table:
-            columns["step_type"] = text_series(table["Step Type"]).str.replace_all(" ", "_", literal=True).to_numpy()
-        if "Step Index" in table:
-            columns["step_index"] = _integers(path, table["Step Index"], "Step Index")
+        columns.update(optional_columns(path, table, []))
         columns["step_time_s"] = step_time
         energy = _scaled(path, table, units, "energy")
         if energy is not None:
